@@ -1,0 +1,100 @@
+"""``invoke new``: write a new item that already passes ``invoke check``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pelican.utils import slugify
+
+from kilas.build import PROJECT, load_settings
+
+sys.path.insert(0, str(PROJECT / "plugins"))
+from kilas_contract.contract import explain, split_list, suggest
+from kilas_contract.registry import RegionRegistry, SourceRegistry
+
+logger = logging.getLogger(__name__)
+
+PLACEHOLDER = "Tulis ringkasan satu paragraf di sini, lalu hapus baris Status."
+
+
+class ScaffoldError(ValueError):
+    """An argument of ``invoke new`` is not a known value."""
+
+
+def _resolve_all(registry, values: list[str], field: str) -> tuple[list, list]:
+    names, problems = [], []
+    for value in values:
+        found = registry.resolve(value)
+        if found.value is None:
+            problems.append(
+                explain(f'{field}: unknown value "{value}"', "", found.suggestion)
+            )
+        else:
+            names.append(found.value.name)
+    return names, problems
+
+
+def new_item(
+    title: str,
+    region: str,
+    source: str,
+    category: str,
+    summary: str = "",
+    story: str = "",
+    settings_file: str = "pelicanconf.py",
+    now: datetime | None = None,
+) -> Path:
+    """Write ``content/<items>/YYYY/MM/<slug>.md``; refuse to overwrite."""
+    settings = load_settings(settings_file)
+    content = Path(settings["PATH"])
+    categories = settings.get("KILAS_CATEGORIES") or []
+    matches = [c for c in categories if c.casefold() == category.casefold()]
+    problems = []
+    if categories and not matches:
+        problems.append(
+            explain(
+                f'Category: unknown value "{category}"',
+                ", ".join(categories),
+                suggest(category, categories),
+            )
+        )
+    resolved = {}
+    for field, registry, values in (
+        ("Region", RegionRegistry, split_list(region)),
+        ("Source", SourceRegistry, [source]),
+    ):
+        path = content / settings[f"KILAS_{field.upper()}S_FILE"]
+        names, wrong = _resolve_all(registry(settings, path), values, field)
+        resolved[field] = names
+        problems += wrong
+    if problems:
+        raise ScaffoldError("\n".join(problems))
+    regions, sources = resolved["Region"], resolved["Source"]
+    now = now or datetime.now(ZoneInfo(settings["TIMEZONE"]))
+    slug = slugify(title, regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"])
+    if not slug:
+        raise ScaffoldError(f'Title: "{title}" gives an empty file name')
+    folder = content / settings["ARTICLE_PATHS"][0] / f"{now:%Y}" / f"{now:%m}"
+    path = folder / f"{slug}.md"
+    if path.exists():
+        raise ScaffoldError(f"{path} already exists; choose another title")
+    lines = [
+        f"Title: {title}",
+        f"Date: {now:%Y-%m-%d %H:%M}",
+        f"Category: {matches[0] if matches else category}",
+        f"Region: {'; '.join(regions)}",
+        f"Source: {sources[0]}",
+    ]
+    if story:
+        lines.append(f"Story: {story}")
+    if not summary:
+        lines.append("Status: draft")
+    lines += [f"Summary: {summary or PLACEHOLDER}", "", "Tulis isi butir di sini.", ""]
+    folder.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
+    return path

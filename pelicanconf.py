@@ -1,0 +1,113 @@
+# Kilas development settings. `publishconf.py` imports these and changes only
+# what publishing needs. Every URL word is a setting with an Indonesian default.
+
+# -- Site -------------------------------------------------------------------
+SITENAME = "Kilas"
+SITESUBTITLE = "Kilas berita: ringkasan berita dari banyak sumber"
+SITEURL = ""
+AUTHOR = "Redaksi Kilas"
+PUBLISHER_NAME = "Kilas"
+TIMEZONE = "Asia/Jakarta"
+TIMEZONE_LABEL = "WIB"
+DEFAULT_LANG = "id"
+DEFAULT_DATE = None
+DEFAULT_PAGINATION = 10
+
+# -- Content ----------------------------------------------------------------
+PATH = "content"
+ARTICLE_PATHS = ["items"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images", "extra"]
+EXTRA_PATH_METADATA = {
+    "extra/robots.txt": {"path": "robots.txt"},
+    "extra/favicon.svg": {"path": "favicon.svg"},
+}
+KILAS_SOURCES_FILE = "sources.yaml"
+KILAS_REGIONS_FILE = "regions.yaml"
+KILAS_CATEGORIES = [
+    "Nasional",
+    "Internasional",
+    "Ekonomi",
+    "Politik",
+    "Hukum",
+    "Teknologi",
+    "Sains",
+    "Kesehatan",
+    "Lingkungan",
+    "Olahraga",
+    "Budaya",
+    "Bencana",
+]
+
+# -- Text -------------------------------------------------------------------
+TYPOGRIFY = True
+TYPOGRIFY_DASHES = "oldschool"
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+    },
+    "output_format": "html5",
+}
+
+# -- Theme and plugins ------------------------------------------------------
+THEME = "theme"
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["kilas_contract", "kilas_i18n"]
+
+# -- URLs: clean directories, Indonesian words ------------------------------
+ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
+ARTICLE_SAVE_AS = "{date:%Y}/{date:%m}/{slug}/index.html"
+ARTICLE_LANG_URL = "{lang}/{date:%Y}/{date:%m}/{slug}/"
+ARTICLE_LANG_SAVE_AS = "{lang}/{date:%Y}/{date:%m}/{slug}/index.html"
+DRAFT_URL = "draf/{slug}/"
+DRAFT_SAVE_AS = "draf/{slug}/index.html"
+DRAFT_LANG_URL = "draf/{lang}/{slug}/"
+DRAFT_LANG_SAVE_AS = "draf/{lang}/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+PAGE_LANG_URL = "{lang}/{slug}/"
+PAGE_LANG_SAVE_AS = "{lang}/{slug}/index.html"
+CATEGORY_URL = "kategori/{slug}/"
+CATEGORY_SAVE_AS = "kategori/{slug}/index.html"
+CATEGORIES_URL = "kategori/"
+CATEGORIES_SAVE_AS = "kategori/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+TAGS_URL = "tag/"
+TAGS_SAVE_AS = "tag/index.html"
+ARCHIVES_URL = "arsip/"
+ARCHIVES_SAVE_AS = "arsip/index.html"
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+INDEX_SAVE_AS = "index.html"
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/halaman/{number}/", "{base_name}/halaman/{number}/index.html"),
+)
+# A URL follows the file name, so editing a headline never breaks a link.
+SLUGIFY_SOURCE = "basename"
+
+# -- Feeds ------------------------------------------------------------------
+FEED_DOMAIN = SITEURL
+FEED_ALL_ATOM = "feeds/semua.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/kategori/{slug}.atom.xml"
+TAG_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+RSS_FEED_SUMMARY_ONLY = False
+
+# -- Build ------------------------------------------------------------------
+DELETE_OUTPUT_DIRECTORY = True
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
+
+# -- Templates --------------------------------------------------------------
+# Autoescape: every title, summary and source is text unless marked `|safe`.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+DIRECT_TEMPLATES = ["index", "categories", "tags", "archives", "notfound"]
+NOTFOUND_SAVE_AS = "404.html"
+MENU_PAGES = ["tentang"]
+# Markdown only: the reStructuredText reader warns about Indonesian on start.
+READERS = {"rst": None, "html": None, "htm": None}

@@ -1,0 +1,3 @@
+from .kilas_contract import register
+
+__all__ = ["register"]

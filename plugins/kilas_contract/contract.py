@@ -1,0 +1,138 @@
+"""The item contract: one table of fields and rules, and the header parser.
+
+Every rule is data (``FIELDS``); ``check_header`` turns a file's header into
+Pelican metadata plus a list of ``Problem``s, never stopping at the first one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+
+# kind: how a value is read; many: a list separated by ";" or ",".
+class Field(NamedTuple):
+    name: str
+    required: bool
+    kind: str
+    many: bool
+
+
+ITEM_FIELDS: tuple[Field, ...] = (
+    Field("Title", True, "text", False),
+    Field("Date", True, "date", False),
+    Field("Modified", False, "date", False),
+    Field("Category", True, "category", False),
+    Field("Region", True, "region", True),
+    Field("Source", True, "source", False),
+    Field("Source_URL", False, "url", False),
+    Field("Cites", False, "source", True),
+    Field("Story", False, "story", False),
+    Field("Summary", True, "markdown", False),
+    Field("Tags", False, "tag", True),
+    Field("Author", False, "author", False),
+    Field("Lang", False, "lang", False),
+    Field("Translation", False, "boolean", False),
+    Field("Status", False, "status", False),
+    Field("Image", False, "text", False),
+    Field("Image_Alt", False, "text", False),
+    Field("Correction", False, "text", False),
+    Field("Slug", False, "slug", False),
+)
+
+PAGE_FIELDS: tuple[Field, ...] = (
+    Field("Title", True, "text", False),
+    Field("Summary", False, "markdown", False),
+    Field("Lang", False, "lang", False),
+    Field("Translation", False, "boolean", False),
+    Field("Status", False, "status", False),
+    Field("Slug", False, "slug", False),
+    Field("Template", False, "slug", False),
+    Field("Modified", False, "date", False),
+)
+
+STATUSES = ("published", "draft", "hidden")
+BOOLEANS = {"true": True, "yes": True, "ya": True, "false": False, "no": False}
+# Where a field's value is stored on the item when the name differs.
+ATTRIBUTES = {"region": "regions"}
+
+_HEADER_RE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
+_MORE_RE = re.compile(r"^[ ]{4,}(?P<value>.*)$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file, printed ``path:line: field: message``."""
+
+    path: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return (
+            f"{where}: {self.field}: {self.message}"
+            if self.field
+            else (f"{where}: {self.message}")
+        )
+
+
+class HeaderLine(NamedTuple):
+    key: str
+    value: str
+    line: int
+
+
+def split_header(text: str) -> tuple[list[HeaderLine], str, int]:
+    """Split ``Key: value`` lines from the body; return them, the body and
+    the number of lines the header took. Indented lines continue a value."""
+    lines = text.split("\n")
+    header: list[HeaderLine] = []
+    end = len(lines)
+    for index, line in enumerate(lines):
+        match = _HEADER_RE.match(line)
+        more = _MORE_RE.match(line)
+        if more and header and line.strip():
+            last = header[-1]
+            header[-1] = last._replace(value=f"{last.value} {more['value'].strip()}")
+        elif match:
+            header.append(HeaderLine(match["key"], match["value"].strip(), index + 1))
+        else:
+            end = index + 1 if not line.strip() else index
+            break
+    return header, "\n".join(lines[end:]), end
+
+
+def field_key(name: str) -> str:
+    """``Source-URL``, ``source_url`` and ``SOURCE_URL`` are the same field."""
+    return name.strip().lower().replace("-", "_")
+
+
+def split_list(value: str) -> list[str]:
+    """``;`` or ``,`` separated, trimmed, empty parts and repeats dropped."""
+    separator = ";" if ";" in value else ","
+    seen: dict[str, str] = {}
+    for raw in value.split(separator):
+        part = " ".join(raw.split())
+        if part and part.casefold() not in seen:
+            seen[part.casefold()] = part
+    return list(seen.values())
+
+
+def suggest(value: str, choices: list[str], cutoff: float = 0.6) -> str | None:
+    folded = {c.casefold(): c for c in choices}
+    near = difflib.get_close_matches(value.casefold(), folded, n=1, cutoff=cutoff)
+    return folded[near[0]] if near else None
+
+
+def explain(message: str, allowed: str = "", suggestion: str | None = None) -> str:
+    """``message. Allowed: .... Did you mean "x"?``, the parts that apply."""
+    text = message
+    if allowed:
+        text += f". Allowed: {allowed}"
+    if suggestion:
+        text += f'. Did you mean "{suggestion}"?'
+    return text

@@ -1,0 +1,432 @@
+"""Kilas content contract: read, resolve and validate every item.
+
+Pelican skips an item it cannot read and still exits 0. This plugin replaces
+the Markdown reader with one that checks every field against the contract
+table, resolves regions and sources through their registries, records every
+problem of the run (each logged as ``path:line: field: message``), and raises
+``ContentError`` once, after everything was read and before anything is
+written.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from markdown import Markdown
+from pelican import signals
+from pelican.readers import MarkdownReader
+
+from .contract import (
+    ATTRIBUTES,
+    BOOLEANS,
+    ITEM_FIELDS,
+    PAGE_FIELDS,
+    STATUSES,
+    Field,
+    Problem,
+    explain,
+    field_key,
+    split_header,
+    split_list,
+    suggest,
+)
+from .registry import (
+    RegionRegistry,
+    RegistryError,
+    SourceRegistry,
+    Story,
+)
+
+logger = logging.getLogger(__name__)
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+
+
+class ContentError(Exception):
+    """The content broke the contract; every problem was already logged."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        files = len({p.path for p in problems})
+        super().__init__(
+            f"kilas_contract: {len(problems)} problem(s) in {files} file(s); "
+            "nothing was written"
+        )
+
+
+class _Bad(ValueError):
+    """A value broke a rule: the message says what is allowed."""
+
+
+class _Run:
+    """What one build knows: registries and the problems found so far."""
+
+    def __init__(self, settings: dict) -> None:
+        self.settings = settings
+        self.problems: list[Problem] = []
+        content = Path(settings["PATH"])
+        self.regions = self.sources = None
+        for name, make, setting in (
+            ("regions", RegionRegistry, "KILAS_REGIONS_FILE"),
+            ("sources", SourceRegistry, "KILAS_SOURCES_FILE"),
+        ):
+            path = content / settings.get(setting, f"{name}.yaml")
+            try:
+                registry = make(settings, path)
+            except RegistryError as exc:
+                self.add(Problem(_display(path), None, None, str(exc)))
+                registry = make(settings, Path(os.devnull))
+            for message in registry.problems:
+                self.add(Problem(_display(path), None, None, message))
+            setattr(self, name, registry)
+        self.stories: dict[str, Story] = {}
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        logger.error("%s", problem)
+
+
+# One run at a time: reset on every `initialized` (autoreload rebuilds too).
+_current: dict[str, _Run] = {}
+
+
+def _run() -> _Run:
+    return _current["run"]
+
+
+def _display(path: Path | str) -> str:
+    """A path as the editor typed it: relative to where they stand."""
+    path = os.path.abspath(path)
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+class ItemReader(MarkdownReader):
+    """Markdown reader that enforces the Kilas contract."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        options = dict(self.settings["MARKDOWN"])
+        options["extensions"] = [
+            e for e in options.get("extensions", []) if e != "markdown.extensions.meta"
+        ]
+        options["extension_configs"] = {
+            k: v
+            for k, v in options.get("extension_configs", {}).items()
+            if k != "markdown.extensions.meta"
+        }
+        # One Markdown instance per reader, reset per use (not one per file).
+        self._markdown = Markdown(**options)
+        self._tz = ZoneInfo(self.settings["TIMEZONE"])
+
+    # -- reading -----------------------------------------------------------
+    def read(self, source_path: str):
+        self._source_path = source_path
+        self._path = _display(source_path)
+        self._problems: list[Problem] = []
+        text = self._decode(Path(source_path).read_bytes())
+        if text is None:
+            return self._fail()
+        header, body, _ = split_header(text)
+        fields = self._fields_for(source_path)
+        metadata = self._check_header(header, fields)
+        if self._problems:
+            return self._fail()
+        return self._markdown_html(body), metadata
+
+    def _fail(self):
+        for problem in self._problems:
+            _run().add(problem)
+        return "", {"status": "skip"}
+
+    def _problem(self, line: int | None, field: str | None, message: str) -> None:
+        self._problems.append(Problem(self._path, line, field, message))
+
+    def _decode(self, raw: bytes) -> str | None:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            self._problem(
+                line,
+                None,
+                f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset "
+                f"{exc.start}); save it as UTF-8 in your editor",
+            )
+            return None
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if not text.strip():
+            self._problem(
+                None,
+                None,
+                "the file is empty; an item starts with a header such as "
+                "'Title: ...' then 'Date: ...' (see `invoke new`)",
+            )
+            return None
+        return text
+
+    def _fields_for(self, source_path: str) -> tuple[Field, ...]:
+        relative = os.path.relpath(source_path, self.settings["PATH"])
+        pages = self.settings["PAGE_PATHS"]
+        is_page = any(relative.split(os.sep)[0] == p.strip("/") for p in pages)
+        return PAGE_FIELDS if is_page else ITEM_FIELDS
+
+    def _markdown_html(self, text: str) -> str:
+        self._markdown.reset()
+        return self._markdown.convert(text)
+
+    # -- the contract --------------------------------------------------------
+    def _check_header(self, header, fields: tuple[Field, ...]) -> dict:
+        known = {field_key(f.name): f for f in fields}
+        seen: dict[str, int] = {}
+        metadata: dict = {}
+        for key, value, line in header:
+            name = field_key(key)
+            field = known.get(name)
+            if field is None:
+                near = suggest(name, list(known))
+                allowed = ", ".join(f.name for f in fields)
+                hint = known[near].name if near else None
+                self._problem(line, key, explain("unknown field", allowed, hint))
+                continue
+            if name in seen:
+                self._problem(
+                    line,
+                    field.name,
+                    f"given twice (first on line {seen[name]}); keep one",
+                )
+                continue
+            seen[name] = line
+            if not value:
+                if field.required:
+                    self._problem(line, field.name, "is empty; it is required")
+                continue
+            try:
+                values = split_list(value) if field.many else [value]
+                reader = getattr(self, f"_read_{field.kind}")
+                result = [reader(v) for v in values] if field.many else reader(value)
+            except _Bad as exc:
+                self._problem(line, field.name, str(exc))
+                continue
+            if field.many:
+                result = list(dict.fromkeys(result))
+            metadata[ATTRIBUTES.get(name, name)] = result
+        for field in fields:
+            if field.required and field_key(field.name) not in seen:
+                self._problem(
+                    None,
+                    field.name,
+                    f"is missing; add a line '{field.name}: ...' to the header",
+                )
+        self._check_together(metadata, seen)
+        return metadata
+
+    def _check_together(self, metadata: dict, lines: dict[str, int]) -> None:
+        date, modified = metadata.get("date"), metadata.get("modified")
+        if date and modified and modified < date:
+            self._problem(
+                lines["modified"],
+                "Modified",
+                f"{modified.isoformat()} is earlier than Date {date.isoformat()}; "
+                "Modified is the time of the last update",
+            )
+        if metadata.get("image") and not metadata.get("image_alt"):
+            self._problem(
+                lines["image"],
+                "Image_Alt",
+                "is missing; describe the image for readers who cannot see it",
+            )
+
+    def _read_text(self, value: str) -> str:
+        return html.escape(value, quote=False)
+
+    def _read_markdown(self, value: str) -> str:
+        return self._markdown_html(html.escape(value, quote=False))
+
+    def _read_slug(self, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+            raise _Bad(
+                f'"{value}" is not a slug; use lowercase letters, digits and '
+                "hyphens, e.g. banjir-korea-utara"
+            )
+        return value
+
+    def _read_date(self, value: str) -> datetime:
+        try:
+            if not _ISO_DATE.match(value):
+                raise ValueError(value)
+            date = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise _Bad(
+                explain(
+                    f'"{value}" is not a date',
+                    "ISO 8601, e.g. 2024-08-04 10:30 or 2024-08-04T10:30+07:00",
+                    _near_date(value),
+                )
+            ) from None
+        return date if date.tzinfo else date.replace(tzinfo=self._tz)
+
+    def _read_category(self, value: str) -> str:
+        categories = self.settings.get("KILAS_CATEGORIES") or []
+        if not categories:
+            return value
+        for category in categories:
+            if category.casefold() == value.casefold():
+                return self.process_metadata("category", category)
+        raise _Bad(
+            explain(
+                f'unknown category "{value}"',
+                f"{', '.join(categories)} (setting KILAS_CATEGORIES)",
+                suggest(value, categories),
+            )
+        )
+
+    def _read_region(self, value: str):
+        found = _run().regions.resolve(value)
+        if found.value is not None:
+            return found.value
+        if found.ambiguous:
+            raise _Bad(
+                f'"{value}" can mean {" or ".join(found.ambiguous)}; write the code'
+            )
+        registry = self.settings.get("KILAS_REGIONS_FILE", "regions.yaml")
+        raise _Bad(
+            explain(
+                f'unknown region "{value}"',
+                "an ISO code (KP, ID-JK), a name in Indonesian or English "
+                f"(Korea Utara, North Korea), or a place added to content/{registry}",
+                found.suggestion,
+            )
+        )
+
+    def _read_source(self, value: str):
+        found = _run().sources.resolve(value)
+        if found.value is not None:
+            return found.value
+        registry = self.settings.get("KILAS_SOURCES_FILE", "sources.yaml")
+        raise _Bad(
+            explain(
+                f'unknown source "{value}"',
+                f"a name or alias listed in content/{registry} (add new sources there)",
+                found.suggestion,
+            )
+        )
+
+    def _read_story(self, value: str) -> Story:
+        stories = _run().stories
+        story = Story(" ".join(value.split()), self.settings)
+        return stories.setdefault(story.slug, story)
+
+    def _read_tag(self, value: str):
+        return self.process_metadata("tags", value)[0]
+
+    def _read_author(self, value: str):
+        return self.process_metadata("author", html.escape(value, quote=False))
+
+    def _read_url(self, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise _Bad(
+                f'"{value}" is not a web address; only http:// and https:// '
+                "links are allowed"
+            )
+        return value
+
+    def _read_lang(self, value: str) -> str:
+        try:
+            Locale.parse(value.replace("-", "_"))
+        except (ValueError, UnknownLocaleError):
+            raise _Bad(f'"{value}" is not a language code; use e.g. id or en') from None
+        return value
+
+    def _read_boolean(self, value: str) -> str:
+        """Pelican compares these as the strings "true" and "false"."""
+        if value.casefold() not in BOOLEANS:
+            raise _Bad(explain(f'"{value}" is not true or false', "true, false"))
+        return "true" if BOOLEANS[value.casefold()] else "false"
+
+    def _read_status(self, value: str) -> str:
+        if value.casefold() not in STATUSES:
+            raise _Bad(
+                explain(
+                    f'"{value}" is not a status',
+                    ", ".join(STATUSES),
+                    suggest(value, list(STATUSES)),
+                )
+            )
+        return value.casefold()
+
+
+def _near_date(value: str) -> str | None:
+    """An ISO spelling of a date written another way, when it is unambiguous."""
+    from dateutil import parser  # noqa: PLC0415
+
+    try:
+        date = parser.parse(value, dayfirst=True)
+    except (ValueError, OverflowError):
+        return None
+    return date.strftime("%Y-%m-%d %H:%M")
+
+
+# -- signal receivers ----------------------------------------------------------
+def start_run(pelican) -> None:
+    """A new build starts: fresh registries, no problems."""
+    _current["run"] = _Run(pelican.settings)
+
+
+def add_reader(readers) -> None:
+    """Read every Markdown file through the contract."""
+    for extension in ItemReader.file_extensions:
+        readers.reader_classes[extension] = ItemReader
+
+
+def check_urls(generators) -> None:
+    """Two items must not write the same page; then fail once if needed."""
+    owners: dict[str, str] = {}
+    run = _run()
+    for generator in generators:
+        for attr in (
+            "articles",
+            "translations",
+            "drafts",
+            "drafts_translations",
+            "hidden_articles",
+            "hidden_translations",
+            "pages",
+            "translations",
+            "hidden_pages",
+            "draft_pages",
+        ):
+            for content in getattr(generator, attr, []) or []:
+                save_as = content.save_as
+                path = _display(content.source_path)
+                if save_as in owners and owners[save_as] != path:
+                    run.add(
+                        Problem(
+                            path,
+                            None,
+                            "Slug",
+                            f"writes the same page ({save_as}) as {owners[save_as]};"
+                            " change the Title or add a distinct 'Slug:' line",
+                        )
+                    )
+                owners.setdefault(save_as, path)
+    if run.problems:
+        raise ContentError(run.problems)
+
+
+def register() -> None:
+    # initialized: reset per build, so autoreload rebuilds start clean.
+    signals.initialized.connect(start_run)
+    # readers_init: our reader takes over Markdown files.
+    signals.readers_init.connect(add_reader)
+    # all_generators_finalized: everything is read, nothing written yet.
+    signals.all_generators_finalized.connect(check_urls)

@@ -1,0 +1,3 @@
+from .kilas_i18n import register
+
+__all__ = ["register"]

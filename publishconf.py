@@ -1,0 +1,16 @@
+# Kilas publish settings: everything from pelicanconf.py, plus what a public
+# site needs. `invoke preview --siteurl URL` and `invoke gh-pages --siteurl URL`
+# override SITEURL (a project site lives under https://<user>.github.io/<repo>).
+import os
+import sys
+
+sys.path.append(os.curdir)
+from pelicanconf import *
+
+# -- Site -------------------------------------------------------------------
+SITEURL = "https://kilas.github.io"
+FEED_DOMAIN = SITEURL
+RELATIVE_URLS = False
+
+# -- Build ------------------------------------------------------------------
+DELETE_OUTPUT_DIRECTORY = True

@@ -1,0 +1,190 @@
+"""Kilas tasks: `invoke --list` shows them, `invoke --help TASK` explains one."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from invoke import task
+
+PROJECT = Path(__file__).resolve().parent
+sys.path.insert(0, str(PROJECT))
+
+CONFIG = {
+    "settings": "pelicanconf.py",
+    "publish_settings": "publishconf.py",
+    "output": "output",
+    "host": "127.0.0.1",
+    "port": 8000,
+    "system_packages": ["chromium"],
+}
+
+
+def _build_or_exit(**kwargs):
+    from kilas.build import BuildFailed, build  # noqa: PLC0415
+
+    try:
+        return build(**kwargs)
+    except BuildFailed as exc:
+        sys.exit(f"kilas: {exc}")
+
+
+def _init_logging(verbose=False):
+    from kilas.build import init_logging  # noqa: PLC0415
+
+    init_logging(verbose)
+
+
+@task(help={"verbose": "show Pelican's progress messages"})
+def build(c, verbose=False):
+    """Build the site into output/ (atomic: a failed build changes nothing)."""
+    _init_logging(verbose)
+    settings = _build_or_exit(settings_file=CONFIG["settings"], output=CONFIG["output"])
+    print(
+        f"kilas: built {CONFIG['output']}/ in {settings['KILAS_BUILD_SECONDS']:.1f} s"
+    )
+
+
+@task
+def clean(c):
+    """Remove output/ and the build caches."""
+    for folder in (CONFIG["output"], ".build"):
+        shutil.rmtree(PROJECT / folder, ignore_errors=True)
+
+
+@task(pre=[clean], post=[build])
+def rebuild(c):
+    """Clean, then build."""
+
+
+@task
+def check(c):
+    """Validate every item and registry without writing output/."""
+    _init_logging()
+    _build_or_exit(settings_file=CONFIG["settings"], check_only=True)
+    print("kilas: every item is valid; nothing was written")
+
+
+def _serve(root, port, prefix="/"):
+    from kilas.serve import make_server  # noqa: PLC0415
+
+    server = make_server(PROJECT / root, port, prefix)
+    host, port = server.server_address[:2]
+    print(f"kilas: serving {root}/ at http://{host}:{port}{prefix} (Ctrl+C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
+@task(help={"port": "port on 127.0.0.1 (default 8000)"})
+def serve(c, port=CONFIG["port"]):
+    """Serve output/ at http://127.0.0.1:8000/."""
+    _serve(CONFIG["output"], int(port))
+
+
+@task(help={"port": "port on 127.0.0.1 (default 8000)"})
+def livereload(c, port=CONFIG["port"]):
+    """Build, serve, and rebuild when content, theme, plugins or settings change."""
+    from livereload import Server  # noqa: PLC0415
+
+    from kilas.build import BuildFailed  # noqa: PLC0415
+    from kilas.build import build as run_build  # noqa: PLC0415
+
+    _init_logging()
+
+    def rebuild_site():
+        try:
+            run_build(settings_file=CONFIG["settings"], output=CONFIG["output"])
+            print("kilas: rebuilt")
+        except BuildFailed as exc:
+            print(f"kilas: {exc}")
+
+    rebuild_site()
+    server = Server()
+    for pattern in ("content/**/*", "theme/**/*", "plugins/**/*.py", "*conf.py"):
+        server.watch(pattern, rebuild_site)
+    server.serve(host=CONFIG["host"], port=int(port), root=CONFIG["output"])
+
+
+@task(
+    help={
+        "siteurl": "SITEURL to build for (default http://127.0.0.1:PORT)",
+        "port": "port on 127.0.0.1 (default 8000)",
+    }
+)
+def preview(c, siteurl="", port=CONFIG["port"]):
+    """Build with the publish settings and serve the result locally."""
+    from urllib.parse import urlparse  # noqa: PLC0415
+
+    _init_logging()
+    siteurl = (siteurl or f"http://{CONFIG['host']}:{port}").rstrip("/")
+    _build_or_exit(
+        settings_file=CONFIG["publish_settings"],
+        output=CONFIG["output"],
+        siteurl=siteurl,
+    )
+    _serve(CONFIG["output"], int(port), urlparse(siteurl).path or "/")
+
+
+@task(
+    help={
+        "title": "the headline",
+        "region": "one or more regions: codes or names, separated by ';'",
+        "source": "the outlet the item digests (see content/sources.yaml)",
+        "category": "one category (see KILAS_CATEGORIES in pelicanconf.py)",
+        "summary": "the one-paragraph summary (without it the item is a draft)",
+        "story": "a developing story the item belongs to",
+    }
+)
+def new(c, title, region, source, category, summary="", story=""):
+    """Scaffold a new item with every required field; never overwrites."""
+    from kilas.scaffold import ScaffoldError, new_item  # noqa: PLC0415
+
+    try:
+        path = new_item(title, region, source, category, summary, story)
+    except ScaffoldError as exc:
+        sys.exit(f"kilas: {exc}")
+    print(path.relative_to(PROJECT))
+
+
+def _install_system_packages():
+    """Install what the tests need from Debian (chromium; Java when missing)."""
+    packages = [p for p in CONFIG["system_packages"] if not shutil.which(p)]
+    if not shutil.which("java"):
+        packages.append("default-jre-headless")
+    if not packages:
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(
+        [
+            *sudo,
+            "apt-get",
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            *packages,
+        ],
+        check=True,
+        env=env,
+    )
+
+
+@task(
+    help={
+        "setup": "first install the Debian packages the tests need (chromium, Java)",
+        "k": "only tests matching this pytest expression",
+    }
+)
+def test(c, setup=False, k=""):
+    """Run the whole test suite (ruff, builds, validator, links, feeds, browser)."""
+    if setup:
+        _install_system_packages()
+    args = [sys.executable, "-m", "pytest", "-q", "-ra"]
+    if k:
+        args += ["-k", k]
+    sys.exit(subprocess.run(args, cwd=PROJECT, check=False).returncode)

@@ -1,0 +1,69 @@
+"""Shared fixtures: the repository's site built once per session, and a way
+to copy the project so a test may break or add content without touching it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+PROJECT_PARTS = (
+    "content",
+    "theme",
+    "plugins",
+    "kilas",
+    "pelicanconf.py",
+    "publishconf.py",
+    "tasks.py",
+)
+
+
+def run_build(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess:
+    """`python -m kilas.build ARGS` as a whole process, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "kilas.build", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the project's site parts (not .venv, not output/)."""
+    for part in PROJECT_PARTS:
+        source = PROJECT / part
+        if source.is_dir():
+            shutil.copytree(
+                source, dest / part, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy2(source, dest / part)
+    return dest
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` with its bytes, to compare whole trees."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The repository's content built once with the development settings."""
+    output = tmp_path_factory.mktemp("site") / "output"
+    result = run_build("--output", str(output))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return output
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    return copy_project(tmp_path / "project")

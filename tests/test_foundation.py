@@ -1,0 +1,154 @@
+"""The foundation: the repository's site builds, links its items, fails
+atomically, and the editor's tasks work."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import PROJECT, run_build, snapshot
+from lxml import html
+
+SAMPLE = "2024/08/putin-tawarkan-bantuan-banjir-korea-utara/index.html"
+
+
+def _page(site: Path, path: str):
+    return html.fromstring((site / path).read_bytes())
+
+
+def test_sample_item_page(site):
+    page = _page(site, SAMPLE)
+    assert page.findtext(".//h1").startswith("Putin Tawarkan Bantuan Kemanusiaan")
+    published = page.xpath("//dl[@class='article-meta']//time")[0]
+    assert published.get("datetime") == "2024-08-04T10:30:00+07:00"
+    assert published.text_content() == "Minggu, 4 Agustus 2024 · 10.30 WIB"
+    meta = page.xpath("//dl[@class='article-meta']")[0].text_content()
+    assert "SinarHarapan.id" in meta
+    assert "Korea Utara, Rusia" in meta
+    assert "KCNA, Reuters" in meta
+    assert page.xpath("//html/@lang") == ["id"]
+
+
+def test_index_links_to_sample_item(site):
+    links = _page(site, "index.html").xpath("//main//a/@href")
+    assert "/" + SAMPLE.removesuffix("index.html") in links
+
+
+def test_no_page_uses_pelican_simple_theme(site):
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert 'class="skip-link"' in text, f"{page} was not rendered by our theme"
+
+
+def test_failed_build_leaves_output_byte_identical(project, tmp_path):
+    output = tmp_path / "output"
+    assert run_build("--output", str(output), cwd=project).returncode == 0
+    before = snapshot(output)
+    broken = project / "content/items/2024/08/rusak.md"
+    broken.write_text("Title: Rusak\nDate: kemarin\n\nIsi.\n", encoding="utf-8")
+    result = run_build("--output", str(output), cwd=project)
+    assert result.returncode == 1
+    assert "content/items/2024/08/rusak.md" in result.stderr
+    assert "output/ was left as it was" in result.stderr
+    assert snapshot(output) == before
+    assert broken.read_text(encoding="utf-8") == "Title: Rusak\nDate: kemarin\n\nIsi.\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output", "project"]
+
+
+def _invoke(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_new_item_passes_check(project):
+    result = _invoke(
+        project,
+        "new",
+        "Banjir Susulan di Sinuiju",
+        "--region",
+        "KP; Rusia",
+        "--source",
+        "sinar harapan",
+        "--category",
+        "bencana",
+    )
+    assert result.returncode == 0, result.stderr
+    path = project / result.stdout.strip()
+    text = path.read_text(encoding="utf-8")
+    assert "Region: Korea Utara; Rusia" in text
+    assert "Source: SinarHarapan.id" in text
+    assert "Category: Bencana" in text
+    check = _invoke(project, "check")
+    assert check.returncode == 0, check.stderr
+    assert not (project / "output").exists()
+    again = _invoke(
+        project,
+        "new",
+        "Banjir Susulan di Sinuiju",
+        "--region",
+        "KP",
+        "--source",
+        "KCNA",
+        "--category",
+        "Bencana",
+    )
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_new_item_refuses_unknown_values(project):
+    result = _invoke(
+        project,
+        "new",
+        "Judul",
+        "--region",
+        "Korea Utaraa",
+        "--source",
+        "Reuter",
+        "--category",
+        "Bencana",
+    )
+    assert result.returncode == 1
+    assert 'Did you mean "Korea Utara"?' in result.stderr
+    assert 'Did you mean "Reuters"?' in result.stderr
+
+
+def test_invoke_list_shows_every_task():
+    listing = _invoke(PROJECT, "--list").stdout
+    for name in (
+        "build",
+        "rebuild",
+        "clean",
+        "serve",
+        "livereload",
+        "preview",
+        "new",
+        "check",
+        "test",
+    ):
+        assert f"  {name} " in listing, listing
+
+
+def test_repository_content_checks_clean():
+    result = run_build("--check")
+    assert result.returncode == 0, result.stderr
+    assert "content is valid" in result.stdout
+
+
+def test_ruff_clean():
+    for args in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *args],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
