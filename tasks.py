@@ -48,8 +48,8 @@ def build(c, verbose=False):
 
 @task
 def clean(c):
-    """Remove output/ and the build caches."""
-    for folder in (CONFIG["output"], ".build"):
+    """Remove output/ and its build cache (.kilas-cache/)."""
+    for folder in (CONFIG["output"], f".kilas-cache/{CONFIG['output']}"):
         shutil.rmtree(PROJECT / folder, ignore_errors=True)
 
 
@@ -172,6 +172,14 @@ def _install_system_packages():
         check=True,
         env=env,
     )
+
+
+@task(help={"articles": "number of synthetic items (default 1000)"})
+def bench(c, articles=1000):
+    """Measure Kilas against stock Pelican on a synthetic corpus; print figures."""
+    from kilas.bench import main as run_bench  # noqa: PLC0415
+
+    sys.exit(run_bench(["--articles", str(articles), "--project-root", str(PROJECT)]))
 
 
 @task(
