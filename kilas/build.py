@@ -232,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kilas: content is valid ({seconds:.1f} s); nothing was written")
     else:
         where = os.path.relpath(settings["OUTPUT_PATH"])
+        where = settings["OUTPUT_PATH"] if where.startswith("..") else where
         print(f"kilas: built {where}/ in {seconds:.1f} s ({_summary(settings)})")
     return 0
 
