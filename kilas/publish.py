@@ -57,7 +57,8 @@ class Published:
             else f"committed to the local branch {self.branch} only; "
             f"`git push {self.remote} {self.branch}` publishes it"
         )
-        return f"kilas: published {self.url} ({where}, commit {self.commit[:12]})"
+        home = self.url.rstrip("/") + "/"
+        return f"kilas: published {home} ({where}, commit {self.commit[:12]})"
 
 
 # --- git ----------------------------------------------------------------------------

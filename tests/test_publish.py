@@ -85,7 +85,7 @@ def test_publish_keeps_history_and_refuses_a_broken_site(repo, remote):
 
     first = _gh_pages(repo)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert f"published https://{DOMAIN}" in first.stdout
+    assert f"published https://{DOMAIN}/ (pushed gh-pages to origin" in first.stdout
     files = _git(remote, "ls-tree", "-r", "--name-only", BRANCH).splitlines()
     for name in ("index.html", ".nojekyll", "CNAME", "tentang/index.html"):
         assert name in files
@@ -144,7 +144,7 @@ def test_project_site_without_push(repo, remote):
     siteurl = "https://redaksi.github.io/kilas"
     result = _gh_pages(repo, "--siteurl", siteurl, "--no-push")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"published {siteurl} (committed to the local branch" in result.stdout
+    assert f"published {siteurl}/ (committed to the local branch" in result.stdout
     assert _ref(remote) is None  # nothing pushed
     files = _git(repo, "ls-tree", "-r", "--name-only", BRANCH).splitlines()
     assert "index.html" in files
@@ -191,3 +191,15 @@ def test_check_site_task(site, tmp_path):
     )
     assert prefixed.returncode == 1
     assert "link escapes the path prefix" in prefixed.stdout
+
+
+def test_rejected_push_puts_the_local_branch_back(repo, remote):
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'gh-pages is protected' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    rejected = _gh_pages(repo)
+    assert rejected.returncode != 0
+    assert "git could not publish to origin/gh-pages" in rejected.stderr
+    assert "the local branch gh-pages was put back as it was" in rejected.stderr
+    assert _ref(remote) is None
+    assert _ref(repo) is None
