@@ -128,6 +128,55 @@ def preview(c, siteurl="", port=CONFIG["port"]):
     _serve(CONFIG["output"], int(port), urlparse(siteurl).path or "/")
 
 
+# -- Publishing -------------------------------------------------------------
+
+
+@task(
+    help={
+        "output": "folder of the built site (default output/)",
+        "base_path": "path the site is served under, e.g. /kilas/ (default /)",
+        "site_url": "absolute links starting with it count as internal",
+    }
+)
+def check_site(c, output=CONFIG["output"], base_path="/", site_url=""):
+    """Check a built site: valid HTML, internal links and anchors, feeds."""
+    from kilas.sitecheck import main as run_checks  # noqa: PLC0415
+
+    args = [str(PROJECT / output), "--base-path", base_path]
+    if site_url:
+        args += ["--site-url", site_url]
+    sys.exit(run_checks(args))
+
+
+@task(
+    help={
+        "siteurl": "where the site is served (default SITEURL of publishconf.py)",
+        "remote": "Git remote to push to (default origin)",
+        "branch": "branch to commit the site to (default gh-pages)",
+        "cname": "custom domain for CNAME (default GITHUB_PAGES_CNAME)",
+        "push": "push after committing (--no-push commits locally only)",
+    }
+)
+def gh_pages(c, siteurl="", remote="origin", branch="gh-pages", cname="", push=True):
+    """Build, check and publish the site to GitHub Pages (refuses on any problem)."""
+    from kilas.publish import PublishRefused, publish  # noqa: PLC0415
+
+    _init_logging()
+    try:
+        published = publish(
+            siteurl=siteurl or None,
+            remote=remote,
+            branch=branch,
+            push=push,
+            cname=cname or None,
+            settings_file=CONFIG["publish_settings"],
+            project=PROJECT,
+        )
+    except PublishRefused as exc:
+        sys.exit(f"kilas: refusing to publish: {exc}")
+    print(published)
+
+
 @task(
     help={
         "title": "the headline",
