@@ -17,7 +17,6 @@ CONFIG = {
     "output": "output",
     "host": "127.0.0.1",
     "port": 8000,
-    "system_packages": ["chromium"],
 }
 
 
@@ -200,7 +199,9 @@ def new(c, title, region, source, category, summary="", story=""):
 
 def _install_system_packages():
     """Install what the tests need from Debian (chromium; Java when missing)."""
-    packages = [p for p in CONFIG["system_packages"] if not shutil.which(p)]
+    from kilas.browser import chromium_path  # noqa: PLC0415
+
+    packages = [] if os.path.exists(chromium_path()) else ["chromium"]
     if not shutil.which("java"):
         packages.append("default-jre-headless")
     if not packages:
@@ -215,7 +216,6 @@ def _install_system_packages():
             "install",
             "-y",
             "-qq",
-            "--no-install-recommends",
             *packages,
         ],
         check=True,

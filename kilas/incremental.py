@@ -222,7 +222,7 @@ class KilasPelican(Pelican):
             writer.on_render = self.progress.page_written
         workers = self.workers if items >= PARALLEL_THRESHOLD else 1
         self._write(generators, writer, workers)
-        _remove_stale(Path(self.output_path), writer.keys, generators)
+        _remove_stale(Path(self.output_path), writer.keys, generators, self.settings)
         signals.finalized.send(self)
         _save_keys(self.settings, writer.keys)
         self.stats["rendered"] = writer.rendered
@@ -310,9 +310,23 @@ def _save_keys(settings: dict, keys: dict[str, str]) -> None:
         path.write_text(json.dumps(keys, sort_keys=True), encoding="utf-8")
 
 
-def _remove_stale(staging: Path, pages: dict, generators) -> None:
+def _theme_files(settings: dict) -> set[str]:
+    """Where Pelican copies the theme's static files (THEME_STATIC_PATHS)."""
+    files = set()
+    theme, target = Path(settings["THEME"]), settings["THEME_STATIC_DIR"]
+    for name in settings["THEME_STATIC_PATHS"]:
+        source = theme / name
+        found = source.rglob("*") if source.is_dir() else [source]
+        for path in found:
+            if path.is_file():
+                relative = path.relative_to(source) if source.is_dir() else path.name
+                files.add(os.path.normpath(os.path.join(target, relative)))
+    return files
+
+
+def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> None:
     """Delete what earlier builds wrote and this one no longer produces."""
-    keep = {os.path.normpath(name) for name in pages}
+    keep = {os.path.normpath(name) for name in pages} | _theme_files(settings)
     for generator in generators:
         for static in getattr(generator, "staticfiles", None) or []:
             keep.add(os.path.normpath(static.save_as))
@@ -322,6 +336,22 @@ def _remove_stale(staging: Path, pages: dict, generators) -> None:
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
+
+
+def _same(source: Path, stat: os.stat_result, target: Path) -> bool:
+    """Same size and time, or same size and bytes (rewritten unchanged)."""
+    try:
+        current = target.stat()
+    except FileNotFoundError:
+        return False
+    if current.st_size != stat.st_size:
+        return False
+    if current.st_mtime_ns == stat.st_mtime_ns:
+        return True
+    if source.read_bytes() != target.read_bytes():
+        return False
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return True
 
 
 def sync(staging: Path, output: Path) -> int:
@@ -337,15 +367,8 @@ def sync(staging: Path, output: Path) -> int:
             target.mkdir(exist_ok=True)
             continue
         stat = source.stat()
-        try:
-            current = target.stat()
-            if (current.st_size, current.st_mtime_ns) == (
-                stat.st_size,
-                stat.st_mtime_ns,
-            ):
-                continue
-        except FileNotFoundError:
-            pass
+        if _same(source, stat, target):
+            continue
         temporary = target.with_name(f".{target.name}.kilas-tmp")
         shutil.copy2(source, temporary)
         temporary.replace(target)

@@ -136,6 +136,9 @@ def test_invoke_list_shows_every_task():
         "new",
         "check",
         "test",
+        "gh-pages",
+        "check-site",
+        "bench",
     ):
         assert f"  {name} " in listing, listing
 

@@ -62,7 +62,7 @@ def test_build_job_tests_builds_checks_and_uploads(workflow):
     install = _index(
         steps, lambda s: "pip install -r requirements-dev.txt" in s.get("run", "")
     )
-    tests = _index(steps, lambda s: "pytest" in s.get("run", ""))
+    tests = _index(steps, lambda s: "invoke test" in s.get("run", ""))
     configure = _index(steps, lambda s: _uses(s) == "actions/configure-pages")
     assert steps[configure]["id"] == "pages"
 
