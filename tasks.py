@@ -149,6 +149,22 @@ def new(c, title, region, source, category, summary="", story=""):
     print(path.relative_to(PROJECT))
 
 
+@task
+def translations(c):
+    """Extract the theme's interface strings and update the id/en catalogs."""
+    from kilas import catalogs  # noqa: PLC0415
+
+    pot = catalogs.update()
+    print(f"kilas: wrote {pot.relative_to(PROJECT)}")
+    for lang in catalogs.LANGUAGES:
+        missing = catalogs.untranslated(lang)
+        path = catalogs.po_path(lang).relative_to(PROJECT)
+        note = f"{len(missing)} to translate" if missing else "complete"
+        if lang == catalogs.SOURCE_LANG:
+            note = "the msgids' own language"
+        print(f"kilas: updated {path} ({note})")
+
+
 def _install_system_packages():
     """Install what the tests need from Debian (chromium; Java when missing)."""
     packages = [p for p in CONFIG["system_packages"] if not shutil.which(p)]
