@@ -165,6 +165,33 @@ def translations(c):
         print(f"kilas: updated {path} ({note})")
 
 
+SCREENSHOT_PAGES = {
+    "home": "",
+    "article": "2024/08/putin-tawarkan-bantuan-banjir-korea-utara/",
+    # The timeline's year page once the timeline exists; the archive until then.
+    "timeline": "arsip/",
+}
+
+
+@task(help={"output": "folder for the PNG files (default docs/screenshots)"})
+def screenshots(c, output="docs/screenshots"):
+    """Build, then screenshot home, article and timeline at 375/1280 px, light/dark."""
+    from kilas import browser  # noqa: PLC0415
+
+    _init_logging()
+    site = PROJECT / ".build" / "screenshots"
+    _build_or_exit(settings_file=CONFIG["settings"], output=str(site))
+    folder = PROJECT / output
+    with browser.served(site) as base, browser.chromium() as chromium:
+        page = chromium.new_page()
+        for name, path in SCREENSHOT_PAGES.items():
+            for width in browser.WIDTHS:
+                for scheme in browser.SCHEMES:
+                    target = folder / f"{name}-{width}-{scheme}.png"
+                    browser.screenshot(page, base + path, target, width, scheme)
+                    print(target.relative_to(PROJECT))
+
+
 def _install_system_packages():
     """Install what the tests need from Debian (chromium; Java when missing)."""
     packages = [p for p in CONFIG["system_packages"] if not shutil.which(p)]
