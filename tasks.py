@@ -192,11 +192,74 @@ def screenshots(c, output="docs/screenshots"):
                     print(target.relative_to(PROJECT))
 
 
+LIGHTHOUSE_PAGES = {"home": "", "article": SCREENSHOT_PAGES["article"]}
+LIGHTHOUSE_CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+
+
+@task
+def lighthouse(c):
+    """Build, then print Lighthouse's four scores for home and article (mobile)."""
+    import json  # noqa: PLC0415
+
+    from kilas import browser  # noqa: PLC0415
+
+    binary = PROJECT / "node_modules" / ".bin" / "lighthouse"
+    if not binary.exists():
+        sys.exit("kilas: Lighthouse is missing: run `npm ci` first")
+    _init_logging()
+    site = PROJECT / ".build" / "lighthouse"
+    site.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, CHROME_PATH=browser.chromium_path())
+    flags = " ".join(["--headless", *browser.CHROMIUM_FLAGS])
+    failed = False
+    with browser.served(site) as base:
+        # Absolute links, as published (hreflang links must be absolute).
+        _build_or_exit(
+            settings_file=CONFIG["publish_settings"],
+            output=str(site),
+            siteurl=base.rstrip("/"),
+        )
+        for name, path in LIGHTHOUSE_PAGES.items():
+            run = subprocess.run(
+                [
+                    str(binary),
+                    base + path,
+                    "--quiet",
+                    "--output=json",
+                    "--output-path=stdout",
+                    f"--chrome-flags={flags}",
+                    f"--only-categories={','.join(LIGHTHOUSE_CATEGORIES)}",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if run.returncode != 0:
+                sys.exit(f"kilas: Lighthouse failed on {name}:\n{run.stderr[-2000:]}")
+            report = json.loads(run.stdout)
+            scores = {
+                key: round(report["categories"][key]["score"] * 100)
+                for key in LIGHTHOUSE_CATEGORIES
+            }
+            failed |= any(score < 100 for score in scores.values())
+            print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in scores.items()))
+            for audit in report["audits"].values():
+                score = audit.get("score")
+                mode = audit.get("scoreDisplayMode")
+                if score is not None and score < 1 and mode in ("binary", "numeric"):
+                    print(f"  {audit['id']}: {score} {audit['title']}")
+    if failed:
+        sys.exit(1)
+
+
 def _install_system_packages():
-    """Install what the tests need from Debian (chromium; Java when missing)."""
+    """Install what the tests need from Debian (chromium; Java, npm when missing)."""
     packages = [p for p in CONFIG["system_packages"] if not shutil.which(p)]
     if not shutil.which("java"):
         packages.append("default-jre-headless")
+    if not shutil.which("npm"):
+        packages.append("npm")
     if not packages:
         return
     sudo = [] if os.geteuid() == 0 else ["sudo"]
@@ -219,7 +282,8 @@ def _install_system_packages():
 
 @task(
     help={
-        "setup": "first install the Debian packages the tests need (chromium, Java)",
+        "setup": "first install what the tests need: Debian packages (chromium, "
+        "Java) and the pinned npm packages (axe-core, Lighthouse: npm ci)",
         "k": "only tests matching this pytest expression",
     }
 )
@@ -227,6 +291,7 @@ def test(c, setup=False, k=""):
     """Run the whole test suite (ruff, builds, validator, links, feeds, browser)."""
     if setup:
         _install_system_packages()
+        c.run("npm ci --no-audit --no-fund", echo=True)
     args = [sys.executable, "-m", "pytest", "-q", "-ra"]
     if k:
         args += ["-k", k]

@@ -309,12 +309,16 @@ def test_axe_finds_no_violation_on_any_page_type(site, chromium):
     assert failures == [], "\n".join(failures)
 
 
+def _record(requests: list, request) -> None:
+    requests.append(request)
+
+
 @pytest.mark.parametrize("path", ["", SAMPLE])
 def test_page_weight_scripts_and_hosts(site, chromium, path):
     loaded = []
     with browser.served(site) as base:
         page = chromium.new_page()
-        page.on("requestfinished", loaded.append)
+        page.on("requestfinished", lambda request: _record(loaded, request))
         page.goto(base + path, wait_until="load")
         origin = urlsplit(base).netloc
         sizes = {}
