@@ -306,6 +306,15 @@ def test_axe_finds_no_violation_on_any_page_type(site, chromium):
                         + json.dumps([n["target"] for n in v["nodes"]])
                         for v in result["violations"]
                     ]
+            for width in (320, 1440):  # the narrowest and widest supported
+                page.set_viewport_size({"width": width, "height": 800})
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - window.innerWidth"
+                )
+                if overflow > 0:
+                    failures.append(
+                        f"/{path} {width}px: {overflow}px wider than the screen"
+                    )
     assert failures == [], "\n".join(failures)
 
 
@@ -330,3 +339,29 @@ def test_page_weight_scripts_and_hosts(site, chromium, path):
         page.close()
     total = sum(sizes.values())
     assert total <= PAGE_BUDGET, f"{total} bytes: {sizes}"
+
+
+def test_stylesheet_has_schemes_print_and_no_fonts():
+    css = (PROJECT / "theme" / "static" / "css" / "kilas.css").read_text("utf-8")
+    assert "@media (prefers-color-scheme: dark)" in css
+    assert "@media print" in css
+    assert "@font-face" not in css
+    assert "url(" not in css  # nothing loaded from the stylesheet
+
+
+def test_english_site_is_valid_html(english_site):
+    assert check_html(english_site) == []
+
+
+def test_theme_tasks_are_listed():
+    import subprocess
+
+    listing = subprocess.run(
+        [sys.executable, "-m", "invoke", "--list"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for name in ("translations", "screenshots", "lighthouse"):
+        assert f"  {name} " in listing, listing
