@@ -54,7 +54,7 @@ MARKDOWN = {
 # -- Theme and plugins ------------------------------------------------------
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["kilas_contract", "kilas_i18n"]
+PLUGINS = ["kilas_contract", "kilas_i18n", "kilas_theme", "kilas_related"]
 
 # -- URLs: clean directories, Indonesian words ------------------------------
 ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"

@@ -197,13 +197,122 @@ def new(c, title, region, source, category, summary="", story=""):
     print(path.relative_to(PROJECT))
 
 
+@task
+def translations(c):
+    """Extract the theme's interface strings and update the id/en catalogs."""
+    from kilas import catalogs  # noqa: PLC0415
+
+    pot = catalogs.update()
+    print(f"kilas: wrote {pot.relative_to(PROJECT)}")
+    for lang in catalogs.LANGUAGES:
+        missing = catalogs.untranslated(lang)
+        path = catalogs.po_path(lang).relative_to(PROJECT)
+        note = f"{len(missing)} to translate" if missing else "complete"
+        if lang == catalogs.SOURCE_LANG:
+            note = "the msgids' own language"
+        print(f"kilas: updated {path} ({note})")
+
+
+SCREENSHOT_PAGES = {
+    "home": "",
+    "article": "2024/08/putin-tawarkan-bantuan-banjir-korea-utara/",
+    # The timeline's year page once the timeline exists; the archive until then.
+    "timeline": "arsip/",
+}
+
+
+@task(help={"output": "folder for the PNG files (default docs/screenshots)"})
+def screenshots(c, output="docs/screenshots"):
+    """Build, then screenshot home, article and timeline at 375/1280 px, light/dark."""
+    from kilas import browser  # noqa: PLC0415
+
+    _init_logging()
+    site = PROJECT / ".build" / "screenshots"
+    _build_or_exit(settings_file=CONFIG["settings"], output=str(site))
+    folder = PROJECT / output
+    with browser.served(site) as base, browser.chromium() as chromium:
+        page = chromium.new_page()
+        for name, path in SCREENSHOT_PAGES.items():
+            for width in browser.WIDTHS:
+                for scheme in browser.SCHEMES:
+                    target = folder / f"{name}-{width}-{scheme}.png"
+                    browser.screenshot(page, base + path, target, width, scheme)
+                    print(target.relative_to(PROJECT))
+
+
+LIGHTHOUSE_PAGES = {"home": "", "article": SCREENSHOT_PAGES["article"]}
+LIGHTHOUSE_CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+
+
+@task
+def lighthouse(c):
+    """Build, then print Lighthouse's four scores for home and article (mobile)."""
+    import json  # noqa: PLC0415
+
+    from kilas import browser  # noqa: PLC0415
+
+    binary = PROJECT / "node_modules" / ".bin" / "lighthouse"
+    if not binary.exists():
+        sys.exit("kilas: Lighthouse is missing: run `npm ci` first")
+    _init_logging()
+    site = PROJECT / ".build" / "lighthouse"
+    site.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, CHROME_PATH=browser.chromium_path())
+    flags = " ".join(["--headless", *browser.CHROMIUM_FLAGS])
+    failed = False
+    with browser.served(site) as base:
+        # Absolute links, as published (hreflang links must be absolute).
+        _build_or_exit(
+            settings_file=CONFIG["publish_settings"],
+            output=str(site),
+            siteurl=base.rstrip("/"),
+        )
+        for name, path in LIGHTHOUSE_PAGES.items():
+            run = subprocess.run(
+                [
+                    str(binary),
+                    base + path,
+                    "--quiet",
+                    "--output=json",
+                    "--output-path=stdout",
+                    f"--chrome-flags={flags}",
+                    f"--only-categories={','.join(LIGHTHOUSE_CATEGORIES)}",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if run.returncode != 0:
+                sys.exit(f"kilas: Lighthouse failed on {name}:\n{run.stderr[-2000:]}")
+            report = json.loads(run.stdout)
+            scores = {
+                key: round(report["categories"][key]["score"] * 100)
+                for key in LIGHTHOUSE_CATEGORIES
+            }
+            failed |= any(score < 100 for score in scores.values())
+            print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in scores.items()))
+            for audit in report["audits"].values():
+                score = audit.get("score")
+                mode = audit.get("scoreDisplayMode")
+                if score is not None and score < 1 and mode in ("binary", "numeric"):
+                    print(f"  {audit['id']}: {score} {audit['title']}")
+    if failed:
+        sys.exit(1)
+
+
 def _install_system_packages():
-    """Install what the tests need from Debian (chromium; Java when missing)."""
+    """Install what the tests need from Debian (chromium; Java, npm when missing)."""
     from kilas.browser import chromium_path  # noqa: PLC0415
 
-    packages = [] if os.path.exists(chromium_path()) else ["chromium"]
+    try:
+        packages = [] if os.path.exists(chromium_path()) else ["chromium"]
+    except RuntimeError:
+        packages = ["chromium"]
     if not shutil.which("java"):
         packages.append("default-jre-headless")
+    if not shutil.which("npm"):
+        packages.append("npm")
     if not packages:
         return
     sudo = [] if os.geteuid() == 0 else ["sudo"]
@@ -233,7 +342,8 @@ def bench(c, articles=1000):
 
 @task(
     help={
-        "setup": "first install the Debian packages the tests need (chromium, Java)",
+        "setup": "first install what the tests need: Debian packages (chromium, "
+        "Java) and the pinned npm packages (axe-core, Lighthouse: npm ci)",
         "k": "only tests matching this pytest expression",
     }
 )
@@ -241,6 +351,7 @@ def test(c, setup=False, k=""):
     """Run the whole test suite (ruff, builds, validator, links, feeds, browser)."""
     if setup:
         _install_system_packages()
+        c.run("npm ci --no-audit --no-fund", echo=True)
     args = [sys.executable, "-m", "pytest", "-q", "-ra"]
     if k:
         args += ["-k", k]

@@ -157,13 +157,15 @@ class RegionRegistry:
         self._subdivisions_loaded = False
         self._by_code: dict[str, Region] = {}
         site = Locale.parse(self._lang)
-        english = Locale("en")
+        # Names in the site language, Indonesian and English all resolve.
+        others = [Locale(lang) for lang in ("id", "en") if lang != site.language]
         for code, name in site.territories.items():
             if code in _NOT_PLACES or "-alt-" in code:
                 continue
             kind = "world-region" if code.isdigit() else "country"
             region = self._register(code, name, kind)
-            self._index.add(english.territories.get(code, ""), region)
+            for other in others:
+                self._index.add(other.territories.get(code, ""), region)
         self._add_iso_names()
         self._problems = self._load_registry(registry_file)
 

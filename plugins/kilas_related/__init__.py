@@ -1,0 +1,3 @@
+from .kilas_related import register
+
+__all__ = ["register"]

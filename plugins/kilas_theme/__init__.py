@@ -1,0 +1,3 @@
+from .kilas_theme import register
+
+__all__ = ["register"]

@@ -1,0 +1,156 @@
+"""Kilas theme support: every template comes from the theme, and a few filters
+the templates need to group and describe items.
+
+Pelican looks a template up in the theme, then silently in its ``simple``
+theme. This plugin removes that fallback from every generator's Jinja loader:
+a template the theme lacks stops the build with Pelican's "unable to load"
+error instead of rendering a page in another design.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import struct
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from babel import Locale
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+from markupsafe import Markup
+from pelican import signals
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    # Words a reader reads in a minute (reading time on item pages).
+    "KILAS_THEME_WORDS_PER_MINUTE": 200,
+}
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
+def _setting(settings: dict, key: str):
+    value = settings.get(key, DEFAULTS[key])
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(
+            f"kilas_theme: {key} must be a whole number of at least 1, not {value!r}"
+        )
+    return value
+
+
+def reading_minutes(html: str, words_per_minute: int = 200) -> int:
+    """Minutes to read an HTML text, rounded up, at least 1."""
+    text = Markup(html or "").striptags()
+    return max(1, math.ceil(len(_WORD.findall(text)) / words_per_minute))
+
+
+def by_day(articles: Iterable) -> list[tuple[date, list]]:
+    """Items grouped by their local publication day, newest day first,
+    each day's items newest first."""
+    days: dict[date, list] = {}
+    for article in articles:
+        days.setdefault(article.date.date(), []).append(article)
+    return [
+        (day, sorted(items, key=lambda a: a.date, reverse=True))
+        for day, items in sorted(days.items(), reverse=True)
+    ]
+
+
+def by_category(articles: Iterable, order: Iterable[str] = ()) -> list[tuple]:
+    """Items grouped by category, in the order of ``order`` (KILAS_CATEGORIES),
+    unknown categories last by name; items keep their order."""
+    rank = {name.casefold(): number for number, name in enumerate(order)}
+    groups: dict[str, tuple] = {}
+    for article in articles:
+        category = article.category
+        groups.setdefault(category.name, (category, []))[1].append(article)
+    return sorted(
+        groups.values(),
+        key=lambda group: (
+            rank.get(group[0].name.casefold(), len(rank)),
+            group[0].name,
+        ),
+    )
+
+
+def is_local_image(value: str) -> bool:
+    """An image of the site itself (not an http(s) address on another host)."""
+    return not re.match(r"^[a-z][a-z0-9+.-]*:|^//", str(value or ""), re.IGNORECASE)
+
+
+def _svg_size(path: Path) -> tuple[int, int] | None:
+    root = ET.parse(path).getroot()
+    width, height = root.get("width", ""), root.get("height", "")
+    if width.isdigit() and height.isdigit():
+        return int(width), int(height)
+    box = (root.get("viewBox") or "").replace(",", " ").split()
+    if len(box) == 4:
+        return round(float(box[2])), round(float(box[3]))
+    return None
+
+
+def _png_size(path: Path) -> tuple[int, int] | None:
+    with path.open("rb") as handle:
+        head = handle.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def image_size(content_path: str, image: str) -> tuple[int, int] | None:
+    """Width and height of an SVG or PNG image under the content folder, so the
+    page reserves its space before it loads; None when unknown."""
+    path = Path(content_path) / str(image)
+    readers = {".svg": _svg_size, ".png": _png_size}
+    reader = readers.get(path.suffix.lower())
+    if reader is None or not path.is_file():
+        return None
+    try:
+        return reader(path)
+    except (ET.ParseError, ValueError, struct.error) as error:
+        logger.warning("kilas_theme: cannot read the size of %s: %s", path, error)
+        return None
+
+
+def language_name(code: str, interface_lang: str) -> str:
+    """A language's name in the interface language: ``en`` is "Inggris" in id."""
+    try:
+        return Locale.parse(interface_lang).languages.get(code, code)
+    except ValueError:
+        return code
+
+
+def _strict_loader(generator) -> ChoiceLoader:
+    """The generator's loader without Pelican's ``simple`` theme."""
+    theme = FileSystemLoader(generator._templates_path)
+    return ChoiceLoader([theme, PrefixLoader({"!theme": theme})])
+
+
+def setup_theme(generator) -> None:
+    """Only our templates, and the theme's filters, in every generator."""
+    settings = generator.settings
+    words_per_minute = _setting(settings, "KILAS_THEME_WORDS_PER_MINUTE")
+    generator.env.loader = _strict_loader(generator)
+    generator.env.filters.update(
+        {
+            "reading_minutes": lambda html: reading_minutes(html, words_per_minute),
+            "by_day": by_day,
+            "image_size": lambda image: image_size(settings["PATH"], image),
+            "language_name": lambda code: language_name(
+                code, settings.get("DEFAULT_LANG", "id")
+            ),
+            "by_category": lambda articles: by_category(
+                articles, settings.get("KILAS_CATEGORIES", ())
+            ),
+        }
+    )
+    generator.env.tests["local_image"] = is_local_image
+
+
+def register() -> None:
+    # generator_init: each generator builds its own Jinja environment and loader.
+    signals.generator_init.connect(setup_theme)
