@@ -19,7 +19,6 @@ ARTICLE_PATHS = ["items"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "extra"]
 EXTRA_PATH_METADATA = {
-    "extra/robots.txt": {"path": "robots.txt"},
     "extra/favicon.svg": {"path": "favicon.svg"},
 }
 KILAS_SOURCES_FILE = "sources.yaml"
@@ -53,7 +52,7 @@ MARKDOWN = {
 # -- Theme and plugins ------------------------------------------------------
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["kilas_contract", "kilas_i18n"]
+PLUGINS = ["kilas_contract", "kilas_i18n", "kilas_seo"]
 
 # -- URLs: clean directories, Indonesian words ------------------------------
 ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
