@@ -101,6 +101,8 @@ RSS_FEED_SUMMARY_ONLY = False
 SEARCH_INDEX = True
 # Without JavaScript the search page links here (the timeline, once it exists).
 SEARCH_BROWSE_URL = ARCHIVES_URL
+# Pagefind ranking: items are short, a longer one is not less relevant.
+SEARCH_RANKING = {"pageLength": 0.0}
 
 # -- Search engines (kilas_seo: JSON-LD, sitemaps, robots.txt) ----------------
 SEO_SITEMAP_SAVE_AS = "sitemap.xml"

@@ -30,7 +30,13 @@ SEARCH_DEFAULTS: dict[str, object] = {
     "SEARCH_LANGUAGE": "",
     # Where the search page sends readers without JavaScript (the timeline).
     "SEARCH_BROWSE_URL": "arsip/",
+    # Pagefind ranking options, passed to the browser. A digest's items are
+    # all short: a longer one is not less about its subject, so page length
+    # does not lower a result.
+    "SEARCH_RANKING": {"pageLength": 0.0},
 }
+
+RANKING_KEYS = ("termFrequency", "termSimilarity", "termSaturation", "pageLength")
 
 
 class SearchSettingError(ValueError):
@@ -53,6 +59,15 @@ def validate_settings(pelican) -> None:
                 f"kilas_search: {key} = {settings[key]!r} is not allowed;"
                 " expected a text"
             )
+    ranking = settings["SEARCH_RANKING"]
+    if not isinstance(ranking, dict) or any(
+        key not in RANKING_KEYS or not isinstance(value, (int, float))
+        for key, value in ranking.items()
+    ):
+        raise SearchSettingError(
+            f"kilas_search: SEARCH_RANKING = {ranking!r} is not allowed; expected"
+            f" numbers for some of {', '.join(RANKING_KEYS)}"
+        )
     bundle = settings["SEARCH_BUNDLE_DIR"].strip("/")
     if not bundle or ".." in Path(bundle).parts or Path(bundle).is_absolute():
         raise SearchSettingError(

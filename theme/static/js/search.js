@@ -137,6 +137,8 @@
 
   import(bundle).then(function (module) {
     pagefind = module;
+    return pagefind.options({ ranking: JSON.parse(msg.ranking || "{}") });
+  }).then(function () {
     return pagefind.filters();
   }).then(function (available) {
     fillFilters(available);
