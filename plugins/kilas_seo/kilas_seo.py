@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import logging
 import os
@@ -296,8 +297,25 @@ def add_article_jsonld(generator) -> None:
 
 
 def set_feed_language(context, feed) -> None:
-    """Atom feeds say their language (``xml:lang``)."""
-    feed.feed["language"] = context.get("DEFAULT_LANG")
+    """Atom feeds say their language (``xml:lang``); an entry in another
+    language (a translation in the all-items feed) says its own."""
+    site_lang = context.get("DEFAULT_LANG")
+    feed.feed["language"] = site_lang
+    langs = {
+        absolute_url(context, item.url): getattr(item, "lang", site_lang)
+        for article in context.get("articles", []) or []
+        for item in (article, *getattr(article, "translations", []))
+    }
+    for entry in feed.items:
+        entry["kilas_lang"] = langs.get(entry["link"], site_lang)
+    feed.item_attributes = functools.partial(_entry_attributes, feed)
+
+
+def _entry_attributes(feed, entry: dict) -> dict:
+    attributes = dict(type(feed).item_attributes(feed, entry))
+    if entry.get("kilas_lang") and entry["kilas_lang"] != feed.feed["language"]:
+        attributes["xml:lang"] = entry["kilas_lang"]
+    return attributes
 
 
 def keep_context(generators) -> None:
