@@ -18,6 +18,7 @@ PATH = "content"
 ARTICLE_PATHS = ["items"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "extra"]
+STATIC_CHECK_IF_MODIFIED = True
 EXTRA_PATH_METADATA = {
     "extra/favicon.svg": {"path": "favicon.svg"},
 }

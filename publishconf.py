@@ -12,5 +12,10 @@ SITEURL = "https://kilas.github.io"
 FEED_DOMAIN = SITEURL
 RELATIVE_URLS = False
 
+# -- Publishing (`invoke gh-pages`) -----------------------------------------
+# A custom domain for GitHub Pages, written to CNAME ("berita.example.org");
+# SITEURL must then be https://<that domain>. Empty: no custom domain.
+GITHUB_PAGES_CNAME = ""
+
 # -- Build ------------------------------------------------------------------
 DELETE_OUTPUT_DIRECTORY = True

@@ -17,7 +17,6 @@ CONFIG = {
     "output": "output",
     "host": "127.0.0.1",
     "port": 8000,
-    "system_packages": ["chromium"],
 }
 
 
@@ -48,8 +47,8 @@ def build(c, verbose=False):
 
 @task
 def clean(c):
-    """Remove output/ and the build caches."""
-    for folder in (CONFIG["output"], ".build"):
+    """Remove output/ and its build cache (.kilas-cache/)."""
+    for folder in (CONFIG["output"], f".kilas-cache/{CONFIG['output']}"):
         shutil.rmtree(PROJECT / folder, ignore_errors=True)
 
 
@@ -128,6 +127,55 @@ def preview(c, siteurl="", port=CONFIG["port"]):
     _serve(CONFIG["output"], int(port), urlparse(siteurl).path or "/")
 
 
+# -- Publishing -------------------------------------------------------------
+
+
+@task(
+    help={
+        "output": "folder of the built site (default output/)",
+        "base_path": "path the site is served under, e.g. /kilas/ (default /)",
+        "site_url": "absolute links starting with it count as internal",
+    }
+)
+def check_site(c, output=CONFIG["output"], base_path="/", site_url=""):
+    """Check a built site: valid HTML, internal links and anchors, feeds."""
+    from kilas.sitecheck import main as run_checks  # noqa: PLC0415
+
+    args = [str(PROJECT / output), "--base-path", base_path]
+    if site_url:
+        args += ["--site-url", site_url]
+    sys.exit(run_checks(args))
+
+
+@task(
+    help={
+        "siteurl": "where the site is served (default SITEURL of publishconf.py)",
+        "remote": "Git remote to push to (default origin)",
+        "branch": "branch to commit the site to (default gh-pages)",
+        "cname": "custom domain for CNAME (default GITHUB_PAGES_CNAME)",
+        "push": "push after committing (--no-push commits locally only)",
+    }
+)
+def gh_pages(c, siteurl="", remote="origin", branch="gh-pages", cname="", push=True):
+    """Build, check and publish the site to GitHub Pages (refuses on any problem)."""
+    from kilas.publish import PublishRefused, publish  # noqa: PLC0415
+
+    _init_logging()
+    try:
+        published = publish(
+            siteurl=siteurl or None,
+            remote=remote,
+            branch=branch,
+            push=push,
+            cname=cname or None,
+            settings_file=CONFIG["publish_settings"],
+            project=PROJECT,
+        )
+    except PublishRefused as exc:
+        sys.exit(f"kilas: refusing to publish: {exc}")
+    print(published)
+
+
 @task(
     help={
         "title": "the headline",
@@ -151,7 +199,9 @@ def new(c, title, region, source, category, summary="", story=""):
 
 def _install_system_packages():
     """Install what the tests need from Debian (chromium; Java when missing)."""
-    packages = [p for p in CONFIG["system_packages"] if not shutil.which(p)]
+    from kilas.browser import chromium_path  # noqa: PLC0415
+
+    packages = [] if os.path.exists(chromium_path()) else ["chromium"]
     if not shutil.which("java"):
         packages.append("default-jre-headless")
     if not packages:
@@ -166,12 +216,19 @@ def _install_system_packages():
             "install",
             "-y",
             "-qq",
-            "--no-install-recommends",
             *packages,
         ],
         check=True,
         env=env,
     )
+
+
+@task(help={"articles": "number of synthetic items (default 1000)"})
+def bench(c, articles=1000):
+    """Measure Kilas against stock Pelican on a synthetic corpus; print figures."""
+    from kilas.bench import main as run_bench  # noqa: PLC0415
+
+    sys.exit(run_bench(["--articles", str(articles), "--project-root", str(PROJECT)]))
 
 
 @task(

@@ -9,19 +9,19 @@ writes nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from pelican import Pelican
 from pelican.log import LimitFilter
 from pelican.plugins import signals
 from pelican.settings import read_settings
+
+from kilas.incremental import KilasPelican, sync
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +67,46 @@ def init_logging(verbose: bool = False) -> None:
     root.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
-class _StopBeforeWriting(Exception):
-    """Raised after reading in check mode: nothing is to be written."""
+class _Progress:
+    """Items read, pages written and time left, on a terminal only."""
 
+    def __init__(self, items: int) -> None:
+        from rich.progress import (  # noqa: PLC0415
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
-def _stop_before_writing(generators) -> None:
-    raise _StopBeforeWriting
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            transient=True,
+        )
+        self._read = self._bar.add_task("items read", total=items)
+        self._written = self._bar.add_task("pages written", total=None)
+
+    @staticmethod
+    def wanted() -> bool:
+        return sys.stderr.isatty() and not os.environ.get("CI")
+
+    def __enter__(self):
+        self._bar.start()
+        signals.content_object_init.connect(self.item_read)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        signals.content_object_init.disconnect(self.item_read)
+        self._bar.stop()
+
+    def item_read(self, content) -> None:
+        self._bar.advance(self._read)
+
+    def page_written(self) -> None:
+        self._bar.advance(self._written)
 
 
 def load_settings(
@@ -105,36 +139,33 @@ def _quiet_feed_domain(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith("Feeds generated without SITEURL")
 
 
-def _run_pelican(settings: dict, check_only: bool) -> _Tally:
-    """Run Pelican once; return the tally of warnings and errors."""
+def _run_pelican(settings: dict, check_only: bool) -> tuple[_Tally, dict]:
+    """Run Pelican once; return the tally of warnings and errors, and stats."""
     tally = _Tally()
     root = logging.getLogger()
     root.addHandler(tally)
     # Pelican's duplicate filter remembers messages across runs in one process.
     LimitFilter._raised_messages.clear()
     LimitFilter._group_count.clear()
-    if check_only:
-        signals.all_generators_finalized.connect(_stop_before_writing)
+    progress = None
+    if _Progress.wanted():
+        items = sum(1 for _ in Path(settings["PATH"]).rglob("*.md"))
+        progress = _Progress(items)
+    pelican = None
     try:
-        Pelican(settings).run()
-    except _StopBeforeWriting:
-        pass
+        with progress or contextlib.nullcontext():
+            pelican = KilasPelican(settings, check_only=check_only, progress=progress)
+            pelican.run()
     except Exception as exc:
         logger.critical("%s", exc, exc_info=settings.get("DEBUG", False))
     finally:
         root.removeHandler(tally)
-        signals.all_generators_finalized.disconnect(_stop_before_writing)
-    return tally
+    return tally, pelican.stats if pelican else {}
 
 
-def _replace(staging: Path, output: Path) -> None:
-    """Put the staged site in place of output/ with two renames."""
-    previous = output.with_name(f".{output.name}.previous")
-    shutil.rmtree(previous, ignore_errors=True)
-    if output.exists():
-        output.rename(previous)
-    staging.rename(output)
-    shutil.rmtree(previous, ignore_errors=True)
+def cache_dir(output: Path) -> Path:
+    """Where a site's staging folder and caches live: beside its output."""
+    return output.parent / ".kilas-cache" / output.name
 
 
 def build(
@@ -145,30 +176,29 @@ def build(
     check_only: bool = False,
     extra: dict | None = None,
 ) -> dict:
-    """Build atomically; raise BuildFailed (output untouched) on any problem."""
+    """Build atomically; raise BuildFailed (output untouched) on any problem.
+
+    Pelican writes into a staging folder kept between builds (so unchanged
+    pages are not rendered again); only a build with no warning and no error
+    is copied over ``output/``, and then only the files that changed.
+    """
     settings = load_settings(settings_file, content, output, siteurl, extra)
     target = Path(settings["OUTPUT_PATH"])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent)
-    )
+    cache = cache_dir(target)
+    staging = cache / "staging"
+    staging.mkdir(parents=True, exist_ok=True)
     settings["OUTPUT_PATH"] = str(staging)
+    settings["KILAS_CACHE_DIR"] = str(cache)
     started = time.perf_counter()
-    try:
-        tally = _run_pelican(settings, check_only)
-        if tally.total:
-            parts = ", ".join(
-                f"{n} {level.lower()}" for level, n in tally.counts.items()
-            )
-            raise BuildFailed(
-                f"build failed ({parts}); {target.name}/ was left as it was"
-            )
-        if not check_only:
-            _replace(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    tally, stats = _run_pelican(settings, check_only)
+    if tally.total:
+        parts = ", ".join(f"{n} {level.lower()}" for level, n in tally.counts.items())
+        raise BuildFailed(f"build failed ({parts}); {target.name}/ was left as it was")
+    if not check_only:
+        stats["copied"] = sync(staging, target)
     settings["OUTPUT_PATH"] = str(target)
     settings["KILAS_BUILD_SECONDS"] = time.perf_counter() - started
+    settings["KILAS_STATS"] = stats
     return settings
 
 
@@ -202,8 +232,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kilas: content is valid ({seconds:.1f} s); nothing was written")
     else:
         where = os.path.relpath(settings["OUTPUT_PATH"])
-        print(f"kilas: built {where}/ in {seconds:.1f} s")
+        where = settings["OUTPUT_PATH"] if where.startswith("..") else where
+        print(f"kilas: built {where}/ in {seconds:.1f} s ({_summary(settings)})")
     return 0
+
+
+def _summary(settings: dict) -> str:
+    stats = settings.get("KILAS_STATS", {})
+    return (
+        f"{stats.get('items', 0)} items, {stats.get('rendered', 0)} of "
+        f"{stats.get('pages', 0)} pages rendered, {stats.get('copied', 0)} files updated"
+    )
 
 
 if __name__ == "__main__":

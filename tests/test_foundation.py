@@ -53,7 +53,11 @@ def test_failed_build_leaves_output_byte_identical(project, tmp_path):
     assert "output/ was left as it was" in result.stderr
     assert snapshot(output) == before
     assert broken.read_text(encoding="utf-8") == "Title: Rusak\nDate: kemarin\n\nIsi.\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["output", "project"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".kilas-cache",
+        "output",
+        "project",
+    ]
 
 
 def _invoke(project: Path, *args: str) -> subprocess.CompletedProcess:
@@ -132,6 +136,9 @@ def test_invoke_list_shows_every_task():
         "new",
         "check",
         "test",
+        "gh-pages",
+        "check-site",
+        "bench",
     ):
         assert f"  {name} " in listing, listing
 

@@ -20,7 +20,6 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from markdown import Markdown
 from pelican import signals
 from pelican.readers import MarkdownReader
 
@@ -44,6 +43,7 @@ from .registry import (
     SourceRegistry,
     Story,
 )
+from .render import RenderCache, decode
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,23 @@ class _Run:
                 self.add(Problem(_display(path), None, None, message))
             setattr(self, name, registry)
         self.stories: dict[str, Story] = {}
+        self.renders = RenderCache(settings)
+        self._prefilled = False
+
+    def prefill(self) -> None:
+        """Once per run: render every Markdown file the cache lacks, in parallel."""
+        if self._prefilled:
+            return
+        self._prefilled = True
+        content = Path(self.settings["PATH"])
+        folders = self.settings["ARTICLE_PATHS"] + self.settings["PAGE_PATHS"]
+        files = sorted(
+            str(path)
+            for folder in folders
+            for path in (content / folder).rglob("*.md")
+            if path.is_file()
+        )
+        self.renders.prefill(files)
 
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
@@ -114,17 +131,6 @@ class ItemReader(MarkdownReader):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        options = dict(self.settings["MARKDOWN"])
-        options["extensions"] = [
-            e for e in options.get("extensions", []) if e != "markdown.extensions.meta"
-        ]
-        options["extension_configs"] = {
-            k: v
-            for k, v in options.get("extension_configs", {}).items()
-            if k != "markdown.extensions.meta"
-        }
-        # One Markdown instance per reader, reset per use (not one per file).
-        self._markdown = Markdown(**options)
         self._tz = ZoneInfo(self.settings["TIMEZONE"])
 
     # -- reading -----------------------------------------------------------
@@ -132,15 +138,23 @@ class ItemReader(MarkdownReader):
         self._source_path = source_path
         self._path = _display(source_path)
         self._problems: list[Problem] = []
-        text = self._decode(Path(source_path).read_bytes())
+        raw = Path(source_path).read_bytes()
+        text = self._decode(raw)
         if text is None:
             return self._fail()
-        header, body, _ = split_header(text)
+        header, _, _ = split_header(text)
         fields = self._fields_for(source_path)
         metadata = self._check_header(header, fields)
         if self._problems:
             return self._fail()
-        return self._markdown_html(body), metadata
+        run = _run()
+        run.prefill()
+        body, title, summary = run.renders.get(raw, text)
+        if title is not None:
+            metadata["title"] = title
+        if summary is not None:
+            metadata["summary"] = summary
+        return body, metadata
 
     def _fail(self):
         for problem in self._problems:
@@ -152,7 +166,7 @@ class ItemReader(MarkdownReader):
 
     def _decode(self, raw: bytes) -> str | None:
         try:
-            text = raw.decode("utf-8-sig")
+            text = decode(raw)
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
             self._problem(
@@ -162,7 +176,6 @@ class ItemReader(MarkdownReader):
                 f"{exc.start}); save it as UTF-8 in your editor",
             )
             return None
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
             self._problem(
                 None,
@@ -178,10 +191,6 @@ class ItemReader(MarkdownReader):
         pages = self.settings["PAGE_PATHS"]
         is_page = any(relative.split(os.sep)[0] == p.strip("/") for p in pages)
         return PAGE_FIELDS if is_page else ITEM_FIELDS
-
-    def _markdown_html(self, text: str) -> str:
-        self._markdown.reset()
-        return self._markdown.convert(text)
 
     # -- the contract --------------------------------------------------------
     def _check_header(self, header, fields: tuple[Field, ...]) -> dict:
@@ -249,7 +258,8 @@ class ItemReader(MarkdownReader):
         return html.escape(value, quote=False)
 
     def _read_markdown(self, value: str) -> str:
-        return self._markdown_html(html.escape(value, quote=False))
+        """Checked here; rendered (Markdown, typogrify) with the body."""
+        return value
 
     def _read_slug(self, value: str) -> str:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
@@ -378,8 +388,16 @@ def _near_date(value: str) -> str | None:
 
 # -- signal receivers ----------------------------------------------------------
 def start_run(pelican) -> None:
-    """A new build starts: fresh registries, no problems."""
-    _current["run"] = _Run(pelican.settings)
+    """A new build starts: fresh registries, no problems.
+
+    Typogrify moves from Pelican's read step into ours, where its result is
+    cached with the Markdown output instead of being recomputed every build.
+    """
+    settings = pelican.settings
+    if settings.get("TYPOGRIFY"):
+        settings["TYPOGRIFY"] = False
+        settings["KILAS_TYPOGRIFY"] = True
+    _current["run"] = _Run(settings)
 
 
 def add_reader(readers) -> None:
@@ -419,6 +437,7 @@ def check_urls(generators) -> None:
                         )
                     )
                 owners.setdefault(save_as, path)
+    run.renders.save()
     if run.problems:
         raise ContentError(run.problems)
 

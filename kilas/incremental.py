@@ -1,0 +1,382 @@
+"""Fast, incremental, parallel writing for Kilas builds.
+
+Pelican renders every page on every build. Here each page gets a key: the
+hash of everything it can show (settings, theme, plugins, every item's
+metadata, and the body of the item the page is about). A page whose key did
+not change since the last successful build is not rendered again; its file in
+the persistent staging folder is already right. Pages left to render are
+shared between processes forked after reading (copy-on-write: the read site
+is not copied). Bodies appear only on their own page and in feeds; listing
+pages show titles and summaries, which are metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+
+from pelican import Pelican
+from pelican.generators import StaticGenerator
+from pelican.plugins import signals
+from pelican.utils import sanitised_join
+from pelican.writers import Writer
+
+logger = logging.getLogger(__name__)
+
+# Forking costs about 0.1 s; below this many items one process is quicker.
+PARALLEL_THRESHOLD = 150
+CONTENT_LISTS = (
+    "articles",
+    "translations",
+    "drafts",
+    "drafts_translations",
+    "hidden_articles",
+    "hidden_translations",
+    "pages",
+    "hidden_pages",
+    "draft_pages",
+    "hidden_translations",
+)
+
+
+def _stable(value):
+    """A JSON-able form of settings and metadata without memory addresses."""
+    if isinstance(value, dict):
+        return {str(k): _stable(v) for k, v in sorted(value.items(), key=str)}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_stable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    if hasattr(value, "slug") and hasattr(value, "name"):
+        return f"{type(value).__name__}:{value.name}:{value.slug}"
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _hash_tree(digest, folder: Path, pattern: str) -> None:
+    for path in sorted(folder.rglob(pattern)) if folder.exists() else ():
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+
+
+def site_signature(generators, settings: dict) -> str:
+    """Hash of all a listing page can depend on."""
+    digest = hashlib.sha1()
+    volatile = {"OUTPUT_PATH", "KILAS_CACHE_DIR"}
+    shown = {k: v for k, v in settings.items() if k not in volatile}
+    digest.update(json.dumps(_stable(shown), default=str).encode())
+    _hash_tree(digest, Path(settings["THEME"]), "*")
+    for folder in settings.get("PLUGIN_PATHS", []):
+        _hash_tree(digest, Path(folder), "*.py")
+    for generator in generators:
+        for name in CONTENT_LISTS:
+            for content in getattr(generator, name, None) or []:
+                digest.update(content.source_path.encode())
+                digest.update(str(content.save_as).encode())
+                digest.update(json.dumps(_stable(content.metadata)).encode())
+        statics = getattr(generator, "staticfiles", None) or []
+        for save_as in sorted(static.save_as for static in statics):
+            digest.update(save_as.encode())
+    return digest.hexdigest()
+
+
+def _body_hash(kwargs: dict) -> str:
+    digest = hashlib.sha1()
+    for key in ("article", "page"):
+        content = kwargs.get(key)
+        if content is not None:
+            digest.update((getattr(content, "_content", None) or "").encode())
+    return digest.hexdigest()
+
+
+class _Template:
+    """A template that renders only pages this process must (re)write."""
+
+    def __init__(self, template, writer: KilasWriter, key: str) -> None:
+        self._template = template
+        self._writer = writer
+        self._key = key
+        self.name = template.name
+
+    def render(self, context) -> str:
+        name = context["output_file"]
+        if self._writer.claim(name, f"{self._key}:{name}"):
+            return self._template.render(context)
+        return ""
+
+
+class KilasWriter(Writer):
+    """Pelican's writer that skips unchanged pages and shares the rest."""
+
+    def __init__(self, output_path, settings=None) -> None:
+        super().__init__(output_path, settings=settings)
+        self.signature = ""
+        self.previous: dict[str, str] = {}
+        self.keys: dict[str, str] = {}
+        self.rank, self.workers = 0, 1
+        self.rendered = 0
+        self._skip: set[str] = set()
+        self.on_render = None
+
+    def claim(self, name: str, key: str) -> bool:
+        """Record ``name``; True when this process must write it now."""
+        self.keys[name] = key
+        path = sanitised_join(self.output_path, name)
+        mine = zlib.crc32(name.encode()) % self.workers == self.rank
+        fresh = self.previous.get(name) == key and os.path.exists(path)
+        if mine and not fresh:
+            self.rendered += 1
+            if self.on_render:
+                self.on_render()
+            return True
+        self._skip.add(path)
+        return False
+
+    def _open_w(self, filename, encoding, override=False):
+        if filename in self._skip:
+            self._skip.discard(filename)
+            return open(os.devnull, "w", encoding=encoding)
+        return super()._open_w(filename, encoding, override)
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        if not name:
+            return None
+        key = hashlib.sha1(
+            f"{self.signature}:{template.name}:{_body_hash(kwargs)}".encode()
+        ).hexdigest()
+        return super().write_file(
+            name, _Template(template, self, key), context, *args, **kwargs
+        )
+
+    def write_feed(self, elements, context, path=None, *args, **kwargs):
+        if not path:
+            return super().write_feed(elements, context, path, *args, **kwargs)
+        shown = json.dumps(_stable([args, kwargs]))
+        digest = hashlib.sha1(f"{self.signature}:{shown}".encode())
+        for element in elements[: self.settings["FEED_MAX_ITEMS"]]:
+            digest.update((getattr(element, "_content", None) or "").encode())
+        if not self.claim(path, digest.hexdigest()):
+            self._skip.discard(sanitised_join(self.output_path, path))
+            return None
+        return super().write_feed(elements, context, path, *args, **kwargs)
+
+
+class KilasPelican(Pelican):
+    """Pelican's run, with reading and writing as in ``Pelican.run`` but
+    writing incremental and spread over ``workers`` processes."""
+
+    def __init__(self, settings, check_only=False, workers=None, progress=None):
+        super().__init__(settings)
+        self.check_only = check_only
+        self.workers = workers or min(os.cpu_count() or 1, 4)
+        self.progress = progress
+        self.stats: dict = {}
+
+    def _get_writer(self):
+        return KilasWriter(self.output_path, settings=self.settings)
+
+    def run(self):
+        context = self.settings.copy()
+        context["generated_content"] = {}
+        context["static_links"] = set()
+        context["static_content"] = {}
+        context["localsiteurl"] = self.settings["SITEURL"]
+        generators = [
+            cls(
+                context=context,
+                settings=self.settings,
+                path=self.path,
+                theme=self.theme,
+                output_path=self.output_path,
+            )
+            for cls in self._get_generator_classes()
+        ]
+        for generator in generators:
+            if hasattr(generator, "generate_context"):
+                generator.generate_context()
+            if hasattr(generator, "check_disabled_readers"):
+                generator.check_disabled_readers()
+        signals.all_generators_finalized.send(generators)
+        items = sum(len(getattr(g, "articles", [])) for g in generators)
+        self.stats["items"] = items
+        if self.check_only:
+            return
+        for generator in generators:
+            if hasattr(generator, "refresh_metadata_intersite_links"):
+                generator.refresh_metadata_intersite_links()
+        writer = self._get_writer()
+        writer.signature = site_signature(generators, self.settings)
+        writer.previous = _load_keys(self.settings)
+        if self.progress:
+            writer.on_render = self.progress.page_written
+        workers = self.workers if items >= PARALLEL_THRESHOLD else 1
+        self._write(generators, writer, workers)
+        _remove_stale(Path(self.output_path), writer.keys, generators, self.settings)
+        signals.finalized.send(self)
+        _save_keys(self.settings, writer.keys)
+        self.stats["rendered"] = writer.rendered
+        self.stats["pages"] = len(writer.keys)
+
+    def _write(self, generators, writer: KilasWriter, workers: int) -> None:
+        """Write in ``workers`` processes: forked children take a share each."""
+        children = []
+        results = Path(tempfile.mkdtemp(prefix="kilas-write-"))
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for rank in range(1, workers):
+                pid = os.fork()
+                if pid == 0:
+                    self._write_share(generators, writer, rank, workers, results)
+                children.append(pid)
+            writer.rank, writer.workers = 0, workers
+            for generator in generators:
+                if hasattr(generator, "generate_output"):
+                    generator.generate_output(writer)
+            for pid in children:
+                _, status = os.waitpid(pid, 0)
+                result = results / f"{pid}.pickle"
+                if os.waitstatus_to_exitcode(status) != 0 or not result.exists():
+                    raise RuntimeError("kilas: a writing process failed (see above)")
+                with result.open("rb") as handle:
+                    rendered, problems = pickle.load(handle)
+                writer.rendered += rendered
+                for level, count in problems.items():
+                    for _ in range(count):
+                        logger.log(
+                            logging.getLevelName(level),
+                            "kilas: (counted in a writing process)",
+                        )
+        finally:
+            shutil.rmtree(results, ignore_errors=True)
+
+    def _write_share(self, generators, writer, rank, workers, results: Path):
+        """In a forked child: write this rank's pages, report, and exit."""
+        code = 1
+        try:
+            writer.rank, writer.workers, writer.on_render = rank, workers, None
+            for generator in generators:
+                if isinstance(generator, StaticGenerator):
+                    continue  # static files are copied once, by the parent
+                if hasattr(generator, "generate_output"):
+                    generator.generate_output(writer)
+            problems = {}
+            for handler in logging.getLogger().handlers:
+                problems.update(getattr(handler, "counts", {}))
+            with (results / f"{os.getpid()}.pickle").open("wb") as handle:
+                pickle.dump((writer.rendered, problems), handle)
+            code = 0
+        except BaseException:
+            logger.exception("kilas: writing process %s failed", rank)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+
+def _keys_file(settings: dict) -> Path | None:
+    folder = settings.get("KILAS_CACHE_DIR")
+    return Path(folder) / "pages.json" if folder else None
+
+
+def _load_keys(settings: dict) -> dict[str, str]:
+    """Keys of the last successful build, forgotten until this one succeeds."""
+    path = _keys_file(settings)
+    if not path or not path.exists():
+        return {}
+    try:
+        keys = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        keys = {}
+    path.unlink()
+    return keys
+
+
+def _save_keys(settings: dict, keys: dict[str, str]) -> None:
+    path = _keys_file(settings)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(keys, sort_keys=True), encoding="utf-8")
+
+
+def _theme_files(settings: dict) -> set[str]:
+    """Where Pelican copies the theme's static files (THEME_STATIC_PATHS)."""
+    files = set()
+    theme, target = Path(settings["THEME"]), settings["THEME_STATIC_DIR"]
+    for name in settings["THEME_STATIC_PATHS"]:
+        source = theme / name
+        found = source.rglob("*") if source.is_dir() else [source]
+        for path in found:
+            if path.is_file():
+                relative = path.relative_to(source) if source.is_dir() else path.name
+                files.add(os.path.normpath(os.path.join(target, relative)))
+    return files
+
+
+def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> None:
+    """Delete what earlier builds wrote and this one no longer produces."""
+    keep = {os.path.normpath(name) for name in pages} | _theme_files(settings)
+    for generator in generators:
+        for static in getattr(generator, "staticfiles", None) or []:
+            keep.add(os.path.normpath(static.save_as))
+    for path in sorted(staging.rglob("*"), reverse=True):
+        relative = os.path.normpath(path.relative_to(staging))
+        if path.is_file() and relative not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def _same(source: Path, stat: os.stat_result, target: Path) -> bool:
+    """Same size and time, or same size and bytes (rewritten unchanged)."""
+    try:
+        current = target.stat()
+    except FileNotFoundError:
+        return False
+    if current.st_size != stat.st_size:
+        return False
+    if current.st_mtime_ns == stat.st_mtime_ns:
+        return True
+    if source.read_bytes() != target.read_bytes():
+        return False
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return True
+
+
+def sync(staging: Path, output: Path) -> int:
+    """Make ``output`` equal to ``staging``, copying only changed files."""
+    copied = 0
+    output.mkdir(parents=True, exist_ok=True)
+    wanted = set()
+    for source in staging.rglob("*"):
+        relative = source.relative_to(staging)
+        wanted.add(relative)
+        target = output / relative
+        if source.is_dir():
+            target.mkdir(exist_ok=True)
+            continue
+        stat = source.stat()
+        if _same(source, stat, target):
+            continue
+        temporary = target.with_name(f".{target.name}.kilas-tmp")
+        shutil.copy2(source, temporary)
+        temporary.replace(target)
+        copied += 1
+    for path in sorted(output.rglob("*"), reverse=True):
+        if path.relative_to(output) not in wanted:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    return copied

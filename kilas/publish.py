@@ -1,0 +1,305 @@
+"""Publish the site to a Git branch for GitHub Pages, only when it passed its checks.
+
+The site is built with the publish settings into a temporary staging folder (the
+editor's ``output/`` is never touched), checked with :mod:`kilas.sitecheck` (HTML
+validity, internal links and anchors under the site's path prefix, feeds), and only
+then committed with ghp-import on top of the branch (history is kept), with
+``.nojekyll`` and, when configured, ``CNAME``. Any failure before the commit
+refuses: nothing is committed, the branch is left as it was, and the reasons are
+printed.
+
+Usage: ``python -m kilas.publish [--siteurl URL] [--remote origin]
+[--branch gh-pages] [--cname HOST] [--no-push] [--settings publishconf.py]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import ghp_import
+
+from kilas.build import PROJECT, BuildFailed, build, init_logging
+from kilas.sitecheck import check_site
+
+logger = logging.getLogger(__name__)
+
+# Problems listed in a refusal before "and N more".
+SHOWN_PROBLEMS = 30
+
+
+class PublishRefused(Exception):
+    """Nothing was published and the branch was left as it was; the message says why."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a successful publish did."""
+
+    url: str
+    remote: str
+    branch: str
+    commit: str
+    pushed: bool
+    cname: str
+
+    def __str__(self) -> str:
+        where = (
+            f"pushed {self.branch} to {self.remote}"
+            if self.pushed
+            else f"committed to the local branch {self.branch} only; "
+            f"`git push {self.remote} {self.branch}` publishes it"
+        )
+        home = self.url.rstrip("/") + "/"
+        return f"kilas: published {home} ({where}, commit {self.commit[:12]})"
+
+
+# --- git ----------------------------------------------------------------------------
+
+
+def _git(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+
+
+def _rev(ref: str) -> str | None:
+    """The commit ``ref`` names, or None when it does not exist."""
+    result = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _check_repository(remote: str, push: bool) -> bool:
+    """Refuse early when git cannot publish; return whether ``remote`` exists."""
+    if _git("rev-parse", "--git-dir").returncode != 0:
+        raise PublishRefused(
+            "this folder is not a Git repository: publish from a clone of the site"
+        )
+    has_remote = _git("remote", "get-url", remote).returncode == 0
+    if push and not has_remote:
+        raise PublishRefused(
+            f'there is no Git remote named "{remote}": add it with '
+            f"`git remote add {remote} URL`, choose another with --remote, "
+            "or commit locally only with --no-push"
+        )
+    return has_remote
+
+
+def _fetch(remote: str, branch: str) -> None:
+    """Bring the remote branch up to date, so the new commit goes on top of it."""
+    if _git("ls-remote", "--exit-code", "--heads", remote, branch).returncode == 2:
+        return  # the first publish: the branch does not exist there yet
+    result = _git(
+        "fetch",
+        "--quiet",
+        remote,
+        f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}",
+    )
+    if result.returncode != 0:
+        raise PublishRefused(
+            f"could not fetch {branch} from {remote}: {result.stderr.strip()}"
+        )
+
+
+def _source_description() -> str:
+    head = _rev("HEAD")
+    if head is None:
+        return "a working tree without commits"
+    dirty = _git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+    return head[:12] + (" with uncommitted changes" if dirty else "")
+
+
+def _branch_cname(parent: str | None) -> str:
+    if parent is None:
+        return ""
+    result = _git("show", f"{parent}:CNAME")
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def _restore(branch: str, previous: str | None) -> None:
+    if previous is None:
+        _git("update-ref", "-d", f"refs/heads/{branch}")
+    else:
+        _git("update-ref", f"refs/heads/{branch}", previous)
+
+
+# --- checks -------------------------------------------------------------------------
+
+
+def _site_url(settings: dict) -> str:
+    url = settings.get("SITEURL", "")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise PublishRefused(
+            f'SITEURL "{url}" is not a web address: set it in publishconf.py or pass '
+            "--siteurl https://<user>.github.io/<repo>"
+        )
+    return url
+
+
+def _check_cname(cname: str, url: str, branch_cname: str, branch: str) -> None:
+    if not cname:
+        if branch_cname:
+            raise PublishRefused(
+                f"{branch} has a CNAME file ({branch_cname}) but no CNAME is "
+                "configured: publishing would drop the custom domain. Set "
+                f'GITHUB_PAGES_CNAME = "{branch_cname}" in publishconf.py (or pass '
+                f"--cname {branch_cname}); to drop the domain on purpose, remove it "
+                "in the repository's Settings → Pages first"
+            )
+        return
+    if "/" in cname or ":" in cname or not cname.strip():
+        raise PublishRefused(
+            f'CNAME "{cname}" is not a host name: write only the domain, '
+            "e.g. berita.example.org"
+        )
+    host = urlsplit(url).hostname or ""
+    if host != cname.lower() or urlsplit(url).path.strip("/"):
+        raise PublishRefused(
+            f"with the custom domain {cname} the site is served at https://{cname}/, "
+            f"but SITEURL is {url}: set SITEURL (or --siteurl) to https://{cname}"
+        )
+
+
+def _problem_list(problems: list) -> str:
+    lines = [f"  {p}" for p in problems[:SHOWN_PROBLEMS]]
+    if len(problems) > SHOWN_PROBLEMS:
+        lines.append(f"  … and {len(problems) - SHOWN_PROBLEMS} more")
+    return "\n".join(lines)
+
+
+def _stage(settings_file: str, siteurl: str | None, staging: Path) -> dict:
+    """Build into ``staging`` and run every site check; refuse on any problem."""
+    try:
+        settings = build(settings_file=settings_file, output=staging, siteurl=siteurl)
+    except BuildFailed as exc:
+        reason = str(exc).split(";")[0]
+        raise PublishRefused(
+            f"the {reason}: the problems are printed above; fix them "
+            "(`invoke build` shows them too)"
+        ) from exc
+    url = _site_url(settings)
+    base_path = urlsplit(url).path or "/"
+    try:
+        problems = check_site(staging, base_path=base_path, site_url=url)
+    except RuntimeError as exc:
+        raise PublishRefused(f"the site checks could not run: {exc}") from exc
+    if problems:
+        raise PublishRefused(
+            f"the site checks found {len(problems)} "
+            f"problem{'' if len(problems) == 1 else 's'} in the site built for "
+            f"{url}:\n{_problem_list(problems)}"
+        )
+    return settings
+
+
+# --- publish ------------------------------------------------------------------------
+
+
+def publish(
+    siteurl: str | None = None,
+    remote: str = "origin",
+    branch: str = "gh-pages",
+    push: bool = True,
+    cname: str | None = None,
+    settings_file: str = "publishconf.py",
+    project: str | Path = PROJECT,
+) -> Published:
+    """Build, check and commit the site to ``branch`` (then push it to ``remote``).
+
+    Raise PublishRefused, with nothing committed and the branch as it was, when git
+    cannot publish, the build fails, a check finds a problem or the push fails.
+    """
+    with contextlib.chdir(Path(project).resolve()):
+        if _check_repository(remote, push) and push:
+            _fetch(remote, branch)
+        previous = _rev(f"refs/heads/{branch}")
+        # ghp-import commits on top of the remote branch when it exists.
+        parent = _rev(f"refs/remotes/{remote}/{branch}") or previous
+        with tempfile.TemporaryDirectory(prefix="kilas-publish-") as folder:
+            staging = Path(folder) / "site"
+            settings = _stage(settings_file, siteurl, staging)
+            url = _site_url(settings)
+            if cname is None:
+                cname = settings.get("GITHUB_PAGES_CNAME", "")
+            cname = cname.strip()
+            _check_cname(cname, url, _branch_cname(parent), branch)
+            message = f"Publish {url} from {_source_description()}"
+            try:
+                ghp_import.ghp_import(
+                    str(staging),
+                    mesg=message,
+                    remote=remote,
+                    branch=branch,
+                    push=push,
+                    nojekyll=True,
+                    cname=cname or None,
+                )
+            # ghp-import reports a failed commit by writing bytes to stdout
+            # (a TypeError); the commit check below catches any other failure.
+            except (
+                ghp_import.GhpError,
+                subprocess.CalledProcessError,
+                OSError,
+                TypeError,
+            ) as exc:
+                _restore(branch, previous)
+                detail = getattr(exc, "message", None) or str(exc)
+                raise PublishRefused(
+                    f"git could not publish to {remote}/{branch} ({detail}); "
+                    f"the local branch {branch} was put back as it was"
+                ) from exc
+        commit = _rev(f"refs/heads/{branch}")
+        if commit is None or commit == parent:
+            _restore(branch, previous)
+            raise PublishRefused(
+                f"git did not commit to {branch}: check `git config user.name` and "
+                "`git config user.email`"
+            )
+    return Published(url, remote, branch, commit, push, cname)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m kilas.publish",
+        description="Build, check and publish the site to a GitHub Pages branch.",
+    )
+    parser.add_argument(
+        "--siteurl", help="where the site is served (default: SITEURL of the settings)"
+    )
+    parser.add_argument("--remote", default="origin", help="Git remote to push to")
+    parser.add_argument("--branch", default="gh-pages", help="branch to commit to")
+    parser.add_argument(
+        "--cname", help="custom domain for a CNAME file (default: GITHUB_PAGES_CNAME)"
+    )
+    parser.add_argument(
+        "--no-push", dest="push", action="store_false", help="commit locally only"
+    )
+    parser.add_argument("--settings", default="publishconf.py")
+    parser.add_argument("--verbose", "-v", action="store_true")
+    args = parser.parse_args(argv)
+    init_logging(args.verbose)
+    try:
+        published = publish(
+            args.siteurl,
+            args.remote,
+            args.branch,
+            args.push,
+            args.cname,
+            args.settings,
+            Path.cwd(),
+        )
+    except PublishRefused as exc:
+        print(f"kilas: refusing to publish: {exc}", file=sys.stderr)
+        return 1
+    print(published)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""The item contract: one test per rule, each with its own small item.
+
+Each bad-input test builds a fixture site once, adds one broken item, builds
+again and asserts: exit status 1, the file, the line, the field, the
+suggestion, and an ``output/`` byte-identical to the one before.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import run_build, snapshot
+from lxml import html
+
+FIXTURE = Path(__file__).parent / "fixtures" / "contract"
+
+GOOD = """Title: {title}
+Date: 2024-08-04 10:30
+Category: Internasional
+Region: {region}
+Source: SinarHarapan.id
+Summary: Ringkasan.
+
+Isi.
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The fixture content and a good build of it, made once."""
+    root = tmp_path_factory.mktemp("contract")
+    content = root / "content"
+    shutil.copytree(FIXTURE, content)
+    output = root / "output"
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    return content, output
+
+
+@pytest.fixture
+def site(built, tmp_path):
+    """A fresh copy of the good content and its output for one test."""
+    content, output = built
+    shutil.copytree(content, tmp_path / "content")
+    shutil.copytree(output, tmp_path / "output")
+    return tmp_path / "content", tmp_path / "output"
+
+
+def _fails(site, files: dict[str, bytes | str]) -> str:
+    """Add ``files``, build, assert failure and untouched output; return stderr."""
+    content, output = site
+    before = snapshot(output)
+    for name, text in files.items():
+        path = content / "items" / name
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        path.write_bytes(data)
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "output/ was left as it was" in result.stderr
+    assert snapshot(output) == before
+    for name, text in files.items():
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        assert (content / "items" / name).read_bytes() == data
+    return result.stderr
+
+
+def _item(**fields: str) -> str:
+    """A good item with some fields replaced (None removes a field)."""
+    values = {
+        "Title": "Judul",
+        "Date": "2024-08-04 10:30",
+        "Category": "Internasional",
+        "Region": "KP",
+        "Source": "SinarHarapan.id",
+        "Summary": "Ringkasan.",
+    }
+    values.update(fields)
+    header = "".join(f"{k}: {v}\n" for k, v in values.items() if v is not None)
+    return header + "\nIsi.\n"
+
+
+def _line(stderr: str, path: str) -> str:
+    lines = [line for line in stderr.splitlines() if path in line]
+    assert lines, stderr
+    return lines[0]
+
+
+def test_missing_required_field(site):
+    stderr = _fails(site, {"tanpa-ringkasan.md": _item(Summary=None)})
+    line = _line(stderr, "tanpa-ringkasan.md")
+    assert re.search(r"items/tanpa-ringkasan\.md: Summary: is missing", line)
+
+
+def test_unknown_region_suggests_nearest(site):
+    stderr = _fails(site, {"wilayah.md": _item(Region="Korea Utaraa")})
+    line = _line(stderr, "wilayah.md")
+    assert "items/wilayah.md:4: Region: unknown region" in line
+    assert '"Korea Utaraa"' in line
+    assert 'Did you mean "Korea Utara"?' in line
+
+
+def test_unknown_source_suggests_nearest(site):
+    stderr = _fails(site, {"sumber.md": _item(Source="Sinar Harapn")})
+    line = _line(stderr, "sumber.md")
+    assert "items/sumber.md:5: Source: unknown source" in line
+    assert 'Did you mean "Sinar Harapan"?' in line
+
+
+def test_unknown_cited_source_suggests_nearest(site):
+    stderr = _fails(site, {"kutip.md": _item(Cites="Reuter; SinarHarapan.id")})
+    line = _line(stderr, "kutip.md")
+    assert "items/kutip.md:7: Cites: unknown source" in line
+    assert 'Did you mean "Reuters"?' in line
+
+
+def test_date_that_does_not_parse(site):
+    stderr = _fails(site, {"tanggal.md": _item(Date="04/08/2024 10:30")})
+    line = _line(stderr, "tanggal.md")
+    assert "items/tanggal.md:2: Date:" in line
+    assert "ISO 8601" in line
+    assert 'Did you mean "2024-08-04 10:30"?' in line
+
+
+def test_modified_before_date(site):
+    stderr = _fails(site, {"ubah.md": _item(Modified="2024-08-03 09:00")})
+    line = _line(stderr, "ubah.md")
+    assert "items/ubah.md:7: Modified:" in line
+    assert "earlier than Date" in line
+
+
+@pytest.mark.parametrize("url", ["ftp://contoh.id/berita", "javascript:alert(1)"])
+def test_source_url_must_be_http(site, url):
+    stderr = _fails(site, {"tautan.md": _item(Source_URL=url)})
+    line = _line(stderr, "tautan.md")
+    assert "items/tautan.md:7: Source_URL:" in line
+    assert "only http:// and https://" in line
+
+
+def test_unknown_field_that_looks_known(site):
+    text = _item(Region=None) + ""
+    text = text.replace("Source:", "Regoin: KP\nSource:")
+    stderr = _fails(site, {"ejaan.md": text})
+    line = _line(stderr, "Regoin")
+    assert "items/ejaan.md:4: Regoin: unknown field" in line
+    assert 'Did you mean "Region"?' in line
+
+
+def test_two_items_with_the_same_url(site):
+    text = _item(Slug="sama")
+    stderr = _fails(site, {"satu.md": text, "dua.md": text})
+    line = _line(stderr, "writes the same page")
+    assert "items/satu.md" in line or "items/dua.md" in line
+    assert "items/satu.md" in line and "items/dua.md" in line
+
+
+def test_file_that_is_not_utf8(site):
+    raw = _item(Title="Caf\u00e9 rusak").encode("latin-1")
+    stderr = _fails(site, {"latin.md": raw})
+    line = _line(stderr, "latin.md")
+    assert "items/latin.md:1: the file is not UTF-8" in line
+    assert "byte 0xe9" in line
+
+
+def test_empty_file(site):
+    stderr = _fails(site, {"kosong.md": "  \n\n"})
+    assert "items/kosong.md: the file is empty" in _line(stderr, "kosong.md")
+
+
+def test_one_run_names_every_broken_item(site):
+    stderr = _fails(
+        site,
+        {
+            "a.md": _item(Region="Atlantis"),
+            "b.md": _item(Date="kemarin"),
+            "c.md": _item(Source="Antara"),
+        },
+    )
+    for name in ("a.md", "b.md", "c.md"):
+        assert f"items/{name}:" in stderr
+    assert "3 problem(s) in 3 file(s)" in stderr
+    assert stderr.count("build failed") == 1
+
+
+def test_check_reports_the_same_and_writes_nothing(site, tmp_path):
+    content, _ = site
+    (content / "items" / "x.md").write_text(_item(Region="Atlantis"))
+    output = tmp_path / "never"
+    result = run_build("--content", str(content), "--output", str(output), "--check")
+    assert result.returncode == 1
+    assert "items/x.md:4: Region: unknown region" in result.stderr
+    assert not output.exists()
+
+
+def test_accepts_bom_crlf_separators_spaces_and_case(site):
+    content, output = site
+    text = (
+        "\ufefftitle:   Butir Longgar  \r\n"
+        "DATE: 2024-08-05 08:00\r\n"
+        "category: internasional\r\n"
+        "REGION:  KP ,  Rusia , kp \r\n"
+        "source: sinar harapan\r\n"
+        "cites: Reuters ; reuters\r\n"
+        "Tags: banjir,  bantuan , banjir\r\n"
+        "summary: Ringkasan longgar.\r\n"
+        "\r\n"
+        "Isi.\r\n"
+    )
+    (content / "items" / "longgar.md").write_bytes(text.encode("utf-8"))
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    page = html.fromstring((output / "2024/08/longgar/index.html").read_bytes())
+    meta = page.xpath("//dl[@class='article-meta']")[0].text_content()
+    assert "Korea Utara, Rusia" in meta
+    assert "SinarHarapan.id" in meta
+    assert " Reuters" in meta and "Reuters, Reuters" not in meta
+    tags = page.xpath("//dl[@class='article-meta']//a[contains(@href, '/tag/')]")
+    assert [a.text for a in tags] == ["banjir", "bantuan"]
+
+
+def test_markup_in_values_stays_text(site):
+    content, output = site
+    title = 'Banjir & "Bantuan" <script>alert(1)</script>'
+    item = _item(
+        Title=title,
+        Source='Warta "Kilat" <Harian> & Co',
+        Summary='Ringkasan <script>alert(2)</script> & "kutipan"',
+    )
+    (content / "items" / "skrip.md").write_text(item, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    for path in output.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".xml", ".json", ".txt"):
+            text = path.read_text(encoding="utf-8")
+            assert "<script>alert" not in text, path
+            assert "<Harian>" not in text, path
+    page = html.fromstring((output / "2024/08/skrip/index.html").read_bytes())
+    # typogrify curls the quotes; the tags stay text, in <title> and <h1>.
+    assert page.findtext(".//title").startswith("Banjir & “Bantuan”")
+    assert "<script>alert(1)</script>" in page.findtext(".//title")
+    assert "<script>alert(1)</script>" in page.xpath("string(//h1)")
+    assert page.xpath("//meta[@name='description']/@content")[0].startswith(
+        "Ringkasan <script>alert(2)</script>"
+    )
+
+
+def test_region_spellings_resolve_to_one_region(site):
+    content, output = site
+    for name, spelling in (
+        ("kode", "KP"),
+        ("nama", "Korea Utara"),
+        ("en", "North Korea"),
+    ):
+        (content / "items" / f"{name}.md").write_text(
+            GOOD.format(title=f"Butir {name}", region=spelling), encoding="utf-8"
+        )
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    shown = set()
+    for name in ("kode", "nama", "en"):
+        page = html.fromstring((output / f"2024/08/{name}/index.html").read_bytes())
+        meta = page.xpath("//dl[@class='article-meta']/dd")
+        shown.add(
+            next(d.text_content().strip() for d in meta if "Korea" in d.text_content())
+        )
+    assert shown == {"Korea Utara"}

@@ -1,0 +1,83 @@
+"""Incremental builds: same bytes as a clean build, and only changed pages
+are rendered again. Figures of speed come from `invoke bench`, not from here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_build, snapshot
+
+from kilas.bench import write_corpus
+from kilas.build import BuildFailed, build, cache_dir
+
+ITEMS = 200  # above the thresholds for the render pool and forked writing
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("corpus")
+    write_corpus(root, ITEMS, items="items")
+    return root / "content"
+
+
+def _stats(content: Path, output: Path) -> dict:
+    return build(content=content, output=output)["KILAS_STATS"]
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_incremental_build_equals_clean_build(corpus, tmp_path):
+    output = tmp_path / "incremental" / "output"
+    first = _stats(corpus, output)
+    assert first["items"] == ITEMS
+    assert first["rendered"] == first["pages"] > ITEMS
+
+    noop = _stats(corpus, output)
+    assert noop["rendered"] == 0
+    assert noop["copied"] == 0
+
+    items = sorted(corpus.rglob("*.md"))
+    _edit(items[3], "\n\n", "\n\nKalimat baru di awal isi.\n\n")
+    body = _stats(corpus, output)
+    assert 1 <= body["rendered"] < 10, body
+
+    _edit(items[7], "Title: ", "Title: Diperbarui: ")
+    _stats(corpus, output)
+
+    clean = tmp_path / "clean" / "output"
+    _stats(corpus, clean)
+    assert snapshot(output) == snapshot(clean)
+
+
+def test_failed_build_then_fixed_build_is_complete(corpus, tmp_path):
+    output = tmp_path / "output"
+    _stats(corpus, output)
+    before = snapshot(output)
+    item = sorted(corpus.rglob("*.md"))[11]
+    good = item.read_text(encoding="utf-8")
+    try:
+        item.write_text(
+            good.replace("Region: ", "Region: Atlantis; "), encoding="utf-8"
+        )
+        with pytest.raises(BuildFailed):
+            build(content=corpus, output=output)
+        assert snapshot(output) == before
+        # A failed build that had written pages forgets their keys: all re-render.
+        (cache_dir(output) / "staging" / "index.html").write_text("half-written")
+        (cache_dir(output) / "pages.json").unlink()
+    finally:
+        item.write_text(good, encoding="utf-8")
+    assert _stats(corpus, output)["rendered"] > ITEMS
+    assert snapshot(output) == before
+
+
+def test_no_progress_bar_when_not_a_terminal(corpus, tmp_path):
+    result = run_build("--content", str(corpus), "--output", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "200 items" in result.stdout

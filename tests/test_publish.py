@@ -1,0 +1,205 @@
+"""`invoke gh-pages` publishes to a real (local, bare) Git remote: the branch gets
+the site, `.nojekyll` and `CNAME`, history grows by one commit per publish, and a
+broken build or a failed check is refused with the branch left as it was."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BRANCH = "gh-pages"
+DOMAIN = "kilas.example.org"
+ITEM = "content/items/2024/08/banjir-hancurkan-4000-rumah.md"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Redaksi Kilas",
+    "GIT_AUTHOR_EMAIL": "redaksi@example.org",
+    "GIT_COMMITTER_NAME": "Redaksi Kilas",
+    "GIT_COMMITTER_EMAIL": "redaksi@example.org",
+    "GIT_CONFIG_GLOBAL": os.devnull,  # the machine's own Git settings stay out
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **GIT_ENV},
+    )
+
+
+def _git(cwd: Path, *args: str) -> str:
+    result = _run(["git", *args], cwd)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def _gh_pages(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return _run([sys.executable, "-m", "invoke", "gh-pages", *args], project)
+
+
+def _ref(repo: Path) -> str | None:
+    result = _run(["git", "rev-parse", "--verify", "--quiet", BRANCH], repo)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _set_setting(project: Path, old: str, new: str) -> None:
+    conf = project / "publishconf.py"
+    text = conf.read_text(encoding="utf-8")
+    assert old in text
+    conf.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    bare = tmp_path / "remote.git"
+    _git(tmp_path, "init", "--quiet", "--bare", str(bare))
+    return bare
+
+
+@pytest.fixture
+def repo(project: Path, remote: Path) -> Path:
+    """The project copy as a Git clone of the site with ``remote`` as origin."""
+    _git(project, "init", "--quiet")
+    _git(project, "add", "-A")
+    _git(project, "commit", "--quiet", "-m", "The site")
+    _git(project, "remote", "add", "origin", str(remote))
+    return project
+
+
+def test_publish_keeps_history_and_refuses_a_broken_site(repo, remote):
+    _set_setting(
+        repo,
+        'SITEURL = "https://kilas.github.io"',
+        f'SITEURL = "https://{DOMAIN}"',
+    )
+    _set_setting(repo, 'GITHUB_PAGES_CNAME = ""', f'GITHUB_PAGES_CNAME = "{DOMAIN}"')
+    _git(repo, "commit", "--quiet", "-am", "Custom domain")
+
+    first = _gh_pages(repo)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert f"published https://{DOMAIN}/ (pushed gh-pages to origin" in first.stdout
+    files = _git(remote, "ls-tree", "-r", "--name-only", BRANCH).splitlines()
+    for name in ("index.html", ".nojekyll", "CNAME", "tentang/index.html"):
+        assert name in files
+    assert _git(remote, "show", f"{BRANCH}:CNAME") == DOMAIN
+    index = _git(remote, "show", f"{BRANCH}:index.html")
+    assert f'href="https://{DOMAIN}/theme/css/' in index
+    assert not (repo / "output").exists()  # the editor's output/ is not used
+    first_commit = _ref(remote)
+    assert _ref(repo) == first_commit
+
+    second = _gh_pages(repo)
+    assert second.returncode == 0, second.stdout + second.stderr
+    second_commit = _ref(remote)
+    assert second_commit != first_commit
+    assert _git(remote, "rev-parse", f"{BRANCH}^") == first_commit  # on top
+    assert _git(remote, "rev-list", "--count", BRANCH) == "2"
+    message = _git(remote, "log", "-1", "--format=%s", BRANCH)
+    assert (
+        message
+        == f"Publish https://{DOMAIN} from {_git(repo, 'rev-parse', 'HEAD')[:12]}"
+    )
+
+    # A broken item: the build fails, nothing is committed or pushed.
+    item = repo / ITEM
+    good = item.read_text(encoding="utf-8")
+    item.write_text(good.replace("Region: ", "Region: Atlantis; ", 1), encoding="utf-8")
+    broken = _gh_pages(repo)
+    assert broken.returncode != 0
+    assert "refusing to publish: the build failed" in broken.stderr
+    assert 'unknown region "Atlantis"' in broken.stderr
+    assert _ref(remote) == second_commit
+    assert _ref(repo) == second_commit
+
+    # A valid item with a dead link: the build passes, the link check refuses.
+    item.write_text(
+        good + "\nLihat juga [laporan lama](/2023/01/tidak-ada/).\n", encoding="utf-8"
+    )
+    dead_link = _gh_pages(repo)
+    assert dead_link.returncode != 0
+    assert "the site checks found 1 problem" in dead_link.stderr
+    assert "broken link" in dead_link.stderr
+    assert "/2023/01/tidak-ada/" in dead_link.stderr
+    assert _ref(remote) == second_commit
+    assert _ref(repo) == second_commit
+
+    # Forgetting the custom domain would drop CNAME from the branch: refused.
+    item.write_text(good, encoding="utf-8")
+    _set_setting(repo, f'GITHUB_PAGES_CNAME = "{DOMAIN}"', 'GITHUB_PAGES_CNAME = ""')
+    no_cname = _gh_pages(repo)
+    assert no_cname.returncode != 0
+    assert f"has a CNAME file ({DOMAIN})" in no_cname.stderr
+    assert _ref(remote) == second_commit
+
+
+def test_project_site_without_push(repo, remote):
+    siteurl = "https://redaksi.github.io/kilas"
+    result = _gh_pages(repo, "--siteurl", siteurl, "--no-push")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"published {siteurl}/ (committed to the local branch" in result.stdout
+    assert _ref(remote) is None  # nothing pushed
+    files = _git(repo, "ls-tree", "-r", "--name-only", BRANCH).splitlines()
+    assert "index.html" in files
+    assert ".nojekyll" in files
+    assert "CNAME" not in files
+    index = _git(repo, "show", f"{BRANCH}:index.html")
+    assert f'href="{siteurl}/theme/css/' in index
+    # The source branch was not touched by the publish.
+    assert _git(repo, "status", "--porcelain") == ""
+
+
+def test_refusals_before_anything_is_committed(repo, remote):
+    _git(repo, "remote", "remove", "origin")
+    no_remote = _gh_pages(repo)
+    assert no_remote.returncode != 0
+    assert 'there is no Git remote named "origin"' in no_remote.stderr
+
+    mismatch = _gh_pages(repo, "--no-push", "--cname", DOMAIN)
+    assert mismatch.returncode != 0
+    assert f"with the custom domain {DOMAIN}" in mismatch.stderr
+    assert _ref(repo) is None
+
+
+def test_check_site_task(site, tmp_path):
+    good = _run(
+        [sys.executable, "-m", "invoke", "check-site", "--output", str(site)],
+        Path(__file__).resolve().parent.parent,
+    )
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "site check: 0 problems" in good.stdout
+    # The same checks see a prefix the site was not built for.
+    prefixed = _run(
+        [
+            sys.executable,
+            "-m",
+            "invoke",
+            "check-site",
+            "--output",
+            str(site),
+            "--base-path",
+            "/kilas/",
+        ],
+        Path(__file__).resolve().parent.parent,
+    )
+    assert prefixed.returncode == 1
+    assert "link escapes the path prefix" in prefixed.stdout
+
+
+def test_rejected_push_puts_the_local_branch_back(repo, remote):
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'gh-pages is protected' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    rejected = _gh_pages(repo)
+    assert rejected.returncode != 0
+    assert "git could not publish to origin/gh-pages" in rejected.stderr
+    assert "the local branch gh-pages was put back as it was" in rejected.stderr
+    assert _ref(remote) is None
+    assert _ref(repo) is None
