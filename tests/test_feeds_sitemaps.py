@@ -155,6 +155,34 @@ def test_sitemap_lists_every_page_but_404(published: Path):
     assert by_loc[f"{SITE_URL}/"] == newest.isoformat()
 
 
+def test_drafts_stay_out_of_sitemap_and_search(project: Path, tmp_path: Path):
+    draft = project / "content" / "items" / "2024" / "08" / "draf-banjir.md"
+    draft.write_text(
+        "Title: Draf Banjir Susulan\nDate: 2024-08-05 11:00\nCategory: Bencana\n"
+        "Region: Korea Utara\nSource: SinarHarapan.id\nStatus: draft\n"
+        "Summary: Draf tentang banjir susulan.\n\nIsi draf banjir.\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "output"
+    previous = os.getcwd()
+    os.chdir(project)
+    try:
+        build(
+            settings_file=project / "publishconf.py",
+            output=output,
+            siteurl=SITE_URL,
+            extra={"KILAS_NOW": NOW},
+        )
+    finally:
+        os.chdir(previous)
+    assert (output / "draf" / "draf-banjir" / "index.html").is_file()
+    sitemap = (output / "sitemap.xml").read_text(encoding="utf-8")
+    news = (output / "news-sitemap.xml").read_text(encoding="utf-8")
+    assert "/draf/" not in sitemap and "/draf/" not in news
+    entry = (output / "pagefind" / "pagefind-entry.json").read_text()
+    assert '"page_count":8' in entry  # the seven items and the translation
+
+
 # -- news-sitemap.xml ----------------------------------------------------------
 def _news(site: Path) -> list[lxml.etree._Element]:
     root = lxml.etree.parse(str(site / "news-sitemap.xml")).getroot()
