@@ -12,8 +12,10 @@ stemming) holds every item, translations included.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
+import shutil
 from pathlib import Path
 
 from pelican import signals
@@ -87,16 +89,49 @@ async def build_index(site: Path, bundle: Path, language: str) -> int:
     return sum(lang["page_count"] for lang in entry["languages"].values())
 
 
+def input_key(site: Path, bundle: Path, language: str, ranking: dict) -> str:
+    """Hash of what the index is made of: every HTML page, the language and
+    Pagefind's version."""
+    from importlib.metadata import version  # noqa: PLC0415
+
+    digest = hashlib.sha1(f"{version('pagefind')}:{language}".encode())
+    digest.update(json.dumps(ranking, sort_keys=True).encode())
+    for path in sorted(site.rglob("*.html")):
+        if not path.is_relative_to(bundle):
+            digest.update(path.relative_to(site).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def index_site(pelican) -> None:
-    """Every page is written: index the output folder, write the bundle in it."""
+    """Every page is written: index the output folder, write the bundle in it.
+
+    Pagefind writes its filter index in an arbitrary order, so two runs on the
+    same pages give different bytes. With a build cache (KILAS_CACHE_DIR), the
+    last bundle is kept there and reused while the pages are the same, so an
+    unchanged site publishes unchanged files.
+    """
     settings = pelican.settings
     if not settings["SEARCH_INDEX"]:
         return
     site = Path(settings["OUTPUT_PATH"]).resolve()
     bundle = site / settings["SEARCH_BUNDLE_DIR"].strip("/")
     language = settings["SEARCH_LANGUAGE"] or settings.get("DEFAULT_LANG", "en")
+    cache = settings.get("KILAS_CACHE_DIR")
+    saved = Path(cache) / "pagefind" if cache else None
+    key = input_key(site, bundle, language, settings["SEARCH_RANKING"])
+    if saved and (saved / "key").is_file() and (saved / "key").read_text() == key:
+        shutil.rmtree(bundle, ignore_errors=True)
+        shutil.copytree(saved / "bundle", bundle)
+        logger.info("kilas_search: pages unchanged, search index reused")
+        return
+    shutil.rmtree(bundle, ignore_errors=True)
     pages = asyncio.run(build_index(site, bundle, language))
     logger.info("kilas_search: indexed %d page(s) into %s/", pages, bundle.name)
+    if saved:
+        shutil.rmtree(saved, ignore_errors=True)
+        shutil.copytree(bundle, saved / "bundle")
+        (saved / "key").write_text(key)
 
 
 def register() -> None:

@@ -265,9 +265,11 @@ def item_list_jsonld(
 
 
 def jsonld_script(data: object) -> Markup:
-    """``<script type="application/ld+json">``; ``</`` cannot end it early."""
+    """``<script type="application/ld+json">``; no ``<``, ``>`` or ``&`` in it,
+    so ``</script>`` or ``<!--`` in a headline cannot end or confuse it."""
     text = json.dumps(data, ensure_ascii=False)
-    text = text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escaped)
     return Markup(f'<script type="application/ld+json">{text}</script>')
 
 
