@@ -20,7 +20,6 @@ PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "extra"]
 STATIC_CHECK_IF_MODIFIED = True
 EXTRA_PATH_METADATA = {
-    "extra/robots.txt": {"path": "robots.txt"},
     "extra/favicon.svg": {"path": "favicon.svg"},
 }
 KILAS_SOURCES_FILE = "sources.yaml"
@@ -54,7 +53,14 @@ MARKDOWN = {
 # -- Theme and plugins ------------------------------------------------------
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["kilas_contract", "kilas_i18n", "kilas_theme", "kilas_related"]
+PLUGINS = [
+    "kilas_contract",
+    "kilas_i18n",
+    "kilas_theme",
+    "kilas_related",
+    "kilas_seo",
+    "kilas_search",
+]
 
 # -- URLs: clean directories, Indonesian words ------------------------------
 ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
@@ -99,6 +105,24 @@ AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 RSS_FEED_SUMMARY_ONLY = False
 
+# -- Search (kilas_search: Pagefind, indexed by every build) -----------------
+SEARCH_INDEX = True
+# Without JavaScript the search page links here (the timeline, once it exists).
+SEARCH_BROWSE_URL = ARCHIVES_URL
+# Pagefind ranking: items are short, a longer one is not less relevant.
+SEARCH_RANKING = {"pageLength": 0.0}
+
+# -- Search engines (kilas_seo: JSON-LD, sitemaps, robots.txt) ----------------
+SEO_SITEMAP_SAVE_AS = "sitemap.xml"
+SEO_NEWS_SITEMAP_SAVE_AS = "news-sitemap.xml"
+SEO_NEWS_WINDOW_HOURS = 48
+SEO_NEWS_MAX_ITEMS = 1000
+SEO_NEWS_PUBLICATION_NAME = PUBLISHER_NAME
+SEO_PUBLISHER_LOGO = "favicon.svg"
+SEO_OG_LOCALES = {"id": "id_ID", "en": "en_US"}
+# The build's "now" for the news sitemap; None is the clock (tests fix it).
+KILAS_NOW = None
+
 # -- Build ------------------------------------------------------------------
 DELETE_OUTPUT_DIRECTORY = True
 CACHE_CONTENT = False
@@ -107,8 +131,10 @@ LOAD_CONTENT_CACHE = False
 # -- Templates --------------------------------------------------------------
 # Autoescape: every title, summary and source is text unless marked `|safe`.
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
-DIRECT_TEMPLATES = ["index", "categories", "tags", "archives", "notfound"]
+DIRECT_TEMPLATES = ["index", "categories", "tags", "archives", "notfound", "search"]
 NOTFOUND_SAVE_AS = "404.html"
+SEARCH_URL = "cari/"
+SEARCH_SAVE_AS = "cari/index.html"
 MENU_PAGES = ["tentang"]
 # Markdown only: the reStructuredText reader warns about Indonesian on start.
 READERS = {"rst": None, "html": None, "htm": None}

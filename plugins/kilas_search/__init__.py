@@ -1,0 +1,3 @@
+from .kilas_search import register
+
+__all__ = ["register"]

@@ -1,0 +1,3 @@
+from .kilas_seo import register
+
+__all__ = ["register"]

@@ -1,0 +1,231 @@
+"""Search: Pagefind indexes the items during the build and the search page
+finds them in a real browser, at the root and under a /kilas/ prefix."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import lxml.html
+import pytest
+from conftest import run_build
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from kilas.build import cache_dir
+from kilas.serve import make_server
+
+SAMPLE = "2024/08/putin-tawarkan-bantuan-banjir-korea-utara/"
+SAMPLE_TITLE = "Putin Tawarkan Bantuan Kemanusiaan untuk Korban Banjir Korea Utara"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BUDGET = 300 * 1024  # bytes of pagefind/ a one-word search may transfer
+
+
+def _serve(root: Path, prefix: str, port: int = 0):
+    server = make_server(root, port, prefix)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def root_url(site: Path) -> Iterator[str]:
+    """The development build served at the root."""
+    server = _serve(site, "/")
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def prefixed_site(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("prefixed") / "output"
+
+
+@pytest.fixture(scope="module")
+def prefixed_url(prefixed_site: Path) -> Iterator[str]:
+    """A publish build for http://127.0.0.1:PORT/kilas, served there."""
+    output = prefixed_site
+    server = make_server(output, 0, "/kilas/")
+    url = f"http://127.0.0.1:{server.server_address[1]}/kilas"
+    result = run_build(
+        "--settings", "publishconf.py", "--output", str(output), "--siteurl", url
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url + "/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(params=["root", "prefix"])
+def base_url(request) -> str:
+    return request.getfixturevalue(
+        "root_url" if request.param == "root" else "prefixed_url"
+    )
+
+
+def _search(page: Page, base: str, query: str) -> list[str]:
+    page.goto(base + "cari/")
+    field = page.locator("#search-q")
+    field.wait_for(state="visible")  # the script shows the form once Pagefind loads
+    assert page.locator("label[for=search-q]").is_visible()
+    field.fill(query)
+    field.press("Enter")
+    page.wait_for_function(
+        "q => document.querySelectorAll('#search-results li').length > 0"
+        " && document.getElementById('search-status').textContent.includes(q)",
+        arg=query,
+    )
+    return page.locator("#search-results li h2 a").evaluate_all(
+        "links => links.map(a => a.href)"
+    )
+
+
+def test_banjir_finds_sample_and_region_narrows(browser: Browser, base_url: str):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    links = _search(page, base_url, "banjir")
+    assert base_url + SAMPLE in links[:3], links
+    titles = [
+        title.replace("\xa0", " ")  # typogrify's widont
+        for title in page.locator("#search-results li h2 a").all_text_contents()
+    ]
+    assert SAMPLE_TITLE in titles  # the headline, not the site name
+    assert all("Kilas" not in title for title in titles)
+    before = len(links)
+
+    region = page.locator("#search-region")
+    assert page.locator("label[for=search-region]").is_visible()
+    options = region.locator("option").all_text_contents()
+    assert any(option.startswith("Korea Selatan") for option in options), options
+    region.select_option(
+        label=next(o for o in options if o.startswith("Korea Selatan"))
+    )
+    page.wait_for_function(
+        f"document.querySelectorAll('#search-results li').length < {before}"
+        " && document.querySelectorAll('#search-results li').length > 0"
+    )
+    narrowed = page.locator("#search-results li h2 a").evaluate_all(
+        "links => links.map(a => a.href)"
+    )
+    assert 0 < len(narrowed) < before
+    assert set(narrowed) <= set(links)
+    assert "region=Korea+Selatan" in page.url  # the search can be bookmarked
+    assert errors == []
+    page.close()
+
+
+def test_search_without_javascript_points_to_the_archive(browser: Browser, root_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(root_url + "cari/")
+    assert page.locator("#search-form").is_hidden()
+    notice = page.locator("p.search-notice").first
+    assert notice.is_visible()
+    assert "JavaScript" in notice.inner_text()
+    link = notice.locator("a")
+    assert link.get_attribute("href") == "/arsip/"  # SEARCH_BROWSE_URL
+    link.click()
+    assert page.url == root_url + "arsip/"
+    context.close()
+
+
+def test_one_word_search_stays_within_budget(
+    browser: Browser, prefixed_url: str, prefixed_site: Path
+):
+    page = browser.new_page()
+    sizes: dict[str, int] = {}
+
+    def count(request) -> None:
+        if "/pagefind/" not in request.url:
+            return
+        measured = request.sizes()
+        # The worker script's body is not reported to the page: our server
+        # sends files as they are (no compression), so a file's size is its body.
+        path = urlsplit(request.url).path.removeprefix("/kilas/")
+        body = max(measured["responseBodySize"], (prefixed_site / path).stat().st_size)
+        sizes[request.url] = body + measured["responseHeadersSize"]
+
+    page.on("requestfinished", count)
+    _search(page, prefixed_url, "banjir")
+    page.wait_for_load_state("networkidle")
+    total = sum(sizes.values())
+    print(f"pagefind bytes for a one-word search: {total} in {len(sizes)} requests")
+    for url, size in sorted(sizes.items()):
+        print(f"  {size:>7} {url.rsplit('/pagefind/', 1)[1]}")
+    assert sizes, "no request reached pagefind/"
+    assert total <= BUDGET, sizes
+    page.close()
+
+
+def test_only_item_bodies_are_indexed_in_the_site_language(site: Path):
+    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text())
+    assert list(entry["languages"]) == ["id"]
+    assert entry["languages"]["id"]["wasm"] == "id"  # Indonesian stemming
+    items = [
+        p
+        for p in site.rglob("index.html")
+        if 'class="article"' in p.read_text(encoding="utf-8")
+    ]
+    assert entry["languages"]["id"]["page_count"] == len(items) == 8
+
+
+def test_only_the_search_page_loads_search_code(site: Path):
+    loaders = {}
+    for path in site.rglob("*.html"):
+        root = lxml.html.parse(str(path)).getroot()
+        scripts = [
+            script.get("src") or "inline"
+            for script in root.iter("script")
+            if script.get("type") != "application/ld+json"
+        ]
+        if scripts:
+            loaders[path.relative_to(site).as_posix()] = scripts
+    assert loaders == {"cari/index.html": ["/theme/js/search.js"]}
+    search_page = lxml.html.parse(str(site / "cari" / "index.html")).getroot()
+    assert search_page.find(".//script").get("defer") is not None
+
+
+def test_search_index_writes_only_inside_the_output(project: Path, tmp_path: Path):
+    output = tmp_path / "out"
+    result = run_build("--output", str(output), cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert (output / "pagefind" / "pagefind.js").is_file()
+    # The build's OUTPUT_PATH is a staging folder in the build cache, which
+    # also keeps the last index to reuse while the pages are unchanged.
+    cache = cache_dir(output)
+    written = [
+        path
+        for root in (tmp_path, project)
+        for path in root.rglob("*pagefind*")
+        if path.is_file()
+    ]
+    outside = [
+        path
+        for path in written
+        if not path.is_relative_to(output) and not path.is_relative_to(cache)
+    ]
+    assert written and outside == []
+    assert (cache / "staging" / "pagefind" / "pagefind.js").is_file()
