@@ -12,7 +12,9 @@ pages show titles and summaries, which are metadata.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -24,10 +26,11 @@ import zlib
 from pathlib import Path
 
 from pelican import Pelican
+from pelican.contents import Content
 from pelican.generators import StaticGenerator
 from pelican.plugins import signals
 from pelican.utils import sanitised_join
-from pelican.writers import Writer
+from pelican.writers import FileOverwriteFailedError, Writer
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +119,33 @@ class _Template:
         return ""
 
 
+class _ReplacingFile(io.TextIOBase):
+    """A text file written beside its target and renamed over it on close.
+
+    ``output/`` shares inodes with the staging folder (hard links), so a
+    file in staging is never rewritten in place: a new inode replaces it.
+    """
+
+    def __init__(self, path: str, encoding: str) -> None:
+        super().__init__()
+        self._path = path
+        self._temporary = f"{path}.kilas-tmp"
+        self._handle = open(self._temporary, "w", encoding=encoding)  # noqa: SIM115
+
+    def write(self, text: str) -> int:
+        return self._handle.write(text)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self._handle.close()
+        if kind is None:
+            os.replace(self._temporary, self._path)
+        else:
+            os.unlink(self._temporary)
+
+
 class KilasWriter(Writer):
     """Pelican's writer that skips unchanged pages and shares the rest."""
 
@@ -147,7 +177,21 @@ class KilasWriter(Writer):
         if filename in self._skip:
             self._skip.discard(filename)
             return open(os.devnull, "w", encoding=encoding)
-        return super()._open_w(filename, encoding, override)
+        # Pelican's rules against writing one file twice, as in Writer._open_w.
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{filename}" a second time'
+                )
+            return open(os.devnull, "w", encoding=encoding)
+        if filename in self._written_files and not override:
+            raise FileOverwriteFailedError(
+                f'Failed to overwrite "{filename}": it was already written'
+            )
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return _ReplacingFile(filename, encoding)
 
     def write_file(self, name, template, context, *args, **kwargs):
         if not name:
@@ -221,7 +265,9 @@ class KilasPelican(Pelican):
         if self.progress:
             writer.on_render = self.progress.page_written
         workers = self.workers if items >= PARALLEL_THRESHOLD else 1
-        self._write(generators, writer, workers)
+        _detach_static(Path(self.output_path), generators, self.settings)
+        with _memoized_urls():
+            self._write(generators, writer, workers)
         _remove_stale(Path(self.output_path), writer.keys, generators, self.settings)
         signals.finalized.send(self)
         _save_keys(self.settings, writer.keys)
@@ -285,6 +331,43 @@ class KilasPelican(Pelican):
             os._exit(code)
 
 
+def _detach_static(staging: Path, generators, settings: dict) -> None:
+    """Pelican copies static files over their old copies in place; unlink the
+    ones it will copy so that the copy is a new file, not a change to a file
+    ``output/`` shares."""
+    targets = [staging / name for name in _theme_files(settings)]
+    for generator in generators:
+        for static in getattr(generator, "staticfiles", None) or []:
+            target = staging / static.save_as
+            source = Path(generator.path) / static.source_path
+            if target.exists() and source.stat().st_mtime > target.stat().st_mtime:
+                targets.append(target)
+    for target in targets:
+        target.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _memoized_urls():
+    """While writing, an item's URLs no longer change: compute each once.
+
+    Pelican formats ``url`` and ``save_as`` from their patterns on every
+    access, and listing pages access them thousands of times.
+    """
+    original = Content.get_url_setting
+
+    def get_url_setting(self, key):
+        cache = self.__dict__.setdefault("_kilas_urls", {})
+        if key not in cache:
+            cache[key] = original(self, key)
+        return cache[key]
+
+    Content.get_url_setting = get_url_setting
+    try:
+        yield
+    finally:
+        Content.get_url_setting = original
+
+
 def _keys_file(settings: dict) -> Path | None:
     folder = settings.get("KILAS_CACHE_DIR")
     return Path(folder) / "pages.json" if folder else None
@@ -339,44 +422,54 @@ def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> Non
 
 
 def _same(source: Path, stat: os.stat_result, target: Path) -> bool:
-    """Same size and time, or same size and bytes (rewritten unchanged)."""
+    """The same file (one inode), or the same bytes (rewritten unchanged)."""
     try:
         current = target.stat()
     except FileNotFoundError:
         return False
+    if current.st_ino == stat.st_ino and current.st_dev == stat.st_dev:
+        return True
     if current.st_size != stat.st_size:
         return False
-    if current.st_mtime_ns == stat.st_mtime_ns:
-        return True
-    if source.read_bytes() != target.read_bytes():
-        return False
-    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    return True
+    return source.read_bytes() == target.read_bytes()
+
+
+def _place(source: Path, target: Path) -> None:
+    """Put ``source`` at ``target`` as a hard link (a copy across devices)."""
+    temporary = target.with_name(f".{target.name}.kilas-tmp")
+    temporary.unlink(missing_ok=True)
+    try:
+        os.link(source, temporary)
+    except OSError:
+        shutil.copy2(source, temporary)
+    temporary.replace(target)
 
 
 def sync(staging: Path, output: Path) -> int:
-    """Make ``output`` equal to ``staging``, copying only changed files."""
-    copied = 0
+    """Make ``output`` equal to ``staging``; return how many files changed.
+
+    Files are hard links to the staging copies (nothing is copied), which is
+    safe because a build never rewrites a staging file in place.
+    """
+    changed = 0
     output.mkdir(parents=True, exist_ok=True)
     wanted = set()
-    for source in staging.rglob("*"):
-        relative = source.relative_to(staging)
+    for folder, folders, files in os.walk(staging):
+        relative = Path(folder).relative_to(staging)
         wanted.add(relative)
-        target = output / relative
-        if source.is_dir():
-            target.mkdir(exist_ok=True)
-            continue
-        stat = source.stat()
-        if _same(source, stat, target):
-            continue
-        temporary = target.with_name(f".{target.name}.kilas-tmp")
-        shutil.copy2(source, temporary)
-        temporary.replace(target)
-        copied += 1
+        for name in folders:
+            (output / relative / name).mkdir(exist_ok=True)
+        for name in files:
+            wanted.add(relative / name)
+            source = Path(folder) / name
+            target = output / relative / name
+            if not _same(source, source.stat(), target):
+                _place(source, target)
+                changed += 1
     for path in sorted(output.rglob("*"), reverse=True):
         if path.relative_to(output) not in wanted:
             if path.is_dir():
                 shutil.rmtree(path)
             else:
                 path.unlink()
-    return copied
+    return changed

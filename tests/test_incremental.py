@@ -93,3 +93,26 @@ def test_no_progress_bar_when_not_a_terminal(corpus, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "200 items" in result.stdout
+
+
+def test_failure_while_writing_leaves_output_untouched(project, tmp_path):
+    """output/ shares files with the staging folder: a build that fails after
+    rewriting pages and the stylesheet must still leave output/ as it was."""
+    output = tmp_path / "output"
+    assert run_build("--output", str(output), cwd=project).returncode == 0
+    before = snapshot(output)
+    item = next((project / "content/items").rglob("banjir-hancurkan-4000-rumah.md"))
+    item.write_text(
+        item.read_text(encoding="utf-8") + "\nKalimat baru di akhir isi butir.\n"
+    )
+    css = project / "theme/static/css/kilas.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\nbody { color: red }\n")
+    template = project / "theme/templates/page.html"
+    template.write_text("{{ page.missing.attribute }}", encoding="utf-8")
+    result = run_build("--output", str(output), cwd=project)
+    assert result.returncode == 1
+    assert snapshot(output) == before
+    page = "2024/08/banjir-hancurkan-4000-rumah/index.html"
+    staged = (cache_dir(output) / "staging" / page).read_text(encoding="utf-8")
+    assert "Kalimat baru di" in staged  # rewritten in staging before the failure
+    assert "Kalimat baru di" not in (output / page).read_text(encoding="utf-8")

@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -103,6 +104,14 @@ def input_key(site: Path, bundle: Path, language: str, ranking: dict) -> str:
     return digest.hexdigest()
 
 
+def _link(source: str, target: str) -> None:
+    """Share the file instead of copying it (a copy across devices)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def index_site(pelican) -> None:
     """Every page is written: index the output folder, write the bundle in it.
 
@@ -122,7 +131,7 @@ def index_site(pelican) -> None:
     key = input_key(site, bundle, language, settings["SEARCH_RANKING"])
     if saved and (saved / "key").is_file() and (saved / "key").read_text() == key:
         shutil.rmtree(bundle, ignore_errors=True)
-        shutil.copytree(saved / "bundle", bundle)
+        shutil.copytree(saved / "bundle", bundle, copy_function=_link)
         logger.info("kilas_search: pages unchanged, search index reused")
         return
     shutil.rmtree(bundle, ignore_errors=True)
@@ -130,7 +139,7 @@ def index_site(pelican) -> None:
     logger.info("kilas_search: indexed %d page(s) into %s/", pages, bundle.name)
     if saved:
         shutil.rmtree(saved, ignore_errors=True)
-        shutil.copytree(bundle, saved / "bundle")
+        shutil.copytree(bundle, saved / "bundle", copy_function=_link)
         (saved / "key").write_text(key)
 
 
