@@ -99,6 +99,16 @@ class Term:
     also_url: str = ""
     also_save_as: str = ""
     feed: str = ""
+    # How many ``also`` items the term page shows; the rest get a page of their own.
+    also_limit: int = 0
+
+    @property
+    def also_shown(self) -> list:
+        return self.also_articles[: self.also_limit]
+
+    @property
+    def has_also_page(self) -> bool:
+        return bool(self.also_save_as) and self.also_count > self.also_limit
 
     @property
     def name(self) -> str:
@@ -115,6 +125,11 @@ class Term:
     @property
     def also_count(self) -> int:
         return len(self.also_articles)
+
+    @property
+    def latest(self):
+        """The date of the newest item (of either list)."""
+        return max(a.date for a in self.articles + self.also_articles)
 
     @property
     def feed_articles(self) -> list:
@@ -189,6 +204,8 @@ def _terms_of(article, attr: str) -> list:
 
 def build_terms(taxonomy: Taxonomy, articles: list, settings: dict) -> list[Term]:
     """Every term used by ``articles``, with its items in the page order."""
+    paginated = settings.get("PAGINATED_TEMPLATES", {})
+    per_page = paginated.get(taxonomy.template) or settings["DEFAULT_PAGINATION"]
     terms: dict[object, Term] = {}
     for article in articles:
         for value in _terms_of(article, taxonomy.attr):
@@ -209,6 +226,7 @@ def build_terms(taxonomy: Taxonomy, articles: list, settings: dict) -> list[Term
             entry.also_save_as = settings[f"{taxonomy.prefix}_{also}_SAVE_AS"].format(
                 **names
             )
+        entry.also_limit = per_page or len(entry.also_articles)
         feed = settings.get(f"{taxonomy.prefix}_FEED_ATOM")
         entry.feed = feed.format(**names) if feed else ""
     return sorted(terms.values(), key=lambda t: (t.name.casefold(), t.slug))
@@ -221,7 +239,10 @@ class TaxonomyGenerator(Generator):
         self.taxonomies = read_taxonomies(self.settings)
         articles = self.context.get("articles", [])
         self.terms: dict[str, list[Term]] = {}
+        # Pelican's own term pages count too (a translation's tag may have none).
         pages = set(self.context.get("term_pages", ()))
+        for key in ("categories", "tags"):
+            pages.update(term.url for term, _ in self.context.get(key, ()))
         for taxonomy in self.taxonomies:
             terms = build_terms(taxonomy, articles, self.settings)
             self.terms[taxonomy.name] = terms
@@ -255,7 +276,7 @@ class TaxonomyGenerator(Generator):
                 also_page=False,
                 **variables,
             )
-            if taxonomy.also and entry.also_articles:
+            if entry.has_also_page:
                 writer.write_file(
                     entry.also_save_as,
                     template,

@@ -459,12 +459,22 @@ class TimelineGenerator(Generator):
         )
 
 
+def by_day(articles) -> list[tuple[date, list]]:
+    """Jinja filter: ``(day, items)`` for consecutive items of the same day."""
+    return [(day, list(items)) for day, items in groupby(articles, key=_day)]
+
+
 # -- signal receivers ----------------------------------------------------------
 def apply_defaults(pelican) -> None:
     """Fill in the settings the site did not set, then check them all."""
     for key, value in DEFAULT_SETTINGS.items():
         pelican.settings.setdefault(key, value)
     read_settings(pelican.settings)
+
+
+def add_filters(generator) -> None:
+    """Every template may group items by day (the story page does)."""
+    generator.env.filters["by_day"] = by_day
 
 
 def take_over_day_archives(generator) -> None:
@@ -479,6 +489,8 @@ def get_generators(pelican):
 def register() -> None:
     # initialized: defaults and checks before anything is read.
     signals.initialized.connect(apply_defaults)
+    # generator_init: each generator has its own Jinja environment.
+    signals.generator_init.connect(add_filters)
     # article_generator_finalized: drop Pelican's day archives, ours replace them.
     signals.article_generator_finalized.connect(take_over_day_archives)
     # get_generators: our generator writes days, editions, the index and feed.
