@@ -301,7 +301,15 @@ class CalendarDrawer:
             {"class": "calendar-month", "transform": f"translate({x} {y})"},
         )
         label = ET.SubElement(
-            group, "text", {"x": "0", "y": "11", "class": "calendar-label"}
+            group,
+            "text",
+            {
+                "x": "0",
+                "y": "11",
+                "font-size": "11",
+                "fill": "currentColor",
+                "class": "calendar-label",
+            },
         )
         label.text = format_date(month.date, "LLLL y", locale=self.locale)
         for column in range(7):
@@ -312,6 +320,8 @@ class CalendarDrawer:
                     "x": str(column * self.STEP + self.CELL // 2),
                     "y": str(self.LABEL + 11),
                     "text-anchor": "middle",
+                    "font-size": "9",
+                    "fill": "currentColor",
                     "class": "calendar-weekday",
                 },
             )
