@@ -58,6 +58,8 @@ PLUGINS = [
     "kilas_i18n",
     "kilas_theme",
     "kilas_related",
+    "kilas_taxonomy",
+    "kilas_timeline",
     "kilas_seo",
     "kilas_search",
 ]
@@ -83,6 +85,33 @@ TAG_URL = "tag/{slug}/"
 TAG_SAVE_AS = "tag/{slug}/index.html"
 TAGS_URL = "tag/"
 TAGS_SAVE_AS = "tag/index.html"
+# Region, source and story pages (plugin kilas_taxonomy, KILAS_TAXONOMIES).
+REGION_URL = "wilayah/{slug}/"
+REGION_SAVE_AS = "wilayah/{slug}/index.html"
+REGIONS_URL = "wilayah/"
+REGIONS_SAVE_AS = "wilayah/index.html"
+SOURCE_URL = "sumber/{slug}/"
+SOURCE_SAVE_AS = "sumber/{slug}/index.html"
+SOURCE_CITES_URL = "sumber/{slug}/dikutip/"
+SOURCE_CITES_SAVE_AS = "sumber/{slug}/dikutip/index.html"
+SOURCES_URL = "sumber/"
+SOURCES_SAVE_AS = "sumber/index.html"
+STORY_URL = "cerita/{slug}/"
+STORY_SAVE_AS = "cerita/{slug}/index.html"
+STORIES_URL = "cerita/"
+STORIES_SAVE_AS = "cerita/index.html"
+# The timeline (Pelican's period archives; plugin kilas_timeline for the
+# index, the day pages, which are daily editions, and the weekly editions).
+TIMELINE_URL = "linimasa/"
+TIMELINE_SAVE_AS = "linimasa/index.html"
+YEAR_ARCHIVE_URL = "linimasa/{date:%Y}/"
+YEAR_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/index.html"
+MONTH_ARCHIVE_URL = "linimasa/{date:%Y}/{date:%m}/"
+MONTH_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/{date:%m}/index.html"
+DAY_ARCHIVE_URL = "linimasa/{date:%Y}/{date:%m}/{date:%d}/"
+DAY_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/{date:%m}/{date:%d}/index.html"
+EDITION_URL = "edisi/{date:%G}-w{date:%V}/"
+EDITION_SAVE_AS = "edisi/{date:%G}-w{date:%V}/index.html"
 ARCHIVES_URL = "arsip/"
 ARCHIVES_SAVE_AS = "arsip/index.html"
 AUTHOR_SAVE_AS = ""
@@ -99,7 +128,11 @@ SLUGIFY_SOURCE = "basename"
 FEED_DOMAIN = SITEURL
 FEED_ALL_ATOM = "feeds/semua.atom.xml"
 CATEGORY_FEED_ATOM = "feeds/kategori/{slug}.atom.xml"
-TAG_FEED_ATOM = None
+TAG_FEED_ATOM = "feeds/tag/{slug}.atom.xml"
+REGION_FEED_ATOM = "feeds/wilayah/{slug}.atom.xml"
+SOURCE_FEED_ATOM = "feeds/sumber/{slug}.atom.xml"
+STORY_FEED_ATOM = "feeds/cerita/{slug}.atom.xml"
+EDITION_FEED_ATOM = "feeds/edisi.atom.xml"
 TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
@@ -108,7 +141,7 @@ RSS_FEED_SUMMARY_ONLY = False
 # -- Search (kilas_search: Pagefind, indexed by every build) -----------------
 SEARCH_INDEX = True
 # Without JavaScript the search page links here (the timeline, once it exists).
-SEARCH_BROWSE_URL = ARCHIVES_URL
+SEARCH_BROWSE_URL = TIMELINE_URL
 # Pagefind ranking: items are short, a longer one is not less relevant.
 SEARCH_RANKING = {"pageLength": 0.0}
 
@@ -132,6 +165,17 @@ LOAD_CONTENT_CACHE = False
 # Autoescape: every title, summary and source is text unless marked `|safe`.
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
 DIRECT_TEMPLATES = ["index", "categories", "tags", "archives", "notfound", "search"]
+# The home page is the latest edition, not a paginated list: no "index" here.
+PAGINATED_TEMPLATES = {
+    "category": None,
+    "tag": None,
+    "region": None,
+    "source": None,
+    "story": None,
+    "period_archives": None,
+}
+# Days listed on the home page below the latest edition.
+TIMELINE_HOME_DAYS = 6
 NOTFOUND_SAVE_AS = "404.html"
 SEARCH_URL = "cari/"
 SEARCH_SAVE_AS = "cari/index.html"

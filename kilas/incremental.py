@@ -22,6 +22,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import time
 import zlib
 from pathlib import Path
 
@@ -231,6 +232,7 @@ class KilasPelican(Pelican):
         return KilasWriter(self.output_path, settings=self.settings)
 
     def run(self):
+        started = time.perf_counter()
         context = self.settings.copy()
         context["generated_content"] = {}
         context["static_links"] = set()
@@ -252,6 +254,7 @@ class KilasPelican(Pelican):
             if hasattr(generator, "check_disabled_readers"):
                 generator.check_disabled_readers()
         signals.all_generators_finalized.send(generators)
+        self._lap("read", started)
         items = sum(len(getattr(g, "articles", [])) for g in generators)
         self.stats["items"] = items
         if self.check_only:
@@ -269,10 +272,17 @@ class KilasPelican(Pelican):
         with _memoized_urls():
             self._write(generators, writer, workers)
         _remove_stale(Path(self.output_path), writer.keys, generators, self.settings)
+        self._lap("write", started)
         signals.finalized.send(self)
+        self._lap("finalize", started)
         _save_keys(self.settings, writer.keys)
         self.stats["rendered"] = writer.rendered
         self.stats["pages"] = len(writer.keys)
+
+    def _lap(self, name: str, started: float) -> None:
+        """Seconds from the start of the run to the end of each phase."""
+        self.stats[f"{name}_s"] = round(time.perf_counter() - started, 2)
+        logger.info("kilas: %s done at %.2f s", name, self.stats[f"{name}_s"])
 
     def _write(self, generators, writer: KilasWriter, workers: int) -> None:
         """Write in ``workers`` processes: forked children take a share each."""

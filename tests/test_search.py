@@ -137,7 +137,7 @@ def test_banjir_finds_sample_and_region_narrows(browser: Browser, base_url: str)
     page.close()
 
 
-def test_search_without_javascript_points_to_the_archive(browser: Browser, root_url):
+def test_search_without_javascript_points_to_the_timeline(browser: Browser, root_url):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(root_url + "cari/")
@@ -146,9 +146,9 @@ def test_search_without_javascript_points_to_the_archive(browser: Browser, root_
     assert notice.is_visible()
     assert "JavaScript" in notice.inner_text()
     link = notice.locator("a")
-    assert link.get_attribute("href") == "/arsip/"  # SEARCH_BROWSE_URL
+    assert link.get_attribute("href") == "/linimasa/"  # SEARCH_BROWSE_URL
     link.click()
-    assert page.url == root_url + "arsip/"
+    assert page.url == root_url + "linimasa/"
     context.close()
 
 

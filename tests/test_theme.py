@@ -191,7 +191,7 @@ def test_home_shows_latest_edition_by_category_then_previous_days(site):
     groups = home.xpath("//section[@class='home-main']/section[@class='edition-group']")
     assert [g.findtext("h2/a") for g in groups] == ["Internasional"]
     assert groups[0].xpath(".//div[@class='digest-summary']")
-    days = home.xpath("//section[@class='home-aside']/section/h3/time/@datetime")
+    days = home.xpath("//section[@class='home-aside']/section/h3//time/@datetime")
     assert days == ["2024-08-05", "2024-08-04"]
     assert home.xpath("//nav//a[@aria-current='page']/@href") == ["/"]
 

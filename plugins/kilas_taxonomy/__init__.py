@@ -1,0 +1,3 @@
+from .kilas_taxonomy import register
+
+__all__ = ["register"]

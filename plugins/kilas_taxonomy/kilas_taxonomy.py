@@ -1,0 +1,335 @@
+"""Kilas taxonomies: region, source and story pages like Pelican's categories.
+
+Pelican has category and tag pages only. This plugin gives any attribute of an
+item (one term or a list of terms) the same treatment, configured by the
+setting ``KILAS_TAXONOMIES``: a page per term listing its items (paginated by
+Pelican's writer and ``PAGINATION_PATTERNS``), an index page listing every
+term with its item count, and an Atom feed per term. A taxonomy may name an
+``also`` attribute (a source's ``cites``): its items are listed apart, on the
+term page and on a page of their own.
+
+URL settings follow Pelican's ``CATEGORY_*`` names: for a taxonomy ``region``
+they are ``REGION_URL``, ``REGION_SAVE_AS``, ``REGIONS_URL``,
+``REGIONS_SAVE_AS``, ``REGION_FEED_ATOM`` and, with ``also: cites``,
+``REGION_CITES_URL`` and ``REGION_CITES_SAVE_AS``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from operator import attrgetter
+
+from pelican import signals
+from pelican.generators import Generator
+
+logger = logging.getLogger(__name__)
+
+# Every key a taxonomy may carry, and its default ("" = derived from the name).
+TAXONOMY_KEYS = {
+    "attr": None,  # required: the item attribute holding the term(s)
+    "plural": "",  # the index template and the context name; default name + "s"
+    "order": "newest",  # "newest" or "oldest" first on the term page
+    "also": None,  # an attribute whose items are listed apart (e.g. cites)
+    "template": "",  # default: the taxonomy name
+    "index_template": "",  # default: the plural
+}
+ORDERS = ("newest", "oldest")
+
+DEFAULT_SETTINGS = {
+    "KILAS_TAXONOMIES": {
+        "region": {"attr": "regions"},
+        "source": {"attr": "source", "also": "cites"},
+        "story": {"attr": "story", "plural": "stories", "order": "oldest"},
+    },
+    "REGION_URL": "wilayah/{slug}/",
+    "REGION_SAVE_AS": "wilayah/{slug}/index.html",
+    "REGIONS_URL": "wilayah/",
+    "REGIONS_SAVE_AS": "wilayah/index.html",
+    "REGION_FEED_ATOM": "feeds/wilayah/{slug}.atom.xml",
+    "SOURCE_URL": "sumber/{slug}/",
+    "SOURCE_SAVE_AS": "sumber/{slug}/index.html",
+    "SOURCE_CITES_URL": "sumber/{slug}/dikutip/",
+    "SOURCE_CITES_SAVE_AS": "sumber/{slug}/dikutip/index.html",
+    "SOURCES_URL": "sumber/",
+    "SOURCES_SAVE_AS": "sumber/index.html",
+    "SOURCE_FEED_ATOM": "feeds/sumber/{slug}.atom.xml",
+    "STORY_URL": "cerita/{slug}/",
+    "STORY_SAVE_AS": "cerita/{slug}/index.html",
+    "STORIES_URL": "cerita/",
+    "STORIES_SAVE_AS": "cerita/index.html",
+    "STORY_FEED_ATOM": "feeds/cerita/{slug}.atom.xml",
+}
+
+
+class TaxonomySettingsError(ValueError):
+    """``KILAS_TAXONOMIES`` or a URL setting it needs is wrong."""
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """One configured taxonomy, its settings resolved."""
+
+    name: str
+    attr: str
+    plural: str
+    order: str
+    also: str | None
+    template: str
+    index_template: str
+
+    @property
+    def prefix(self) -> str:
+        return self.name.upper()
+
+    @property
+    def plural_prefix(self) -> str:
+        return self.plural.upper()
+
+
+@dataclass
+class Term:
+    """A term and the items filed under it."""
+
+    term: object
+    articles: list = field(default_factory=list)
+    also_articles: list = field(default_factory=list)
+    url: str = ""
+    save_as: str = ""
+    also_url: str = ""
+    also_save_as: str = ""
+    feed: str = ""
+    # How many ``also`` items the term page shows; the rest get a page of their own.
+    also_limit: int = 0
+
+    @property
+    def also_shown(self) -> list:
+        return self.also_articles[: self.also_limit]
+
+    @property
+    def has_also_page(self) -> bool:
+        return bool(self.also_save_as) and self.also_count > self.also_limit
+
+    @property
+    def name(self) -> str:
+        return str(self.term)
+
+    @property
+    def slug(self) -> str:
+        return self.term.slug
+
+    @property
+    def count(self) -> int:
+        return len(self.articles)
+
+    @property
+    def also_count(self) -> int:
+        return len(self.also_articles)
+
+    @property
+    def latest(self):
+        """The date of the newest item (of either list)."""
+        return max(a.date for a in self.articles + self.also_articles)
+
+    @property
+    def feed_articles(self) -> list:
+        """Every item of the term, newest first, each once."""
+        seen = {id(a): a for a in self.articles + self.also_articles}
+        return sorted(seen.values(), key=attrgetter("date"), reverse=True)
+
+
+def read_taxonomies(settings: dict) -> list[Taxonomy]:
+    """Check ``KILAS_TAXONOMIES`` and the URL settings it needs."""
+    config = settings.get("KILAS_TAXONOMIES")
+    if not isinstance(config, dict):
+        raise TaxonomySettingsError(
+            "kilas_taxonomy: KILAS_TAXONOMIES must be a dict of name -> "
+            '{"attr": ...}, e.g. {"region": {"attr": "regions"}}'
+        )
+    taxonomies = []
+    for name, options in config.items():
+        where = f"kilas_taxonomy: KILAS_TAXONOMIES[{name!r}]"
+        if not isinstance(name, str) or not name.isidentifier():
+            raise TaxonomySettingsError(
+                f"{where}: the name must be a word such as 'region'"
+            )
+        if not isinstance(options, dict):
+            raise TaxonomySettingsError(f'{where} must be a dict with an "attr" key')
+        unknown = sorted(set(options) - set(TAXONOMY_KEYS))
+        if unknown:
+            raise TaxonomySettingsError(
+                f"{where}: unknown key(s) {', '.join(unknown)}; allowed: "
+                f"{', '.join(TAXONOMY_KEYS)}"
+            )
+        if not options.get("attr"):
+            raise TaxonomySettingsError(
+                f'{where}: "attr" is required (the item attribute, e.g. "regions")'
+            )
+        order = options.get("order", "newest")
+        if order not in ORDERS:
+            raise TaxonomySettingsError(
+                f'{where}: "order" is {order!r}; allowed: {", ".join(ORDERS)}'
+            )
+        plural = options.get("plural") or f"{name}s"
+        taxonomy = Taxonomy(
+            name=name,
+            attr=options["attr"],
+            plural=plural,
+            order=order,
+            also=options.get("also"),
+            template=options.get("template") or name,
+            index_template=options.get("index_template") or plural,
+        )
+        required = [f"{taxonomy.prefix}_URL", f"{taxonomy.prefix}_SAVE_AS"]
+        if taxonomy.also:
+            also = taxonomy.also.upper()
+            required += [f"{taxonomy.prefix}_{also}_URL"]
+            required += [f"{taxonomy.prefix}_{also}_SAVE_AS"]
+        missing = [key for key in required if key not in settings]
+        if missing:
+            raise TaxonomySettingsError(
+                f"kilas_taxonomy: taxonomy {name!r} needs the setting(s) "
+                f"{', '.join(missing)}, e.g. {required[0]} = '{name}/{{slug}}/'"
+            )
+        taxonomies.append(taxonomy)
+    return taxonomies
+
+
+def _terms_of(article, attr: str) -> list:
+    value = getattr(article, attr, None)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def build_terms(taxonomy: Taxonomy, articles: list, settings: dict) -> list[Term]:
+    """Every term used by ``articles``, with its items in the page order."""
+    paginated = settings.get("PAGINATED_TEMPLATES", {})
+    per_page = paginated.get(taxonomy.template) or settings["DEFAULT_PAGINATION"]
+    terms: dict[object, Term] = {}
+    for article in articles:
+        for value in _terms_of(article, taxonomy.attr):
+            terms.setdefault(value, Term(value)).articles.append(article)
+        if taxonomy.also:
+            for value in _terms_of(article, taxonomy.also):
+                terms.setdefault(value, Term(value)).also_articles.append(article)
+    oldest = taxonomy.order == "oldest"
+    also = (taxonomy.also or "").upper()
+    for entry in terms.values():
+        entry.articles.sort(key=attrgetter("date"), reverse=not oldest)
+        entry.also_articles.sort(key=attrgetter("date"), reverse=True)
+        names = entry.term.as_dict()
+        entry.url = settings[f"{taxonomy.prefix}_URL"].format(**names)
+        entry.save_as = settings[f"{taxonomy.prefix}_SAVE_AS"].format(**names)
+        if also:
+            entry.also_url = settings[f"{taxonomy.prefix}_{also}_URL"].format(**names)
+            entry.also_save_as = settings[f"{taxonomy.prefix}_{also}_SAVE_AS"].format(
+                **names
+            )
+        entry.also_limit = per_page or len(entry.also_articles)
+        feed = settings.get(f"{taxonomy.prefix}_FEED_ATOM")
+        entry.feed = feed.format(**names) if feed else ""
+    return sorted(terms.values(), key=lambda t: (t.name.casefold(), t.slug))
+
+
+class TaxonomyGenerator(Generator):
+    """Writes term pages, index pages and feeds for every taxonomy."""
+
+    def generate_context(self) -> None:
+        self.taxonomies = read_taxonomies(self.settings)
+        articles = self.context.get("articles", [])
+        self.terms: dict[str, list[Term]] = {}
+        # Pelican's own term pages count too (a translation's tag may have none).
+        pages = set(self.context.get("term_pages", ()))
+        for key in ("categories", "tags"):
+            pages.update(term.url for term, _ in self.context.get(key, ()))
+        for taxonomy in self.taxonomies:
+            terms = build_terms(taxonomy, articles, self.settings)
+            self.terms[taxonomy.name] = terms
+            self.context[taxonomy.plural] = terms
+            pages.update(t.url for t in terms)
+        # URLs of every term page written, so templates link only to those.
+        self.context["term_pages"] = frozenset(pages)
+        self.context["taxonomies"] = {t.name: t for t in self.taxonomies}
+
+    def generate_output(self, writer) -> None:
+        for taxonomy in self.taxonomies:
+            terms = self.terms[taxonomy.name]
+            self._write_terms(writer, taxonomy, terms)
+            self._write_index(writer, taxonomy, terms)
+            self._write_feeds(writer, taxonomy, terms)
+
+    def _write_terms(self, writer, taxonomy: Taxonomy, terms: list[Term]) -> None:
+        template = self.get_template(taxonomy.template)
+        relative = self.settings["RELATIVE_URLS"]
+        for entry in terms:
+            variables = {taxonomy.name: entry.term, "term": entry}
+            writer.write_file(
+                entry.save_as,
+                template,
+                self.context,
+                relative_urls=relative,
+                paginated={"articles": entry.articles},
+                template_name=taxonomy.template,
+                url=entry.url,
+                articles=entry.articles,
+                also_page=False,
+                **variables,
+            )
+            if entry.has_also_page:
+                writer.write_file(
+                    entry.also_save_as,
+                    template,
+                    self.context,
+                    relative_urls=relative,
+                    paginated={"articles": entry.also_articles},
+                    template_name=taxonomy.template,
+                    url=entry.also_url,
+                    articles=entry.also_articles,
+                    also_page=True,
+                    **variables,
+                )
+
+    def _write_index(self, writer, taxonomy: Taxonomy, terms: list[Term]) -> None:
+        save_as = self.settings.get(f"{taxonomy.plural_prefix}_SAVE_AS")
+        if not save_as:
+            return
+        writer.write_file(
+            save_as,
+            self.get_template(taxonomy.index_template),
+            self.context,
+            relative_urls=self.settings["RELATIVE_URLS"],
+            template_name=taxonomy.index_template,
+            url=self.settings.get(f"{taxonomy.plural_prefix}_URL", ""),
+            terms=terms,
+        )
+
+    def _write_feeds(self, writer, taxonomy: Taxonomy, terms: list[Term]) -> None:
+        for entry in terms:
+            if not entry.feed:
+                continue
+            writer.write_feed(
+                entry.feed_articles,
+                self.context,
+                entry.feed,
+                feed_title=entry.name,
+            )
+
+
+# -- signal receivers ----------------------------------------------------------
+def apply_defaults(pelican) -> None:
+    """Fill in the URL settings the site did not set, then check them all."""
+    for key, value in DEFAULT_SETTINGS.items():
+        pelican.settings.setdefault(key, value)
+    read_taxonomies(pelican.settings)
+
+
+def get_generators(pelican):
+    return TaxonomyGenerator
+
+
+def register() -> None:
+    # initialized: defaults must exist before items (and their term URLs) are read.
+    signals.initialized.connect(apply_defaults)
+    # get_generators: a generator of our own writes the pages after articles.
+    signals.get_generators.connect(get_generators)

@@ -1,0 +1,3 @@
+from .kilas_timeline import register
+
+__all__ = ["register"]

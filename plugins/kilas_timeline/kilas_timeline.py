@@ -1,0 +1,510 @@
+"""Kilas timeline: the timeline index, day pages, weekly editions.
+
+Pelican writes the year and month pages itself (its period archives, settings
+``YEAR_ARCHIVE_*`` and ``MONTH_ARCHIVE_*``, template ``period_archives.html``).
+This plugin adds what Pelican lacks:
+
+- ``timeline`` in the template context: every year, month, day and ISO week
+  that has items, each linked to the previous and next one that has items
+  (empty periods are skipped), the latest edition for the home page, and the
+  months the calendar draws;
+- the day page, which is that day's edition grouped by category. It uses
+  Pelican's ``DAY_ARCHIVE_URL``/``DAY_ARCHIVE_SAVE_AS`` but replaces Pelican's
+  paginated day archive with ``day.html``;
+- a page per ISO week (``EDITION_URL``, ``edition.html``) and a feed of the
+  weekly editions (``EDITION_FEED_ATOM``);
+- the timeline index (``TIMELINE_URL``, ``timeline.html``) with an SVG
+  calendar of items per day, built with ElementTree (``calendar_svg``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import groupby, pairwise
+from operator import attrgetter
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, get_day_names
+from babel.numbers import format_decimal
+from markupsafe import Markup
+from pelican import signals
+from pelican.generators import Generator
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SETTINGS = {
+    "TIMELINE_URL": "linimasa/",
+    "TIMELINE_SAVE_AS": "linimasa/index.html",
+    "EDITION_URL": "edisi/{date:%G}-w{date:%V}/",
+    "EDITION_SAVE_AS": "edisi/{date:%G}-w{date:%V}/index.html",
+    "EDITION_FEED_ATOM": "feeds/edisi.atom.xml",
+    # Days shown on the home page after the latest edition.
+    "TIMELINE_HOME_DAYS": 6,
+    # Months (with items) the calendar on the timeline index draws.
+    "TIMELINE_CALENDAR_MONTHS": 12,
+}
+# Pelican's own period settings (default "": no page) are set in pelicanconf.py.
+_URL_SETTINGS = (
+    "TIMELINE_URL",
+    "TIMELINE_SAVE_AS",
+    "YEAR_ARCHIVE_URL",
+    "YEAR_ARCHIVE_SAVE_AS",
+    "MONTH_ARCHIVE_URL",
+    "MONTH_ARCHIVE_SAVE_AS",
+    "DAY_ARCHIVE_URL",
+    "DAY_ARCHIVE_SAVE_AS",
+    "EDITION_URL",
+    "EDITION_SAVE_AS",
+    "EDITION_FEED_ATOM",
+)
+_COUNT_SETTINGS = ("TIMELINE_HOME_DAYS", "TIMELINE_CALENDAR_MONTHS")
+
+
+class TimelineSettingsError(ValueError):
+    """A timeline setting has a value the plugin cannot use."""
+
+
+@dataclass(eq=False)
+class Period:
+    """A year, month, day or ISO week that has items (newest first)."""
+
+    kind: str
+    key: tuple
+    date: date
+    articles: list = field(default_factory=list)
+    url: str = ""
+    save_as: str = ""
+    previous: Period | None = None
+    next: Period | None = None
+    parts: list = field(default_factory=list)  # months of a year, days of a month
+    category_order: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def count(self) -> int:
+        return len(self.articles)
+
+    @property
+    def end(self) -> date:
+        """The last day of the period."""
+        if self.kind == "year":
+            return date(self.date.year, 12, 31)
+        if self.kind == "month":
+            last = calendar.monthrange(self.date.year, self.date.month)[1]
+            return self.date.replace(day=last)
+        if self.kind == "week":
+            return self.date + timedelta(days=6)
+        return self.date
+
+    @property
+    def iso_year(self) -> int:
+        return self.date.isocalendar()[0]
+
+    @property
+    def iso_week(self) -> int:
+        return self.date.isocalendar()[1]
+
+    @property
+    def groups(self) -> list[tuple]:
+        """``(category, items)`` in the site's category order."""
+        by_category: dict = {}
+        for article in self.articles:
+            by_category.setdefault(article.category, []).append(article)
+        order = self.category_order
+        return sorted(
+            by_category.items(),
+            key=lambda pair: (order.get(pair[0].name, len(order)), pair[0].name),
+        )
+
+    @property
+    def modified(self) -> datetime:
+        return max(getattr(a, "modified", None) or a.date for a in self.articles)
+
+
+def _day(article) -> date:
+    return article.date.date()
+
+
+def _link(periods: list[Period]) -> None:
+    for before, after in pairwise(periods):
+        before.next, after.previous = after, before
+
+
+class Timeline:
+    """Every period with items, oldest first, linked to its neighbours."""
+
+    def __init__(self, articles: list, settings: dict) -> None:
+        order = {name: i for i, name in enumerate(settings.get("KILAS_CATEGORIES", []))}
+        newest = sorted(articles, key=attrgetter("date"), reverse=True)
+        self.articles = newest
+        self.settings = settings
+
+        def periods(kind: str, key, first_day) -> list[Period]:
+            found = []
+            for value, group in groupby(newest, key=key):
+                found.append(
+                    Period(
+                        kind, value, first_day(value), list(group), category_order=order
+                    )
+                )
+            found.reverse()
+            for period in found:
+                period.url, period.save_as = self._urls(kind, period.date)
+            _link(found)
+            return found
+
+        self.years = periods(
+            "year", lambda a: (a.date.year,), lambda k: date(k[0], 1, 1)
+        )
+        self.months = periods(
+            "month",
+            lambda a: (a.date.year, a.date.month),
+            lambda k: date(k[0], k[1], 1),
+        )
+        self.days = periods(
+            "day", lambda a: (a.date.year, a.date.month, a.date.day), lambda k: date(*k)
+        )
+        weeks: dict[tuple, list] = {}
+        for article in newest:
+            weeks.setdefault(_day(article).isocalendar()[:2], []).append(article)
+        self.weeks = [
+            Period(
+                "week",
+                key,
+                date.fromisocalendar(key[0], key[1], 1),
+                items,
+                category_order=order,
+            )
+            for key, items in sorted(weeks.items())
+        ]
+        for week in self.weeks:
+            week.url, week.save_as = self._urls("week", week.date)
+        _link(self.weeks)
+        self._by_key = {
+            (p.kind, p.key): p for p in self.years + self.months + self.days
+        }
+        for month in self.months:
+            month.parts = [d for d in self.days if d.key[:2] == month.key]
+            self._by_key[("year", month.key[:1])].parts.append(month)
+
+    def _urls(self, kind: str, day: date) -> tuple[str, str]:
+        prefix = {
+            "year": "YEAR_ARCHIVE",
+            "month": "MONTH_ARCHIVE",
+            "day": "DAY_ARCHIVE",
+            "week": "EDITION",
+        }[kind]
+        url = self.settings.get(f"{prefix}_URL") or ""
+        save_as = self.settings.get(f"{prefix}_SAVE_AS") or ""
+        return url.format(date=day), save_as.format(date=day)
+
+    def period(self, period_num) -> Period | None:
+        """The year, month or day of Pelican's ``period_num`` tuple."""
+        kind = {1: "year", 2: "month", 3: "day"}.get(len(period_num))
+        return self._by_key.get((kind, tuple(period_num)))
+
+    def week_of(self, day: date) -> Period | None:
+        key = day.isocalendar()[:2]
+        return next((w for w in self.weeks if w.key == key), None)
+
+    @property
+    def latest_day(self) -> Period | None:
+        return self.days[-1] if self.days else None
+
+    @property
+    def latest_week(self) -> Period | None:
+        return self.weeks[-1] if self.weeks else None
+
+    @property
+    def home_days(self) -> list[Period]:
+        """The days before the latest edition shown on the home page."""
+        count = self.settings["TIMELINE_HOME_DAYS"]
+        return list(reversed(self.days[-count - 1 : -1])) if count else []
+
+    @property
+    def calendar_months(self) -> list[Period]:
+        """The latest months with items that the calendar draws, oldest first."""
+        return self.months[-self.settings["TIMELINE_CALENDAR_MONTHS"] :]
+
+    @property
+    def years_newest_first(self) -> list[Period]:
+        return list(reversed(self.years))
+
+
+class CalendarDrawer:
+    """Draws months as small calendars of items per day (SVG, ElementTree)."""
+
+    CELL = 12
+    STEP = 14
+    LABEL = 16
+    COLUMNS = 4
+    GUTTER = 18
+    # Fallback fills; a stylesheet may restyle the ``level-N`` classes.
+    FILLS = ("#e8e8e8", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
+
+    def __init__(self, lang: str) -> None:
+        self.locale = Locale.parse(lang)
+
+    def _level(self, count: int, most: int) -> int:
+        if not count:
+            return 0
+        return max(1, min(4, -(-4 * count // most)))
+
+    def __call__(
+        self,
+        months: list[Period],
+        title: str,
+        description: str = "",
+        id_prefix: str = "calendar",
+    ) -> Markup:
+        most = max((d.count for m in months for d in m.parts), default=1)
+        block_w = 7 * self.STEP
+        block_h = self.LABEL * 2 + 6 * self.STEP
+        columns = max(1, min(self.COLUMNS, len(months)))
+        rows = -(-len(months) // columns) if months else 1
+        width = columns * block_w + (columns - 1) * self.GUTTER
+        height = rows * block_h + (rows - 1) * self.GUTTER
+        labelled = f"{id_prefix}-title"
+        if description:
+            labelled += f" {id_prefix}-desc"
+        svg = ET.Element(
+            "svg",
+            {
+                "xmlns": "http://www.w3.org/2000/svg",
+                "viewBox": f"0 0 {width} {height}",
+                "width": str(width),
+                "height": str(height),
+                "role": "img",
+                "aria-labelledby": labelled,
+                "class": "calendar",
+            },
+        )
+        ET.SubElement(svg, "title", {"id": f"{id_prefix}-title"}).text = _plain(title)
+        if description:
+            desc = ET.SubElement(svg, "desc", {"id": f"{id_prefix}-desc"})
+            desc.text = _plain(description)
+        weekdays = get_day_names("narrow", context="stand-alone", locale=self.locale)
+        for index, month in enumerate(months):
+            x = (index % columns) * (block_w + self.GUTTER)
+            y = (index // columns) * (block_h + self.GUTTER)
+            self._month(svg, month, x, y, weekdays, most)
+        return Markup(ET.tostring(svg, encoding="unicode", method="html"))
+
+    def _month(self, svg, month: Period, x: int, y: int, weekdays, most) -> None:
+        group = ET.SubElement(
+            svg,
+            "g",
+            {"class": "calendar-month", "transform": f"translate({x} {y})"},
+        )
+        label = ET.SubElement(
+            group,
+            "text",
+            {
+                "x": "0",
+                "y": "11",
+                "font-size": "11",
+                "fill": "currentColor",
+                "class": "calendar-label",
+            },
+        )
+        label.text = format_date(month.date, "LLLL y", locale=self.locale)
+        for column in range(7):
+            day_label = ET.SubElement(
+                group,
+                "text",
+                {
+                    "x": str(column * self.STEP + self.CELL // 2),
+                    "y": str(self.LABEL + 11),
+                    "text-anchor": "middle",
+                    "font-size": "9",
+                    "fill": "currentColor",
+                    "class": "calendar-weekday",
+                },
+            )
+            day_label.text = weekdays[column]
+        counts = {d.date.day: d.count for d in month.parts}
+        offset = month.date.weekday()
+        last = calendar.monthrange(month.date.year, month.date.month)[1]
+        for day in range(1, last + 1):
+            slot = offset + day - 1
+            count = counts.get(day, 0)
+            level = self._level(count, most)
+            cell = ET.SubElement(
+                group,
+                "rect",
+                {
+                    "x": str((slot % 7) * self.STEP),
+                    "y": str(self.LABEL * 2 + (slot // 7) * self.STEP),
+                    "width": str(self.CELL),
+                    "height": str(self.CELL),
+                    "rx": "2",
+                    "class": f"level-{level}",
+                    "fill": self.FILLS[level],
+                },
+            )
+            when = format_date(
+                month.date.replace(day=day), "medium", locale=self.locale
+            )
+            number = format_decimal(count, locale=self.locale)
+            ET.SubElement(cell, "title").text = f"{when}: {number}"
+
+
+def _plain(text) -> str:
+    """Text for an XML node: a Markup value from ``_()`` is unescaped first."""
+    return text.unescape() if isinstance(text, Markup) else str(text)
+
+
+class EditionEntry:
+    """A weekly edition as an entry of the edition feed."""
+
+    def __init__(
+        self, week: Period, title: str, summary: str, content: str, tz: ZoneInfo
+    ) -> None:
+        self.week = week
+        self.title = title
+        self.url = week.url
+        self.summary = summary
+        self._content = content
+        self.date = max(a.date for a in week.articles)
+        self.modified = week.modified
+        if self.date.tzinfo is None:  # pragma: no cover (the contract sets one)
+            self.date = datetime.combine(week.end, time(23, 59), tz)
+
+    def get_content(self, siteurl: str) -> str:
+        del siteurl  # links were made absolute by the template
+        return self._content
+
+
+def read_settings(settings: dict) -> None:
+    """Check the timeline settings once; an error names key and allowed values."""
+    for key in _COUNT_SETTINGS:
+        value = settings[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise TimelineSettingsError(
+                f"kilas_timeline: {key} is {value!r}; use a whole number, 0 or more"
+            )
+    for key in _URL_SETTINGS:
+        value = settings[key]
+        if value is None and key == "EDITION_FEED_ATOM":
+            continue
+        if not isinstance(value, str):
+            raise TimelineSettingsError(
+                f"kilas_timeline: {key} is {value!r}; use a string such as "
+                "'linimasa/{date:%Y}/', or '' for no page"
+            )
+        try:
+            value.format(date=date(2024, 8, 4))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise TimelineSettingsError(
+                f"kilas_timeline: {key} = {value!r} cannot be filled in ({exc}); "
+                "only {date:...} with strftime codes is allowed"
+            ) from None
+
+
+class TimelineGenerator(Generator):
+    """Writes day pages, weekly editions, their feed and the timeline index."""
+
+    def generate_context(self) -> None:
+        self.timeline = Timeline(self.context.get("articles", []), self.settings)
+        self.context["timeline"] = self.timeline
+        self.context["calendar_svg"] = CalendarDrawer(
+            self.settings.get("DEFAULT_LANG", "id")
+        )
+
+    def generate_output(self, writer) -> None:
+        relative = self.settings["RELATIVE_URLS"]
+        self._write_periods(writer, self.timeline.days, "day", relative)
+        self._write_periods(writer, self.timeline.weeks, "edition", relative)
+        save_as = self.settings["TIMELINE_SAVE_AS"]
+        if save_as and self.timeline.days:
+            writer.write_file(
+                save_as,
+                self.get_template("timeline"),
+                self.context,
+                relative_urls=relative,
+                template_name="timeline",
+                url=self.settings["TIMELINE_URL"],
+            )
+        self._write_edition_feed(writer)
+
+    def _write_periods(self, writer, periods, template_name, relative) -> None:
+        template = self.get_template(template_name)
+        for period in periods:
+            if not period.save_as:
+                continue
+            writer.write_file(
+                period.save_as,
+                template,
+                self.context,
+                relative_urls=relative,
+                template_name=template_name,
+                url=period.url,
+                period=period,
+            )
+
+    def _write_edition_feed(self, writer) -> None:
+        path = self.settings["EDITION_FEED_ATOM"]
+        if not path or not self.timeline.weeks:
+            return
+        macros = self.get_template("partials/edition_feed").make_module(
+            vars=dict(self.context)
+        )
+        tz = ZoneInfo(self.settings["TIMEZONE"])
+        entries = [
+            EditionEntry(
+                week,
+                str(macros.entry_title(week)).strip(),
+                str(macros.entry_summary(week)).strip(),
+                str(macros.entry_content(week)).strip(),
+                tz,
+            )
+            for week in reversed(self.timeline.weeks)
+        ]
+        writer.write_feed(
+            entries,
+            self.context,
+            path,
+            feed_title=str(macros.feed_title()).strip(),
+        )
+
+
+def by_day(articles) -> list[tuple[date, list]]:
+    """Jinja filter: ``(day, items)`` for consecutive items of the same day."""
+    return [(day, list(items)) for day, items in groupby(articles, key=_day)]
+
+
+# -- signal receivers ----------------------------------------------------------
+def apply_defaults(pelican) -> None:
+    """Fill in the settings the site did not set, then check them all."""
+    for key, value in DEFAULT_SETTINGS.items():
+        pelican.settings.setdefault(key, value)
+    read_settings(pelican.settings)
+
+
+def add_filters(generator) -> None:
+    """Every template may group items by day (the story page does)."""
+    generator.env.filters["by_day"] = by_day
+
+
+def take_over_day_archives(generator) -> None:
+    """Day pages are editions (``day.html``), not paginated period archives."""
+    generator.period_archives.pop("day", None)
+
+
+def get_generators(pelican):
+    return TimelineGenerator
+
+
+def register() -> None:
+    # initialized: defaults and checks before anything is read.
+    signals.initialized.connect(apply_defaults)
+    # generator_init: each generator has its own Jinja environment.
+    signals.generator_init.connect(add_filters)
+    # article_generator_finalized: drop Pelican's day archives, ours replace them.
+    signals.article_generator_finalized.connect(take_over_day_archives)
+    # get_generators: our generator writes days, editions, the index and feed.
+    signals.get_generators.connect(get_generators)

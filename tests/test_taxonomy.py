@@ -1,0 +1,241 @@
+"""Region, source and story pages (plugin kilas_taxonomy) on fixture content
+with known counts, and on the repository's content.
+
+Fixture (tests/fixtures/taxonomy/): items berita-01 .. berita-21 in date
+order; odd numbers are in Japan (11 items), even numbers in Vietnam (10);
+numbers divisible by 3 digest Beta (7), the rest Alpha (14); 01-12 cite Delta,
+01, 02 and 04 cite Beta; 04, 08 and 13 form the story "Topan Contoh". A draft
+uses Thailand, Gamma and the story "Cerita Draf"; Epsilon is never used.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import feedparser
+import pytest
+from conftest import PROJECT, run_build
+from lxml import html
+
+from kilas.build import BuildFailed, build
+
+FIXTURE = PROJECT / "tests" / "fixtures" / "taxonomy"
+
+
+def items(numbers) -> list[str]:
+    """Item URLs of berita-NN, in the order given."""
+    months = ["2022/12"] + ["2024/01"] * 4 + ["2024/03"] * 8 + ["2024/04"] * 7
+    months.append("2024/12")
+    return [f"/{months[n - 1]}/berita-{n:02d}/" for n in numbers]
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory) -> Path:
+    output = tmp_path_factory.mktemp("taxonomy") / "output"
+    result = run_build("--content", str(FIXTURE), "--output", str(output))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return output
+
+
+def page(site: Path, path: str):
+    file = site / path / "index.html"
+    assert file.is_file(), f"{path} was not written"
+    return html.fromstring(file.read_bytes())
+
+
+def listed(tree, where: str = "//main") -> list[str]:
+    """Item links in the digest list (headline links), in page order."""
+    return tree.xpath(f"{where}//*[contains(@class, 'digest-title')]/a/@href")
+
+
+def count_of(element) -> int:
+    return int(re.search(r"\d+", element.text_content()).group())
+
+
+def test_region_pages_newest_first_paginated_at_the_boundary(fixture_site):
+    japan = page(fixture_site, "wilayah/jepang")
+    assert listed(japan) == items(range(21, 1, -2))
+    assert japan.xpath("//nav[@class='pager']//a[@rel='next']/@href") == [
+        "/wilayah/jepang/halaman/2/"
+    ]
+    second = page(fixture_site, "wilayah/jepang/halaman/2")
+    assert listed(second) == items([1])
+    assert second.xpath("//nav[@class='pager']//a/@rel") == ["prev"]
+    assert not (fixture_site / "wilayah/jepang/halaman/3").exists()
+    vietnam = page(fixture_site, "wilayah/vietnam")
+    assert listed(vietnam) == items(range(20, 0, -2))
+    assert not vietnam.xpath("//nav[@class='pager']")
+    assert not (fixture_site / "wilayah/vietnam/halaman").exists()
+
+
+def test_index_pages_list_every_term_with_its_count(fixture_site):
+    regions = page(fixture_site, "wilayah")
+    rows = regions.xpath("//ul[@class='term-list']/li")
+    assert [r.xpath("a/@href")[0] for r in rows] == [
+        "/wilayah/jepang/",
+        "/wilayah/vietnam/",
+    ]
+    assert [count_of(r.xpath("span")[0]) for r in rows] == [11, 10]
+    sources = page(fixture_site, "sumber")
+    rows = sources.xpath("//ul[@class='term-list']/li")
+    assert [r.xpath("a/@href")[0] for r in rows] == [
+        "/sumber/alpha/",
+        "/sumber/beta/",
+        "/sumber/delta/",
+    ]
+    counts = [[int(n) for n in re.findall(r"\d+", r.text_content())] for r in rows]
+    assert counts == [[14], [7, 3], [0, 12]]
+    stories = page(fixture_site, "cerita")
+    assert stories.xpath("//ul[@class='term-list']/li/a/@href") == [
+        "/cerita/topan-contoh/"
+    ]
+    assert count_of(stories.xpath("//ul[@class='term-list']/li/span")[0]) == 3
+
+
+def test_source_page_lists_digested_and_citing_items_apart(fixture_site):
+    alpha = page(fixture_site, "sumber/alpha")
+    digested = [n for n in range(21, 0, -1) if n % 3]
+    assert listed(alpha, "//section[@class='source-items']") == items(digested[:10])
+    assert listed(page(fixture_site, "sumber/alpha/halaman/2")) == items(digested[10:])
+    assert not alpha.xpath("//section[@class='source-citing']")
+    beta = page(fixture_site, "sumber/beta")
+    assert listed(beta, "//section[@class='source-items']") == items(
+        [21, 18, 15, 12, 9, 6, 3]
+    )
+    assert listed(beta, "//section[@class='source-citing']") == items([4, 2, 1])
+    assert not (fixture_site / "sumber/beta/dikutip").exists()
+    # Delta digests nothing and is cited by 12 items: 10 shown, all on their page.
+    delta = page(fixture_site, "sumber/delta")
+    assert listed(delta, "//section[@class='source-items']") == []
+    assert listed(delta, "//section[@class='source-citing']") == items(range(12, 2, -1))
+    assert delta.xpath("//section[@class='source-citing']//p/a/@href") == [
+        "/sumber/delta/dikutip/"
+    ]
+    assert listed(page(fixture_site, "sumber/delta/dikutip")) == items(range(12, 2, -1))
+    assert listed(page(fixture_site, "sumber/delta/dikutip/halaman/2")) == items([2, 1])
+
+
+def test_story_page_is_a_timeline_oldest_first(fixture_site):
+    story = page(fixture_site, "cerita/topan-contoh")
+    assert listed(story) == items([4, 8, 13])
+    days = story.xpath("//ol[@class='story-timeline']/li/h2")
+    assert [d.get("id") for d in days] == ["2024-01-10", "2024-03-04", "2024-03-31"]
+    assert [d.xpath("a/@href")[0] for d in days] == [
+        "#2024-01-10",
+        "#2024-03-04",
+        "#2024-03-31",
+    ]
+    latest = story.xpath("//*[@class='story-latest']")
+    assert len(latest) == 1
+    assert listed(latest[0], ".") == items([13])
+    terms = story.xpath("//dl[@class='story-terms']/dd")
+    assert terms[0].xpath("a/@href") == ["/wilayah/jepang/", "/wilayah/vietnam/"]
+    assert terms[1].xpath("a/@href") == [
+        "/sumber/alpha/",
+        "/sumber/beta/",
+        "/sumber/delta/",
+    ]
+
+
+def test_empty_terms_produce_no_page(fixture_site):
+    for path in (
+        "wilayah/thailand",
+        "sumber/gamma",
+        "sumber/epsilon",
+        "cerita/cerita-draf",
+        "feeds/wilayah/thailand.atom.xml",
+        "feeds/sumber/gamma.atom.xml",
+        "feeds/sumber/epsilon.atom.xml",
+        "feeds/cerita/cerita-draf.atom.xml",
+    ):
+        assert not (fixture_site / path).exists(), path
+    draft = page(fixture_site, "draf/draf")
+    meta = draft.xpath("//dl[@class='article-meta']")[0]
+    assert "Thailand" in meta.text_content()
+    assert "Gamma" in meta.text_content()
+    links = meta.xpath(".//a/@href")
+    assert "https://gamma.example/" in links  # the outlet's website, not our page
+    for missing in ("/wilayah/thailand/", "/sumber/gamma/", "/cerita/cerita-draf/"):
+        assert missing not in links
+
+
+def test_item_meta_links_every_term_page(fixture_site):
+    item = html.fromstring((fixture_site / "2024/01/berita-04/index.html").read_bytes())
+    links = item.xpath("//dl[@class='article-meta']//a/@href")
+    for expected in (
+        "/sumber/alpha/",
+        "/sumber/delta/",
+        "/sumber/beta/",
+        "/wilayah/vietnam/",
+        "/cerita/topan-contoh/",
+    ):
+        assert expected in links
+
+
+@pytest.mark.parametrize(
+    ("feed", "expected"),
+    [
+        ("wilayah/jepang", items(range(21, 0, -2))),
+        ("wilayah/vietnam", items(range(20, 0, -2))),
+        ("sumber/beta", items([21, 18, 15, 12, 9, 6, 4, 3, 2, 1])),
+        ("sumber/delta", items(range(12, 0, -1))),
+        ("sumber/alpha", items([n for n in range(21, 0, -1) if n % 3])),
+        ("cerita/topan-contoh", items([13, 8, 4])),
+    ],
+)
+def test_term_feeds_parse_with_the_expected_entries(fixture_site, feed, expected):
+    parsed = feedparser.parse(fixture_site / "feeds" / f"{feed}.atom.xml")
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert [e.link for e in parsed.entries] == expected
+    assert parsed.feed.links[0].href  # the feed names its own address
+    term = page(fixture_site, feed)
+    assert term.xpath("//link[@type='application/atom+xml']/@href")[-1] == (
+        f"/feeds/{feed}.atom.xml"
+    )
+
+
+def test_every_feed_parses(fixture_site):
+    feeds = sorted((fixture_site / "feeds").rglob("*.atom.xml"))
+    assert [f.relative_to(fixture_site / "feeds").as_posix() for f in feeds] == [
+        "cerita/topan-contoh.atom.xml",
+        "edisi.atom.xml",
+        "kategori/ekonomi.atom.xml",
+        "kategori/nasional.atom.xml",
+        "semua.atom.xml",
+        "sumber/alpha.atom.xml",
+        "sumber/beta.atom.xml",
+        "sumber/delta.atom.xml",
+        "wilayah/jepang.atom.xml",
+        "wilayah/vietnam.atom.xml",
+    ]
+    for feed in feeds:
+        parsed = feedparser.parse(feed)
+        assert not parsed.bozo, (feed, parsed.get("bozo_exception"))
+        assert parsed.entries, feed
+
+
+def test_bad_taxonomy_setting_fails_the_build(tmp_path, caplog):
+    output = tmp_path / "output"
+    with pytest.raises(BuildFailed):
+        build(
+            PROJECT / "pelicanconf.py",
+            content=FIXTURE,
+            output=output,
+            extra={"KILAS_TAXONOMIES": {"region": {"attr": "regions", "oder": "x"}}},
+        )
+    assert "KILAS_TAXONOMIES['region']: unknown key(s) oder" in caplog.text
+    assert not output.exists()
+
+
+def test_repository_content_has_region_story_and_source_pages(site):
+    korea = page(site, "wilayah/korea-utara")
+    assert korea.findtext(".//h1").endswith("Korea Utara")
+    assert len(listed(korea)) == 7
+    story = page(site, "cerita/banjir-korea-utara-2024")
+    assert len(listed(story)) == 5
+    source = page(site, "sumber/sinarharapanid")
+    assert source.findtext(".//h1").endswith("SinarHarapan.id")
+    assert len(listed(source, "//section[@class='source-items']")) == 7
+    kcna = page(site, "sumber/kcna")
+    assert len(listed(kcna, "//section[@class='source-citing']")) == 5

@@ -1,0 +1,284 @@
+"""The timeline (plugin kilas_timeline and Pelican's period archives): the
+index with its calendar, year, month and day pages, weekly editions, the home
+page's latest edition. Fixture: tests/fixtures/taxonomy/ (see test_taxonomy).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import feedparser
+import pytest
+from conftest import PROJECT, run_build
+from lxml import etree, html
+
+from kilas.build import BuildFailed, build
+from kilas.sitecheck import check_site
+
+FIXTURE = PROJECT / "tests" / "fixtures" / "taxonomy"
+SVG = "{http://www.w3.org/2000/svg}"
+DAYS = [
+    "2022/12/30",
+    "2024/01/08",
+    "2024/01/10",
+    "2024/01/22",
+    "2024/03/04",
+    "2024/03/05",
+    "2024/03/20",
+    "2024/03/31",
+    "2024/04/01",
+    "2024/04/15",
+    "2024/04/16",
+    "2024/12/30",
+]
+WEEKS = [
+    "2022-w52",
+    "2024-w02",
+    "2024-w04",
+    "2024-w10",
+    "2024-w12",
+    "2024-w13",
+    "2024-w14",
+    "2024-w16",
+    "2025-w01",
+]
+MONTHS = {"2022/12": 1, "2024/01": 4, "2024/03": 8, "2024/04": 7, "2024/12": 1}
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory) -> Path:
+    output = tmp_path_factory.mktemp("timeline") / "output"
+    result = run_build("--content", str(FIXTURE), "--output", str(output))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return output
+
+
+def page(site: Path, path: str):
+    file = site / path / "index.html"
+    assert file.is_file(), f"{path} was not written"
+    return html.fromstring(file.read_bytes())
+
+
+def listed(tree, where: str = "//main") -> list[str]:
+    return tree.xpath(f"{where}//*[contains(@class, 'digest-title')]/a/@href")
+
+
+def text(node) -> str:
+    """Text with typogrify's no-break spaces as plain spaces."""
+    value = node.value if hasattr(node, "value") else node.text_content()
+    return value.replace("\xa0", " ").strip()
+
+
+def neighbours(tree) -> tuple[list[str], list[str]]:
+    """The previous and next links of the first period navigation."""
+    nav = tree.xpath("//nav[@class='period-nav']")
+    if not nav:
+        return [], []
+    return nav[0].xpath("a[@rel='prev']/@href"), nav[0].xpath("a[@rel='next']/@href")
+
+
+def written(site: Path, pattern: str) -> list[str]:
+    return sorted(
+        p.parent.relative_to(site).as_posix()
+        for p in site.glob(pattern + "/index.html")
+    )
+
+
+def test_a_day_page_for_each_day_with_items_only(fixture_site):
+    assert written(fixture_site, "linimasa/[0-9]*/[0-9]*/[0-9]*") == [
+        f"linimasa/{d}" for d in DAYS
+    ]
+
+
+def test_day_navigation_skips_empty_days(fixture_site):
+    for index, day in enumerate(DAYS):
+        before = [f"/linimasa/{DAYS[index - 1]}/"] if index else []
+        after = [f"/linimasa/{DAYS[index + 1]}/"] if index + 1 < len(DAYS) else []
+        assert neighbours(page(fixture_site, f"linimasa/{day}")) == (before, after)
+
+
+def test_day_page_is_the_edition_grouped_by_category(fixture_site):
+    day = page(fixture_site, "linimasa/2024/03/04")
+    assert day.findtext(".//h1").endswith("Senin, 4 Maret 2024")
+    sections = day.xpath("//section[@class='edition-section']")
+    # KILAS_CATEGORIES puts Nasional before Ekonomi; newest first inside.
+    assert [s.xpath("h2/a")[0].text for s in sections] == ["Nasional", "Ekonomi"]
+    assert [listed(s, ".") for s in sections] == [
+        ["/2024/03/berita-07/"],
+        ["/2024/03/berita-08/", "/2024/03/berita-06/"],
+    ]
+    summaries = day.xpath("//div[@class='digest-summary']")
+    assert [text(s) for s in summaries] == [
+        "Ringkasan berita 07.",
+        "Ringkasan berita 08.",
+        "Ringkasan berita 06.",
+    ]
+    links = day.xpath("//p[@class='edition-summary']/a/@href")
+    assert links == ["/linimasa/2024/03/", "/edisi/2024-w10/"]
+
+
+def test_weekly_editions_per_iso_week_and_navigation(fixture_site):
+    assert written(fixture_site, "edisi/*") == [f"edisi/{w}" for w in WEEKS]
+    for index, week in enumerate(WEEKS):
+        before = [f"/edisi/{WEEKS[index - 1]}/"] if index else []
+        after = [f"/edisi/{WEEKS[index + 1]}/"] if index + 1 < len(WEEKS) else []
+        assert neighbours(page(fixture_site, f"edisi/{week}")) == (before, after)
+    # 2024-12-30 is a Monday of ISO week 1 of 2025.
+    new_year = page(fixture_site, "edisi/2025-w01")
+    assert listed(new_year) == ["/2024/12/berita-21/"]
+    w16 = page(fixture_site, "edisi/2024-w16")
+    sections = w16.xpath("//section[@class='edition-section']")
+    assert [s.xpath("h2/a")[0].text for s in sections] == ["Nasional", "Ekonomi"]
+    assert [listed(s, ".") for s in sections] == [
+        ["/2024/04/berita-19/", "/2024/04/berita-17/"],
+        ["/2024/04/berita-20/", "/2024/04/berita-18/", "/2024/04/berita-16/"],
+    ]
+    times = w16.xpath("//p[@class='edition-summary']/time/@datetime")
+    assert times == ["2024-04-15", "2024-04-21"]
+
+
+def test_edition_feed(fixture_site):
+    parsed = feedparser.parse(fixture_site / "feeds/edisi.atom.xml")
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert [e.link for e in parsed.entries] == [f"/edisi/{w}/" for w in reversed(WEEKS)]
+    first = parsed.entries[-1]
+    assert "2022" in first.title and "52" in first.title
+    assert '<a href="/2022/12/berita-01/">Berita 01</a>' in text(first.content[0])
+    assert len({e.id for e in parsed.entries}) == len(WEEKS)
+
+
+def test_month_and_year_pages_skip_empty_periods(fixture_site):
+    assert written(fixture_site, "linimasa/*/[0-9][0-9]") == [
+        f"linimasa/{m}" for m in MONTHS
+    ]
+    months = list(MONTHS)
+    for index, month in enumerate(months):
+        tree = page(fixture_site, f"linimasa/{month}")
+        before = [f"/linimasa/{months[index - 1]}/"] if index else []
+        after = [f"/linimasa/{months[index + 1]}/"] if index + 1 < len(months) else []
+        assert neighbours(tree) == (before, after)
+        assert len(listed(tree)) == min(MONTHS[month], 10)
+    march = page(fixture_site, "linimasa/2024/03")
+    assert march.findtext(".//h1") == "Maret 2024"
+    assert march.xpath("//ul[@class='day-list']/li/a/@href") == [
+        f"/linimasa/{d}/" for d in DAYS if d.startswith("2024/03")
+    ]
+    assert written(fixture_site, "linimasa/2024/halaman/*") == [
+        "linimasa/2024/halaman/2"
+    ]
+    assert len(listed(page(fixture_site, "linimasa/2024"))) == 10
+    assert listed(page(fixture_site, "linimasa/2024/halaman/2"))[-2:] == [
+        "/2024/01/berita-03/",
+        "/2024/01/berita-02/",
+    ]
+    year = page(fixture_site, "linimasa/2024")
+    assert year.findtext(".//h1") == "2024"
+    assert neighbours(year) == (["/linimasa/2022/"], [])
+    assert neighbours(page(fixture_site, "linimasa/2022")) == ([], ["/linimasa/2024/"])
+    assert year.xpath("//ul[@class='month-list']/li/a/text()") == [
+        "Januari",
+        "Maret",
+        "April",
+        "Desember",
+    ]
+
+
+def test_timeline_index_draws_the_calendar(fixture_site):
+    tree = page(fixture_site, "linimasa")
+    years = tree.xpath("//section[@class='timeline-year']/h3/a/@href")
+    assert years == ["/linimasa/2024/", "/linimasa/2022/"]
+    svg = tree.xpath("//main//svg")
+    assert len(svg) == 1
+    svg = svg[0]
+    assert svg.get("role") == "img"
+    title_id, desc_id = svg.get("aria-labelledby").split()
+    assert svg.xpath("title/@id") == [title_id] and svg.xpath("desc/@id") == [desc_id]
+    assert "Desember 2022" in svg.findtext("title")
+    assert "Desember 2024" in svg.findtext("title")
+    cells = svg.xpath(".//rect")
+    assert len(cells) == 31 + 31 + 31 + 30 + 31
+    busy = [c for c in cells if c.get("class") != "level-0"]
+    assert len(busy) == len(DAYS)
+    assert not tree.xpath("//script")
+    alternative = tree.xpath("//figure[@class='calendar-figure']//ul/li")
+    assert [li.xpath("a/@href")[0] for li in alternative] == [
+        f"/linimasa/{m}/" for m in MONTHS
+    ]
+    counts = [int(re.findall(r"\d+", li.text_content())[-1]) for li in alternative]
+    assert counts == list(MONTHS.values())
+
+
+def test_calendar_is_well_formed_svg(fixture_site):
+    text = (fixture_site / "linimasa/index.html").read_text(encoding="utf-8")
+    svg = re.search(r"<svg[^>]*role=\"img\".*?</svg>", text, re.S).group()
+    root = etree.fromstring(svg.encode())
+    assert root.tag == f"{SVG}svg"
+    assert len(root.findall(f".//{SVG}g")) == len(MONTHS)
+
+
+def test_home_shows_the_latest_edition(fixture_site):
+    home = page(fixture_site, "")
+    latest = home.xpath("//section[@class='home-main']")[0]
+    assert latest.xpath(".//p[@class='lede']/time")[0].text == "Senin, 30 Desember 2024"
+    assert listed(latest, ".") == ["/2024/12/berita-21/"]
+    earlier = home.xpath("//section[@class='home-aside']/section/h3/a/@href")
+    assert earlier == [f"/linimasa/{d}/" for d in reversed(DAYS[-7:-1])]
+    assert not (fixture_site / "halaman").exists()
+
+
+def test_fixture_site_passes_the_site_check(fixture_site):
+    problems = check_site(fixture_site)
+    assert problems == [], "\n".join(map(str, problems))
+
+
+def test_bad_timeline_setting_fails_the_build(tmp_path, caplog):
+    with pytest.raises(BuildFailed):
+        build(
+            PROJECT / "pelicanconf.py",
+            content=FIXTURE,
+            output=tmp_path / "output",
+            extra={"TIMELINE_HOME_DAYS": -1},
+        )
+    assert "TIMELINE_HOME_DAYS is -1" in caplog.text
+
+
+def test_repository_timeline(site):
+    for path in (
+        "linimasa/2024/08/04",
+        "edisi/2024-w31",
+        "wilayah/korea-utara",
+        "cerita/banjir-korea-utara-2024",
+        "sumber/sinarharapanid",
+    ):
+        assert (site / path / "index.html").is_file(), path
+    assert page(site, "linimasa").xpath("//figure//svg[@role='img']//rect")
+    assert page(site, "linimasa/2024/08").findtext(".//h1") == "Agustus 2024"
+    day = page(site, "linimasa/2024/08/04")
+    assert len(listed(day)) == 3
+    assert neighbours(day) == ([], ["/linimasa/2024/08/05/"])
+
+
+def test_month_names_in_english(tmp_path):
+    content = tmp_path / "content"
+    (content / "items").mkdir(parents=True)
+    (content / "sources.yaml").write_bytes((FIXTURE / "sources.yaml").read_bytes())
+    (content / "items/banjir.md").write_text(
+        "Title: Floods\nDate: 2024-08-04 10:30\nCategory: Bencana\nRegion: KP\n"
+        "Source: Alpha\nSummary: Floods in the north-west.\n\nText.\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "output"
+    build(
+        PROJECT / "pelicanconf.py",
+        content=content,
+        output=output,
+        extra={"DEFAULT_LANG": "en"},
+    )
+    assert page(output, "linimasa/2024/08").findtext(".//h1") == "August 2024"
+    day = page(output, "linimasa/2024/08/04")
+    assert day.findtext(".//h1").endswith("Sunday, 4 August 2024")
+    timeline = page(output, "linimasa")
+    assert timeline.xpath("//ul[@class='month-list']/li/a/text()") == ["August"]
+    assert "August 2024" in timeline.xpath("//svg/title")[0].text
+    assert page(output, "wilayah/north-korea").findtext(".//h1").endswith("North Korea")
