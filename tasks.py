@@ -216,8 +216,7 @@ def translations(c):
 SCREENSHOT_PAGES = {
     "home": "",
     "article": "2024/08/putin-tawarkan-bantuan-banjir-korea-utara/",
-    # The timeline's year page once the timeline exists; the archive until then.
-    "timeline": "arsip/",
+    "timeline": "linimasa/",
 }
 
 
