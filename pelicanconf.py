@@ -128,7 +128,7 @@ SLUGIFY_SOURCE = "basename"
 FEED_DOMAIN = SITEURL
 FEED_ALL_ATOM = "feeds/semua.atom.xml"
 CATEGORY_FEED_ATOM = "feeds/kategori/{slug}.atom.xml"
-TAG_FEED_ATOM = "feeds/tag/{slug}.atom.xml"
+TAG_FEED_ATOM = None
 REGION_FEED_ATOM = "feeds/wilayah/{slug}.atom.xml"
 SOURCE_FEED_ATOM = "feeds/sumber/{slug}.atom.xml"
 STORY_FEED_ATOM = "feeds/cerita/{slug}.atom.xml"
@@ -137,6 +137,8 @@ TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 RSS_FEED_SUMMARY_ONLY = False
+# Feeds carry the latest items in full; the site keeps the rest.
+FEED_MAX_ITEMS = 25
 
 # -- Search (kilas_search: Pagefind, indexed by every build) -----------------
 SEARCH_INDEX = True

@@ -86,7 +86,9 @@ class DateFilters:
         return value.isoformat()
 
     def filters(self) -> dict:
-        return {
+        """The filters, each remembering its results: a date is formatted once
+        per build however many listing pages show it."""
+        filters = {
             "long_date": self.long_date,
             "medium_date": self.medium_date,
             "short_time": self.short_time,
@@ -97,6 +99,7 @@ class DateFilters:
             "number": self.number,
             "isodate": self.iso,
         }
+        return {name: lru_cache(maxsize=65536)(f) for name, f in filters.items()}
 
 
 def setup_environment(generator) -> None:
