@@ -4,7 +4,8 @@
 import os
 import sys
 
-sys.path.append(os.curdir)
+# pelicanconf.py sits beside this file, wherever the build is started from.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pelicanconf import *
 
 # -- Site -------------------------------------------------------------------

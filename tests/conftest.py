@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from lxml import html
 
 PROJECT = Path(__file__).resolve().parent.parent
 PROJECT_PARTS = (
@@ -53,6 +54,18 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def page(site: Path, path: str):
+    """The parsed ``index.html`` of ``path`` in a built site."""
+    file = site / path / "index.html"
+    assert file.is_file(), f"{path} was not written"
+    return html.fromstring(file.read_bytes())
+
+
+def listed(tree, where: str = "//main") -> list[str]:
+    """Item links in the digest list (headline links), in page order."""
+    return tree.xpath(f"{where}//*[contains(@class, 'digest-title')]/a/@href")
 
 
 @pytest.fixture(scope="session")

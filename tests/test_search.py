@@ -14,19 +14,12 @@ import pytest
 from conftest import run_build
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from kilas.browser import CHROMIUM_FLAGS, chromium_path
 from kilas.build import cache_dir
 from kilas.serve import make_server
 
 SAMPLE = "2024/08/putin-tawarkan-bantuan-banjir-korea-utara/"
 SAMPLE_TITLE = "Putin Tawarkan Bantuan Kemanusiaan untuk Korban Banjir Korea Utara"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BUDGET = 300 * 1024  # bytes of pagefind/ a one-word search may transfer
 
 
@@ -41,7 +34,7 @@ def _serve(root: Path, prefix: str, port: int = 0):
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            executable_path=chromium_path(), args=CHROMIUM_FLAGS
         )
         yield browser
         browser.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import PROJECT, run_build
+from conftest import PROJECT, listed, page, run_build
 from lxml import html
 
 from kilas.build import BuildFailed, build
@@ -36,17 +36,6 @@ def fixture_site(tmp_path_factory) -> Path:
     result = run_build("--content", str(FIXTURE), "--output", str(output))
     assert result.returncode == 0, result.stdout + result.stderr
     return output
-
-
-def page(site: Path, path: str):
-    file = site / path / "index.html"
-    assert file.is_file(), f"{path} was not written"
-    return html.fromstring(file.read_bytes())
-
-
-def listed(tree, where: str = "//main") -> list[str]:
-    """Item links in the digest list (headline links), in page order."""
-    return tree.xpath(f"{where}//*[contains(@class, 'digest-title')]/a/@href")
 
 
 def count_of(element) -> int:

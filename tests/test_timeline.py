@@ -10,8 +10,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import PROJECT, run_build
-from lxml import etree, html
+from conftest import PROJECT, listed, page, run_build
+from lxml import etree
 
 from kilas.build import BuildFailed, build
 from kilas.sitecheck import check_site
@@ -52,16 +52,6 @@ def fixture_site(tmp_path_factory) -> Path:
     result = run_build("--content", str(FIXTURE), "--output", str(output))
     assert result.returncode == 0, result.stdout + result.stderr
     return output
-
-
-def page(site: Path, path: str):
-    file = site / path / "index.html"
-    assert file.is_file(), f"{path} was not written"
-    return html.fromstring(file.read_bytes())
-
-
-def listed(tree, where: str = "//main") -> list[str]:
-    return tree.xpath(f"{where}//*[contains(@class, 'digest-title')]/a/@href")
 
 
 def text(node) -> str:
