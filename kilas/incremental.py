@@ -446,6 +446,12 @@ def _same(source: Path, stat: os.stat_result, target: Path) -> bool:
 
 def _place(source: Path, target: Path) -> None:
     """Put ``source`` at ``target`` as a hard link (a copy across devices)."""
+    if not os.path.lexists(target):
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass
     temporary = target.with_name(f".{target.name}.kilas-tmp")
     temporary.unlink(missing_ok=True)
     try:

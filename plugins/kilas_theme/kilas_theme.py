@@ -130,6 +130,26 @@ def _strict_loader(generator) -> ChoiceLoader:
     return ChoiceLoader([theme, PrefixLoader({"!theme": theme})])
 
 
+def _memoized_render(env, template_name: str):
+    """A function rendering ``template_name`` once per distinct arguments.
+
+    An item's entry in a list (headline, meta line, summary) is the same on
+    the home page, its day, week, month and year, its category, tags, regions,
+    source and story: render it once per build and reuse it. The cache lives
+    in the generator's environment, for one build.
+    """
+    cache: dict = {}
+
+    def render(content, *args):
+        key = (id(content), *args)
+        if key not in cache:
+            template = env.get_template(template_name)
+            cache[key] = (content, Markup(template.render(item=content, args=args)))
+        return cache[key][1]
+
+    return render
+
+
 def setup_theme(generator) -> None:
     """Only our templates, and the theme's filters, in every generator."""
     settings = generator.settings
@@ -149,6 +169,9 @@ def setup_theme(generator) -> None:
         }
     )
     generator.env.tests["local_image"] = is_local_image
+    generator.env.globals["digest_item_html"] = _memoized_render(
+        generator.env, "partials/digest_item_body.html"
+    )
 
 
 def register() -> None:
