@@ -70,6 +70,7 @@ def _serve(root, port, prefix="/"):
 
     server = make_server(PROJECT / root, port, prefix)
     host, port = server.server_address[:2]
+    prefix = f"/{prefix.strip('/')}/" if prefix.strip("/") else "/"
     print(f"kilas: serving {root}/ at http://{host}:{port}{prefix} (Ctrl+C stops)")
     try:
         server.serve_forever()

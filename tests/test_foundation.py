@@ -159,3 +159,20 @@ def test_ruff_clean():
             check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_build_inside_a_running_event_loop(tmp_path):
+    """`invoke livereload` builds inside tornado's event loop: every plugin
+    (Pagefind's asyncio client included) must cope with a running loop."""
+    import asyncio
+
+    from kilas.build import build
+
+    async def inside_a_loop():
+        return build(
+            settings_file=PROJECT / "pelicanconf.py", output=tmp_path / "output"
+        )
+
+    settings = asyncio.run(inside_a_loop())
+    assert settings["KILAS_STATS"]["items"] == 7
+    assert (tmp_path / "output/pagefind/pagefind-entry.json").is_file()

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pelican import signals
@@ -104,6 +105,17 @@ def input_key(site: Path, bundle: Path, language: str, ranking: dict) -> str:
     return digest.hexdigest()
 
 
+def _run(coroutine):
+    """Run ``coroutine`` to the end, also when an event loop is already running
+    in this thread (``invoke livereload`` builds inside tornado's loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def _link(source: str, target: str) -> None:
     """Share the file instead of copying it (a copy across devices)."""
     try:
@@ -135,7 +147,7 @@ def index_site(pelican) -> None:
         logger.info("kilas_search: pages unchanged, search index reused")
         return
     shutil.rmtree(bundle, ignore_errors=True)
-    pages = asyncio.run(build_index(site, bundle, language))
+    pages = _run(build_index(site, bundle, language))
     logger.info("kilas_search: indexed %d page(s) into %s/", pages, bundle.name)
     if saved:
         shutil.rmtree(saved, ignore_errors=True)
