@@ -87,6 +87,8 @@ def serve(c, port=CONFIG["port"]):
 @task(help={"port": "port on 127.0.0.1 (default 8000)"})
 def livereload(c, port=CONFIG["port"]):
     """Build, serve, and rebuild when content, theme, plugins or settings change."""
+    import logging  # noqa: PLC0415
+
     from livereload import Server  # noqa: PLC0415
 
     from kilas.build import BuildFailed  # noqa: PLC0415
@@ -95,6 +97,8 @@ def livereload(c, port=CONFIG["port"]):
     _init_logging()
 
     def rebuild_site():
+        # Tornado turns the root logger up to INFO; keep builds to problems.
+        logging.getLogger().setLevel(logging.WARNING)
         try:
             run_build(settings_file=CONFIG["settings"], output=CONFIG["output"])
             print("kilas: rebuilt")
