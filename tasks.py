@@ -355,7 +355,8 @@ def test(c, setup=False, k=""):
     """Run the whole test suite (ruff, builds, validator, links, feeds, browser)."""
     if setup:
         _install_system_packages()
-        c.run("npm ci --no-audit --no-fund", echo=True)
+        with c.cd(str(PROJECT)):
+            c.run("npm ci --no-audit --no-fund", echo=True)
     args = [sys.executable, "-m", "pytest", "-q", "-ra"]
     if k:
         args += ["-k", k]
