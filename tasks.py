@@ -39,10 +39,10 @@ def _init_logging(verbose=False):
 def build(c, verbose=False):
     """Build the site into output/ (atomic: a failed build changes nothing)."""
     _init_logging(verbose)
+    from kilas.build import describe  # noqa: PLC0415
+
     settings = _build_or_exit(settings_file=CONFIG["settings"], output=CONFIG["output"])
-    print(
-        f"kilas: built {CONFIG['output']}/ in {settings['KILAS_BUILD_SECONDS']:.1f} s"
-    )
+    print(f"kilas: built {CONFIG['output']}/ {describe(settings)}")
 
 
 @task

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import zlib
+from importlib.metadata import version
 from pathlib import Path
 
 from pelican import Pelican
@@ -49,6 +50,10 @@ CONTENT_LISTS = (
     "draft_pages",
     "hidden_translations",
 )
+
+
+# A new version of any of these may change pages: their versions are in the key.
+_RENDERING_PACKAGES = ("pelican", "jinja2", "markdown", "typogrify", "babel")
 
 
 def _stable(value):
@@ -77,6 +82,8 @@ def _hash_tree(digest, folder: Path, pattern: str) -> None:
 def site_signature(generators, settings: dict) -> str:
     """Hash of all a listing page can depend on."""
     digest = hashlib.sha1()
+    for package in _RENDERING_PACKAGES:
+        digest.update(f"{package}={version(package)}".encode())
     volatile = {"OUTPUT_PATH", "KILAS_CACHE_DIR"}
     shown = {k: v for k, v in settings.items() if k not in volatile}
     digest.update(json.dumps(_stable(shown), default=str).encode())
@@ -156,7 +163,7 @@ class KilasWriter(Writer):
         self.previous: dict[str, str] = {}
         self.keys: dict[str, str] = {}
         self.rank, self.workers = 0, 1
-        self.rendered = 0
+        self.rendered: list[str] = []
         self._skip: set[str] = set()
         self.on_render = None
 
@@ -167,7 +174,7 @@ class KilasWriter(Writer):
         mine = zlib.crc32(name.encode()) % self.workers == self.rank
         fresh = self.previous.get(name) == key and os.path.exists(path)
         if mine and not fresh:
-            self.rendered += 1
+            self.rendered.append(name)
             if self.on_render:
                 self.on_render()
             return True
@@ -276,7 +283,8 @@ class KilasPelican(Pelican):
         signals.finalized.send(self)
         self._lap("finalize", started)
         _save_keys(self.settings, writer.keys)
-        self.stats["rendered"] = writer.rendered
+        self.stats["rendered"] = len(writer.rendered)
+        self.stats["rendered_pages"] = sorted(writer.rendered)
         self.stats["pages"] = len(writer.keys)
 
     def _lap(self, name: str, started: float) -> None:

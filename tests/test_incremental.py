@@ -44,7 +44,10 @@ def test_incremental_build_equals_clean_build(corpus, tmp_path):
     items = sorted(corpus.rglob("*.md"))
     _edit(items[3], "\n\n", "\n\nKalimat baru di awal isi.\n\n")
     body = _stats(corpus, output)
-    assert 1 <= body["rendered"] < 10, body
+    page = f"{items[3].parent.parent.name}/{items[3].parent.name}/{items[3].stem}/index.html"
+    assert page in body["rendered_pages"]
+    others = set(body["rendered_pages"]) - {page}
+    assert all(name.endswith(".atom.xml") for name in others), others
 
     _edit(items[7], "Title: ", "Title: Diperbarui: ")
     _stats(corpus, output)

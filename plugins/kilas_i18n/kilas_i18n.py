@@ -99,7 +99,22 @@ class DateFilters:
             "number": self.number,
             "isodate": self.iso,
         }
-        return {name: lru_cache(maxsize=65536)(f) for name, f in filters.items()}
+        return {name: _remembering(f) for name, f in filters.items()}
+
+
+def _remembering(function):
+    """``function`` with a memory. The key carries the type and the UTC offset:
+    equal instants in two time zones compare equal but print differently."""
+    memory: dict = {}
+
+    def remembered(value):
+        offset = value.utcoffset() if isinstance(value, datetime) else None
+        key = (type(value), value, offset)
+        if key not in memory:
+            memory[key] = function(value)
+        return memory[key]
+
+    return remembered
 
 
 def setup_environment(generator) -> None:
