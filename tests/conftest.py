@@ -56,6 +56,19 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+def build_published(project: Path, output: Path, site_url: str, **extra) -> dict:
+    """The project's publish settings for ``site_url``, built in this process
+    (without the search index, which other tests cover)."""
+    from kilas.build import build
+
+    return build(
+        settings_file=project / "publishconf.py",
+        output=output,
+        siteurl=site_url,
+        extra={"SEARCH_INDEX": False, **extra},
+    )
+
+
 def page(site: Path, path: str):
     """The parsed ``index.html`` of ``path`` in a built site."""
     file = site / path / "index.html"
@@ -73,6 +86,16 @@ def site(tmp_path_factory) -> Path:
     """The repository's content built once with the development settings."""
     output = tmp_path_factory.mktemp("site") / "output"
     result = run_build("--output", str(output))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return output
+
+
+@pytest.fixture(scope="session")
+def taxonomy_site(tmp_path_factory) -> Path:
+    """tests/fixtures/taxonomy (items with known counts and gaps), built once."""
+    output = tmp_path_factory.mktemp("taxonomy") / "output"
+    content = PROJECT / "tests" / "fixtures" / "taxonomy"
+    result = run_build("--content", str(content), "--output", str(output))
     assert result.returncode == 0, result.stdout + result.stderr
     return output
 

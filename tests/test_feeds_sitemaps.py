@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,9 +11,9 @@ import feedparser
 import lxml.etree
 import lxml.html
 import pytest
-from conftest import PROJECT
+from conftest import PROJECT, build_published
 
-from kilas.build import BuildFailed, build
+from kilas.build import BuildFailed
 
 SITE_URL = "https://example.org/kilas"
 NOW = "2024-08-05T12:00:00+07:00"
@@ -28,17 +27,7 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 
 def publish(output: Path, **extra) -> dict:
     """The publish settings for SITE_URL, built in this process."""
-    previous = os.getcwd()
-    os.chdir(PROJECT)  # publishconf.py imports pelicanconf from the current folder
-    try:
-        return build(
-            settings_file=PROJECT / "publishconf.py",
-            output=output,
-            siteurl=SITE_URL,
-            extra={"SEARCH_INDEX": False, **extra},
-        )
-    finally:
-        os.chdir(previous)
+    return build_published(PROJECT, output, SITE_URL, **extra)
 
 
 @pytest.fixture(scope="module")
@@ -164,17 +153,7 @@ def test_drafts_stay_out_of_sitemap_and_search(project: Path, tmp_path: Path):
         encoding="utf-8",
     )
     output = tmp_path / "output"
-    previous = os.getcwd()
-    os.chdir(project)
-    try:
-        build(
-            settings_file=project / "publishconf.py",
-            output=output,
-            siteurl=SITE_URL,
-            extra={"KILAS_NOW": NOW},
-        )
-    finally:
-        os.chdir(previous)
+    build_published(project, output, SITE_URL, KILAS_NOW=NOW, SEARCH_INDEX=True)
     assert (output / "draf" / "draf-banjir" / "index.html").is_file()
     sitemap = (output / "sitemap.xml").read_text(encoding="utf-8")
     news = (output / "news-sitemap.xml").read_text(encoding="utf-8")

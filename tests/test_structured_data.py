@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import datetime
 from pathlib import Path
 
 import lxml.html
 import pytest
-from conftest import PROJECT
-
-from kilas.build import build
+from conftest import PROJECT, build_published
 
 SITE_URL = "https://example.org/kilas"
 SAMPLE = "2024/08/putin-tawarkan-bantuan-banjir-korea-utara/"
@@ -34,17 +31,7 @@ Isi singkat.
 
 
 def _build(project: Path, output: Path, **extra) -> None:
-    previous = os.getcwd()
-    os.chdir(project)  # publishconf.py imports pelicanconf from the current folder
-    try:
-        build(
-            settings_file=project / "publishconf.py",
-            output=output,
-            siteurl=SITE_URL,
-            extra={"SEARCH_INDEX": False, **extra},
-        )
-    finally:
-        os.chdir(previous)
+    build_published(project, output, SITE_URL, **extra)
 
 
 @pytest.fixture(scope="module")

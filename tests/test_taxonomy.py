@@ -15,7 +15,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import PROJECT, listed, page, run_build
+from conftest import PROJECT, listed, page
 from lxml import html
 
 from kilas.build import BuildFailed, build
@@ -31,11 +31,8 @@ def items(numbers) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def fixture_site(tmp_path_factory) -> Path:
-    output = tmp_path_factory.mktemp("taxonomy") / "output"
-    result = run_build("--content", str(FIXTURE), "--output", str(output))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return output
+def fixture_site(taxonomy_site) -> Path:
+    return taxonomy_site
 
 
 def count_of(element) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import PROJECT, listed, page, run_build
+from conftest import PROJECT, listed, page
 from lxml import etree
 
 from kilas.build import BuildFailed, build
@@ -47,11 +47,8 @@ MONTHS = {"2022/12": 1, "2024/01": 4, "2024/03": 8, "2024/04": 7, "2024/12": 1}
 
 
 @pytest.fixture(scope="module")
-def fixture_site(tmp_path_factory) -> Path:
-    output = tmp_path_factory.mktemp("timeline") / "output"
-    result = run_build("--content", str(FIXTURE), "--output", str(output))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return output
+def fixture_site(taxonomy_site) -> Path:
+    return taxonomy_site
 
 
 def text(node) -> str:
