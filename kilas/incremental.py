@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 # Forking costs about 0.1 s; below this many items one process is quicker.
 PARALLEL_THRESHOLD = 150
+# Where Pelican's article and page generators keep their content objects.
 CONTENT_LISTS = (
     "articles",
     "translations",
@@ -48,7 +49,7 @@ CONTENT_LISTS = (
     "pages",
     "hidden_pages",
     "draft_pages",
-    "hidden_translations",
+    "draft_translations",
 )
 
 

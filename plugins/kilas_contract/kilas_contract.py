@@ -411,7 +411,7 @@ def check_urls(generators) -> None:
     owners: dict[str, str] = {}
     run = _run()
     for generator in generators:
-        for attr in (
+        for attr in (  # the article and page generators' content lists
             "articles",
             "translations",
             "drafts",
@@ -419,9 +419,9 @@ def check_urls(generators) -> None:
             "hidden_articles",
             "hidden_translations",
             "pages",
-            "translations",
             "hidden_pages",
             "draft_pages",
+            "draft_translations",
         ):
             for content in getattr(generator, attr, []) or []:
                 save_as = content.save_as
