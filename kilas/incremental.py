@@ -38,21 +38,6 @@ logger = logging.getLogger(__name__)
 
 # Forking costs about 0.1 s; below this many items one process is quicker.
 PARALLEL_THRESHOLD = 150
-# Where Pelican's article and page generators keep their content objects.
-CONTENT_LISTS = (
-    "articles",
-    "translations",
-    "drafts",
-    "drafts_translations",
-    "hidden_articles",
-    "hidden_translations",
-    "pages",
-    "hidden_pages",
-    "draft_pages",
-    "draft_translations",
-)
-
-
 # A new version of any of these may change pages: their versions are in the key.
 _RENDERING_PACKAGES = ("pelican", "jinja2", "markdown", "typogrify", "babel")
 
@@ -91,15 +76,17 @@ def site_signature(generators, settings: dict) -> str:
     _hash_tree(digest, Path(settings["THEME"]), "*")
     for folder in settings.get("PLUGIN_PATHS", []):
         _hash_tree(digest, Path(folder), "*.py")
-    for generator in generators:
-        for name in CONTENT_LISTS:
-            for content in getattr(generator, name, None) or []:
-                digest.update(content.source_path.encode())
-                digest.update(str(content.save_as).encode())
-                digest.update(json.dumps(_stable(content.metadata)).encode())
-        statics = getattr(generator, "staticfiles", None) or []
-        for save_as in sorted(static.save_as for static in statics):
-            digest.update(save_as.encode())
+    # Pelican records every item and page it read (drafts, hidden and
+    # translations included) and every static file in the shared context.
+    context = generators[0].context
+    for _, content in sorted(context["generated_content"].items()):
+        digest.update(content.source_path.encode())
+        digest.update(str(content.save_as).encode())
+        digest.update(json.dumps(_stable(content.metadata)).encode())
+    for save_as in sorted(
+        static.save_as for static in context["static_content"].values()
+    ):
+        digest.update(save_as.encode())
     return digest.hexdigest()
 
 

@@ -410,33 +410,21 @@ def check_urls(generators) -> None:
     """Two items must not write the same page; then fail once if needed."""
     owners: dict[str, str] = {}
     run = _run()
-    for generator in generators:
-        for attr in (  # the article and page generators' content lists
-            "articles",
-            "translations",
-            "drafts",
-            "drafts_translations",
-            "hidden_articles",
-            "hidden_translations",
-            "pages",
-            "hidden_pages",
-            "draft_pages",
-            "draft_translations",
-        ):
-            for content in getattr(generator, attr, []) or []:
-                save_as = content.save_as
-                path = _display(content.source_path)
-                if save_as in owners and owners[save_as] != path:
-                    run.add(
-                        Problem(
-                            path,
-                            None,
-                            "Slug",
-                            f"writes the same page ({save_as}) as {owners[save_as]};"
-                            " change the Title or add a distinct 'Slug:' line",
-                        )
-                    )
-                owners.setdefault(save_as, path)
+    # Pelican records every item and page it read in the shared context.
+    for _, content in sorted(generators[0].context["generated_content"].items()):
+        save_as = content.save_as
+        path = _display(content.source_path)
+        if save_as in owners and owners[save_as] != path:
+            run.add(
+                Problem(
+                    path,
+                    None,
+                    "Slug",
+                    f"writes the same page ({save_as}) as {owners[save_as]};"
+                    " change the Title or add a distinct 'Slug:' line",
+                )
+            )
+        owners.setdefault(save_as, path)
     run.renders.save()
     if run.problems:
         raise ContentError(run.problems)

@@ -264,29 +264,23 @@ class TaxonomyGenerator(Generator):
         relative = self.settings["RELATIVE_URLS"]
         for entry in terms:
             variables = {taxonomy.name: entry.term, "term": entry}
-            writer.write_file(
-                entry.save_as,
-                template,
-                self.context,
-                relative_urls=relative,
-                paginated={"articles": entry.articles},
-                template_name=taxonomy.template,
-                url=entry.url,
-                articles=entry.articles,
-                also_page=False,
-                **variables,
-            )
+            # The term's own page, and its page of items citing it when it has one.
+            pages = [(entry.save_as, entry.url, entry.articles, False)]
             if entry.has_also_page:
+                pages.append(
+                    (entry.also_save_as, entry.also_url, entry.also_articles, True)
+                )
+            for save_as, url, articles, also_page in pages:
                 writer.write_file(
-                    entry.also_save_as,
+                    save_as,
                     template,
                     self.context,
                     relative_urls=relative,
-                    paginated={"articles": entry.also_articles},
+                    paginated={"articles": articles},
                     template_name=taxonomy.template,
-                    url=entry.also_url,
-                    articles=entry.also_articles,
-                    also_page=True,
+                    url=url,
+                    articles=articles,
+                    also_page=also_page,
                     **variables,
                 )
 
