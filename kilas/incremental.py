@@ -419,7 +419,11 @@ def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> Non
     for generator in generators:
         for static in getattr(generator, "staticfiles", None) or []:
             keep.add(os.path.normpath(static.save_as))
+    # The search plugin keeps its own folder in step (shard by shard).
+    search = staging / settings.get("SEARCH_BUNDLE_DIR", "").strip("/")
     for path in sorted(staging.rglob("*"), reverse=True):
+        if search != staging and path.is_relative_to(search):
+            continue
         relative = os.path.normpath(path.relative_to(staging))
         if path.is_file() and relative not in keep:
             path.unlink()

@@ -3,6 +3,7 @@ to copy the project so a test may break or add content without touching it."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -67,6 +68,15 @@ def build_published(project: Path, output: Path, site_url: str, **extra) -> dict
         siteurl=site_url,
         extra={"SEARCH_INDEX": False, **extra},
     )
+
+
+def search_shards(site: Path) -> dict[str, int]:
+    """Pages indexed by each search shard (``pagefind/<shard>/``) of a site."""
+    shards = {}
+    for entry in sorted((site / "pagefind").glob("*/pagefind-entry.json")):
+        languages = json.loads(entry.read_text(encoding="utf-8"))["languages"]
+        shards[entry.parent.name] = sum(v["page_count"] for v in languages.values())
+    return shards
 
 
 def page(site: Path, path: str):

@@ -175,4 +175,4 @@ def test_build_inside_a_running_event_loop(tmp_path):
 
     settings = asyncio.run(inside_a_loop())
     assert settings["KILAS_STATS"]["items"] == 7
-    assert (tmp_path / "output/pagefind/pagefind-entry.json").is_file()
+    assert (tmp_path / "output/pagefind/2024/pagefind-entry.json").is_file()

@@ -67,9 +67,11 @@ def _ordered(files: dict[str, bytes]) -> dict:
     bundle is compared by what it indexes: the pages it was made from are
     compared byte for byte, and the bundle must index the same number of them.
     """
-    entry = json.loads(files["pagefind/pagefind-entry.json"])
     shared = {n: d for n, d in files.items() if not n.startswith("pagefind/")}
-    shared["pagefind pages"] = entry["languages"]["id"]["page_count"]
+    for name, data in files.items():
+        if name.startswith("pagefind/") and name.endswith("/pagefind-entry.json"):
+            languages = json.loads(data)["languages"]
+            shared[f"{name} pages"] = sum(v["page_count"] for v in languages.values())
     return shared
 
 

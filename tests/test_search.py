@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
-from conftest import run_build
+from conftest import copy_project, run_build, search_shards
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from kilas.browser import CHROMIUM_FLAGS, chromium_path
@@ -56,12 +56,23 @@ def prefixed_site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def prefixed_url(prefixed_site: Path) -> Iterator[str]:
-    """A publish build for http://127.0.0.1:PORT/kilas, served there."""
+    """A publish build for http://127.0.0.1:PORT/kilas, served there, with
+    the index in two shards (at most 3 items a shard: August 2024 and
+    September 2024), so searches there go through merged shards."""
     output = prefixed_site
+    project = copy_project(output.parent / "project")
+    with (project / "publishconf.py").open("a", encoding="utf-8") as settings:
+        settings.write("\nSEARCH_SHARD_ITEMS = 3\n")
     server = make_server(output, 0, "/kilas/")
     url = f"http://127.0.0.1:{server.server_address[1]}/kilas"
     result = run_build(
-        "--settings", "publishconf.py", "--output", str(output), "--siteurl", url
+        "--settings",
+        "publishconf.py",
+        "--output",
+        str(output),
+        "--siteurl",
+        url,
+        cwd=project,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -174,7 +185,7 @@ def test_one_word_search_stays_within_budget(
 
 
 def test_only_item_bodies_are_indexed_in_the_site_language(site: Path):
-    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text())
+    entry = json.loads((site / "pagefind" / "2024" / "pagefind-entry.json").read_text())
     assert list(entry["languages"]) == ["id"]
     assert entry["languages"]["id"]["wasm"] == "id"  # Indonesian stemming
     items = [
@@ -182,7 +193,40 @@ def test_only_item_bodies_are_indexed_in_the_site_language(site: Path):
         for p in site.rglob("index.html")
         if 'class="article"' in p.read_text(encoding="utf-8")
     ]
-    assert entry["languages"]["id"]["page_count"] == len(items) == 8
+    assert search_shards(site) == {"2024": len(items)} == {"2024": 8}
+
+
+def test_shards_split_a_full_year_by_months_and_the_page_lists_them(
+    prefixed_url: str, prefixed_site: Path
+):
+    # Seven items and a translation: seven in August 2024, one in September.
+    assert search_shards(prefixed_site) == {"2024-09": 1, "2024-08": 7}
+    form = lxml.html.parse(str(prefixed_site / "cari" / "index.html")).find(
+        ".//form[@id='search-form']"
+    )
+    assert form.get("data-shards") == "2024-09 2024-08"  # newest first
+
+
+def test_a_rebuild_indexes_again_only_the_shard_whose_pages_changed(
+    project: Path, tmp_path: Path
+):
+    with (project / "pelicanconf.py").open("a", encoding="utf-8") as settings:
+        settings.write("\nSEARCH_SHARD_ITEMS = 3\n")
+    output = tmp_path / "out"
+    assert run_build("--output", str(output), cwd=project).returncode == 0
+    inodes = {p: p.stat().st_ino for p in (output / "pagefind").rglob("*.pf_meta")}
+    assert {p.parent.name for p in inodes} == {"2024-08", "2024-09"}
+    item = project / "content" / "items" / "2024" / "08"
+    edited = sorted(item.rglob("*.md"))[0]
+    with edited.open("a", encoding="utf-8") as handle:
+        handle.write("\nKata baru: mercusuar.\n")
+    result = run_build("--output", str(output), "-v", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "2 shard(s), 1 indexed again" in result.stdout + result.stderr
+    for path, inode in inodes.items():
+        kept = path.exists() and path.stat().st_ino == inode
+        assert kept == (path.parent.name == "2024-09"), path
+    assert search_shards(output) == {"2024-09": 1, "2024-08": 7}
 
 
 def test_only_the_search_page_loads_search_code(site: Path):
@@ -205,7 +249,7 @@ def test_search_index_writes_only_inside_the_output(project: Path, tmp_path: Pat
     output = tmp_path / "out"
     result = run_build("--output", str(output), cwd=project)
     assert result.returncode == 0, result.stderr
-    assert (output / "pagefind" / "pagefind.js").is_file()
+    assert (output / "pagefind" / "2024" / "pagefind.js").is_file()
     # The build's OUTPUT_PATH is a staging folder in the build cache, which
     # also keeps the last index to reuse while the pages are unchanged.
     cache = cache_dir(output)
@@ -221,4 +265,4 @@ def test_search_index_writes_only_inside_the_output(project: Path, tmp_path: Pat
         if not path.is_relative_to(output) and not path.is_relative_to(cache)
     ]
     assert written and outside == []
-    assert (cache / "staging" / "pagefind" / "pagefind.js").is_file()
+    assert (cache / "staging" / "pagefind" / "2024" / "pagefind.js").is_file()

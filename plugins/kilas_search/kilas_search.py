@@ -1,12 +1,18 @@
 """Kilas search: a Pagefind index of every item, built by every build.
 
-At the end of the build (``finalized``) Pagefind's Python API reads the
-written HTML and writes its bundle into ``OUTPUT_PATH/<SEARCH_BUNDLE_DIR>/``,
-nothing else. Only elements marked ``data-pagefind-body`` (the item's
-``<article>``) are indexed; the title comes from ``data-pagefind-meta="title"``
-on the headline, the filters from ``data-pagefind-filter`` (category, region,
-source). One index in the site's language (``DEFAULT_LANG``: Indonesian
-stemming) holds every item, translations included.
+Only elements marked ``data-pagefind-body`` (the item's ``<article>``) are
+indexed; the title comes from ``data-pagefind-meta="title"`` on the
+headline, the filters from ``data-pagefind-filter`` (category, region,
+source). Every index is in the site's language (``DEFAULT_LANG``: Indonesian
+stemming) and holds items and their translations.
+
+The index is split into shards by year of publication (a year with more than
+``SEARCH_SHARD_ITEMS`` items is split into runs of whole months), each a
+Pagefind bundle in ``OUTPUT_PATH/<SEARCH_BUNDLE_DIR>/<shard>/``. The search
+page loads the newest shard and merges the others (Pagefind's
+``mergeIndex``), so readers search one index. A build indexes again only the
+shards whose item pages changed: an edit to one item costs one shard, not the
+archive, and Pagefind's memory is bounded by the shard size.
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ import json
 import logging
 import os
 import shutil
+import tempfile
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import version
 from pathlib import Path
 
 from pelican import signals
@@ -27,8 +36,7 @@ logger = logging.getLogger(__name__)
 SEARCH_DEFAULTS: dict[str, object] = {
     # Build the index at all (a quick preview may turn it off).
     "SEARCH_INDEX": True,
-    # Folder of the Pagefind bundle inside the output; the search script
-    # expects the default.
+    # Folder of the Pagefind bundles inside the output.
     "SEARCH_BUNDLE_DIR": "pagefind",
     # Index language; "" means DEFAULT_LANG.
     "SEARCH_LANGUAGE": "",
@@ -38,9 +46,17 @@ SEARCH_DEFAULTS: dict[str, object] = {
     # all short: a longer one is not less about its subject, so page length
     # does not lower a result.
     "SEARCH_RANKING": {"pageLength": 0.0},
+    # Most items in one shard: a year with more is split by months. Bigger
+    # shards mean fewer files for a search to load; smaller ones a faster
+    # rebuild after an edit and less memory while indexing.
+    "SEARCH_SHARD_ITEMS": 2000,
 }
 
 RANKING_KEYS = ("termFrequency", "termSimilarity", "termSaturation", "pageLength")
+
+# Item pages per shard, planned after reading (keyed by the settings object:
+# one entry per build running in this process).
+_PLANS: dict[int, dict[str, list[str]]] = {}
 
 
 class SearchSettingError(ValueError):
@@ -72,12 +88,58 @@ def validate_settings(pelican) -> None:
             f"kilas_search: SEARCH_RANKING = {ranking!r} is not allowed; expected"
             f" numbers for some of {', '.join(RANKING_KEYS)}"
         )
+    limit = settings["SEARCH_SHARD_ITEMS"]
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise SearchSettingError(
+            f"kilas_search: SEARCH_SHARD_ITEMS = {limit!r} is not allowed;"
+            " expected a whole number of at least 1, e.g. 2000"
+        )
     bundle = settings["SEARCH_BUNDLE_DIR"].strip("/")
     if not bundle or ".." in Path(bundle).parts or Path(bundle).is_absolute():
         raise SearchSettingError(
             f"kilas_search: SEARCH_BUNDLE_DIR = {settings['SEARCH_BUNDLE_DIR']!r}"
             " is not allowed; expected a folder name inside the output"
         )
+
+
+def plan_shards(items, limit: int) -> dict[str, list[str]]:
+    """Shard name -> item pages (``save_as``), newest shard first.
+
+    ``items`` are (save_as, date) pairs. A year is one shard named after it; a
+    year with more than ``limit`` items becomes runs of whole months, each
+    named after its first month (``2024-07``), so a new item moves no other
+    year's items.
+    """
+    years: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for save_as, date in items:
+        years[date.year][date.month].append(save_as)
+    shards: dict[str, list[str]] = {}
+    for year in sorted(years):
+        months = years[year]
+        if sum(map(len, months.values())) <= limit:
+            shards[f"{year}"] = sorted(p for pages in months.values() for p in pages)
+            continue
+        runs: list[tuple[str, list[str]]] = []
+        for month in sorted(months):
+            if not runs or len(runs[-1][1]) + len(months[month]) > limit:
+                runs.append((f"{year}-{month:02d}", []))
+            runs[-1][1].extend(months[month])
+        shards.update((name, sorted(pages)) for name, pages in runs)
+    return dict(sorted(shards.items(), reverse=True))
+
+
+def plan_site(generator) -> None:
+    """Every item is read: group the published items and translations into
+    shards, and tell the templates the shard names (the search page)."""
+    settings = generator.settings
+    items = [
+        (article.save_as, article.date)
+        for article in [*generator.articles, *generator.translations]
+        if article.save_as
+    ]
+    plan = plan_shards(items, settings["SEARCH_SHARD_ITEMS"])
+    _PLANS[id(settings)] = plan
+    generator.context["SEARCH_SHARDS"] = list(plan) if settings["SEARCH_INDEX"] else []
 
 
 async def build_index(site: Path, bundle: Path, language: str) -> int:
@@ -91,17 +153,29 @@ async def build_index(site: Path, bundle: Path, language: str) -> int:
     return sum(lang["page_count"] for lang in entry["languages"].values())
 
 
-def input_key(site: Path, bundle: Path, language: str, ranking: dict) -> str:
-    """Hash of what the index is made of: every HTML page, the language and
-    Pagefind's version."""
-    from importlib.metadata import version  # noqa: PLC0415
+def page_digests(site: Path, pages, known: dict) -> dict[str, list]:
+    """Each page's size, time, inode and SHA-1 of its bytes. A page whose
+    size, time and inode are as ``known`` keeps its known digest: only pages
+    written again are read."""
+    digests = {}
+    for page in pages:
+        stat = (site / page).stat()
+        seen = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        old = known.get(page)
+        if isinstance(old, list) and old[:3] == seen:
+            digests[page] = old
+        else:
+            digest = hashlib.sha1((site / page).read_bytes()).hexdigest()
+            digests[page] = [*seen, digest]
+    return digests
 
+
+def shard_key(pages: list[str], digests: dict[str, list], language: str) -> str:
+    """What a shard's index is made of: its pages' paths and bytes, the
+    language and Pagefind's version."""
     digest = hashlib.sha1(f"{version('pagefind')}:{language}".encode())
-    digest.update(json.dumps(ranking, sort_keys=True).encode())
-    for path in sorted(site.rglob("*.html")):
-        if not path.is_relative_to(bundle):
-            digest.update(path.relative_to(site).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
+    for page in pages:
+        digest.update(f"{page}\0{digests[page][3]}\0".encode())
     return digest.hexdigest()
 
 
@@ -116,47 +190,80 @@ def _run(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def _link(source: str, target: str) -> None:
-    """Share the file instead of copying it (a copy across devices)."""
+def _link_pages(site: Path, pages: list[str], folder: Path) -> None:
+    """Fill ``folder`` with just ``pages`` (hard links, at their paths), for
+    Pagefind to read one shard without walking the whole site."""
+    for page in pages:
+        target = folder / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(site / page, target)
+        except OSError:
+            shutil.copy2(site / page, target)
+
+
+def _load_state(path: Path | None) -> dict:
+    """Shard keys and page digests the last build left, forgotten until this
+    build has written every shard (a build stopped halfway re-indexes all)."""
+    if not path or not path.is_file():
+        return {}
     try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = {}
+    path.unlink()
+    return state if isinstance(state, dict) else {}
 
 
 def index_site(pelican) -> None:
-    """Every page is written: index the output folder, write the bundle in it.
-
-    Pagefind writes its filter index in an arbitrary order, so two runs on the
-    same pages give different bytes. With a build cache (KILAS_CACHE_DIR), the
-    last bundle is kept there and reused while the pages are the same, so an
-    unchanged site publishes unchanged files.
-    """
+    """Every page is written: index the shards whose pages changed, drop the
+    shards that are gone, keep the rest as they are."""
     settings = pelican.settings
-    if not settings["SEARCH_INDEX"]:
-        return
+    plan = _PLANS.pop(id(settings), {})
     site = Path(settings["OUTPUT_PATH"]).resolve()
     bundle = site / settings["SEARCH_BUNDLE_DIR"].strip("/")
+    if not settings["SEARCH_INDEX"]:
+        shutil.rmtree(bundle, ignore_errors=True)
+        return
     language = settings["SEARCH_LANGUAGE"] or settings.get("DEFAULT_LANG", "en")
     cache = settings.get("KILAS_CACHE_DIR")
-    saved = Path(cache) / "pagefind" if cache else None
-    key = input_key(site, bundle, language, settings["SEARCH_RANKING"])
-    if saved and (saved / "key").is_file() and (saved / "key").read_text() == key:
-        shutil.rmtree(bundle, ignore_errors=True)
-        shutil.copytree(saved / "bundle", bundle, copy_function=_link)
-        logger.info("kilas_search: pages unchanged, search index reused")
-        return
-    shutil.rmtree(bundle, ignore_errors=True)
-    pages = _run(build_index(site, bundle, language))
-    logger.info("kilas_search: indexed %d page(s) into %s/", pages, bundle.name)
-    if saved:
-        shutil.rmtree(saved, ignore_errors=True)
-        shutil.copytree(bundle, saved / "bundle", copy_function=_link)
-        (saved / "key").write_text(key)
+    state_file = Path(cache) / "search-shards.json" if cache else None
+    state = _load_state(state_file)
+    previous = state.get("shards") or {}
+    pages = [page for shard in plan.values() for page in shard]
+    digests = page_digests(site, pages, state.get("pages") or {})
+    keys = {name: shard_key(shard, digests, language) for name, shard in plan.items()}
+    if bundle.is_dir():
+        for path in bundle.iterdir():
+            if path.name not in plan or previous.get(path.name) != keys[path.name]:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+    todo = [name for name in plan if not (bundle / name).is_dir()]
+
+    async def index_shards() -> int:
+        count = 0
+        for name in todo:
+            with tempfile.TemporaryDirectory(prefix="kilas-search-", dir=cache) as tmp:
+                _link_pages(site, plan[name], Path(tmp))
+                count += await build_index(Path(tmp), bundle / name, language)
+        return count
+
+    indexed = _run(index_shards()) if todo else 0
+    logger.info(
+        "kilas_search: %d shard(s), %d indexed again (%d page(s)), %d kept",
+        len(plan),
+        len(todo),
+        indexed,
+        len(plan) - len(todo),
+    )
+    if state_file:
+        state = {"shards": keys, "pages": digests}
+        state_file.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
 
 
 def register() -> None:
     # initialized: settings checked once, before anything is read.
     signals.initialized.connect(validate_settings)
+    # article_generator_finalized: every item is read; nothing is written yet.
+    signals.article_generator_finalized.connect(plan_site)
     # finalized: every page is on disk; Pagefind reads the written HTML.
     signals.finalized.connect(index_site)

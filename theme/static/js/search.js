@@ -1,13 +1,18 @@
 /* Kilas search: progressive enhancement of the search page (cari/).
-   Loads Pagefind's index from ../../pagefind/ relative to this file, so it
-   works at a site's root and under a path prefix. Only search.html loads it. */
+   The index is one Pagefind bundle per shard (a year, or months of a year)
+   in ../../pagefind/<shard>/ relative to this file, so it works at a site's
+   root and under a path prefix. The newest shard is loaded, the others are
+   merged into it. Only search.html loads this file. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var form = document.getElementById("search-form");
   if (!script || !form || !window.URL || !("noModule" in script)) return;
 
-  var bundle = new URL("../../pagefind/pagefind.js", script.src).href;
+  var shards = (form.dataset.shards || "").split(" ").filter(Boolean);
+  function shard(name) {
+    return new URL("../../pagefind/" + name + "/", script.src).href;
+  }
   var input = document.getElementById("search-q");
   var selects = form.querySelectorAll("select[data-filter]");
   var status = document.getElementById("search-status");
@@ -135,9 +140,17 @@
     });
   }
 
-  import(bundle).then(function (module) {
+  if (!shards.length) {
+    failed.hidden = false;
+    return;
+  }
+  import(shard(shards[0]) + "pagefind.js").then(function (module) {
     pagefind = module;
     return pagefind.options({ ranking: JSON.parse(msg.ranking || "{}") });
+  }).then(function () {
+    return Promise.all(shards.slice(1).map(function (name) {
+      return pagefind.mergeIndex(shard(name));
+    }));
   }).then(function () {
     return pagefind.filters();
   }).then(function (available) {
