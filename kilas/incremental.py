@@ -29,10 +29,12 @@ from pathlib import Path
 
 from pelican import Pelican
 from pelican.contents import Content
-from pelican.generators import StaticGenerator
+from pelican.generators import ArticlesGenerator, StaticGenerator
 from pelican.plugins import signals
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
+
+from kilas.generators import KilasArticlesGenerator
 
 logger = logging.getLogger(__name__)
 
@@ -226,6 +228,12 @@ class KilasPelican(Pelican):
     def _get_writer(self):
         return KilasWriter(self.output_path, settings=self.settings)
 
+    def _get_generator_classes(self):
+        return [
+            KilasArticlesGenerator if cls is ArticlesGenerator else cls
+            for cls in super()._get_generator_classes()
+        ]
+
     def run(self):
         started = time.perf_counter()
         context = self.settings.copy()
@@ -259,10 +267,14 @@ class KilasPelican(Pelican):
                 generator.refresh_metadata_intersite_links()
         writer = self._get_writer()
         writer.signature = site_signature(generators, self.settings)
-        writer.previous = _load_keys(self.settings)
+        signature, writer.previous = _load_keys(self.settings)
         if self.progress:
             writer.on_render = self.progress.page_written
-        workers = self.workers if items >= PARALLEL_THRESHOLD else 1
+        # With the site's metadata, settings and theme as last time, only the
+        # pages of items whose text changed are rendered: too few to fork for.
+        same_site = signature == writer.signature and writer.previous
+        many = items >= PARALLEL_THRESHOLD and not same_site
+        workers = self.workers if many else 1
         _detach_static(Path(self.output_path), generators, self.settings)
         with _memoized_urls():
             self._write(generators, writer, workers)
@@ -270,7 +282,7 @@ class KilasPelican(Pelican):
         self._lap("write", started)
         signals.finalized.send(self)
         self._lap("finalize", started)
-        _save_keys(self.settings, writer.keys)
+        _save_keys(self.settings, writer.signature, writer.keys)
         self.stats["rendered"] = len(writer.rendered)
         self.stats["rendered_pages"] = sorted(writer.rendered)
         self.stats["pages"] = len(writer.keys)
@@ -379,24 +391,27 @@ def _keys_file(settings: dict) -> Path | None:
     return Path(folder) / "pages.json" if folder else None
 
 
-def _load_keys(settings: dict) -> dict[str, str]:
-    """Keys of the last successful build, forgotten until this one succeeds."""
+def _load_keys(settings: dict) -> tuple[str, dict[str, str]]:
+    """Site signature and page keys of the last successful build, forgotten
+    until this one succeeds."""
     path = _keys_file(settings)
     if not path or not path.exists():
-        return {}
+        return "", {}
     try:
-        keys = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        keys = {}
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        signature, keys = saved["signature"], saved["pages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        signature, keys = "", {}
     path.unlink()
-    return keys
+    return signature, keys
 
 
-def _save_keys(settings: dict, keys: dict[str, str]) -> None:
+def _save_keys(settings: dict, signature: str, keys: dict[str, str]) -> None:
     path = _keys_file(settings)
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(keys, sort_keys=True), encoding="utf-8")
+        saved = {"signature": signature, "pages": keys}
+        path.write_text(json.dumps(saved, sort_keys=True), encoding="utf-8")
 
 
 def _theme_files(settings: dict) -> set[str]:
@@ -413,6 +428,25 @@ def _theme_files(settings: dict) -> set[str]:
     return files
 
 
+def _tree(root: Path) -> tuple[dict[str, int], set[str]]:
+    """Files below ``root`` (relative path -> inode) and folders.
+
+    ``os.scandir`` gives names, kinds and inodes without a ``stat`` per file.
+    """
+    files, folders, todo = {}, set(), [""]
+    while todo:
+        folder = todo.pop()
+        with os.scandir(os.path.join(root, folder)) as entries:
+            for entry in entries:
+                name = f"{folder}/{entry.name}" if folder else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.add(name)
+                    todo.append(name)
+                else:
+                    files[name] = entry.inode()
+    return files, folders
+
+
 def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> None:
     """Delete what earlier builds wrote and this one no longer produces."""
     keep = {os.path.normpath(name) for name in pages} | _theme_files(settings)
@@ -420,26 +454,22 @@ def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> Non
         for static in getattr(generator, "staticfiles", None) or []:
             keep.add(os.path.normpath(static.save_as))
     # The search plugin keeps its own folder in step (shard by shard).
-    search = staging / settings.get("SEARCH_BUNDLE_DIR", "").strip("/")
-    for path in sorted(staging.rglob("*"), reverse=True):
-        if search != staging and path.is_relative_to(search):
-            continue
-        relative = os.path.normpath(path.relative_to(staging))
-        if path.is_file() and relative not in keep:
-            path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+    search = settings.get("SEARCH_BUNDLE_DIR", "").strip("/")
+    files, folders = _tree(staging)
+    for name in files:
+        if name not in keep and not (search and name.startswith(f"{search}/")):
+            os.unlink(staging / name)
+    for folder in sorted(folders, reverse=True):
+        with contextlib.suppress(OSError):  # not empty
+            os.rmdir(staging / folder)
 
 
-def _same(source: Path, stat: os.stat_result, target: Path) -> bool:
-    """The same file (one inode), or the same bytes (rewritten unchanged)."""
+def _same_bytes(source: Path, target: Path) -> bool:
+    """Rewritten unchanged: the same size and the same bytes."""
     try:
-        current = target.stat()
+        if source.stat().st_size != target.stat().st_size:
+            return False
     except FileNotFoundError:
-        return False
-    if current.st_ino == stat.st_ino and current.st_dev == stat.st_dev:
-        return True
-    if current.st_size != stat.st_size:
         return False
     return source.read_bytes() == target.read_bytes()
 
@@ -465,27 +495,26 @@ def sync(staging: Path, output: Path) -> int:
     """Make ``output`` equal to ``staging``; return how many files changed.
 
     Files are hard links to the staging copies (nothing is copied), which is
-    safe because a build never rewrites a staging file in place.
+    safe because a build never rewrites a staging file in place: a file that
+    is still the staging file (one inode) is unchanged without reading it.
     """
-    changed = 0
     output.mkdir(parents=True, exist_ok=True)
-    wanted = set()
-    for folder, folders, files in os.walk(staging):
-        relative = Path(folder).relative_to(staging)
-        wanted.add(relative)
-        for name in folders:
-            (output / relative / name).mkdir(exist_ok=True)
-        for name in files:
-            wanted.add(relative / name)
-            source = Path(folder) / name
-            target = output / relative / name
-            if not _same(source, source.stat(), target):
-                _place(source, target)
-                changed += 1
-    for path in sorted(output.rglob("*"), reverse=True):
-        if path.relative_to(output) not in wanted:
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
+    linked = os.stat(staging).st_dev == os.stat(output).st_dev
+    wanted, wanted_folders = _tree(staging)
+    present, present_folders = _tree(output)
+    for name in present.keys() - wanted.keys():
+        os.unlink(output / name)
+    for folder in sorted(present_folders - wanted_folders, reverse=True):
+        shutil.rmtree(output / folder, ignore_errors=True)
+    for folder in sorted(wanted_folders):
+        (output / folder).mkdir(exist_ok=True)
+    changed = 0
+    for name, inode in wanted.items():
+        if linked and present.get(name) == inode:
+            continue
+        source, target = staging / name, output / name
+        if name in present and _same_bytes(source, target):
+            continue
+        _place(source, target)
+        changed += 1
     return changed

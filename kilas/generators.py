@@ -1,0 +1,75 @@
+"""Pelican's articles generator without its quadratic scans.
+
+For every tag, category, author and archive period, Pelican 4.12 keeps the
+site's items that belong to it with a list scan per item
+(``[a for a in self.dates if a in articles]``): at 10,000 items that is
+seconds of a build doing nothing else. Here the same lists, in the same
+order, come from one index of positions.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pelican.generators import ArticlesGenerator
+from pelican.writers import FileOverwriteFailedError
+
+logger = logging.getLogger(__name__)
+
+
+def _positions(items: list) -> dict[int, int]:
+    return {id(item): number for number, item in enumerate(items)}
+
+
+class KilasArticlesGenerator(ArticlesGenerator):
+    def _build_period_archives(self, sorted_articles, articles, settings):
+        # Pelican fills each period's "articles" with a scan of ``articles``
+        # per period; give it none to scan, then fill them in one pass each.
+        archives = super()._build_period_archives(sorted_articles, [], settings)
+        position = _positions(articles)
+        for periods in archives.values():
+            for archive in periods:
+                archive["articles"] = sorted(
+                    archive["dates"], key=lambda item: position[id(item)]
+                )
+        return archives
+
+    def generate_tags(self, write):
+        self._generate_terms(write, "tag", self.tags.items())
+
+    def generate_categories(self, write):
+        self._generate_terms(write, "category", self.categories)
+
+    def generate_authors(self, write):
+        self._generate_terms(write, "author", self.authors)
+
+    def _generate_terms(self, write, kind: str, terms) -> None:
+        """Pelican's generate_tags / _categories / _authors in one."""
+        template = self.get_template(kind)
+        position = _positions(self.dates)
+        for term, articles in terms:
+            dates = sorted(articles, key=lambda item: position[id(item)])
+            try:
+                write(
+                    term.save_as,
+                    template,
+                    self.context,
+                    url=term.url,
+                    articles=articles,
+                    dates=dates,
+                    template_name=kind,
+                    blog=True,
+                    page_name=term.page_name,
+                    all_articles=self.articles,
+                    **{kind: term},
+                )
+            except FileOverwriteFailedError:
+                if term.slug:
+                    logger.error("Failed to write %s page for %r.", kind, str(term))
+                    raise
+                logger.info(
+                    '%s "%s" has an invalid slug; skipping writing its page...',
+                    kind.capitalize(),
+                    term,
+                    extra={"limit_msg": f"Further {kind}s with invalid slugs."},
+                )
