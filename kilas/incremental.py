@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import logging
 import os
@@ -117,31 +116,19 @@ class _Template:
         return ""
 
 
-class _ReplacingFile(io.TextIOBase):
-    """A text file written beside its target and renamed over it on close.
+def _new_file(path: str, encoding: str):
+    """Open ``path`` for writing as a new file.
 
-    ``output/`` shares inodes with the staging folder (hard links), so a
-    file in staging is never rewritten in place: a new inode replaces it.
+    ``output/`` shares inodes with the staging folder (hard links), so a file
+    in staging is never rewritten in place: its name is unlinked first and a
+    new inode takes it. (Not written beside and renamed over it: ext4 flushes
+    a file renamed over another one to disk, a millisecond a page.) Pelican
+    renders a page before opening its file, so a failed render leaves the old
+    file; a failed build forgets its page keys, so the next one writes again.
     """
-
-    def __init__(self, path: str, encoding: str) -> None:
-        super().__init__()
-        self._path = path
-        self._temporary = f"{path}.kilas-tmp"
-        self._handle = open(self._temporary, "w", encoding=encoding)  # noqa: SIM115
-
-    def write(self, text: str) -> int:
-        return self._handle.write(text)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, value, traceback) -> None:
-        self._handle.close()
-        if kind is None:
-            os.replace(self._temporary, self._path)
-        else:
-            os.unlink(self._temporary)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    return open(path, "w", encoding=encoding)
 
 
 class KilasWriter(Writer):
@@ -189,7 +176,7 @@ class KilasWriter(Writer):
         if override:
             self._overridden_files.add(filename)
         self._written_files.add(filename)
-        return _ReplacingFile(filename, encoding)
+        return _new_file(filename, encoding)
 
     def write_file(self, name, template, context, *args, **kwargs):
         if not name:
