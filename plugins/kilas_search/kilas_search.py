@@ -57,6 +57,8 @@ RANKING_KEYS = ("termFrequency", "termSimilarity", "termSaturation", "pageLength
 # Item pages per shard, planned after reading (keyed by the settings object:
 # one entry per build running in this process).
 _PLANS: dict[int, dict[str, list[str]]] = {}
+# Indexing started before the end of the build: (thread pool, future).
+_JOBS: dict[int, tuple] = {}
 
 
 class SearchSettingError(ValueError):
@@ -215,16 +217,16 @@ def _load_state(path: Path | None) -> dict:
     return state if isinstance(state, dict) else {}
 
 
-def index_site(pelican) -> None:
-    """Every page is written: index the shards whose pages changed, drop the
-    shards that are gone, keep the rest as they are."""
-    settings = pelican.settings
+def _indexing(settings: dict):
+    """Bring the bundle folder in step with this build's shards: drop the
+    shards that are gone or whose pages changed, now; return the rest of the
+    work (index those shards again, save the state) as a function."""
     plan = _PLANS.pop(id(settings), {})
     site = Path(settings["OUTPUT_PATH"]).resolve()
     bundle = site / settings["SEARCH_BUNDLE_DIR"].strip("/")
     if not settings["SEARCH_INDEX"]:
         shutil.rmtree(bundle, ignore_errors=True)
-        return
+        return lambda: None
     language = settings["SEARCH_LANGUAGE"] or settings.get("DEFAULT_LANG", "en")
     cache = settings.get("KILAS_CACHE_DIR")
     state_file = Path(cache) / "search-shards.json" if cache else None
@@ -247,17 +249,45 @@ def index_site(pelican) -> None:
                 count += await build_index(Path(tmp), bundle / name, language)
         return count
 
-    indexed = _run(index_shards()) if todo else 0
-    logger.info(
-        "kilas_search: %d shard(s), %d indexed again (%d page(s)), %d kept",
-        len(plan),
-        len(todo),
-        indexed,
-        len(plan) - len(todo),
-    )
-    if state_file:
-        state = {"shards": keys, "pages": digests}
-        state_file.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
+    def finish() -> None:
+        indexed = _run(index_shards()) if todo else 0
+        logger.info(
+            "kilas_search: %d shard(s), %d indexed again (%d page(s)), %d kept",
+            len(plan),
+            len(todo),
+            indexed,
+            len(plan) - len(todo),
+        )
+        if state_file:
+            state = {"shards": keys, "pages": digests}
+            state_file.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
+
+    return finish
+
+
+def index_early(generator, writer) -> None:
+    """Every item page is written (the other pages are not, yet). When one
+    process writes the whole site (Kilas' writer after a small change),
+    index the changed shards now, in a thread, while it writes the rest."""
+    settings = generator.settings
+    if getattr(writer, "workers", 0) != 1 or id(settings) not in _PLANS:
+        return
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kilas-search")
+    _JOBS[id(settings)] = (pool, pool.submit(_indexing(settings)))
+
+
+def index_site(pelican) -> None:
+    """Every page is written: index the shards whose pages changed (or wait
+    for ``index_early`` to finish), keep the other shards as they are."""
+    job = _JOBS.pop(id(pelican.settings), None)
+    if job is None:
+        _indexing(pelican.settings)()
+        return
+    pool, future = job
+    try:
+        future.result()
+    finally:
+        pool.shutdown()
 
 
 def register() -> None:
@@ -265,5 +295,7 @@ def register() -> None:
     signals.initialized.connect(validate_settings)
     # article_generator_finalized: every item is read; nothing is written yet.
     signals.article_generator_finalized.connect(plan_site)
+    # article_writer_finalized: every item page is on disk.
+    signals.article_writer_finalized.connect(index_early)
     # finalized: every page is on disk; Pagefind reads the written HTML.
     signals.finalized.connect(index_site)
