@@ -103,15 +103,16 @@ def _body_hash(kwargs: dict) -> str:
 class _Template:
     """A template that renders only pages this process must (re)write."""
 
-    def __init__(self, template, writer: KilasWriter, key: str) -> None:
+    def __init__(self, template, writer: KilasWriter, key: str, claimed=False) -> None:
         self._template = template
         self._writer = writer
         self._key = key
+        self._claimed = claimed
         self.name = template.name
 
     def render(self, context) -> str:
         name = context["output_file"]
-        if self._writer.claim(name, f"{self._key}:{name}"):
+        if self._claimed or self._writer.claim(name, f"{self._key}:{name}"):
             return self._template.render(context)
         return ""
 
@@ -184,8 +185,17 @@ class KilasWriter(Writer):
         key = hashlib.sha1(
             f"{self.signature}:{template.name}:{_body_hash(kwargs)}".encode()
         ).hexdigest()
+        paginated = kwargs.get("template_name") in self.settings["PAGINATED_TEMPLATES"]
+        claimed = False
+        if not args and not paginated:
+            # One page: when it is fresh or another process's, skip even
+            # Pelican's copy of the context.
+            if not self.claim(name, f"{key}:{name}"):
+                self._skip.discard(sanitised_join(self.output_path, name))
+                return None
+            claimed = True
         return super().write_file(
-            name, _Template(template, self, key), context, *args, **kwargs
+            name, _Template(template, self, key, claimed), context, *args, **kwargs
         )
 
     def write_feed(self, elements, context, path=None, *args, **kwargs):

@@ -17,12 +17,12 @@ archive, and Pagefind's memory is bounded by the shard size.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
 import os
 import shutil
+import subprocess
 import tempfile
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -144,13 +144,25 @@ def plan_site(generator) -> None:
     generator.context["SEARCH_SHARDS"] = list(plan) if settings["SEARCH_INDEX"] else []
 
 
-async def build_index(site: Path, bundle: Path, language: str) -> int:
-    """Index the HTML below ``site`` into ``bundle``; return the pages indexed."""
-    from pagefind.index import PagefindIndex  # noqa: PLC0415  (starts a binary)
+def build_index(site: Path, bundle: Path, language: str) -> int:
+    """Index the HTML below ``site`` into ``bundle`` with Pagefind's own
+    program (from the ``pagefind[bin]`` package); return the pages indexed."""
+    from pagefind.service import get_executable  # noqa: PLC0415
 
-    config = {"force_language": language, "output_path": str(bundle)}
-    async with PagefindIndex(config=config) as index:
-        await index.add_directory(str(site))
+    program = get_executable()
+    if program is None:
+        raise SearchSettingError(
+            "kilas_search: Pagefind's program is missing; install the pinned"
+            " requirements (pip install -r requirements.txt)"
+        )
+    command = [str(program), "--site", str(site), "--output-path", str(bundle)]
+    command += ["--force-language", language, "--silent"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"kilas_search: Pagefind failed (exit {done.returncode}) indexing"
+            f" {bundle.name}: {(done.stderr or done.stdout).strip()[-2000:]}"
+        )
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     return sum(lang["page_count"] for lang in entry["languages"].values())
 
@@ -179,17 +191,6 @@ def shard_key(pages: list[str], digests: dict[str, list], language: str) -> str:
     for page in pages:
         digest.update(f"{page}\0{digests[page][3]}\0".encode())
     return digest.hexdigest()
-
-
-def _run(coroutine):
-    """Run ``coroutine`` to the end, also when an event loop is already running
-    in this thread (``invoke livereload`` builds inside tornado's loop)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _link_pages(site: Path, pages: list[str], folder: Path) -> None:
@@ -241,16 +242,12 @@ def _indexing(settings: dict):
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
     todo = [name for name in plan if not (bundle / name).is_dir()]
 
-    async def index_shards() -> int:
-        count = 0
+    def finish() -> None:
+        indexed = 0
         for name in todo:
             with tempfile.TemporaryDirectory(prefix="kilas-search-", dir=cache) as tmp:
                 _link_pages(site, plan[name], Path(tmp))
-                count += await build_index(Path(tmp), bundle / name, language)
-        return count
-
-    def finish() -> None:
-        indexed = _run(index_shards()) if todo else 0
+                indexed += build_index(Path(tmp), bundle / name, language)
         logger.info(
             "kilas_search: %d shard(s), %d indexed again (%d page(s)), %d kept",
             len(plan),
