@@ -10,6 +10,7 @@ written.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import os
@@ -88,6 +89,11 @@ class _Run:
                 self.add(Problem(_display(path), None, None, message))
             setattr(self, name, registry)
         self.stories: dict[str, Story] = {}
+        # Pelican makes a new Category, Tag or Author per item, and each one
+        # slugifies its name again; items sharing a value share one object.
+        self.wrappers: dict[tuple[str, str], object] = {}
+        self.story_names: dict[str, Story] = {}
+        self.displayed: dict[str, str] = {}
         self.renders = RenderCache(settings)
         self._prefilled = False
 
@@ -98,13 +104,30 @@ class _Run:
         self._prefilled = True
         content = Path(self.settings["PATH"])
         folders = self.settings["ARTICLE_PATHS"] + self.settings["PAGE_PATHS"]
+        # os.walk, not Path.rglob: the same files (symlinked folders are not
+        # entered by either), without a Path object per file and folder.
         files = sorted(
-            str(path)
+            path
             for folder in folders
-            for path in (content / folder).rglob("*.md")
-            if path.is_file()
+            for root, _, names in os.walk(content / folder)
+            for name in names
+            if name.endswith(".md") and os.path.isfile(path := os.path.join(root, name))
         )
         self.renders.prefill(files)
+
+    def display(self, path: str) -> str:
+        """``_display(path)``, worked out once per file and build."""
+        shown = self.displayed.get(path)
+        if shown is None:
+            shown = self.displayed[path] = _display(path)
+        return shown
+
+    def wrapper(self, reader, name: str, value: str):
+        """``reader.process_metadata(name, value)``, one object per value."""
+        key = (name, value)
+        if key not in self.wrappers:
+            self.wrappers[key] = reader.process_metadata(name, value)
+        return self.wrappers[key]
 
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
@@ -119,10 +142,25 @@ def _run() -> _Run:
     return _current["run"]
 
 
+def _relative(path: str, start: str) -> str:
+    """``os.path.relpath(path, start)`` for an absolute, normalized ``start``.
+
+    A path inside ``start`` (every content file, read once per build) is cut
+    from it, instead of relpath splitting and comparing both paths each time.
+    """
+    prefix = start if start.endswith(os.sep) else start + os.sep
+    if path.startswith(prefix) and path != start:
+        return path[len(prefix) :]
+    return os.path.relpath(path, start)
+
+
 def _display(path: Path | str) -> str:
     """A path as the editor typed it: relative to where they stand."""
     path = os.path.abspath(path)
-    relative = os.path.relpath(path)
+    here = os.getcwd()
+    if path != here and not path.startswith(here.rstrip(os.sep) + os.sep):
+        return path  # outside: its relative path would start with ".."
+    relative = _relative(path, here)
     return path if relative.startswith("..") else relative
 
 
@@ -132,13 +170,15 @@ class ItemReader(MarkdownReader):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._tz = ZoneInfo(self.settings["TIMEZONE"])
+        self._content = os.path.abspath(self.settings["PATH"])
 
     # -- reading -----------------------------------------------------------
     def read(self, source_path: str):
         self._source_path = source_path
-        self._path = _display(source_path)
+        self._path = _run().display(source_path)
         self._problems: list[Problem] = []
-        raw = Path(source_path).read_bytes()
+        with open(source_path, "rb") as handle:  # no Path object per file
+            raw = handle.read()
         text = self._decode(raw)
         if text is None:
             return self._fail()
@@ -187,18 +227,18 @@ class ItemReader(MarkdownReader):
         return text
 
     def _fields_for(self, source_path: str) -> tuple[Field, ...]:
-        relative = os.path.relpath(source_path, self.settings["PATH"])
+        relative = _relative(os.path.abspath(source_path), self._content)
         pages = self.settings["PAGE_PATHS"]
         is_page = any(relative.split(os.sep)[0] == p.strip("/") for p in pages)
         return PAGE_FIELDS if is_page else ITEM_FIELDS
 
     # -- the contract --------------------------------------------------------
     def _check_header(self, header, fields: tuple[Field, ...]) -> dict:
-        known = {field_key(f.name): f for f in fields}
+        known = _known(fields)
         seen: dict[str, int] = {}
         metadata: dict = {}
         for key, value, line in header:
-            name = field_key(key)
+            name = _field_key(key)
             field = known.get(name)
             if field is None:
                 near = suggest(name, list(known))
@@ -228,8 +268,8 @@ class ItemReader(MarkdownReader):
             if field.many:
                 result = list(dict.fromkeys(result))
             metadata[ATTRIBUTES.get(name, name)] = result
-        for field in fields:
-            if field.required and field_key(field.name) not in seen:
+        for name, field in known.items():
+            if field.required and name not in seen:
                 self._problem(
                     None,
                     field.name,
@@ -290,7 +330,7 @@ class ItemReader(MarkdownReader):
             return value
         for category in categories:
             if category.casefold() == value.casefold():
-                return self.process_metadata("category", category)
+                return _run().wrapper(self, "category", category)
         raise _Bad(
             explain(
                 f'unknown category "{value}"',
@@ -331,15 +371,18 @@ class ItemReader(MarkdownReader):
         )
 
     def _read_story(self, value: str) -> Story:
-        stories = _run().stories
-        story = Story(" ".join(value.split()), self.settings)
-        return stories.setdefault(story.slug, story)
+        run = _run()
+        name = " ".join(value.split())
+        if name not in run.story_names:
+            story = Story(name, self.settings)
+            run.story_names[name] = run.stories.setdefault(story.slug, story)
+        return run.story_names[name]
 
     def _read_tag(self, value: str):
-        return self.process_metadata("tags", value)[0]
+        return _run().wrapper(self, "tags", value)[0]
 
     def _read_author(self, value: str):
-        return self.process_metadata("author", html.escape(value, quote=False))
+        return _run().wrapper(self, "author", html.escape(value, quote=False))
 
     def _read_url(self, value: str) -> str:
         parsed = urlparse(value)
@@ -373,6 +416,16 @@ class ItemReader(MarkdownReader):
                 )
             )
         return value.casefold()
+
+
+@functools.cache
+def _known(fields: tuple[Field, ...]) -> dict[str, Field]:
+    """The fields of a table by their normalized name (tables never change)."""
+    return {field_key(f.name): f for f in fields}
+
+
+# Editors write the same few field names in every header.
+_field_key = functools.lru_cache(maxsize=1024)(field_key)
 
 
 def _near_date(value: str) -> str | None:
@@ -413,7 +466,7 @@ def check_urls(generators) -> None:
     # Pelican records every item and page it read in the shared context.
     for _, content in sorted(generators[0].context["generated_content"].items()):
         save_as = content.save_as
-        path = _display(content.source_path)
+        path = run.display(content.source_path)
         if save_as in owners and owners[save_as] != path:
             run.add(
                 Problem(

@@ -156,6 +156,11 @@ class RegionRegistry:
         self._index = _Index()
         self._subdivisions_loaded = False
         self._by_code: dict[str, Region] = {}
+        # Text -> region, for lookups that found one: thousands of items name
+        # the same few regions. Loading the subdivisions never changes what
+        # an earlier lookup found (their names are weak keys), so a found
+        # region stays right; a miss is not kept, it may load them.
+        self._found: dict[str, Lookup] = {}
         site = Locale.parse(self._lang)
         # Names in the site language, Indonesian and English all resolve.
         others = [Locale(lang) for lang in ("id", "en") if lang != site.language]
@@ -225,6 +230,9 @@ class RegionRegistry:
         return problems
 
     def resolve(self, text: str) -> Lookup:
+        found = self._found.get(text)
+        if found is not None:
+            return found
         found = self._index.get(text)
         if (
             found.value is None
@@ -233,6 +241,8 @@ class RegionRegistry:
         ):
             self._load_subdivisions()
             found = self._index.get(text)
+        if found.value is not None:
+            self._found[text] = found
         return found
 
 
@@ -243,6 +253,9 @@ class SourceRegistry:
 
     def __init__(self, settings: dict, registry_file: Path) -> None:
         self._index = _Index()
+        # Text -> lookup: the index is complete once built, and thousands of
+        # items name the same few sources.
+        self._found: dict[str, Lookup] = {}
         self.sources: list[Source] = []
         self._problems: list[str] = []
         for number, entry in enumerate(_read_yaml(registry_file, "sources"), 1):
@@ -270,4 +283,6 @@ class SourceRegistry:
         return self._problems
 
     def resolve(self, text: str) -> Lookup:
-        return self._index.get(text)
+        if text not in self._found:
+            self._found[text] = self._index.get(text)
+        return self._found[text]

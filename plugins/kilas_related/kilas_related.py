@@ -12,9 +12,11 @@ After the articles are read, every published item gets:
 
 from __future__ import annotations
 
+import heapq
 import logging
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
+from datetime import timedelta
 
 from pelican import signals
 
@@ -77,36 +79,61 @@ def rank_related(articles: list, limit: int, weights: dict[str, int]) -> None:
     the ``WINDOW`` items nearest in time on either side are scored, so a tag
     carried by thousands of items costs no more than a rare one.
     """
+    if limit == 0:
+        for article in articles:
+            article.related_articles = []
+        return
     ordered = sorted(articles, key=lambda a: (a.date, a.source_path))
-    position = {id(article): number for number, article in enumerate(ordered)}
-    terms = {id(article): _terms(article) for article in ordered}
+    # Times as whole microseconds since the oldest item: the distance between
+    # two items is a subtraction of ints, exact and much cheaper than
+    # subtracting datetimes and asking the timedelta for its seconds.
+    first = ordered[0].date if ordered else None
+    tick = timedelta(microseconds=1)
+    times = [(article.date - first) // tick for article in ordered]
+    paths = [article.source_path for article in ordered]
+    terms = [
+        [(kind, weights[kind], values) for kind, values in _terms(article).items()]
+        for article in ordered
+    ]
     postings: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for number, article in enumerate(ordered):
-        for kind, values in terms[id(article)].items():
+    for number, article_terms in enumerate(terms):
+        for kind, _, values in article_terms:
             for value in values:
                 postings[kind, value].append(number)
-    for article in ordered:
-        if limit == 0:
-            article.related_articles = []
-            continue
-        here = position[id(article)]
-        scores: dict[int, int] = defaultdict(int)
-        for kind, values in terms[id(article)].items():
+    for here, article in enumerate(ordered):
+        # Items enter `scores` in the order they are first met. Counter.update
+        # counts a whole window in C: most terms (tags, regions) weigh 1.
+        scores: Counter[int] = Counter()
+        for kind, weight, values in terms[here]:
             for value in values:
                 posting = postings[kind, value]
                 middle = bisect_left(posting, here)
-                for other in posting[max(0, middle - WINDOW) : middle + WINDOW + 1]:
-                    if other != here:
-                        scores[other] += weights[kind]
-        best = sorted(
-            (number for number, score in scores.items() if score > 0),
-            key=lambda n: (
-                -scores[n],
-                abs((ordered[n].date - article.date).total_seconds()),
-                ordered[n].source_path,
-            ),
+                window = posting[max(0, middle - WINDOW) : middle + WINDOW + 1]
+                if weight == 1:
+                    scores.update(window)
+                else:
+                    for other in window:
+                        scores[other] += weight
+        scores.pop(here, None)
+        if not scores:
+            article.related_articles = []
+            continue
+        # Only items scoring at least the limit-th best score can be listed:
+        # sort the scores alone (ints, in C), then rank the few left by score,
+        # nearness in time and file. `found` (the order of first meeting)
+        # settles a full tie as the stable sort this replaces did.
+        best_scores = sorted(scores.values(), reverse=True)
+        threshold = max(best_scores[min(limit, len(best_scores)) - 1], 1)
+        candidates = [other for other, score in scores.items() if score >= threshold]
+        when = times[here]
+        best = heapq.nsmallest(
+            limit,
+            [
+                (-scores[other], abs(times[other] - when), paths[other], found, other)
+                for found, other in enumerate(candidates)
+            ],
         )
-        article.related_articles = [ordered[n] for n in best[:limit]]
+        article.related_articles = [ordered[key[-1]] for key in best]
 
 
 def relate_articles(generator) -> None:

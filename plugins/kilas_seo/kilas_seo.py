@@ -185,13 +185,19 @@ def _author(settings: dict, item) -> dict:
     return {"@type": kind, "name": name}
 
 
-def news_article_jsonld(settings: dict, item) -> dict:
-    """schema.org NewsArticle of one item."""
-    url = absolute_url(settings, item.url)
+def news_article_jsonld(
+    settings: dict, item, url: str | None = None, headline: str | None = None
+) -> dict:
+    """schema.org NewsArticle of one item.
+
+    ``url`` (absolute) and ``headline`` may be given when the caller has them:
+    Pelican works an item's URL out anew on every ``item.url``.
+    """
+    url = absolute_url(settings, item.url) if url is None else url
     data = {
         "@context": SCHEMA,
         "@type": "NewsArticle",
-        "headline": _text(item.title),
+        "headline": _text(item.title) if headline is None else headline,
         "description": _text(getattr(item, "summary", "")),
         "datePublished": item.date.isoformat(),
         "dateModified": _modified(item).isoformat(),
@@ -222,13 +228,26 @@ def news_article_jsonld(settings: dict, item) -> dict:
     return data
 
 
-def breadcrumb_jsonld(settings: dict, item) -> dict:
-    """Home > category > item."""
+def breadcrumb_jsonld(
+    settings: dict,
+    item,
+    url: str | None = None,
+    headline: str | None = None,
+    category_url=None,
+) -> dict:
+    """Home > category > item.
+
+    ``url`` and ``headline`` as for ``news_article_jsonld``; ``category_url``
+    gives a category's URL (the default asks the category).
+    """
     trail = [(settings["SITENAME"], absolute_url(settings, ""))]
     category = getattr(item, "category", None)
-    if category is not None and category.url:
-        trail.append((category.name, absolute_url(settings, category.url)))
-    trail.append((_text(item.title), absolute_url(settings, item.url)))
+    if category is not None:
+        category_link = category_url(category) if category_url else category.url
+        if category_link:
+            trail.append((category.name, absolute_url(settings, category_link)))
+    url = absolute_url(settings, item.url) if url is None else url
+    trail.append((_text(item.title) if headline is None else headline, url))
     return {
         "@context": SCHEMA,
         "@type": "BreadcrumbList",
@@ -290,11 +309,24 @@ def add_template_globals(generator) -> None:
 def add_article_jsonld(generator) -> None:
     """Every item, translation and draft gets its NewsArticle + breadcrumb."""
     settings = generator.settings
+    # Pelican formats a URL anew on every `.url`: ask once per item for its
+    # own, and once per category (its name and slug are all the URL setting
+    # can use) for the category's.
+    category_urls: dict[tuple, str] = {}
+
+    def category_url(category) -> str:
+        key = (type(category), category.name, category.slug)
+        if key not in category_urls:
+            category_urls[key] = category.url
+        return category_urls[key]
+
     for attr in ("articles", "translations", "drafts", "drafts_translations"):
         for item in getattr(generator, attr, []) or []:
+            url = absolute_url(settings, item.url)
+            headline = _text(item.title)
             item.jsonld = [
-                news_article_jsonld(settings, item),
-                breadcrumb_jsonld(settings, item),
+                news_article_jsonld(settings, item, url, headline),
+                breadcrumb_jsonld(settings, item, url, headline, category_url),
             ]
 
 
@@ -352,29 +384,59 @@ def _term_lists(context: dict):
                 yield pair
 
 
-def _lastmods(context: dict, generators) -> tuple[dict, list, datetime | None]:
-    """Exact lastmod per content page, per taxonomy folder, and the newest."""
+def _lastmods(context: dict, generators) -> tuple[dict, dict, datetime | None]:
+    """Exact lastmod per content page, per taxonomy folder, and the newest.
+
+    A folder ("wilayah/kp/", or "" for the site root) named by several terms
+    keeps the first one's lastmod.
+    """
     published = _content_items(
         generators,
         ("articles", "translations", "pages", "hidden_pages", "hidden_articles"),
     )
-    exact = {
-        item.save_as: _modified(item)
-        for item in published
-        if item.save_as and _modified(item) is not None
-    }
-    folders = []
+    exact = {}
+    for item in published:
+        # Pelican works save_as out anew on every access: once per item.
+        save_as, modified = item.save_as, _modified(item)
+        if save_as and modified is not None:
+            exact[save_as] = modified
+    folders: dict[str, datetime | None] = {}
     for term, items in _term_lists(context):
         save_as = getattr(term, "save_as", "")
         if not save_as or not items:
             continue
         folder = os.path.dirname(save_as)
-        folders.append((folder + "/" if folder else "", max(map(_modified, items))))
-        exact.setdefault(save_as, max(map(_modified, items)))
-    folders.sort(key=lambda pair: len(pair[0]), reverse=True)
+        latest = max(map(_modified, items))
+        folders.setdefault(folder + "/" if folder else "", latest)
+        exact.setdefault(save_as, latest)
     articles = _content_items(generators, ("articles", "translations"))
     newest = max(map(_modified, articles), default=None)
     return exact, folders, newest
+
+
+def _folder_lastmod(relative: str, folders: dict, default):
+    """The lastmod of the deepest folder of ``folders`` holding ``relative``;
+    ``default`` when none does. Looks up each folder of the path, deepest
+    first, instead of trying every folder."""
+    end = len(relative)
+    while (end := relative.rfind("/", 0, end)) >= 0:
+        folder = relative[: end + 1]
+        if folder in folders:
+            return folders[folder]
+    return folders.get("", default)
+
+
+def _html_files(top: str, prefix: str = ""):
+    """Paths (``/``-separated, relative to ``top``) of everything named
+    ``*.html`` under ``top``, as ``Path(top).rglob("*.html")`` finds them
+    (symlinked folders are not entered), without a Path object per file."""
+    with os.scandir(top) as entries:
+        for entry in entries:
+            relative = prefix + entry.name
+            if relative.endswith(".html"):
+                yield relative
+            if entry.is_dir() and not entry.is_symlink():
+                yield from _html_files(entry.path, relative + "/")
 
 
 def _excluded(settings: dict, generators) -> tuple[set, list]:
@@ -397,8 +459,7 @@ def write_sitemap(settings: dict, context: dict, generators) -> Path:
     exact, folders, newest = _lastmods(context, generators)
     names, patterns = _excluded(settings, generators)
     pages = []
-    for path in output.rglob("*.html"):
-        relative = path.relative_to(output).as_posix()
+    for relative in _html_files(output) if output.is_dir() else ():
         if relative in names or any(fnmatch.fnmatch(relative, p) for p in patterns):
             continue
         pages.append(relative)
@@ -406,10 +467,7 @@ def write_sitemap(settings: dict, context: dict, generators) -> Path:
     for relative in sorted(pages):
         lastmod = exact.get(relative)
         if lastmod is None:
-            lastmod = next(
-                (when for folder, when in folders if relative.startswith(folder)),
-                newest,
-            )
+            lastmod = _folder_lastmod(relative, folders, newest)
         url = (
             relative[: -len("index.html")]
             if relative.endswith("index.html")

@@ -185,10 +185,16 @@ class Timeline:
             week.url, week.save_as = self._urls("week", week.date)
         _link(self.weeks)
         self._by_key = {
-            (p.kind, p.key): p for p in self.years + self.months + self.days
+            (p.kind, p.key): p
+            for p in self.years + self.months + self.days + self.weeks
         }
+        # Days are filed under their month in one pass (oldest first), not
+        # by scanning every day once per month.
+        days_of: dict[tuple, list] = {}
+        for day in self.days:
+            days_of.setdefault(day.key[:2], []).append(day)
         for month in self.months:
-            month.parts = [d for d in self.days if d.key[:2] == month.key]
+            month.parts = days_of.get(month.key, [])
             self._by_key[("year", month.key[:1])].parts.append(month)
 
     def _urls(self, kind: str, day: date) -> tuple[str, str]:
@@ -208,8 +214,8 @@ class Timeline:
         return self._by_key.get((kind, tuple(period_num)))
 
     def week_of(self, day: date) -> Period | None:
-        key = day.isocalendar()[:2]
-        return next((w for w in self.weeks if w.key == key), None)
+        """The week holding ``day`` (every day page asks: a lookup, not a scan)."""
+        return self._by_key.get(("week", tuple(day.isocalendar()[:2])))
 
     @property
     def latest_day(self) -> Period | None:
