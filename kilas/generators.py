@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import logging
 
+from blinker import signal
 from pelican.generators import ArticlesGenerator
 from pelican.writers import FileOverwriteFailedError
 
 logger = logging.getLogger(__name__)
+
+# Sent with the writer once every item page (and translation) is written,
+# before the listing pages: the search index can start on them.
+items_written = signal("kilas_items_written")
 
 
 def _positions(items: list) -> dict[int, int]:
@@ -22,6 +27,11 @@ def _positions(items: list) -> dict[int, int]:
 
 
 class KilasArticlesGenerator(ArticlesGenerator):
+    def generate_articles(self, write):
+        super().generate_articles(write)
+        writer = getattr(getattr(write, "func", None), "__self__", None)
+        items_written.send(self, writer=writer)
+
     def _build_period_archives(self, sorted_articles, articles, settings):
         # Pelican fills each period's "articles" with a scan of ``articles``
         # per period; give it none to scan, then fill them in one pass each.

@@ -232,6 +232,10 @@ class KilasPelican(Pelican):
         ]
 
     def run(self):
+        with _memoized_urls():
+            self._run()
+
+    def _run(self):
         started = time.perf_counter()
         context = self.settings.copy()
         context["generated_content"] = {}
@@ -273,8 +277,7 @@ class KilasPelican(Pelican):
         many = items >= PARALLEL_THRESHOLD and not same_site
         workers = self.workers if many else 1
         _detach_static(Path(self.output_path), generators, self.settings)
-        with _memoized_urls():
-            self._write(generators, writer, workers)
+        self._write(generators, writer, workers)
         _remove_stale(Path(self.output_path), writer.keys, generators, self.settings)
         self._lap("write", started)
         signals.finalized.send(self)
@@ -361,26 +364,61 @@ def _detach_static(staging: Path, generators, settings: dict) -> None:
         target.unlink(missing_ok=True)
 
 
+# What Pelican formats an item's URLs from (Content.url_format and
+# get_url_setting): setting any of these again forgets the URLs computed.
+_URL_INPUTS = frozenset(
+    {
+        "metadata",
+        "source_path",
+        "slug",
+        "lang",
+        "in_default_lang",
+        "date",
+        "status",
+        "author",
+        "category",
+        "override_url",
+        "override_save_as",
+    }
+)
+
+
 @contextlib.contextmanager
 def _memoized_urls():
-    """While writing, an item's URLs no longer change: compute each once.
+    """Compute each item's ``url`` and ``save_as`` once, not on every access.
 
-    Pelican formats ``url`` and ``save_as`` from their patterns on every
-    access, and listing pages access them thousands of times.
+    Pelican formats them from their patterns each time (a copy of the
+    metadata and a relative path of the source file), and a build asks about
+    ten times per item. A computed URL is forgotten when one of its inputs is
+    set again. (No plugin of ours changes an item's metadata in place.)
     """
-    original = Content.get_url_setting
+    original_get = Content.get_url_setting
+    own_setattr = "__setattr__" in Content.__dict__
+    original_set = Content.__setattr__
 
     def get_url_setting(self, key):
-        cache = self.__dict__.setdefault("_kilas_urls", {})
-        if key not in cache:
-            cache[key] = original(self, key)
-        return cache[key]
+        urls = self.__dict__.get("_kilas_urls")
+        if urls is None:
+            urls = self.__dict__["_kilas_urls"] = {}
+        if key not in urls:
+            urls[key] = original_get(self, key)
+        return urls[key]
+
+    def __setattr__(self, name, value):
+        original_set(self, name, value)
+        if name in _URL_INPUTS:
+            self.__dict__.pop("_kilas_urls", None)
 
     Content.get_url_setting = get_url_setting
+    Content.__setattr__ = __setattr__
     try:
         yield
     finally:
-        Content.get_url_setting = original
+        Content.get_url_setting = original_get
+        if own_setattr:
+            Content.__setattr__ = original_set
+        else:
+            del Content.__setattr__
 
 
 def _keys_file(settings: dict) -> Path | None:
@@ -503,15 +541,16 @@ def sync(staging: Path, output: Path) -> int:
         os.unlink(output / name)
     for folder in sorted(present_folders - wanted_folders, reverse=True):
         shutil.rmtree(output / folder, ignore_errors=True)
-    for folder in sorted(wanted_folders):
+    for folder in sorted(wanted_folders - present_folders):
         (output / folder).mkdir(exist_ok=True)
     changed = 0
     for name, inode in wanted.items():
         if linked and present.get(name) == inode:
             continue
         source, target = staging / name, output / name
-        if name in present and _same_bytes(source, target):
-            continue
+        # A page written again with the same bytes is not a change, but it
+        # is linked too, so that the next sync finds one inode and reads
+        # nothing.
+        changed += not (name in present and _same_bytes(source, target))
         _place(source, target)
-        changed += 1
     return changed

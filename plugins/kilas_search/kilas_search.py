@@ -24,11 +24,13 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
 
+from blinker import signal
 from pelican import signals
 
 logger = logging.getLogger(__name__)
@@ -157,7 +159,13 @@ def build_index(site: Path, bundle: Path, language: str) -> int:
         )
     command = [str(program), "--site", str(site), "--output-path", str(bundle)]
     command += ["--force-language", language, "--silent"]
+    started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
+    logger.info(
+        "kilas_search: Pagefind indexed %s in %.2f s",
+        bundle.name,
+        time.perf_counter() - started,
+    )
     if done.returncode != 0:
         raise RuntimeError(
             f"kilas_search: Pagefind failed (exit {done.returncode}) indexing"
@@ -267,10 +275,14 @@ def index_early(generator, writer) -> None:
     process writes the whole site (Kilas' writer after a small change),
     index the changed shards now, in a thread, while it writes the rest."""
     settings = generator.settings
-    if getattr(writer, "workers", 0) != 1 or id(settings) not in _PLANS:
+    if getattr(writer, "workers", 0) != 1 or id(settings) in _JOBS:
+        return
+    if id(settings) not in _PLANS:
         return
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kilas-search")
-    _JOBS[id(settings)] = (pool, pool.submit(_indexing(settings)))
+    finish = _indexing(settings)
+    logger.info("kilas_search: indexing while the other pages are written")
+    _JOBS[id(settings)] = (pool, pool.submit(finish))
 
 
 def index_site(pelican) -> None:
@@ -292,7 +304,9 @@ def register() -> None:
     signals.initialized.connect(validate_settings)
     # article_generator_finalized: every item is read; nothing is written yet.
     signals.article_generator_finalized.connect(plan_site)
-    # article_writer_finalized: every item page is on disk.
+    # Every item page is on disk: kilas_items_written (Kilas' build, before
+    # the listing pages) or article_writer_finalized (after them).
+    signal("kilas_items_written").connect(index_early)
     signals.article_writer_finalized.connect(index_early)
     # finalized: every page is on disk; Pagefind reads the written HTML.
     signals.finalized.connect(index_site)

@@ -468,7 +468,8 @@ class TimelineGenerator(Generator):
                 str(macros.entry_content(week)).strip(),
                 tz,
             )
-            for week in reversed(self.timeline.weeks)
+            # Pelican's feed keeps the latest FEED_MAX_ITEMS (None: all).
+            for week in self.timeline.weeks[::-1][: self.settings["FEED_MAX_ITEMS"]]
         ]
         writer.write_feed(
             entries,
