@@ -29,6 +29,7 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, StaticGenerator
+from pelican.paginator import Paginator
 from pelican.plugins import signals
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
@@ -101,20 +102,23 @@ def _body_hash(kwargs: dict) -> str:
 
 
 class _Template:
-    """A template that renders only pages this process must (re)write."""
+    """A template that renders only pages this process must (re)write.
 
-    def __init__(self, template, writer: KilasWriter, key: str, claimed=False) -> None:
+    ``decided`` names pages already claimed (True: render) or skipped."""
+
+    def __init__(self, template, writer: KilasWriter, key: str, decided=None) -> None:
         self._template = template
         self._writer = writer
         self._key = key
-        self._claimed = claimed
+        self._decided = decided or {}
         self.name = template.name
 
     def render(self, context) -> str:
         name = context["output_file"]
-        if self._claimed or self._writer.claim(name, f"{self._key}:{name}"):
-            return self._template.render(context)
-        return ""
+        render = self._decided.get(name)
+        if render is None:
+            render = self._writer.claim(name, f"{self._key}:{name}")
+        return self._template.render(context) if render else ""
 
 
 def _new_file(path: str, encoding: str):
@@ -185,18 +189,34 @@ class KilasWriter(Writer):
         key = hashlib.sha1(
             f"{self.signature}:{template.name}:{_body_hash(kwargs)}".encode()
         ).hexdigest()
-        paginated = kwargs.get("template_name") in self.settings["PAGINATED_TEMPLATES"]
-        claimed = False
-        if not args and not paginated:
-            # One page: when it is fresh or another process's, skip even
-            # Pelican's copy of the context.
-            if not self.claim(name, f"{key}:{name}"):
-                self._skip.discard(sanitised_join(self.output_path, name))
-                return None
-            claimed = True
+        names = [name] if args else self._page_names(name, kwargs)
+        # Decide each page first: when none is to be written by this process,
+        # Pelican does not even copy the context (or make folders) for them.
+        decided = {page: self.claim(page, f"{key}:{page}") for page in names}
+        if names and not any(decided.values()):
+            for page in names:
+                self._skip.discard(sanitised_join(self.output_path, page))
+            return None
         return super().write_file(
-            name, _Template(template, self, key, claimed), context, *args, **kwargs
+            name, _Template(template, self, key, decided), context, *args, **kwargs
         )
+
+    def _page_names(self, name: str, kwargs: dict) -> list[str]:
+        """The files Pelican's write_file will write for these arguments:
+        one, or one per page of a paginated list (as in Writer.write_file)."""
+        template_name = kwargs.get("template_name")
+        paginated = kwargs.get("paginated")
+        if paginated is None:
+            paginated = {k: v for k, v in kwargs.items() if k in {"articles", "dates"}}
+        if not paginated or template_name not in self.settings["PAGINATED_TEMPLATES"]:
+            return [name]
+        per_page = (
+            self.settings["PAGINATED_TEMPLATES"][template_name]
+            or self.settings["DEFAULT_PAGINATION"]
+        )
+        objects = next(iter(paginated.values()))
+        pages = Paginator(name, kwargs.get("url"), objects, self.settings, per_page)
+        return [pages.page(n).save_as for n in range(1, pages.num_pages + 1)]
 
     def write_feed(self, elements, context, path=None, *args, **kwargs):
         if not path:
@@ -489,13 +509,22 @@ def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> Non
         for static in getattr(generator, "staticfiles", None) or []:
             keep.add(os.path.normpath(static.save_as))
     # The search plugin keeps its own folder in step (shard by shard).
+    # (It may be writing there right now: see kilas_search.index_early.)
     search = settings.get("SEARCH_BUNDLE_DIR", "").strip("/")
     files, folders = _tree(staging)
+    used = set()  # folders that keep a file
     for name in files:
-        if name not in keep and not (search and name.startswith(f"{search}/")):
+        if name in keep or (search and name.startswith(f"{search}/")):
+            folder = os.path.dirname(name)
+            while folder and folder not in used:
+                used.add(folder)
+                folder = os.path.dirname(folder)
+        else:
             os.unlink(staging / name)
-    for folder in sorted(folders, reverse=True):
-        with contextlib.suppress(OSError):  # not empty
+    for folder in sorted(folders - used, reverse=True):
+        if search and (folder == search or folder.startswith(f"{search}/")):
+            continue
+        with contextlib.suppress(OSError):  # not empty after all
             os.rmdir(staging / folder)
 
 

@@ -26,7 +26,6 @@ import subprocess
 import tempfile
 import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
 
@@ -51,7 +50,7 @@ SEARCH_DEFAULTS: dict[str, object] = {
     # Most items in one shard: a year with more is split by months. Bigger
     # shards mean fewer files for a search to load; smaller ones a faster
     # rebuild after an edit and less memory while indexing.
-    "SEARCH_SHARD_ITEMS": 2000,
+    "SEARCH_SHARD_ITEMS": 1000,
 }
 
 RANKING_KEYS = ("termFrequency", "termSimilarity", "termSaturation", "pageLength")
@@ -59,8 +58,8 @@ RANKING_KEYS = ("termFrequency", "termSimilarity", "termSaturation", "pageLength
 # Item pages per shard, planned after reading (keyed by the settings object:
 # one entry per build running in this process).
 _PLANS: dict[int, dict[str, list[str]]] = {}
-# Indexing started before the end of the build: (thread pool, future).
-_JOBS: dict[int, tuple] = {}
+# Indexing started before the end of the build.
+_JOBS: dict[int, Indexing] = {}
 
 
 class SearchSettingError(ValueError):
@@ -96,7 +95,7 @@ def validate_settings(pelican) -> None:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise SearchSettingError(
             f"kilas_search: SEARCH_SHARD_ITEMS = {limit!r} is not allowed;"
-            " expected a whole number of at least 1, e.g. 2000"
+            " expected a whole number of at least 1, e.g. 1000"
         )
     bundle = settings["SEARCH_BUNDLE_DIR"].strip("/")
     if not bundle or ".." in Path(bundle).parts or Path(bundle).is_absolute():
@@ -146,9 +145,13 @@ def plan_site(generator) -> None:
     generator.context["SEARCH_SHARDS"] = list(plan) if settings["SEARCH_INDEX"] else []
 
 
-def build_index(site: Path, bundle: Path, language: str) -> int:
-    """Index the HTML below ``site`` into ``bundle`` with Pagefind's own
-    program (from the ``pagefind[bin]`` package); return the pages indexed."""
+# Pagefind indexes about a thousand pages a second here; a run that takes
+# far longer than this has hung (seen under load) and is started again once.
+PAGEFIND_SECONDS = 60.0
+PAGEFIND_SECONDS_PER_PAGE = 0.05
+
+
+def _pagefind() -> str:
     from pagefind.service import get_executable  # noqa: PLC0415
 
     program = get_executable()
@@ -157,22 +160,74 @@ def build_index(site: Path, bundle: Path, language: str) -> int:
             "kilas_search: Pagefind's program is missing; install the pinned"
             " requirements (pip install -r requirements.txt)"
         )
-    command = [str(program), "--site", str(site), "--output-path", str(bundle)]
-    command += ["--force-language", language, "--silent"]
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    logger.info(
-        "kilas_search: Pagefind indexed %s in %.2f s",
-        bundle.name,
-        time.perf_counter() - started,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"kilas_search: Pagefind failed (exit {done.returncode}) indexing"
-            f" {bundle.name}: {(done.stderr or done.stdout).strip()[-2000:]}"
+    return str(program)
+
+
+class Shard:
+    """One shard's Pagefind run, started in the background: Pagefind's own
+    program (from the ``pagefind[bin]`` package) reads a folder holding just
+    the shard's pages (hard links) and writes the shard's bundle."""
+
+    def __init__(self, site, pages: list[str], bundle: Path, language, scratch=None):
+        self.pages, self.bundle, self.language = pages, bundle, language
+        self.folder = Path(tempfile.mkdtemp(prefix="kilas-search-", dir=scratch))
+        _link_pages(site, pages, self.folder)
+        self.process = None
+
+    def start(self) -> None:
+        shutil.rmtree(self.bundle, ignore_errors=True)
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in wait)
+        command = [_pagefind(), "--site", str(self.folder)]
+        command += ["--output-path", str(self.bundle)]
+        command += ["--force-language", self.language, "--silent"]
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log
         )
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
-    return sum(lang["page_count"] for lang in entry["languages"].values())
+
+    def wait(self, retry: bool = True) -> int:
+        """Wait for Pagefind; return the pages it indexed."""
+        if self.process is None:
+            self.start()
+        limit = PAGEFIND_SECONDS + PAGEFIND_SECONDS_PER_PAGE * len(self.pages)
+        left = limit - (time.perf_counter() - self.started)
+        try:
+            code = self.process.wait(timeout=max(left, 1.0))
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            self.log.close()
+            if not retry:
+                self.close()
+                raise RuntimeError(
+                    f"kilas_search: Pagefind did not finish indexing {self.bundle.name}"
+                    f" ({len(self.pages)} pages) in {limit:.0f} s, twice"
+                ) from None
+            logger.warning(
+                "kilas_search: Pagefind hung on %s; started again", self.bundle.name
+            )
+            self.start()
+            return self.wait(retry=False)
+        seconds = time.perf_counter() - self.started
+        self.log.seek(0)
+        said = self.log.read().decode("utf-8", "replace").strip()
+        self.log.close()
+        self.close()
+        if code != 0:
+            raise RuntimeError(
+                f"kilas_search: Pagefind failed (exit {code}) indexing"
+                f" {self.bundle.name}: {said[-2000:]}"
+            )
+        logger.info(
+            "kilas_search: Pagefind indexed %s in %.2f s", self.bundle.name, seconds
+        )
+        entry = (self.bundle / "pagefind-entry.json").read_text(encoding="utf-8")
+        return sum(
+            lang["page_count"] for lang in json.loads(entry)["languages"].values()
+        )
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def page_digests(site: Path, pages, known: dict) -> dict[str, list]:
@@ -226,77 +281,93 @@ def _load_state(path: Path | None) -> dict:
     return state if isinstance(state, dict) else {}
 
 
-def _indexing(settings: dict):
-    """Bring the bundle folder in step with this build's shards: drop the
-    shards that are gone or whose pages changed, now; return the rest of the
-    work (index those shards again, save the state) as a function."""
-    plan = _PLANS.pop(id(settings), {})
-    site = Path(settings["OUTPUT_PATH"]).resolve()
-    bundle = site / settings["SEARCH_BUNDLE_DIR"].strip("/")
-    if not settings["SEARCH_INDEX"]:
-        shutil.rmtree(bundle, ignore_errors=True)
-        return lambda: None
-    language = settings["SEARCH_LANGUAGE"] or settings.get("DEFAULT_LANG", "en")
-    cache = settings.get("KILAS_CACHE_DIR")
-    state_file = Path(cache) / "search-shards.json" if cache else None
-    state = _load_state(state_file)
-    previous = state.get("shards") or {}
-    pages = [page for shard in plan.values() for page in shard]
-    digests = page_digests(site, pages, state.get("pages") or {})
-    keys = {name: shard_key(shard, digests, language) for name, shard in plan.items()}
-    if bundle.is_dir():
-        for path in bundle.iterdir():
-            if path.name not in plan or previous.get(path.name) != keys[path.name]:
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
-    todo = [name for name in plan if not (bundle / name).is_dir()]
+class Indexing:
+    """This build's work on the search index.
 
-    def finish() -> None:
-        indexed = 0
-        for name in todo:
-            with tempfile.TemporaryDirectory(prefix="kilas-search-", dir=cache) as tmp:
-                _link_pages(site, plan[name], Path(tmp))
-                indexed += build_index(Path(tmp), bundle / name, language)
+    Created once every item page is written: drops the shards that are gone
+    or whose pages changed, and lines up Pagefind runs for the shards to
+    index again. ``start()`` sets the first run going in the background;
+    ``finish()`` waits for it, runs the others one after another (Pagefind's
+    memory is one shard's) and saves the state for the next build.
+    """
+
+    def __init__(self, settings: dict) -> None:
+        self.plan = plan = _PLANS.pop(id(settings), {})
+        site = Path(settings["OUTPUT_PATH"]).resolve()
+        bundle = site / settings["SEARCH_BUNDLE_DIR"].strip("/")
+        self.shards: list[Shard] = []
+        self.enabled = settings["SEARCH_INDEX"]
+        if not self.enabled:
+            shutil.rmtree(bundle, ignore_errors=True)
+            return
+        language = settings["SEARCH_LANGUAGE"] or settings.get("DEFAULT_LANG", "en")
+        cache = settings.get("KILAS_CACHE_DIR")
+        self.state_file = Path(cache) / "search-shards.json" if cache else None
+        state = _load_state(self.state_file)
+        previous = state.get("shards") or {}
+        pages = [page for shard in plan.values() for page in shard]
+        self.digests = page_digests(site, pages, state.get("pages") or {})
+        self.keys = {
+            name: shard_key(shard, self.digests, language)
+            for name, shard in plan.items()
+        }
+        if bundle.is_dir():
+            for path in bundle.iterdir():
+                if (
+                    path.name not in plan
+                    or previous.get(path.name) != self.keys[path.name]
+                ):
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
+        self.shards = [
+            Shard(site, plan[name], bundle / name, language, cache)
+            for name in plan
+            if not (bundle / name).is_dir()
+        ]
+
+    def start(self) -> None:
+        if self.shards:
+            self.shards[0].start()
+
+    def finish(self) -> None:
+        if not self.enabled:
+            return
+        try:
+            indexed = sum(shard.wait() for shard in self.shards)
+        finally:
+            for shard in self.shards:
+                shard.close()
         logger.info(
             "kilas_search: %d shard(s), %d indexed again (%d page(s)), %d kept",
-            len(plan),
-            len(todo),
+            len(self.plan),
+            len(self.shards),
             indexed,
-            len(plan) - len(todo),
+            len(self.plan) - len(self.shards),
         )
-        if state_file:
-            state = {"shards": keys, "pages": digests}
-            state_file.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
-
-    return finish
+        if self.state_file:
+            state = {"shards": self.keys, "pages": self.digests}
+            self.state_file.write_text(json.dumps(state, sort_keys=True), "utf-8")
 
 
 def index_early(generator, writer) -> None:
     """Every item page is written (the other pages are not, yet). When one
-    process writes the whole site (Kilas' writer after a small change),
-    index the changed shards now, in a thread, while it writes the rest."""
+    process writes the whole site (Kilas' writer after a small change), start
+    indexing the changed shards now, while it writes the rest."""
     settings = generator.settings
     if getattr(writer, "workers", 0) != 1 or id(settings) in _JOBS:
         return
     if id(settings) not in _PLANS:
         return
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kilas-search")
-    finish = _indexing(settings)
-    logger.info("kilas_search: indexing while the other pages are written")
-    _JOBS[id(settings)] = (pool, pool.submit(finish))
+    _JOBS[id(settings)] = job = Indexing(settings)
+    if job.shards:
+        logger.info("kilas_search: indexing while the other pages are written")
+    job.start()
 
 
 def index_site(pelican) -> None:
     """Every page is written: index the shards whose pages changed (or wait
-    for ``index_early`` to finish), keep the other shards as they are."""
-    job = _JOBS.pop(id(pelican.settings), None)
-    if job is None:
-        _indexing(pelican.settings)()
-        return
-    pool, future = job
-    try:
-        future.result()
-    finally:
-        pool.shutdown()
+    for ``index_early``'s runs), keep the other shards as they are."""
+    job = _JOBS.pop(id(pelican.settings), None) or Indexing(pelican.settings)
+    job.finish()
 
 
 def register() -> None:
