@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -190,7 +191,15 @@ def build(
     settings["OUTPUT_PATH"] = str(staging)
     settings["KILAS_CACHE_DIR"] = str(cache)
     started = time.perf_counter()
-    tally, stats = _run_pelican(settings, check_only)
+    # A build makes millions of objects that live to its end: collecting
+    # garbage less often saves a tenth of the time at 10,000 items, with the
+    # same peak memory (measured with `invoke bench`).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 50, 1000)
+    try:
+        tally, stats = _run_pelican(settings, check_only)
+    finally:
+        gc.set_threshold(*thresholds)
     if tally.total:
         parts = ", ".join(f"{n} {level.lower()}" for level, n in tally.counts.items())
         raise BuildFailed(f"build failed ({parts}); {target.name}/ was left as it was")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from blinker import signal
+from pelican import signals
 from pelican.generators import ArticlesGenerator
 from pelican.writers import FileOverwriteFailedError
 
@@ -27,6 +28,13 @@ def _positions(items: list) -> dict[int, int]:
 
 
 class KilasArticlesGenerator(ArticlesGenerator):
+    def generate_output(self, writer):
+        # Pelican writes the feeds first; the pages first (items first of
+        # all) let the search index start sooner.
+        self.generate_pages(writer)
+        self.generate_feeds(writer)
+        signals.article_writer_finalized.send(self, writer=writer)
+
     def generate_articles(self, write):
         super().generate_articles(write)
         writer = getattr(getattr(write, "func", None), "__self__", None)

@@ -259,13 +259,17 @@ def shard_key(pages: list[str], digests: dict[str, list], language: str) -> str:
 def _link_pages(site: Path, pages: list[str], folder: Path) -> None:
     """Fill ``folder`` with just ``pages`` (hard links, at their paths), for
     Pagefind to read one shard without walking the whole site."""
+    made = set()
     for page in pages:
-        target = folder / page
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = os.path.join(folder, page)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
         try:
-            os.link(site / page, target)
+            os.link(os.path.join(site, page), target)
         except OSError:
-            shutil.copy2(site / page, target)
+            shutil.copy2(os.path.join(site, page), target)
 
 
 def _load_state(path: Path | None) -> dict:
