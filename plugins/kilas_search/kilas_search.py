@@ -291,8 +291,8 @@ class Indexing:
     Created once every item page is written: drops the shards that are gone
     or whose pages changed, and lines up Pagefind runs for the shards to
     index again. ``start()`` sets the first run going in the background;
-    ``finish()`` waits for it, runs the others one after another (Pagefind's
-    memory is one shard's) and saves the state for the next build.
+    ``finish()`` runs the others, one per core (Pagefind's memory is about a
+    shard's per run), and saves the state for the next build.
     """
 
     def __init__(self, settings: dict) -> None:
@@ -335,8 +335,15 @@ class Indexing:
     def finish(self) -> None:
         if not self.enabled:
             return
+        # One Pagefind run keeps about one core busy: run one per core.
+        pending, running, indexed = list(self.shards), [], 0
         try:
-            indexed = sum(shard.wait() for shard in self.shards)
+            while pending or running:
+                while pending and len(running) < (os.cpu_count() or 1):
+                    running.append(pending.pop(0))
+                    if running[-1].process is None:
+                        running[-1].start()
+                indexed += running.pop(0).wait()
         finally:
             for shard in self.shards:
                 shard.close()
