@@ -5,7 +5,8 @@
 
 The last line of a full run is machine-readable:
 ``bench articles=N kilas_full_s=.. kilas_edit_s=.. kilas_noop_s=.. pelican_full_s=..
-full_ratio=.. edit_ratio=.. peak_mib=..`` (peak_mib: peak RSS of the Kilas full build).
+full_ratio=.. edit_ratio=.. peak_mib=..`` (peak_mib: peak memory of the Kilas
+full build, all its processes together; see Measure).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -214,10 +216,51 @@ _MARKER = re.compile(r"^\s*(?:[-*]|\d+\.|#+)\s+", re.MULTILINE)
 
 @dataclass(frozen=True)
 class Measure:
-    """Wall-clock seconds and peak resident memory (MiB) of one child process."""
+    """Wall-clock seconds and peak memory (MiB) of one command.
+
+    ``peak_mib`` is the larger of the kernel's peak resident memory of the
+    largest process (``ru_maxrss``) and the highest sum, sampled every 50 ms,
+    of the proportional memory (PSS) of the command and all its descendants,
+    running at once: forked writers and parallel Pagefind runs count together,
+    pages they share count once.
+    """
 
     seconds: float
     peak_mib: float
+    largest_mib: float = 0.0
+    together_mib: float = 0.0
+
+
+def _tree_pss_kib(pid: int) -> int:
+    """PSS of ``pid`` and its descendants now, in KiB (0 where /proc lacks it)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{current}/task"):
+                path = f"/proc/{current}/task/{task}/children"
+                with open(path, encoding="ascii") as children:
+                    todo += [int(child) for child in children.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+class _Sampler(threading.Thread):
+    """Highest PSS of a process tree, sampled until ``stop`` is set."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kib, self.stop = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.05):
+            self.peak_kib = max(self.peak_kib, _tree_pss_kib(self.pid))
 
 
 def word_count(markdown: str) -> int:
@@ -386,12 +429,17 @@ def run_command(
         proc = subprocess.Popen(
             list(cmd), cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT
         )
+        sampler = _Sampler(proc.pid)
+        sampler.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         except BaseException:
             proc.kill()
             proc.wait()
             raise
+        finally:
+            sampler.stop.set()
+            sampler.join()
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode:
@@ -400,7 +448,8 @@ def run_command(
             raise RuntimeError(f"exit {proc.returncode}: {shlex.join(cmd)}\n{tail}")
     # ru_maxrss: KiB on Linux, bytes on macOS
     kib = usage.ru_maxrss / (1024 if sys.platform == "darwin" else 1)
-    return Measure(seconds, kib / 1024)
+    largest, together = kib / 1024, sampler.peak_kib / 1024
+    return Measure(seconds, max(largest, together), largest, together)
 
 
 PELICAN_SETTINGS = """\
@@ -463,7 +512,10 @@ def bench(
 
         def step(label: str, run: Measure) -> Measure:
             print(
-                f"{label}: {run.seconds:.2f} s, peak {run.peak_mib:.1f} MiB", flush=True
+                f"{label}: {run.seconds:.2f} s, peak {run.peak_mib:.1f} MiB"
+                f" (largest process {run.largest_mib:.1f} MiB,"
+                f" all processes together {run.together_mib:.1f} MiB)",
+                flush=True,
             )
             return run
 

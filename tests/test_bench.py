@@ -135,30 +135,28 @@ def test_stock_pelican_builds_corpus(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "feeds" / "all.atom.xml").is_file()
 
 
-def test_bench_final_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    copy = "import shutil, sys; shutil.copytree(sys.argv[1], sys.argv[2], dirs_exist_ok=True)"
-    result = bench.bench(
-        5,
-        tmp_path,
-        tmp_path / "work",
-        kilas_cmd=("{python}", "-c", copy, "{content}", "{output}"),
-    )
-    last = capsys.readouterr().out.strip().splitlines()[-1]
+def test_bench_smoke_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole bench at N = 20 with the real Kilas build and stock Pelican."""
+    project = Path(__file__).resolve().parent.parent
+    result = bench.bench(20, project, tmp_path / "work")
+    out = capsys.readouterr().out
+    last = out.strip().splitlines()[-1]
     f = r"\d+\.\d\d"
     assert re.fullmatch(
-        rf"bench articles=5 kilas_full_s={f} kilas_edit_s={f} kilas_noop_s={f} "
+        rf"bench articles=20 kilas_full_s={f} kilas_edit_s={f} kilas_noop_s={f} "
         rf"pelican_full_s={f} full_ratio={f} edit_ratio={f} peak_mib={f}",
         last,
     ), last
     assert result["full_ratio"] == pytest.approx(
         result["kilas_full_s"] / result["pelican_full_s"]
     )
+    assert "all processes together" in out
+    # The edit went live: the edited item's page carries the added sentence.
+    site = tmp_path / "work" / "kilas-out"
     edited = [
-        p
-        for p in (tmp_path / "work" / "kilas-out").rglob("*.md")
-        if "Pembaruan:" in p.read_text()
+        page
+        for page in site.rglob("index.html")
+        if "redaksi menambahkan satu kalimat" in page.read_text(encoding="utf-8")
     ]
-    assert (
-        len(edited) == 1
-        and edited[0].relative_to(tmp_path / "work" / "kilas-out").parts[0] == "items"
-    )
+    assert len(edited) == 1 and edited[0].parent.parent.parent.parent == site
+    assert list((site / "pagefind").glob("*/pagefind-entry.json"))
