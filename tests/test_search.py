@@ -245,6 +245,21 @@ def test_only_the_search_page_loads_search_code(site: Path):
     assert search_page.find(".//script").get("defer") is not None
 
 
+def test_hidden_items_are_built_but_not_searchable(project: Path, tmp_path: Path):
+    hidden = project / "content" / "items" / "2024" / "08" / "tersembunyi.md"
+    hidden.write_text(
+        "Title: Catatan Tersembunyi\nDate: 2024-08-05 11:00\nCategory: Bencana\n"
+        "Region: Korea Utara\nSource: SinarHarapan.id\nStatus: hidden\n"
+        "Summary: Catatan yang tidak didaftar.\n\nIsi catatan tersembunyi.\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "out"
+    result = run_build("--output", str(output), cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (output / "2024" / "08" / "tersembunyi" / "index.html").is_file()
+    assert search_shards(output) == {"2024": 8}  # the seven items and the translation
+
+
 def test_search_index_writes_only_inside_the_output(project: Path, tmp_path: Path):
     output = tmp_path / "out"
     result = run_build("--output", str(output), cwd=project)
