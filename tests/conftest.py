@@ -48,6 +48,18 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+def add_item(project: Path, name: str, title: str, status: str, text: str) -> Path:
+    """A valid item of 5 August 2024 on North Korea in a project copy."""
+    item = project / "content" / "items" / "2024" / "08" / f"{name}.md"
+    item.write_text(
+        f"Title: {title}\nDate: 2024-08-05 11:00\nCategory: Bencana\n"
+        f"Region: Korea Utara\nSource: SinarHarapan.id\nStatus: {status}\n"
+        f"Summary: {title}.\n\n{text}\n",
+        encoding="utf-8",
+    )
+    return item
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file below ``folder`` with its bytes, to compare whole trees."""
     return {

@@ -11,7 +11,7 @@ import feedparser
 import lxml.etree
 import lxml.html
 import pytest
-from conftest import PROJECT, build_published, search_shards
+from conftest import PROJECT, add_item, build_published, search_shards
 
 from kilas.build import BuildFailed
 
@@ -145,13 +145,7 @@ def test_sitemap_lists_every_page_but_404(published: Path):
 
 
 def test_drafts_stay_out_of_sitemap_and_search(project: Path, tmp_path: Path):
-    draft = project / "content" / "items" / "2024" / "08" / "draf-banjir.md"
-    draft.write_text(
-        "Title: Draf Banjir Susulan\nDate: 2024-08-05 11:00\nCategory: Bencana\n"
-        "Region: Korea Utara\nSource: SinarHarapan.id\nStatus: draft\n"
-        "Summary: Draf tentang banjir susulan.\n\nIsi draf banjir.\n",
-        encoding="utf-8",
-    )
+    add_item(project, "draf-banjir", "Draf Banjir Susulan", "draft", "Isi draf banjir.")
     output = tmp_path / "output"
     build_published(project, output, SITE_URL, KILAS_NOW=NOW, SEARCH_INDEX=True)
     assert (output / "draf" / "draf-banjir" / "index.html").is_file()

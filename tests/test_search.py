@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
-from conftest import copy_project, run_build, search_shards
+from conftest import add_item, copy_project, run_build, search_shards
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from kilas.browser import CHROMIUM_FLAGS, chromium_path
@@ -246,13 +246,7 @@ def test_only_the_search_page_loads_search_code(site: Path):
 
 
 def test_hidden_items_are_built_but_not_searchable(project: Path, tmp_path: Path):
-    hidden = project / "content" / "items" / "2024" / "08" / "tersembunyi.md"
-    hidden.write_text(
-        "Title: Catatan Tersembunyi\nDate: 2024-08-05 11:00\nCategory: Bencana\n"
-        "Region: Korea Utara\nSource: SinarHarapan.id\nStatus: hidden\n"
-        "Summary: Catatan yang tidak didaftar.\n\nIsi catatan tersembunyi.\n",
-        encoding="utf-8",
-    )
+    add_item(project, "tersembunyi", "Catatan Tersembunyi", "hidden", "Isi catatan.")
     output = tmp_path / "out"
     result = run_build("--output", str(output), cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
