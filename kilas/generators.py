@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 # Sent with the writer once every item page (and translation) is written,
 # before the listing pages: the search index can start on them.
 items_written = signal("kilas_items_written")
+# Sent with the Pelican object when a build stops on an error.
+build_failed = signal("kilas_build_failed")
 
 
 def _positions(items: list) -> dict[int, int]:

@@ -34,7 +34,7 @@ from pelican.plugins import signals
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from kilas.generators import KilasArticlesGenerator
+from kilas.generators import KilasArticlesGenerator, build_failed
 
 logger = logging.getLogger(__name__)
 
@@ -252,8 +252,13 @@ class KilasPelican(Pelican):
         ]
 
     def run(self):
-        with _memoized_urls():
-            self._run()
+        try:
+            with _memoized_urls():
+                self._run()
+        except BaseException:
+            # Plugins stop what they started in the background.
+            build_failed.send(self)
+            raise
 
     def _run(self):
         started = time.perf_counter()

@@ -69,6 +69,11 @@ class SearchSettingError(ValueError):
 def validate_settings(pelican) -> None:
     """Fill in defaults and check them once, before reading."""
     settings = pelican.settings
+    # What a failed build in this process left under a reused id.
+    _PLANS.pop(id(settings), None)
+    stale = _JOBS.pop(id(settings), None)
+    if stale is not None:
+        stale.abandon()
     for key, value in SEARCH_DEFAULTS.items():
         settings.setdefault(key, value)
     if not isinstance(settings["SEARCH_INDEX"], bool):
@@ -332,6 +337,14 @@ class Indexing:
         if self.shards:
             self.shards[0].start()
 
+    def abandon(self) -> None:
+        """Stop Pagefind runs of a build that failed before its end."""
+        for shard in self.shards:
+            if shard.process is not None and shard.process.poll() is None:
+                shard.process.kill()
+                shard.process.wait()
+            shard.close()
+
     def finish(self) -> None:
         if not self.enabled:
             return
@@ -374,6 +387,13 @@ def index_early(generator, writer) -> None:
     job.start()
 
 
+def stop_indexing(pelican) -> None:
+    """The build failed: stop the Pagefind runs ``index_early`` started."""
+    job = _JOBS.pop(id(pelican.settings), None)
+    if job is not None:
+        job.abandon()
+
+
 def index_site(pelican) -> None:
     """Every page is written: index the shards whose pages changed (or wait
     for ``index_early``'s runs), keep the other shards as they are."""
@@ -389,6 +409,7 @@ def register() -> None:
     # Every item page is on disk: kilas_items_written (Kilas' build, before
     # the listing pages) or article_writer_finalized (after them).
     signal("kilas_items_written").connect(index_early)
+    signal("kilas_build_failed").connect(stop_indexing)
     signals.article_writer_finalized.connect(index_early)
     # finalized: every page is on disk; Pagefind reads the written HTML.
     signals.finalized.connect(index_site)
