@@ -142,25 +142,10 @@ def _run() -> _Run:
     return _current["run"]
 
 
-def _relative(path: str, start: str) -> str:
-    """``os.path.relpath(path, start)`` for an absolute, normalized ``start``.
-
-    A path inside ``start`` (every content file, read once per build) is cut
-    from it, instead of relpath splitting and comparing both paths each time.
-    """
-    prefix = start if start.endswith(os.sep) else start + os.sep
-    if path.startswith(prefix) and path != start:
-        return path[len(prefix) :]
-    return os.path.relpath(path, start)
-
-
 def _display(path: Path | str) -> str:
     """A path as the editor typed it: relative to where they stand."""
     path = os.path.abspath(path)
-    here = os.getcwd()
-    if path != here and not path.startswith(here.rstrip(os.sep) + os.sep):
-        return path  # outside: its relative path would start with ".."
-    relative = _relative(path, here)
+    relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
 
 
@@ -170,7 +155,6 @@ class ItemReader(MarkdownReader):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._tz = ZoneInfo(self.settings["TIMEZONE"])
-        self._content = os.path.abspath(self.settings["PATH"])
 
     # -- reading -----------------------------------------------------------
     def read(self, source_path: str):
@@ -227,7 +211,7 @@ class ItemReader(MarkdownReader):
         return text
 
     def _fields_for(self, source_path: str) -> tuple[Field, ...]:
-        relative = _relative(os.path.abspath(source_path), self._content)
+        relative = os.path.relpath(source_path, self.settings["PATH"])
         pages = self.settings["PAGE_PATHS"]
         is_page = any(relative.split(os.sep)[0] == p.strip("/") for p in pages)
         return PAGE_FIELDS if is_page else ITEM_FIELDS

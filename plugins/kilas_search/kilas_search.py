@@ -208,7 +208,9 @@ class Shard:
                     f"kilas_search: Pagefind did not finish indexing {self.bundle.name}"
                     f" ({len(self.pages)} pages) in {limit:.0f} s, twice"
                 ) from None
-            logger.warning(
+            # Not a warning: a warning fails the build, and the retry is here
+            # so that one hung run does not.
+            logger.info(
                 "kilas_search: Pagefind hung on %s; started again", self.bundle.name
             )
             self.start()
@@ -377,9 +379,7 @@ def index_early(generator, writer) -> None:
     process writes the whole site (Kilas' writer after a small change), start
     indexing the changed shards now, while it writes the rest."""
     settings = generator.settings
-    if getattr(writer, "workers", 0) != 1 or id(settings) in _JOBS:
-        return
-    if id(settings) not in _PLANS:
+    if getattr(writer, "workers", 0) != 1 or id(settings) not in _PLANS:
         return
     _JOBS[id(settings)] = job = Indexing(settings)
     if job.shards:
@@ -406,10 +406,9 @@ def register() -> None:
     signals.initialized.connect(validate_settings)
     # article_generator_finalized: every item is read; nothing is written yet.
     signals.article_generator_finalized.connect(plan_site)
-    # Every item page is on disk: kilas_items_written (Kilas' build, before
-    # the listing pages) or article_writer_finalized (after them).
+    # kilas_items_written: every item page is on disk, the listing pages
+    # are not yet (sent by Kilas' build, kilas/generators.py).
     signal("kilas_items_written").connect(index_early)
     signal("kilas_build_failed").connect(stop_indexing)
-    signals.article_writer_finalized.connect(index_early)
     # finalized: every page is on disk; Pagefind reads the written HTML.
     signals.finalized.connect(index_site)

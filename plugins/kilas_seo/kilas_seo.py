@@ -185,19 +185,13 @@ def _author(settings: dict, item) -> dict:
     return {"@type": kind, "name": name}
 
 
-def news_article_jsonld(
-    settings: dict, item, url: str | None = None, headline: str | None = None
-) -> dict:
-    """schema.org NewsArticle of one item.
-
-    ``url`` (absolute) and ``headline`` may be given when the caller has them:
-    Pelican works an item's URL out anew on every ``item.url``.
-    """
-    url = absolute_url(settings, item.url) if url is None else url
+def news_article_jsonld(settings: dict, item) -> dict:
+    """schema.org NewsArticle of one item."""
+    url = absolute_url(settings, item.url)
     data = {
         "@context": SCHEMA,
         "@type": "NewsArticle",
-        "headline": _text(item.title) if headline is None else headline,
+        "headline": _text(item.title),
         "description": _text(getattr(item, "summary", "")),
         "datePublished": item.date.isoformat(),
         "dateModified": _modified(item).isoformat(),
@@ -228,26 +222,13 @@ def news_article_jsonld(
     return data
 
 
-def breadcrumb_jsonld(
-    settings: dict,
-    item,
-    url: str | None = None,
-    headline: str | None = None,
-    category_url=None,
-) -> dict:
-    """Home > category > item.
-
-    ``url`` and ``headline`` as for ``news_article_jsonld``; ``category_url``
-    gives a category's URL (the default asks the category).
-    """
+def breadcrumb_jsonld(settings: dict, item) -> dict:
+    """Home > category > item."""
     trail = [(settings["SITENAME"], absolute_url(settings, ""))]
     category = getattr(item, "category", None)
-    if category is not None:
-        category_link = category_url(category) if category_url else category.url
-        if category_link:
-            trail.append((category.name, absolute_url(settings, category_link)))
-    url = absolute_url(settings, item.url) if url is None else url
-    trail.append((_text(item.title) if headline is None else headline, url))
+    if category is not None and category.url:
+        trail.append((category.name, absolute_url(settings, category.url)))
+    trail.append((_text(item.title), absolute_url(settings, item.url)))
     return {
         "@context": SCHEMA,
         "@type": "BreadcrumbList",
@@ -309,24 +290,11 @@ def add_template_globals(generator) -> None:
 def add_article_jsonld(generator) -> None:
     """Every item, translation and draft gets its NewsArticle + breadcrumb."""
     settings = generator.settings
-    # Pelican formats a URL anew on every `.url`: ask once per item for its
-    # own, and once per category (its name and slug are all the URL setting
-    # can use) for the category's.
-    category_urls: dict[tuple, str] = {}
-
-    def category_url(category) -> str:
-        key = (type(category), category.name, category.slug)
-        if key not in category_urls:
-            category_urls[key] = category.url
-        return category_urls[key]
-
     for attr in ("articles", "translations", "drafts", "drafts_translations"):
         for item in getattr(generator, attr, []) or []:
-            url = absolute_url(settings, item.url)
-            headline = _text(item.title)
             item.jsonld = [
-                news_article_jsonld(settings, item, url, headline),
-                breadcrumb_jsonld(settings, item, url, headline, category_url),
+                news_article_jsonld(settings, item),
+                breadcrumb_jsonld(settings, item),
             ]
 
 
