@@ -307,7 +307,7 @@ def test_axe_finds_no_violation_on_any_page_type(site, chromium):
                         + json.dumps([n["target"] for n in v["nodes"]])
                         for v in result["violations"]
                     ]
-            for width in (320, 1440):  # the narrowest and widest supported
+            for width in (320, 375, 1440):  # narrowest, a common phone, widest
                 page.set_viewport_size({"width": width, "height": 800})
                 overflow = page.evaluate(
                     "document.documentElement.scrollWidth - window.innerWidth"
