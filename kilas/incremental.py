@@ -35,6 +35,7 @@ from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from kilas.generators import KilasArticlesGenerator, build_failed
+from kilas.output import _tree, shown
 
 logger = logging.getLogger(__name__)
 
@@ -375,18 +376,62 @@ class KilasPelican(Pelican):
 
 
 def _detach_static(staging: Path, generators, settings: dict) -> None:
-    """Pelican copies static files over their old copies in place; unlink the
-    ones it will copy so that the copy is a new file, not a change to a file
-    ``output/`` shares."""
-    targets = [staging / name for name in _theme_files(settings)]
+    """Make Pelican copy again every static file whose source changed.
+
+    Pelican copies a static file only when its source is newer than the
+    copy: an image replaced by an older file would never be copied. Here a
+    copy is dropped (Pelican then copies the file) when its source's bytes
+    changed. A record of each source's size, times and inode, with the hash
+    of its bytes (``static.json``), says which sources to read at all. The
+    theme's files, which Pelican copies on every build, are dropped too, so
+    that they are written as new files (see ``_new_file``).
+    """
+    for name in _theme_files(settings):
+        (staging / name).unlink(missing_ok=True)
+    folder = settings.get("KILAS_CACHE_DIR")
+    path = Path(folder) / "static.json" if folder else None
+    known = _read_static(path)
+    seen = {}
     for generator in generators:
         for static in getattr(generator, "staticfiles", None) or []:
+            source = os.path.join(generator.path, static.source_path)
             target = staging / static.save_as
-            source = Path(generator.path) / static.source_path
-            if target.exists() and source.stat().st_mtime > target.stat().st_mtime:
-                targets.append(target)
-    for target in targets:
-        target.unlink(missing_ok=True)
+            key = _source_key(os.stat(source))
+            old_key, old_digest = known.get(static.save_as, ("", ""))
+            if key == old_key and target.exists():
+                seen[static.save_as] = (key, old_digest)
+                continue
+            digest = _file_digest(source)
+            seen[static.save_as] = (key, digest)
+            if digest != old_digest:
+                target.unlink(missing_ok=True)
+    if path and seen != known:
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(json.dumps(seen), encoding="utf-8")
+        os.replace(temporary, path)
+
+
+def _source_key(st: os.stat_result) -> str:
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
+
+
+def _file_digest(path: str) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _read_static(path: Path | None) -> dict[str, tuple[str, str]]:
+    """The record of static sources, or nothing (every copy is checked)."""
+    if path is None:
+        return {}
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k): (str(v[0]), str(v[1])) for k, v in saved.items()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+        logger.info("kilas: %s is unreadable; every static file is checked", path)
+        return {}
 
 
 # What Pelican formats an item's URLs from (Content.url_format and
@@ -453,16 +498,29 @@ def _keys_file(settings: dict) -> Path | None:
 
 def _load_keys(settings: dict) -> tuple[str, dict[str, str]]:
     """Site signature and page keys of the last successful build, forgotten
-    until this one succeeds."""
+    until this one succeeds. Keys that cannot be read are dropped with a
+    notice: every page is then written again."""
     path = _keys_file(settings)
-    if not path or not path.exists():
+    if not path or not os.path.lexists(path):
         return "", {}
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
         signature, keys = saved["signature"], saved["pages"]
-    except (OSError, ValueError, KeyError, TypeError):
+        if not isinstance(signature, str) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
+        ):
+            raise TypeError("not a signature and keys")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        logger.info(
+            "kilas: %s is unreadable (%s); every page is written again",
+            shown(path),
+            exc,
+        )
         signature, keys = "", {}
-    path.unlink()
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
     return signature, keys
 
 
@@ -471,7 +529,20 @@ def _save_keys(settings: dict, signature: str, keys: dict[str, str]) -> None:
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
         saved = {"signature": signature, "pages": keys}
-        path.write_text(json.dumps(saved, sort_keys=True), encoding="utf-8")
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(json.dumps(saved, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)
+
+
+def forget_pages(settings: dict, names: set[str]) -> None:
+    """Drop the keys of pages whose staged files were dropped, so that they
+    are written again."""
+    path = _keys_file(settings)
+    if not names or not path or not path.is_file():
+        return
+    signature, keys = _load_keys(settings)
+    kept = {k: v for k, v in keys.items() if os.path.normpath(k) not in names}
+    _save_keys(settings, signature, kept)
 
 
 def _theme_files(settings: dict) -> set[str]:
@@ -486,25 +557,6 @@ def _theme_files(settings: dict) -> set[str]:
                 relative = path.relative_to(source) if source.is_dir() else path.name
                 files.add(os.path.normpath(os.path.join(target, relative)))
     return files
-
-
-def _tree(root: Path) -> tuple[dict[str, int], set[str]]:
-    """Files below ``root`` (relative path -> inode) and folders.
-
-    ``os.scandir`` gives names, kinds and inodes without a ``stat`` per file.
-    """
-    files, folders, todo = {}, set(), [""]
-    while todo:
-        folder = todo.pop()
-        with os.scandir(os.path.join(root, folder)) as entries:
-            for entry in entries:
-                name = f"{folder}/{entry.name}" if folder else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    folders.add(name)
-                    todo.append(name)
-                else:
-                    files[name] = entry.inode()
-    return files, folders
 
 
 def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> None:
@@ -531,60 +583,3 @@ def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> Non
             continue
         with contextlib.suppress(OSError):  # not empty after all
             os.rmdir(staging / folder)
-
-
-def _same_bytes(source: Path, target: Path) -> bool:
-    """Rewritten unchanged: the same size and the same bytes."""
-    try:
-        if source.stat().st_size != target.stat().st_size:
-            return False
-    except FileNotFoundError:
-        return False
-    return source.read_bytes() == target.read_bytes()
-
-
-def _place(source: Path, target: Path) -> None:
-    """Put ``source`` at ``target`` as a hard link (a copy across devices)."""
-    if not os.path.lexists(target):
-        try:
-            os.link(source, target)
-            return
-        except OSError:
-            pass
-    temporary = target.with_name(f".{target.name}.kilas-tmp")
-    temporary.unlink(missing_ok=True)
-    try:
-        os.link(source, temporary)
-    except OSError:
-        shutil.copy2(source, temporary)
-    temporary.replace(target)
-
-
-def sync(staging: Path, output: Path) -> int:
-    """Make ``output`` equal to ``staging``; return how many files changed.
-
-    Files are hard links to the staging copies (nothing is copied), which is
-    safe because a build never rewrites a staging file in place: a file that
-    is still the staging file (one inode) is unchanged without reading it.
-    """
-    output.mkdir(parents=True, exist_ok=True)
-    linked = os.stat(staging).st_dev == os.stat(output).st_dev
-    wanted, wanted_folders = _tree(staging)
-    present, present_folders = _tree(output)
-    for name in present.keys() - wanted.keys():
-        os.unlink(output / name)
-    for folder in sorted(present_folders - wanted_folders, reverse=True):
-        shutil.rmtree(output / folder, ignore_errors=True)
-    for folder in sorted(wanted_folders - present_folders):
-        (output / folder).mkdir(exist_ok=True)
-    changed = 0
-    for name, inode in wanted.items():
-        if linked and present.get(name) == inode:
-            continue
-        source, target = staging / name, output / name
-        # A page written again with the same bytes is not a change, but it
-        # is linked too, so that the next sync finds one inode and reads
-        # nothing.
-        changed += not (name in present and _same_bytes(source, target))
-        _place(source, target)
-    return changed
