@@ -238,9 +238,10 @@ def build(
             with build_lock(cache, target):
                 recover(staging, target, cache, retention)
                 search = settings.get("SEARCH_BUNDLE_DIR", "pagefind")
-                forget_pages(settings, check_staging(staging, cache, search))
+                dropped, record = check_staging(staging, cache, search)
+                forget_pages(settings, dropped)
                 stats = _checked_run(settings, False, kept)
-                published = publish(staging, target, cache, retention)
+                published = publish(staging, target, cache, retention, record)
             stats["copied"] = published.copied
             if published.problem:
                 logger.warning(

@@ -35,7 +35,7 @@ from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from kilas.generators import KilasArticlesGenerator, build_failed
-from kilas.output import _tree, shown
+from kilas.output import _open_file, _tree, shown
 
 logger = logging.getLogger(__name__)
 
@@ -337,6 +337,9 @@ class KilasPelican(Pelican):
             for pid in children:
                 _, status = os.waitpid(pid, 0)
                 result = results / f"{pid}.pickle"
+                failure = results / f"{pid}.oserror"
+                if failure.exists():  # an I/O error: the build ends in one line
+                    raise OSError(*pickle.loads(failure.read_bytes()))
                 if os.waitstatus_to_exitcode(status) != 0 or not result.exists():
                     raise RuntimeError("kilas: a writing process failed (see above)")
                 with result.open("rb") as handle:
@@ -367,6 +370,13 @@ class KilasPelican(Pelican):
             with (results / f"{os.getpid()}.pickle").open("wb") as handle:
                 pickle.dump((writer.rendered, problems), handle)
             code = 0
+        except OSError as exc:
+            name = exc.filename if exc.filename is not None else _open_file(exc)
+            failure = pickle.dumps((exc.errno, exc.strerror, name))
+            try:
+                (results / f"{os.getpid()}.oserror").write_bytes(failure)
+            except OSError:
+                logger.error("kilas: %s: %s", name, exc.strerror)
         except BaseException:
             logger.exception("kilas: writing process %s failed", rank)
         finally:

@@ -544,18 +544,28 @@ def _copy(source: str, target: str, steps: Steps) -> str:
     """Copy ``source`` to the new file ``target`` with its modification
     time; return the copy's stat key."""
     steps("copy", target)
-    with open(source, "rb") as handle:
-        mtime = os.fstat(handle.fileno()).st_mtime_ns
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    reading = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        mtime = os.fstat(reading).st_mtime_ns
+        writing = os.open(target, _NEW_FILE, 0o666)
         try:
-            while block := handle.read(1 << 22):
+            while block := os.read(reading, 1 << 22):
                 view = memoryview(block)
                 while view:
-                    view = view[os.write(fd, view) :]
-            os.utime(fd, ns=(mtime, mtime))
-            return stat_key(os.fstat(fd))
+                    view = view[os.write(writing, view) :]
+            os.utime(writing, ns=(mtime, mtime))
+            return stat_key(os.fstat(writing))
+        except OSError as exc:
+            if exc.filename is None:
+                exc.filename = target
+            raise
         finally:
-            os.close(fd)
+            os.close(writing)
+    finally:
+        os.close(reading)
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 
 
 def _place(source: str, target: str, steps: Steps) -> str:
@@ -584,14 +594,17 @@ def _delete(path: str, steps: Steps) -> None:
 
 
 def _make_folders(root: str, folders: Iterable[str], steps: Steps) -> None:
+    """Make ``folders`` (parents first); what stands in their way goes."""
     for folder in sorted(folders):
         path = os.path.join(root, folder)
-        if os.path.isdir(path) and not os.path.islink(path):
-            continue
-        if os.path.lexists(path):
-            _delete(path, steps)
         steps("mkdir", path)
-        os.mkdir(path)
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            if os.path.isdir(path) and not os.path.islink(path):
+                continue
+            _delete(path, steps)
+            os.mkdir(path)
 
 
 def _mirror(source: Path, target: Path, want: Tree, have: Tree, equal, steps) -> dict:
@@ -637,10 +650,13 @@ def _equal_files(staging: Path, output: Path, new: Tree, old: Tree, record):
 # --- before a build: the staging folder -------------------------------------
 
 
-def check_staging(staging: Path, cache: Path, search_dir: str = "") -> set[str]:
+def check_staging(
+    staging: Path, cache: Path, search_dir: str = ""
+) -> tuple[set[str], Record | None]:
     """Drop what the staging folder holds that its record does not vouch
     for (changed, added, of the wrong kind), with a notice; return the
-    paths dropped or missing, for their pages to be written again.
+    paths dropped or missing, for their pages to be written again, and the
+    record (for ``publish``).
 
     Without a record, the whole folder is dropped. A search shard (a
     folder in ``search_dir``) missing a file, or with a changed one, is
@@ -649,7 +665,7 @@ def check_staging(staging: Path, cache: Path, search_dir: str = "") -> set[str]:
     record = load_record(cache)
     if not staging.is_dir():
         staging.mkdir(parents=True, exist_ok=True)
-        return set(record.staging) if record else set()
+        return (set(record.staging) if record else set()), record
     if record is None:
         with os.scandir(staging) as entries:
             stale = any(True for _ in entries)
@@ -660,7 +676,7 @@ def check_staging(staging: Path, cache: Path, search_dir: str = "") -> set[str]:
             )
             shutil.rmtree(staging)
             staging.mkdir()
-        return set()
+        return set(), None
     tree = scan(staging)
     dropped = {n for n, k in tree.files.items() if record.staging.get(n) != k}
     dropped.update(tree.others)
@@ -688,7 +704,7 @@ def check_staging(staging: Path, cache: Path, search_dir: str = "") -> set[str]:
             len(dropped | missing),
             example,
         )
-    return dropped | missing
+    return dropped | missing, record
 
 
 # --- after a build: publish -------------------------------------------------
@@ -705,14 +721,21 @@ class Published:
     problem: str = ""
 
 
-def publish(staging: Path, output: Path, cache: Path, retention=frozenset()):
-    """Make ``output/`` the site in ``staging`` (see the module docstring).
+def publish(
+    staging: Path,
+    output: Path,
+    cache: Path,
+    retention=frozenset(),
+    record: Record | None = None,
+) -> Published:
+    """Make ``output/`` the site in ``staging`` (see the module docstring);
+    ``record``: the one ``check_staging`` read, if it did.
 
     Raise OutputError, ``output/`` unchanged, when it cannot be done (an
     I/O error, a Git repository inside ``output/``).
     """
     steps = Steps()
-    record = load_record(cache) or Record()
+    record = record or load_record(cache) or Record()
     new = scan(staging)
     for name in new.others + new.gits:  # Pelican makes neither
         _delete(os.path.join(staging, name), steps)

@@ -18,11 +18,13 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
 from conftest import PROJECT, run_build, search_shards, snapshot
 
+from kilas.bench import write_corpus
 from kilas.build import BuildFailed, build, cache_dir
 
 ITEM = "content/items/2024/08/banjir-hancurkan-4000-rumah.md"
@@ -470,6 +472,46 @@ def test_a_folder_it_cannot_write_fails_in_one_line(project, tmp_path):
     result = run_build("--output", str(output), cwd=project)
     assert result.returncode == 0, result.stderr
     assert "terkunci" in (output / PAGE).read_text("utf-8")
+
+
+def test_an_io_error_in_a_writing_process_is_one_line(tmp_path):
+    """Builds of many items write in forked processes: an I/O error there
+    ends the build in one line too."""
+    write_corpus(tmp_path, 160, items="items")
+    content, output = tmp_path / "content", tmp_path / "output"
+    assert run_build("--content", str(content), "--output", str(output)).returncode == 0
+    before = snapshot(output)
+    # A page that a forked process (not the first) writes.
+    workers = min(os.cpu_count() or 1, 4)
+    pages = sorted(
+        str(p.relative_to(output)) for p in output.glob("20*/*/*/index.html")
+    )
+    page = next(p for p in pages if zlib.crc32(p.encode()) % workers)
+    settings = PROJECT / "pelicanconf.py"
+    changed = tmp_path / "lainconf.py"  # every page is rendered again
+    changed.write_text(
+        "from pelicanconf import *\n"
+        f"THEME = {str(PROJECT / 'theme')!r}\n"
+        f"PLUGIN_PATHS = [{str(PROJECT / 'plugins')!r}]\n"
+        "SITESUBTITLE = 'Versi lain'\n",
+        encoding="utf-8",
+    )
+    folder = cache_dir(output) / "staging" / Path(page).parent
+    with _unwritable(folder):
+        result = run_build(
+            "--settings",
+            str(changed),
+            "--content",
+            str(content),
+            "--output",
+            str(output),
+            env={"PYTHONPATH": str(settings.parent)},
+        )
+    assert result.returncode == 1
+    line = _one_line(result)
+    assert line.startswith("kilas: build failed: "), line
+    assert str(Path(page).parent) in line, line
+    assert snapshot(output) == before
 
 
 # --- one build at a time --------------------------------------------------------
