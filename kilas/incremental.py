@@ -544,11 +544,14 @@ def _save_keys(settings: dict, signature: str, keys: dict[str, str]) -> None:
         os.replace(temporary, path)
 
 
-def forget_pages(settings: dict, names: set[str]) -> None:
-    """Drop the keys of pages whose staged files were dropped, so that they
-    are written again."""
+def forget_pages(settings: dict, names: set[str] | None) -> None:
+    """Drop the keys of pages whose staged files were dropped (None: every
+    page), so that they are written again."""
     path = _keys_file(settings)
-    if not names or not path or not path.is_file():
+    if not path or not path.is_file() or names == set():
+        return
+    if names is None:
+        path.unlink()
         return
     signature, keys = _load_keys(settings)
     kept = {k: v for k, v in keys.items() if os.path.normpath(k) not in names}
@@ -578,17 +581,21 @@ def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> Non
     # The search plugin keeps its own folder in step (shard by shard).
     # (It may be writing there right now: see kilas_search.index_early.)
     search = settings.get("SEARCH_BUNDLE_DIR", "").strip("/")
-    files, folders = _tree(staging)
-    used = set()  # folders that keep a file
-    for name in files:
+    # What the staging folder held before this build: the record its check
+    # went by (it dropped anything else), or else a walk of the folder.
+    record = generators[0].context.get("KILAS_STAGED") if generators else None
+    present = record.staging if record is not None else _tree(staging)[0]
+    emptied = set()  # folders that lost a file
+    for name in present:
         if name in keep or (search and name.startswith(f"{search}/")):
-            folder = os.path.dirname(name)
-            while folder and folder not in used:
-                used.add(folder)
-                folder = os.path.dirname(folder)
-        else:
+            continue
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(staging / name)
-    for folder in sorted(folders - used, reverse=True):
+        folder = os.path.dirname(name)
+        while folder and folder not in emptied:
+            emptied.add(folder)
+            folder = os.path.dirname(folder)
+    for folder in sorted(emptied, reverse=True):
         if search and (folder == search or folder.startswith(f"{search}/")):
             continue
         with contextlib.suppress(OSError):  # not empty after all

@@ -41,6 +41,7 @@ import io
 import json
 import logging
 import os
+import pickle
 import shutil
 import signal
 import uuid
@@ -345,26 +346,30 @@ def _size(key: str) -> int:
 def scan(root: Path, skip: Iterable[str] = ()) -> Tree:
     """Every file, folder and other entry below ``root`` (``skip``: names
     directly in it to leave out). One ``stat`` per file, none per folder."""
-    skip = frozenset(skip)
     tree = Tree()
-    files, folders, todo = tree.files, tree.folders, [""]
+    files, folders, others = tree.files, tree.folders, tree.others
+    with os.scandir(root) as entries:
+        top = [entry for entry in entries if entry.name not in frozenset(skip)]
+    todo = [("", top)]
     while todo:
-        folder = todo.pop()
-        with os.scandir(os.path.join(root, folder)) as entries:
-            for entry in entries:
-                if not folder and entry.name in skip:
+        folder, entries = todo.pop()
+        prefix = f"{folder}/" if folder else ""
+        for entry in entries:
+            name = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name == ".git":
+                    tree.gits.append(name)
                     continue
-                name = f"{folder}/{entry.name}" if folder else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name == ".git":
-                        tree.gits.append(name)
-                        continue
-                    folders.add(name)
-                    todo.append(name)
-                elif entry.is_file(follow_symlinks=False):
-                    files[name] = stat_key(entry.stat(follow_symlinks=False))
-                else:
-                    tree.others.append(name)
+                folders.add(name)
+                with os.scandir(entry.path) as inner:
+                    todo.append((name, list(inner)))
+            elif entry.is_file(follow_symlinks=False):
+                st = entry.stat(follow_symlinks=False)
+                files[name] = (
+                    f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
+                )
+            else:
+                others.append(name)
     return tree
 
 
@@ -650,22 +655,67 @@ def _equal_files(staging: Path, output: Path, new: Tree, old: Tree, record):
 # --- before a build: the staging folder -------------------------------------
 
 
-def check_staging(
-    staging: Path, cache: Path, search_dir: str = ""
-) -> tuple[set[str], Record | None]:
-    """Drop what the staging folder holds that its record does not vouch
-    for (changed, added, of the wrong kind), with a notice; return the
-    paths dropped or missing, for their pages to be written again, and the
-    record (for ``publish``).
+class StagingCheck:
+    """The check of the staging folder before a build writes into it.
 
-    Without a record, the whole folder is dropped. A search shard (a
+    What the folder holds that its record does not vouch for (changed,
+    added, of the wrong kind) is dropped, with a notice, to be written
+    again; without a record the whole folder is dropped. A search shard (a
     folder in ``search_dir``) missing a file, or with a changed one, is
     dropped whole, to be indexed again.
+
+    The check runs in a forked process while Pelican reads (one core is
+    enough for that): ``result()`` waits for it.
     """
-    record = load_record(cache)
-    if not staging.is_dir():
-        staging.mkdir(parents=True, exist_ok=True)
-        return (set(record.staging) if record else set()), record
+
+    def __init__(self, staging: Path, cache: Path, search_dir: str = "") -> None:
+        self.record = load_record(cache)
+        self.dropped: set[str] | None = set()
+        self._pid = 0
+        if not staging.is_dir():
+            staging.mkdir(parents=True, exist_ok=True)
+            self.dropped = set(self.record.staging) if self.record else None
+            return
+        reading, writing = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the checking process: never returns
+            code = 1
+            try:
+                os.close(reading)
+                try:
+                    found = ("ok", _check_staging(staging, self.record, search_dir))
+                except OSError as exc:
+                    found = ("oserror", (exc.errno, exc.strerror, exc.filename))
+                with os.fdopen(writing, "wb") as pipe:
+                    pickle.dump(found, pipe)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(writing)
+        self._pid, self._reading = pid, reading
+
+    def result(self) -> set[str] | None:
+        """The staged paths dropped or missing (None: all of them)."""
+        if self._pid:
+            with os.fdopen(self._reading, "rb") as pipe:
+                said = pipe.read()
+            os.waitpid(self._pid, 0)
+            self._pid = 0
+            kind, value = pickle.loads(said) if said else ("", None)
+            if kind == "oserror":
+                raise OSError(*value)
+            if kind != "ok":
+                raise OutputError("the check of the staging folder stopped")
+            self.dropped = value
+        return self.dropped
+
+    def close(self) -> None:
+        """Wait for the check (a build that failed before asking)."""
+        with contextlib.suppress(OSError, OutputError):
+            self.result()
+
+
+def _check_staging(staging: Path, record: Record | None, search_dir: str):
     if record is None:
         with os.scandir(staging) as entries:
             stale = any(True for _ in entries)
@@ -676,7 +726,7 @@ def check_staging(
             )
             shutil.rmtree(staging)
             staging.mkdir()
-        return set(), None
+        return None
     tree = scan(staging)
     dropped = {n for n, k in tree.files.items() if record.staging.get(n) != k}
     dropped.update(tree.others)
@@ -704,7 +754,7 @@ def check_staging(
             len(dropped | missing),
             example,
         )
-    return dropped | missing, record
+    return dropped | missing
 
 
 # --- after a build: publish -------------------------------------------------
