@@ -297,7 +297,8 @@ def _build_and_publish(settings: dict, target: Path, retention, kept: str) -> di
     started = time.perf_counter()
     staging = Path(settings["OUTPUT_PATH"])
     cache = Path(settings["KILAS_CACHE_DIR"])
-    check = StagingCheck(staging, cache, settings.get("SEARCH_BUNDLE_DIR", "pagefind"))
+    search = settings.get("SEARCH_BUNDLE_DIR", "pagefind")
+    check = StagingCheck(staging, cache, search, target, retention)
 
     def checked(generators) -> None:
         # Every item is read; nothing is written yet.
@@ -313,7 +314,7 @@ def _build_and_publish(settings: dict, target: Path, retention, kept: str) -> di
     finally:
         signals.all_generators_finalized.disconnect(checked)
         check.close()
-    published = publish(staging, target, cache, retention, check.record)
+    published = publish(staging, target, cache, retention, check.record, check.output)
     _lap("publish", started)
     stats["copied"] = published.copied
     if published.problem:

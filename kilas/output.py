@@ -665,17 +665,28 @@ class StagingCheck:
     dropped whole, to be indexed again.
 
     The check runs in a forked process while Pelican reads (one core is
-    enough for that): ``result()`` waits for it.
+    enough for that), which also takes the inventory of ``output/`` for
+    ``publish`` (a change made there during the build is seen by the next
+    one: the record keeps the keys as they were seen). ``result()`` waits
+    for it.
     """
 
-    def __init__(self, staging: Path, cache: Path, search_dir: str = "") -> None:
+    def __init__(
+        self,
+        staging: Path,
+        cache: Path,
+        search_dir: str = "",
+        output: Path | None = None,
+        retention=frozenset(),
+    ) -> None:
         self.record = load_record(cache)
         self.dropped: set[str] | None = set()
+        self.output: Tree | None = None
         self._pid = 0
-        if not staging.is_dir():
+        fresh = not staging.is_dir()
+        if fresh:
             staging.mkdir(parents=True, exist_ok=True)
             self.dropped = set(self.record.staging) if self.record else None
-            return
         reading, writing = os.pipe()
         pid = os.fork()
         if pid == 0:  # the checking process: never returns
@@ -683,11 +694,16 @@ class StagingCheck:
             try:
                 os.close(reading)
                 try:
-                    found = ("ok", _check_staging(staging, self.record, search_dir))
+                    dropped = self.dropped
+                    if not fresh:
+                        dropped = _check_staging(staging, self.record, search_dir)
+                    present = output is not None and os.path.lexists(output)
+                    tree = scan(output, retention) if present else None
+                    found = ("ok", (dropped, tree))
                 except OSError as exc:
                     found = ("oserror", (exc.errno, exc.strerror, exc.filename))
                 with os.fdopen(writing, "wb") as pipe:
-                    pickle.dump(found, pipe)
+                    pickle.dump(found, pipe, protocol=pickle.HIGHEST_PROTOCOL)
                 code = 0
             finally:
                 os._exit(code)
@@ -706,7 +722,7 @@ class StagingCheck:
                 raise OSError(*value)
             if kind != "ok":
                 raise OutputError("the check of the staging folder stopped")
-            self.dropped = value
+            self.dropped, self.output = value
         return self.dropped
 
     def close(self) -> None:
@@ -777,9 +793,11 @@ def publish(
     cache: Path,
     retention=frozenset(),
     record: Record | None = None,
+    old: Tree | None = None,
 ) -> Published:
     """Make ``output/`` the site in ``staging`` (see the module docstring);
-    ``record``: the one ``check_staging`` read, if it did.
+    ``record`` and ``old`` (what ``output/`` holds, retained names left
+    out): what ``StagingCheck`` found, if it ran.
 
     Raise OutputError, ``output/`` unchanged, when it cannot be done (an
     I/O error, a Git repository inside ``output/``).
@@ -791,8 +809,14 @@ def publish(
         _delete(os.path.join(staging, name), steps)
     exists = os.path.lexists(output)
     # A retained name the site makes itself is the site's (as in Pelican).
-    retention = frozenset(retention) - _top([*new.files, *new.folders])
-    old = scan(output, skip=retention) if exists else Tree()
+    made = frozenset(retention) & _top([*new.files, *new.folders])
+    retention = frozenset(retention) - made
+    if not exists:
+        old = Tree()
+    elif old is None:
+        old = scan(output, skip=retention)
+    elif made:
+        _add_top(old, output, made)
     if old.gits:
         raise OutputError(
             f"{shown(output / old.gits[0])} is a Git repository inside "
@@ -800,16 +824,7 @@ def publish(
             "it at the top of the output with OUTPUT_RETENTION"
         )
     equal, changed = _equal_files(staging, output, new, old, record)
-    # The staging folder as this build left it, and what is known equal.
-    staged = Record(staging=dict(new.files), switch=record.switch)
-    for name in new.files:
-        if name in equal:
-            staged.output[name] = old.files[name]
-        else:
-            before, published = record.published(name)
-            if published is not None and before is not None:
-                staged.output[name] = published
-                staged.paired[name] = before
+    staged = _staged(record, new, old, equal)
     differs = (
         changed
         or not exists
@@ -825,21 +840,45 @@ def publish(
     if not exists:
         return _publish_new(staging, output, cache, new, steps, staged, changed)
     in_place = _no_exchange(staging, output)
-    if in_place:
-        return _publish_in_place(
-            staging, output, cache, new, old, equal, steps, changed, in_place
-        )
+    if not in_place:
+        try:
+            return _switch(staging, output, cache, new, old, equal, retention, steps)
+        except OSError as exc:
+            if exc.errno not in NO_EXCHANGE:
+                raise OutputError(
+                    f"could not switch {shown(output)}/ to the new site: "
+                    f"{exc.strerror or exc}"
+                ) from None
+            in_place = os.strerror(exc.errno)
+    return _publish_in_place(staging, output, cache, new, old, equal, steps, in_place)
+
+
+def _staged(record: Record, new: Tree, old: Tree, equal: set[str]) -> Record:
+    """The record of the staging folder as this build left it, with what is
+    known equal in ``output/``."""
+    staged = Record(staging=dict(new.files), switch=record.switch)
+    for name in new.files:
+        if name in equal:
+            staged.output[name] = old.files[name]
+        else:
+            before, published = record.published(name)
+            if published is not None and before is not None:
+                staged.output[name] = published
+                staged.paired[name] = before
+    return staged
+
+
+def _switch(staging, output, cache, new, old, equal, retention, steps) -> Published:
+    """Exchange ``output/`` and the staging folder, retained entries kept in
+    ``output/``; then make the old site (now staging) a copy of the new.
+    Raise OSError, everything put back, when the exchange fails."""
     switch = uuid.uuid4().hex
     moved = [
         name
         for name in sorted(retention)
         if os.path.lexists(output / name) and not os.path.lexists(staging / name)
     ]
-    journal = {
-        "id": switch,
-        "staging_inode": os.stat(staging).st_ino,
-        "moved": moved,
-    }
+    journal = {"id": switch, "staging_inode": os.stat(staging).st_ino, "moved": moved}
     _write_json(cache / SWITCH_FILE, journal, steps)
     try:
         for name in moved:
@@ -847,25 +886,18 @@ def publish(
             os.rename(output / name, staging / name)
         steps("exchange", output)
         exchange(staging, output)
-    except OSError as exc:
+    except OSError:
         _put_back(staging, output, moved)
         (cache / SWITCH_FILE).unlink(missing_ok=True)
-        if exc.errno in NO_EXCHANGE:
-            reason = f"{os.strerror(exc.errno)}"
-            return _publish_in_place(
-                staging, output, cache, new, old, equal, steps, changed, reason
-            )
-        raise OutputError(
-            f"could not switch {shown(output)}/ to the new site: {exc.strerror or exc}"
-        ) from None
+        raise
     # output/ is the new site. The old one, in the staging folder, is made
     # a copy of it for the next build.
+    changed = len(new.files.keys() - equal)
     result = Published(copied=changed, switched=True)
     try:
         keys = _mirror(output, staging, new, old, equal, steps)
-        save_record(
-            cache, Record(staging=keys, output=dict(new.files), switch=switch), steps
-        )
+        done = Record(staging=keys, output=dict(new.files), switch=switch)
+        save_record(cache, done, steps)
         steps("finish", cache / SWITCH_FILE)
         (cache / SWITCH_FILE).unlink()
     except OSError as exc:
@@ -874,6 +906,25 @@ def publish(
             "the next build finishes it"
         )
     return result
+
+
+def _add_top(tree: Tree, root: Path, names: Iterable[str]) -> None:
+    """Add to ``tree`` the entries ``names`` of ``root`` that it left out."""
+    for name in names:
+        path = root / name
+        if path.is_symlink():
+            tree.others.append(name)
+        elif path.is_file():
+            tree.files[name] = stat_key(path.stat())
+        elif path.is_dir():
+            inner = scan(path)
+            tree.folders.add(name)
+            tree.folders.update(f"{name}/{f}" for f in inner.folders)
+            tree.files.update((f"{name}/{f}", k) for f, k in inner.files.items())
+            tree.others.extend(f"{name}/{o}" for o in inner.others)
+            tree.gits.extend(f"{name}/{g}" for g in inner.gits)
+        elif os.path.lexists(path):
+            tree.others.append(name)
 
 
 def _no_exchange(staging: Path, output: Path) -> str:
@@ -924,9 +975,7 @@ def _publish_new(staging, output, cache, new, steps, staged, changed) -> Publish
     return result
 
 
-def _publish_in_place(
-    staging, output, cache, new, old, equal, steps, changed, reason
-) -> Published:
+def _publish_in_place(staging, output, cache, new, old, equal, steps, reason):
     """Update ``output/`` file by file (each file in one step; not the site)."""
     logger.warning(
         "kilas: %s/ cannot be switched in one step (%s): updating it file by "
@@ -948,7 +997,7 @@ def _publish_in_place(
                 os.path.join(staging, name), os.path.join(output, name), steps
             )
     save_record(cache, Record(staging=dict(new.files), output=keys), steps)
-    return Published(copied=changed, in_place=True)
+    return Published(copied=len(new.files.keys() - equal), in_place=True)
 
 
 # --- at the start: finish a switch a kill interrupted -----------------------
