@@ -51,6 +51,7 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
+CACHE = ".kilas-cache"  # beside each output folder (kilas.build.cache_dir)
 RECORD_FILE = "trees.json"
 SWITCH_FILE = "switch.json"
 LOCK_FILE = "build.lock"
@@ -172,6 +173,11 @@ def check_target(
         raise UnsafeTarget(
             f"refusing to {what} {shown(target)}/: it lies inside a Git folder "
             "(.git); choose another folder, e.g. output/"
+        )
+    if deletes and CACHE in target.parts:
+        raise UnsafeTarget(
+            f"refusing to {what} {shown(target)}/: it is or lies inside a build "
+            f"cache ({CACHE}); choose another folder, e.g. output/"
         )
     retention = retained_names(settings)
     if deletes and ".git" not in retention and os.path.lexists(target / ".git"):
@@ -616,20 +622,94 @@ def _mirror(source: Path, target: Path, want: Tree, have: Tree, equal, steps) ->
     """Make ``target`` (holding ``have``) hold ``want`` like ``source``;
     ``equal`` names the files that are already right. Return the stat key
     of every file of ``target``."""
-    keys = {}
     for name in [*(have.files.keys() - want.files.keys()), *have.others, *have.gits]:
         _delete(os.path.join(target, name), steps)
     for folder in sorted(have.folders - want.folders, reverse=True):
         _delete(os.path.join(target, folder), steps)
-    _make_folders(target, want.folders - have.folders, steps)
-    for name in want.files:
-        if name in equal:
-            keys[name] = have.files[name]
-            continue
+    keys = {name: have.files[name] for name in equal}
+    todo = [name for name in want.files if name not in equal]
+    folders = want.folders - have.folders
+    workers = min(os.cpu_count() or 1, 4) if len(todo) >= PARALLEL_COPY else 1
+    groups = _split(todo, folders, workers)
+    keys.update(_copy_groups(source, target, groups, have.files, steps))
+    return keys
+
+
+# Copies of at least this many files (a new site) are shared between the
+# cores: making files and folders is mostly the kernel's work, per core.
+PARALLEL_COPY = 5000
+
+
+def _split(files, folders, workers: int) -> list[tuple[list[str], list[str]]]:
+    """Share files and folders between ``workers`` about evenly, a
+    top-level folder and all it holds going to one of them."""
+    tops: dict[str, tuple[list[str], list[str]]] = {}
+    for name in files:
+        tops.setdefault(name.split("/", 1)[0], ([], []))[0].append(name)
+    for folder in folders:
+        tops.setdefault(folder.split("/", 1)[0], ([], []))[1].append(folder)
+    groups: list[tuple[list[str], list[str]]] = [([], []) for _ in range(workers)]
+    loads = [0] * workers
+    for names, made in sorted(tops.values(), key=lambda t: -len(t[0]) - len(t[1])):
+        least = loads.index(min(loads))
+        groups[least][0].extend(names)
+        groups[least][1].extend(made)
+        loads[least] += len(names) + len(made)
+    return groups
+
+
+def _copy_part(source, target, files, folders, have, steps) -> dict:
+    _make_folders(target, folders, steps)
+    keys = {}
+    for name in files:
         path = os.path.join(target, name)
-        if name in have.files or os.path.lexists(path):
+        if name in have:
             _delete(path, steps)
         keys[name] = _copy(os.path.join(source, name), path, steps)
+    return keys
+
+
+def _copy_groups(source, target, groups, have, steps) -> dict:
+    """Copy each group in a process of its own (the first one here);
+    return the stat keys of the copies."""
+    children = []
+    for files, folders in groups[1:]:
+        reading, writing = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # a copying process: never returns
+            code = 1
+            try:
+                os.close(reading)
+                try:
+                    done = _copy_part(source, target, files, folders, have, steps)
+                    result = ("ok", done)
+                except OSError as exc:
+                    result = ("oserror", (exc.errno, exc.strerror, exc.filename))
+                with os.fdopen(writing, "wb") as pipe:
+                    pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(writing)
+        children.append((pid, reading))
+    keys, failure = {}, None
+    try:
+        files, folders = groups[0]
+        keys.update(_copy_part(source, target, files, folders, have, steps))
+    except OSError as exc:
+        failure = exc
+    for pid, reading in children:
+        with os.fdopen(reading, "rb") as pipe:
+            said = pipe.read()
+        os.waitpid(pid, 0)
+        kind, value = pickle.loads(said) if said else ("", None)
+        if kind == "ok":
+            keys.update(value)
+        elif failure is None:
+            value = value or (errno.EIO, "a copying process stopped", str(target))
+            failure = OSError(*value)
+    if failure is not None:
+        raise failure
     return keys
 
 

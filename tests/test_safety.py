@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT, run_build, search_shards, snapshot
 
+import kilas.output
 from kilas.bench import write_corpus
 from kilas.build import BuildFailed, build, cache_dir
 
@@ -169,6 +170,7 @@ GUARDED = [
     ("plugins/kilas_search", "it lies inside a plugin folder"),
     (".git", "it lies inside a Git folder"),
     (".git/objects", "it lies inside a Git folder"),
+    (".kilas-cache/output/staging", "it is or lies inside a build cache"),
 ]
 
 
@@ -539,12 +541,17 @@ def test_two_builds_at_once_take_turns(project, tmp_path):
 # --- the cache is checked, not trusted ------------------------------------------
 
 
-def test_output_files_are_not_shared_and_damage_is_put_right(project, tmp_path):
+def test_output_files_are_not_shared_and_damage_is_put_right(
+    project, tmp_path, monkeypatch
+):
     _no_search(project)
     output = tmp_path / "output"
+    # A new site is copied by several processes (from 5000 files; here all).
+    monkeypatch.setattr(kilas.output, "PARALLEL_COPY", 10)
     _build(project, output)
     site = snapshot(output)
     staging = cache_dir(output) / "staging"
+    assert snapshot(staging) == site
     assert _files(output).isdisjoint(_files(cache_dir(output)))
     assert all(p.stat().st_nlink == 1 for p in output.rglob("*") if p.is_file())
     # Damage of every kind; none of it reaches the staged copy.
