@@ -94,6 +94,12 @@ def shown(path: str | os.PathLike) -> str:
     return path if relative.startswith("..") else relative
 
 
+def _folder(path: str | os.PathLike) -> str:
+    """``path`` as shown, ending with one slash."""
+    text = shown(path)
+    return text if text.endswith("/") else f"{text}/"
+
+
 def describe(exc: OSError) -> str:
     """``path: cause`` of an I/O error, without Python's decoration."""
     cause = exc.strerror or str(exc)
@@ -140,10 +146,10 @@ def check_target(
     for folder in roots:
         root = Path(folder).resolve()
         if target == root or target in root.parents:
-            relation = "is" if target == root else "contains"
+            relation = "is" if target == root else f"contains {_folder(root)},"
             raise UnsafeTarget(
-                f"refusing to {what} {shown(target)}/: it {relation} the project "
-                f"folder {shown(root)}/; choose a folder inside it, e.g. output/"
+                f"refusing to {what} {_folder(target)}: it {relation} the project "
+                "folder; choose a folder inside it, e.g. output/"
             )
     protected = [
         (settings.get("PATH"), "the content folder (PATH)"),
@@ -166,23 +172,23 @@ def check_target(
         else:
             continue
         raise UnsafeTarget(
-            f"refusing to {what} {shown(target)}/: it {relation} {name}, "
-            f"{shown(path)}/; choose another folder, e.g. output/"
+            f"refusing to {what} {_folder(target)}: it {relation} {name}, "
+            f"{_folder(path)}; choose another folder, e.g. output/"
         )
     if ".git" in target.parts:
         raise UnsafeTarget(
-            f"refusing to {what} {shown(target)}/: it lies inside a Git folder "
+            f"refusing to {what} {_folder(target)}: it lies inside a Git folder "
             "(.git); choose another folder, e.g. output/"
         )
     if deletes and CACHE in target.parts:
         raise UnsafeTarget(
-            f"refusing to {what} {shown(target)}/: it is or lies inside a build "
+            f"refusing to {what} {_folder(target)}: it is or lies inside a build "
             f"cache ({CACHE}); choose another folder, e.g. output/"
         )
     retention = retained_names(settings)
     if deletes and ".git" not in retention and os.path.lexists(target / ".git"):
         raise UnsafeTarget(
-            f"refusing to {what} {shown(target)}/: it holds a Git repository "
+            f"refusing to {what} {_folder(target)}: it holds a Git repository "
             f'({shown(target / ".git")}) that a build would delete; add ".git" '
             "to OUTPUT_RETENTION to keep it, or choose another folder"
         )
@@ -230,7 +236,7 @@ def check_known(target: Path, cache: Path, retention: frozenset[str]) -> None:
         if GENERATOR_TAG in home.read(8192):
             return
     raise UnsafeTarget(
-        f"refusing to write to {shown(target)}/: it holds files that are not a "
+        f"refusing to write to {_folder(target)}: it holds files that are not a "
         f"site Kilas built (e.g. {foreign[0]}); empty it or choose another folder"
     )
 

@@ -165,7 +165,7 @@ GUARDED = [
     ("linked-content", "it is the content folder"),
     (".", "it is the project folder"),
     ("theme/..", "it is the project folder"),
-    ("..", "it contains the project folder"),
+    ("..", ", the project folder; choose a folder inside it"),
     ("theme", "it is the theme"),
     ("plugins/kilas_search", "it lies inside a plugin folder"),
     (".git", "it lies inside a Git folder"),
