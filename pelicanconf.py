@@ -8,7 +8,6 @@ SITEURL = ""
 AUTHOR = "Redaksi Kilas"
 PUBLISHER_NAME = "Kilas"
 TIMEZONE = "Asia/Jakarta"
-TIMEZONE_LABEL = "WIB"
 DEFAULT_LANG = "id"
 DEFAULT_DATE = None
 DEFAULT_PAGINATION = 10
@@ -69,6 +68,9 @@ ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
 ARTICLE_SAVE_AS = "{date:%Y}/{date:%m}/{slug}/index.html"
 ARTICLE_LANG_URL = "{lang}/{date:%Y}/{date:%m}/{slug}/"
 ARTICLE_LANG_SAVE_AS = "{lang}/{date:%Y}/{date:%m}/{slug}/index.html"
+# Development builds show drafts as previews at DRAFT_URL (never listed);
+# publishconf.py leaves them out of the build entirely.
+KILAS_DRAFTS = True
 DRAFT_URL = "draf/{slug}/"
 DRAFT_SAVE_AS = "draf/{slug}/index.html"
 DRAFT_LANG_URL = "draf/{lang}/{slug}/"
@@ -155,7 +157,9 @@ SEO_NEWS_MAX_ITEMS = 1000
 SEO_NEWS_PUBLICATION_NAME = PUBLISHER_NAME
 SEO_PUBLISHER_LOGO = "favicon.svg"
 SEO_OG_LOCALES = {"id": "id_ID", "en": "en_US"}
-# The build's "now" for the news sitemap; None is the clock (tests fix it).
+# The build's one "now" (ISO 8601; None: the clock; the environment variable
+# KILAS_NOW wins): items dated later are scheduled, left out until a build
+# after their time; the news sitemap counts back from it.
 KILAS_NOW = None
 
 # -- Build ------------------------------------------------------------------
