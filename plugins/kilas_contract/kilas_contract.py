@@ -101,11 +101,11 @@ class _Run:
         self.problems: list[Problem] = []
         self.now: datetime = settings["KILAS_NOW"]
         self.zone = ZoneInfo(settings["TIMEZONE"])
-        # Held back: (date or None, path, title, why) of scheduled items and
-        # of drafts left out.
+        # Held back: (date, path, title) of scheduled items (a translation
+        # has the date of the item it translates); drafts left out.
         self.scheduled: list[tuple[datetime, str, str]] = []
         self.drafts_left_out: list[str] = []
-        self._scheduled_ids: set | None = None
+        self._scheduled_ids: dict[tuple, datetime] | None = None
         self.feed_links: dict[str, object] | None = None
         self.env = None
         self.discovery = discover(settings, self.display)
@@ -145,13 +145,13 @@ class _Run:
             [os.path.join(content, path) for path in self.discovery.markdown]
         )
 
-    def scheduled_ids(self) -> set:
+    def scheduled_ids(self) -> dict[tuple, datetime]:
         """Translation ids (``ARTICLE_TRANSLATION_ID``) of the scheduled items
-        that are not translations: their translations are held back with
-        them. Worked out from the headers alone, once, when a translation is
-        read (most builds have few)."""
+        that are not translations, with their dates: their translations are
+        held back with them. Worked out from the headers alone, once, when a
+        translation is read (most builds have few)."""
         if self._scheduled_ids is None:
-            self._scheduled_ids = set()
+            self._scheduled_ids = {}
             for relative in self.discovery.items:
                 path = os.path.join(self.settings["PATH"], relative)
                 try:
@@ -169,7 +169,8 @@ class _Run:
                 except ValueError:
                     continue
                 if date > self.now:
-                    self._scheduled_ids.add(translation_id(self.settings, path, values))
+                    ident = translation_id(self.settings, path, values)
+                    self._scheduled_ids[ident] = date
         return self._scheduled_ids
 
     def display(self, path: str) -> str:
@@ -336,8 +337,9 @@ class ItemReader(MarkdownReader):
         if metadata.get("translation") == "true":
             values = {field_key(k): v for k, v, _ in header}
             ident = translation_id(self.settings, self._source_path, values)
-            if ident in run.scheduled_ids():
-                run.scheduled.append((None, self._path, title))
+            original = run.scheduled_ids().get(ident)
+            if original:
+                run.scheduled.append((original, self._path, title))
                 return True
         modified = metadata.get("modified")
         if modified and modified > run.now:
@@ -731,12 +733,14 @@ def _report_held(run: _Run) -> None:
     """Scheduled items with their times (in the site's zone), soonest first,
     and drafts left out; the schedule is kept in KILAS_SCHEDULE for the
     build's caller (the next one due first)."""
-    schedule = sorted(run.scheduled, key=lambda held: (held[0] or run.now, held[1]))
+    schedule = sorted(run.scheduled)
+    content = os.path.abspath(run.settings["PATH"])
     run.settings["KILAS_SCHEDULE"] = [
         {
-            "path": path,
+            "date": date.isoformat(),
+            # relative to the content folder, with "/" (items/2024/08/x.md)
+            "path": Path(os.path.relpath(os.path.abspath(path), content)).as_posix(),
             "title": title,
-            "date": date.isoformat() if date else None,
         }
         for date, path, title in schedule
     ]
@@ -749,8 +753,7 @@ def _report_held(run: _Run) -> None:
             _when(run.now),
         )
     for date, path, title in schedule:
-        when = _when(date) if date else "with the item it translates"
-        logger.log(NOTICE, "  %s  %s (%s)", when, path, html.unescape(title))
+        logger.log(NOTICE, "  %s  %s (%s)", _when(date), path, html.unescape(title))
     if run.drafts_left_out:
         logger.log(
             NOTICE,
