@@ -46,8 +46,13 @@ _LINKISH = re.compile(r"\][(\[:]|<")
 def render_options(settings: dict) -> str:
     """Everything the output of ``render`` depends on, as a stable string."""
     markdown = dict(settings["MARKDOWN"])
+    # As Pelican's Markdown reader does: every configured extension is loaded
+    # (``extra`` gives tables, footnotes, abbreviations, definition lists).
+    configured = list(markdown.get("extension_configs", {}))
     markdown["extensions"] = [
-        e for e in markdown.get("extensions", []) if e != "markdown.extensions.meta"
+        e
+        for e in dict.fromkeys([*markdown.get("extensions", []), *configured])
+        if e != "markdown.extensions.meta"
     ]
     markdown["extension_configs"] = {
         k: v
