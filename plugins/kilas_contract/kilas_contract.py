@@ -108,9 +108,6 @@ class _Run:
         self._scheduled_ids: dict[tuple, datetime] | None = None
         self.feed_links: dict[str, object] | None = None
         self.env = None
-        self.discovery = discover(settings, self.display)
-        for problem in self.discovery.problems:
-            self.add(problem)
         content = Path(settings["PATH"])
         self.regions = self.sources = None
         for name, make, setting in (
@@ -134,6 +131,9 @@ class _Run:
         self.displayed: dict[str, str] = {}
         self.renders = RenderCache(settings)
         self._prefilled = False
+        self.discovery = discover(settings, self.display)
+        for problem in self.discovery.problems:
+            self.add(problem)
 
     def prefill(self) -> None:
         """Once per run: render every Markdown file the cache lacks, in parallel."""
