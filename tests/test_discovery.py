@@ -149,3 +149,26 @@ def test_markdown_extensions_in_any_case_are_read(project: Path):
     for slug in ("huruf-besar", "campuran", "panjang", "panjang-besar", "tautan-dalam"):
         assert (project / "output" / "2024" / "08" / slug / "index.html").is_file()
     assert (project / "output" / "images" / "tautan.txt").read_text() == "teks"
+
+
+def test_linked_hidden_or_outside_files_are_refused(project: Path):
+    _write(project / "content" / "images" / ".rahasia.txt", "kata sandi")
+    _write(
+        project / "content" / "items" / "tautan.md",
+        ITEM.format(title="Tautan")
+        + "\n[a]({static}/images/.rahasia.txt) [b]({static}../../pelicanconf.py)\n",
+    )
+    result = run_build("--output", "output", cwd=project)
+    assert result.returncode == 1
+    problems = sorted(
+        line for line in result.stderr.splitlines() if "an item links" in line
+    )
+    assert problems == [
+        "content/images/.rahasia.txt: an item links to this file, which is a hidden"
+        " or editor file: it is never published; link a file under the static"
+        " folders instead",
+        "pelicanconf.py: an item links to this file, which lies outside the content"
+        " folder: it is never published; link a file under the static folders"
+        " instead",
+    ]
+    assert not (project / "output").exists()

@@ -92,6 +92,13 @@ def is_markdown(name: str) -> bool:
     return extension(name) in MARKDOWN_EXTENSIONS
 
 
+def is_editor_file(name: str) -> bool:
+    """A hidden file or one an editor leaves beside the file it edits."""
+    return name.startswith(".") or any(
+        fnmatch.fnmatchcase(name, pattern) for pattern in EDITOR_FILES
+    )
+
+
 def discover(settings: dict, display) -> Discovery:
     """Classify every file under ``settings["PATH"]``; ``display(path)`` is how
     a path is shown in a problem."""
@@ -172,9 +179,7 @@ class _Walker:
                 f" read; rename it, e.g. to {stem}.md",
             )
             return False
-        if name.startswith(".") or any(
-            fnmatch.fnmatchcase(name, pattern) for pattern in EDITOR_FILES
-        ):
+        if is_editor_file(name):
             self.found.ignored.append(relative)
             return False
         if not entry.is_symlink():

@@ -49,7 +49,7 @@ from .contract import (
     split_list,
     suggest,
 )
-from .discovery import MARKDOWN_EXTENSIONS, discover
+from .discovery import MARKDOWN_EXTENSIONS, discover, is_editor_file
 from .registry import (
     RegionRegistry,
     RegistryError,
@@ -204,9 +204,14 @@ def _run() -> _Run:
     return _current["run"]
 
 
+@functools.cache
+def _prompt(prompt: str) -> re.Pattern:
+    return re.compile(r"\s+".join(map(re.escape, prompt.split())), re.IGNORECASE)
+
+
 def _holds(text: str, prompt: str) -> bool:
     """``prompt`` in ``text``, whatever the case and the line breaks."""
-    return " ".join(prompt.casefold().split()) in " ".join(text.casefold().split())
+    return _prompt(prompt).search(text) is not None
 
 
 def _is_true(value: str | None) -> bool:
@@ -723,10 +728,41 @@ def check_urls(generators) -> None:
                 )
             )
         owners.setdefault(save_as, path)
+    _check_linked_files(run, generators)
     run.renders.save()
     _report_held(run)
     if run.problems:
         raise ContentError(run.problems)
+
+
+def _check_linked_files(run: _Run, generators) -> None:
+    """A file an item links to ({static}, {attach}) is published even when it
+    is outside the static folders: never a hidden or editor file, nor one
+    outside the content folder (through ``..`` or a link)."""
+    content = os.path.realpath(run.settings["PATH"])
+    found = set(run.discovery.static)
+    for generator in generators:
+        for static in getattr(generator, "staticfiles", []):
+            relative = static.relative_source_path
+            if relative in found:
+                continue
+            real = os.path.realpath(static.source_path)
+            parts = Path(relative).parts
+            if not (real == content or real.startswith(content + os.sep)):
+                why = "lies outside the content folder"
+            elif ".." in parts or any(map(is_editor_file, parts)):
+                why = "is a hidden or editor file"
+            else:
+                continue
+            run.add(
+                Problem(
+                    run.display(static.source_path),
+                    None,
+                    None,
+                    f"an item links to this file, which {why}: it is never"
+                    " published; link a file under the static folders instead",
+                )
+            )
 
 
 def _report_held(run: _Run) -> None:
