@@ -40,7 +40,7 @@ DEFAULT_SETTINGS = {
     "KILAS_TAXONOMIES": {
         "region": {"attr": "regions"},
         "source": {"attr": "source", "also": "cites"},
-        "story": {"attr": "story", "plural": "stories", "order": "oldest"},
+        "story": {"attr": "story", "plural": "stories"},
     },
     "REGION_URL": "wilayah/{slug}/",
     "REGION_SAVE_AS": "wilayah/{slug}/index.html",
