@@ -71,7 +71,8 @@ def test_index_pages_list_every_term_with_its_count(fixture_site):
         "/sumber/delta/",
     ]
     counts = [[int(n) for n in re.findall(r"\d+", r.text_content())] for r in rows]
-    assert counts == [[14], [7, 3], [0, 12]]
+    # Delta digests nothing: only its citations are counted, no "0 berita".
+    assert counts == [[14], [7, 3], [12]]
     stories = page(fixture_site, "cerita")
     assert stories.xpath("//ul[@class='term-list']/li/a/@href") == [
         "/cerita/topan-contoh/"
@@ -102,19 +103,19 @@ def test_source_page_lists_digested_and_citing_items_apart(fixture_site):
     assert listed(page(fixture_site, "sumber/delta/dikutip/halaman/2")) == items([2, 1])
 
 
-def test_story_page_is_a_timeline_oldest_first(fixture_site):
+def test_story_page_is_a_timeline_newest_first(fixture_site):
     story = page(fixture_site, "cerita/topan-contoh")
-    assert listed(story) == items([4, 8, 13])
+    assert listed(story, "//ol[@class='story-timeline']") == items([13, 8, 4])
     days = story.xpath("//ol[@class='story-timeline']/li/h2")
-    assert [d.get("id") for d in days] == ["2024-01-10", "2024-03-04", "2024-03-31"]
-    assert [d.xpath("a/@href")[0] for d in days] == [
-        "#2024-01-10",
-        "#2024-03-04",
-        "#2024-03-31",
-    ]
+    assert [d.get("id") for d in days] == ["2024-03-31", "2024-03-04", "2024-01-10"]
+    assert [d.xpath("a") for d in days] == [[], [], []]  # headings, not links
     latest = story.xpath("//*[@class='story-latest']")
     assert len(latest) == 1
     assert listed(latest[0], ".") == items([13])
+    # The lede says what happened last: the latest item and its summary.
+    lede = story.xpath("//div[contains(@class, 'story-lede')]")[0]
+    assert lede.xpath(".//a/@href") == items([13])
+    assert "Ringkasan berita 13." in lede.text_content().replace("\xa0", " ")
     terms = story.xpath("//dl[@class='story-terms']/dd")
     assert terms[0].xpath("a/@href") == ["/wilayah/jepang/", "/wilayah/vietnam/"]
     assert terms[1].xpath("a/@href") == [
