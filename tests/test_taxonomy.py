@@ -117,8 +117,8 @@ def test_story_page_is_a_timeline_newest_first(fixture_site):
     assert lede.xpath(".//a/@href") == items([13])
     assert "Ringkasan berita 13." in lede.text_content().replace("\xa0", " ")
     terms = story.xpath("//dl[@class='story-terms']/dd")
-    assert terms[0].xpath("a/@href") == ["/wilayah/jepang/", "/wilayah/vietnam/"]
-    assert terms[1].xpath("a/@href") == [
+    assert terms[0].xpath(".//a/@href") == ["/wilayah/jepang/", "/wilayah/vietnam/"]
+    assert terms[1].xpath(".//a/@href") == [
         "/sumber/alpha/",
         "/sumber/beta/",
         "/sumber/delta/",
