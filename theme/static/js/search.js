@@ -121,6 +121,7 @@
       var node = document.createElement(part[0]);
       node.textContent = part[1];
       if (part[0] === "time" && meta.datetime) node.dateTime = meta.datetime;
+      if (line.firstChild) line.appendChild(document.createTextNode(" "));
       line.appendChild(node);
     });
     li.appendChild(line);
