@@ -629,7 +629,7 @@ def register() -> None:
     signals.generator_init.connect(add_template_globals)
     # article_generator_finalized: items are read and have their URLs.
     signals.article_generator_finalized.connect(add_article_jsonld)
-    # feed_generated: before a feed is written, so xml:lang is in the file.
+    # feed_generated: before a feed is written, so xml:lang and ids are in it.
     signals.feed_generated.connect(set_feed_language)
     # all_generators_finalized: the complete context, before writing.
     signals.all_generators_finalized.connect(keep_context)
