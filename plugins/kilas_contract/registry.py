@@ -501,7 +501,11 @@ class RegionRegistry:
                 return
             self._site_keys[norm] = (region, text.line)
             holders = self._keys.get(norm, ([], [], []))
-            others = [r for r in holders[_NAME] + holders[_CODE] if r is not region]
+            others = list(
+                {
+                    id(r): r for r in holders[_NAME] + holders[_CODE] if r is not region
+                }.values()
+            )
             if others and not override:
                 taken = " and ".join(r.label for r in others)
                 reader.problem(
@@ -665,17 +669,12 @@ class RegionRegistry:
             return Lookup(None, container.suggestion, container.ambiguous)
         self._load_iso()
         outer_region = container.value
-        inside = [
-            region
-            for ranks in self._keys.get(normalize(name), ())
-            for region in ranks
-            if _lies_in(region, outer_region)
-        ]
-        inside = list({id(r): r for r in inside}.values())
-        if len(inside) == 1:
-            return Lookup(inside[0])
-        if inside:
-            return Lookup(None, ambiguous=sorted(r.label for r in inside))
+        for regions in self._keys.get(normalize(name), ()):
+            inside = [r for r in regions if _lies_in(r, outer_region)]
+            if len(inside) == 1:
+                return Lookup(inside[0])
+            if inside:
+                return Lookup(None, ambiguous=sorted(r.label for r in inside))
         places = {
             normalize(r.name): r
             for r in self._by_code.values()
@@ -687,8 +686,15 @@ class RegionRegistry:
         return Lookup(None)
 
     def _suggest(self, norm: str) -> str | None:
+        """The nearest spelling, shown as the place's own name when it names
+        one place (``Palestin``: "Palestina", not "Palestine")."""
         near = difflib.get_close_matches(norm, self._spellings, n=1, cutoff=0.75)
-        return self._spellings[near[0]] if near else None
+        if not near:
+            return None
+        found = self._best(near[0])
+        if found is not None and found.value is not None:
+            return found.value.name
+        return self._spellings[near[0]]
 
     def split(self, value: str) -> list[str]:
         """A Region value as a list. With ``;`` between places, each part is
