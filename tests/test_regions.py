@@ -19,7 +19,7 @@ from conftest import PROJECT, run_build
 from lxml import html
 
 sys.path.insert(0, str(PROJECT / "plugins"))
-from kilas_contract.registry import RegionRegistry, SourceRegistry  # noqa: E402
+from kilas_contract.registry import RegionRegistry, SourceRegistry
 
 FIXTURE = PROJECT / "tests" / "fixtures" / "contract"
 SETTINGS = {"DEFAULT_LANG": "id", "REGION_URL": "wilayah/{slug}/"}
