@@ -111,6 +111,10 @@ TABLE = [
     ("LCS", "laut-china-selatan", "Laut China Selatan"),
     ("Tibet", "CN-XZ", "Tibet"),
     ("Rafah", "PS-RFH", "Rafah"),
+    # Capitals that are subdivisions of their own, by their Indonesian names.
+    ("Seoul", "KR-11", "Seoul"),
+    ("Pyongyang", "KP-01", "Pyongyang"),
+    ("Moskow", "RU-MOW", "Moskwa"),
     # Groupings.
     ("Timur Tengah", "timur-tengah", "Timur Tengah"),
     ("Timteng", "timur-tengah", "Timur Tengah"),
@@ -163,6 +167,12 @@ NEAR = [
     ("Palestin", "Palestina"),
     ("Timor Lest", "Timor Leste"),
     ("Jawa Baratt", "Jawa Barat"),
+    ("Papua Pegununga", "Papua Pegunungan"),
+    # A city inside a province suggests the province, never a far place
+    # (Jakarta Selatan once got Korea Selatan; Medan got Algeria's Médéa).
+    ("Jakarta Selatan", "DKI Jakarta"),
+    ("Kota Gaza", "Jalur Gaza"),
+    ("Medan", None),
     ("Foo, Mozambik", None),
 ]
 

@@ -39,6 +39,36 @@ REGION_KINDS = ("country", "province", "subdivision", "area", "grouping")
 _NOT_PLACES = {"ZZ", "QO", "EZ", "UN", "XA", "XB"}
 GAZETTEER = Path(__file__).parent / "gazetteer"
 GAZETTEER_FILES = ("countries.yaml", "indonesia.yaml", "areas.yaml", "groupings.yaml")
+# Words that name a part of a place: "Jakarta Selatan" suggests DKI Jakarta.
+_PART_WORDS = frozenset(
+    [
+        "utara",
+        "selatan",
+        "barat",
+        "timur",
+        "tengah",
+        "pusat",
+        "daya",
+        "laut",
+        "kota",
+        "kabupaten",
+        "kab",
+        "provinsi",
+        "prov",
+        "negara",
+        "bagian",
+        "kawasan",
+        "wilayah",
+        "city",
+        "north",
+        "south",
+        "east",
+        "west",
+        "central",
+        "province",
+        "region",
+    ]
+)
 # Ranks of a lookup key, best first.
 _NAME, _CODE, _FOREIGN = 0, 1, 2
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -357,7 +387,9 @@ class RegionRegistry:
         self._lang = Locale.parse(settings.get("DEFAULT_LANG", "id")).language
         # normalized key -> the regions it names, per rank.
         self._keys: dict[str, tuple[list, list, list]] = {}
+        # Spellings for suggestions: names, and foreign subdivisions' names.
         self._spellings: dict[str, str] = {}
+        self._foreign: dict[str, str] = {}
         self._by_code: dict[str, Region] = {}
         self._iso_loaded = False
         self._problems: list[RegistryProblem] = []
@@ -396,8 +428,10 @@ class RegionRegistry:
             ranks = self._keys[norm] = ([], [], [])
         if not any(r is region for r in ranks[rank]):
             ranks[rank].append(region)
-        if rank != _CODE:
+        if rank == _NAME:
             self._spellings.setdefault(norm, text)
+        elif rank == _FOREIGN:
+            self._foreign.setdefault(norm, text)
 
     def _new(self, code: str, names: dict[str, str], kind: str) -> Region:
         name = names.get(self._lang) or names.get("en") or next(iter(names.values()))
@@ -686,15 +720,34 @@ class RegionRegistry:
         return Lookup(None)
 
     def _suggest(self, norm: str) -> str | None:
-        """The nearest spelling, shown as the place's own name when it names
-        one place (``Palestin``: "Palestina", not "Palestine")."""
-        near = difflib.get_close_matches(norm, self._spellings, n=1, cutoff=0.75)
-        if not near:
-            return None
-        found = self._best(near[0])
-        if found is not None and found.value is not None:
-            return found.value.name
-        return self._spellings[near[0]]
+        """A sensible "Did you mean", shown as the place's own name: a near
+        spelling of a name (``Palestin``: Palestina); the place that a city
+        or part is in (``Jakarta Selatan``, ``Kota Gaza``: DKI Jakarta, Jalur
+        Gaza); a less near name; strictly, a foreign subdivision's name."""
+        steps = (
+            (self._spellings, 0.85),
+            (None, 0),
+            (self._spellings, 0.8),
+            (self._foreign, 0.85),
+        )
+        for spellings, cutoff in steps:
+            if spellings is None:
+                words = [w for w in norm.split() if w not in _PART_WORDS]
+                found = self._best(" ".join(words)) if words else None
+                if (
+                    found is not None
+                    and found.value is not None
+                    and words != norm.split()
+                ):
+                    return found.value.name
+                continue
+            near = difflib.get_close_matches(norm, spellings, n=1, cutoff=cutoff)
+            if near:
+                found = self._best(near[0])
+                if found is not None and found.value is not None:
+                    return found.value.name
+                return spellings[near[0]]
+        return None
 
     def split(self, value: str) -> list[str]:
         """A Region value as a list. With ``;`` between places, each part is
