@@ -480,3 +480,30 @@ def test_source_aliases_must_be_a_list(tmp_path):
     # Not split into letters: "S" is no alias.
     assert registry.resolve("S").value is None
     assert registry.resolve("SinarHarapan.id").value.name == "SinarHarapan.id"
+
+
+def test_a_registry_change_rewrites_the_pages_that_show_it(content, tmp_path):
+    """Pages are not rendered again when what they show is unchanged; a
+    parent changed in regions.yaml is what a region page shows."""
+    registry = content / "regions.yaml"
+    registry.write_text(
+        "regions:\n  - code: pulau-a\n    name: Pulau A\n    parent: JP\n",
+        encoding="utf-8",
+    )
+    (content / "items" / "pulau.md").write_text(
+        _item("Pulau", "Pulau A"), encoding="utf-8"
+    )
+    output = tmp_path / "output"
+    for parent, name in (("JP", "Jepang"), ("KR", "Korea Selatan")):
+        registry.write_text(
+            registry.read_text(encoding="utf-8").replace("JP", parent),
+            encoding="utf-8",
+        )
+        result = run_build("--content", str(content), "--output", str(output))
+        assert result.returncode == 0, result.stderr
+        region_page = html.fromstring(
+            (output / "wilayah/pulau-a/index.html").read_bytes()
+        )
+        assert region_page.xpath("//p[@class='lede']/a[1]/text()") == [name]
+        country = region_page.xpath("//p[@class='lede']/a[1]/@href")[0]
+        assert (output / country.strip("/") / "index.html").is_file()

@@ -89,6 +89,9 @@ class _Run:
                 shown = _display(problem.path)
                 self.add(Problem(shown, problem.line, None, problem.message))
             setattr(self, name, registry)
+        # Pages show what the registries say (a region's parent, a grouping's
+        # members): their text is part of every page's key (settings are).
+        settings["KILAS_REGISTRIES_DIGEST"] = self.regions.digest + self.sources.digest
         self.stories: dict[str, Story] = {}
         # Pelican makes a new Category, Tag or Author per item, and each one
         # slugifies its name again; items sharing a value share one object.

@@ -21,6 +21,7 @@ and aliases are refused (no alias bomb), every scalar is text as written (no
 from __future__ import annotations
 
 import difflib
+import hashlib
 import logging
 import unicodedata
 from dataclasses import dataclass, field
@@ -208,9 +209,12 @@ class _Entry:
 class _Reader:
     """Reads one registry file into entries, recording every problem."""
 
-    def __init__(self, path: Path, problems: list[RegistryProblem]) -> None:
+    def __init__(
+        self, path: Path, problems: list[RegistryProblem], digest=None
+    ) -> None:
         self.path = path
         self.problems = problems
+        self.digest = digest
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append(RegistryProblem(self.path, line, message))
@@ -275,6 +279,8 @@ class _Reader:
         except (OSError, UnicodeDecodeError) as exc:
             self.problem(None, f"cannot read the registry: {exc}")
             return None
+        if self.digest is not None:
+            self.digest.update(f"{self.path}\0{text}\0".encode())
         try:
             # Events first: an anchor or alias is refused before any node
             # exists, so an alias bomb costs no more than reading its text.
@@ -393,6 +399,9 @@ class RegionRegistry:
         self._by_code: dict[str, Region] = {}
         self._iso_loaded = False
         self._problems: list[RegistryProblem] = []
+        # What the registry files say: pages show it (names, parents,
+        # members), so it is part of what a page depends on.
+        self._digest = hashlib.sha1()
         # Text -> region, for lookups that found one: thousands of items name
         # the same few regions. Loading ISO data later adds only keys of a
         # worse rank, so a region found stays right; a miss is not kept.
@@ -409,6 +418,11 @@ class RegionRegistry:
     @property
     def problems(self) -> list[RegistryProblem]:
         return self._problems
+
+    @property
+    def digest(self) -> str:
+        """A hash of the gazetteer's and the site's registry files."""
+        return self._digest.hexdigest()
 
     @property
     def regions(self) -> list[Region]:
@@ -459,7 +473,7 @@ class RegionRegistry:
                 self._key(name, region, _NAME)
 
     def _load_entries(self, path: Path, site: bool) -> None:
-        reader = _Reader(path, self._problems)
+        reader = _Reader(path, self._problems, self._digest)
         codes: dict[str, int] = {}
         for entry in reader.entries("regions", REGION_FIELDS):
             code = reader.text(entry, "code")
@@ -810,7 +824,8 @@ class SourceRegistry:
         self._found: dict[str, Lookup] = {}
         self.sources: list[Source] = []
         self._problems: list[RegistryProblem] = []
-        reader = _Reader(registry_file, self._problems)
+        self._digest = hashlib.sha1()
+        reader = _Reader(registry_file, self._problems, self._digest)
         for entry in reader.entries("sources", SOURCE_FIELDS):
             missing = [k for k in self.REQUIRED if k not in entry.nodes]
             if missing:
@@ -868,6 +883,11 @@ class SourceRegistry:
     @property
     def problems(self) -> list[RegistryProblem]:
         return self._problems
+
+    @property
+    def digest(self) -> str:
+        """A hash of the registry file."""
+        return self._digest.hexdigest()
 
     def resolve(self, text: str) -> Lookup:
         found = self._found.get(text)
