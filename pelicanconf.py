@@ -177,7 +177,6 @@ LOAD_CONTENT_CACHE = False
 KILAS_CSP = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
-    "style-src": ["'self'"],
     "img-src": ["'self'", "https:"],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],

@@ -19,6 +19,7 @@ from kilas.build import BuildFailed
 
 SITE_URL = "https://example.org/kilas"
 NOW = "2024-08-05T12:00:00+07:00"
+EVER = "9999-12-31T00:00:00+07:00"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -134,7 +135,8 @@ def test_feed_ids_are_valid_without_siteurl(site: Path):
         assert TAG_URI.match(value), value
         assert "None" not in value
     all_items = [i for p, i in entry_ids if p.name == "semua.atom.xml"]
-    assert len(set(all_items)) == len(all_items) == len(_content_dates())
+    # the site fixture is built at the clock's "now": every item is out
+    assert len(set(all_items)) == len(all_items) == len(_content_dates(EVER))
 
 
 # A copy of https://github.com/w3c/feedvalidator (its src/ folder at least).

@@ -24,7 +24,9 @@ TEMPLATES = PROJECT / "theme" / "templates"
 FIXTURES = PROJECT / "tests" / "fixtures" / "theme"
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-PAGE_BUDGET = 30 * 1024  # bytes an article page may load, images aside
+# bytes an article page may load, images aside (31 KiB since every page
+# carries a Content-Security-Policy and bodies align table cells by class)
+PAGE_BUDGET = 31 * 1024
 # Interface words of the Indonesian catalog that must not show on an English site.
 INDONESIAN_UI = (
     "Beranda",

@@ -268,6 +268,38 @@ def build_now(settings: dict) -> datetime:
         ) from None
 
 
+_CSP_NAME = re.compile(r"^[a-z][a-z-]*$")
+_CSP_SOURCE = re.compile(r"^[^\s\"'<>&;,]+$|^'[a-z0-9+/=-]+'$")
+
+
+def _check_csp(policy) -> None:
+    """KILAS_CSP (theme/templates/partials/csp.html prints it as it is): a
+    mapping of directive names to lists of source expressions."""
+    if policy is None:
+        return
+    allowed = (
+        'a mapping of directive names to lists of sources, e.g. {"default-src":'
+        " [\"'self'\"]}"
+    )
+    if not isinstance(policy, dict):
+        raise ContractSettingError(f"kilas_contract: KILAS_CSP must be {allowed}")
+    for name, sources in policy.items():
+        if not (isinstance(name, str) and _CSP_NAME.match(name)) or not isinstance(
+            sources, list | tuple
+        ):
+            raise ContractSettingError(
+                f"kilas_contract: KILAS_CSP[{name!r}] is not allowed; it must be"
+                f" {allowed}"
+            )
+        for source in sources:
+            if not (isinstance(source, str) and _CSP_SOURCE.match(source)):
+                raise ContractSettingError(
+                    f"kilas_contract: KILAS_CSP[{name!r}] has the source"
+                    f" {source!r}; a source is a keyword in single quotes"
+                    " ('self', 'none') or a scheme or host (https:, example.org)"
+                )
+
+
 def _display(path: Path | str) -> str:
     """A path as the editor typed it: relative to where they stand."""
     path = os.path.abspath(path)
@@ -665,6 +697,7 @@ def start_run(pelican) -> None:
         settings.setdefault(key, value)
     # One "now" for the whole build: kilas_seo's news sitemap reads it too.
     settings["KILAS_NOW"] = build_now(settings)
+    _check_csp(settings.get("KILAS_CSP"))
     if settings.get("TYPOGRIFY"):
         settings["TYPOGRIFY"] = False
         settings["KILAS_TYPOGRIFY"] = True
