@@ -79,3 +79,23 @@ def test_a_damaged_render_cache_is_dropped_and_rebuilt(tmp_path, clean, how):
     item.write_text(item.read_text().replace("\nTambahan.\n", ""), encoding="utf-8")
     assert run_build(*args).returncode == 0
     assert _pages(tmp_path / "out") == clean
+
+
+def test_the_cache_key_follows_the_sanitiser_policy(monkeypatch):
+    """A change to the allow-list renders every item again."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins"))
+    from kilas_contract import render, sanitise
+
+    from kilas.build import load_settings
+
+    settings = load_settings(Path(__file__).resolve().parent.parent / "pelicanconf.py")
+    before = render.render_options(settings)
+    monkeypatch.setattr(sanitise, "TAGS", sanitise.TAGS - {"table"})
+    after = render.render_options(settings)
+    assert before != after
+    raw = b"Title: x\n\n| a |\n|---|\n| 1 |\n"
+    assert render.cache_key(raw, before) != render.cache_key(raw, after)
+    monkeypatch.setattr(sanitise, "URL_SCHEMES", sanitise.URL_SCHEMES | {"ftp"})
+    assert render.render_options(settings) not in (before, after)

@@ -339,3 +339,59 @@ def test_source_link_on_item_page_lists_and_feeds(project: Path, tmp_path: Path)
         assert link.xpath(".//a/@href") == [report]
     other = next(e for e in feed.entries if "putin-tawarkan" in e.link)
     assert "source-link" not in other.summary + other.content[0].value
+
+
+def test_a_link_to_a_held_back_item_is_named(project: Path, tmp_path: Path):
+    from kilas.build import BuildFailed
+
+    _embargoed(project)
+    _write(
+        project,
+        "draf-tertaut",
+        _item("Draf Tertaut", "2024-08-05 09:00", "Status: draft\n"),
+    )
+    _write(
+        project,
+        "penaut",
+        _item(
+            "Kabar Penaut",
+            "2024-08-05 10:00",
+            body="Lihat [nanti]({filename}embargo-pelabuhan-nampo.md) dan"
+            " [draf]({filename}/items/2024/08/draf-tertaut.md)",
+        ),
+    )
+    for settings, held in (
+        ("pelicanconf.py", ["scheduled for 2024-08-06 15:00 WIB"]),
+        (
+            "publishconf.py",
+            ["scheduled for 2024-08-06 15:00 WIB", "a draft, left out of this build"],
+        ),
+    ):
+        output = tmp_path / settings
+        with pytest.raises(BuildFailed):
+            _build(project, output, settings, KILAS_NOW=JAKARTA_NOW, SEARCH_INDEX=False)
+        assert not output.exists()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kilas.build",
+            "--settings",
+            "publishconf.py",
+            "--check",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, KILAS_NOW=JAKARTA_NOW),
+        check=False,
+    )
+    lines = [line for line in result.stderr.splitlines() if "penaut.md" in line]
+    assert lines == [
+        "content/items/2024/08/penaut.md: Body: links to embargo-pelabuhan-nampo.md,"
+        f" which is {held[0]}: the link would lead nowhere; link it once it is"
+        " published, or hold this item back too",
+        "content/items/2024/08/penaut.md: Body: links to"
+        f" /items/2024/08/draf-tertaut.md, which is {held[1]}: the link would lead"
+        " nowhere; link it once it is published, or hold this item back too",
+    ]

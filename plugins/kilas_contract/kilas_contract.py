@@ -105,6 +105,8 @@ class _Run:
         # has the date of the item it translates); drafts left out.
         self.scheduled: list[tuple[datetime, str, str]] = []
         self.drafts_left_out: list[str] = []
+        # Held-back files by their path in content/, and why (for links).
+        self.held: dict[str, str] = {}
         self._scheduled_ids: dict[tuple, datetime] | None = None
         self.feed_links: dict[str, object] | None = None
         self.env = None
@@ -322,8 +324,12 @@ class ItemReader(MarkdownReader):
         self._source_path = source_path
         self._path = _run().display(source_path)
         self._problems: list[Problem] = []
-        with open(source_path, "rb") as handle:  # no Path object per file
-            raw = handle.read()
+        try:
+            with open(source_path, "rb") as handle:  # no Path object per file
+                raw = handle.read()
+        except OSError as exc:
+            self._problem(None, None, f"the file cannot be read ({exc.strerror})")
+            return self._fail()
         text = self._decode(raw)
         if text is None:
             return self._fail()
@@ -363,9 +369,11 @@ class ItemReader(MarkdownReader):
         """Whether the item stays out of this build: a draft of a publish
         build, or an item (or the translation of one) dated after "now"."""
         run = _run()
+        relative = os.path.relpath(self._source_path, self.settings["PATH"])
         if draft:
             if not self.settings.get("KILAS_DRAFTS"):
                 run.drafts_left_out.append(self._path)
+                run.held[relative] = "a draft, left out of this build"
                 return True
             return False
         date = metadata.get("date")
@@ -374,6 +382,7 @@ class ItemReader(MarkdownReader):
         title = next((v for k, v, _ in header if field_key(k) == "title"), "")
         if date > run.now:
             run.scheduled.append((date, self._path, title))
+            run.held[relative] = f"scheduled for {_when(date)}"
             return True
         if metadata.get("translation") == "true":
             values = {field_key(k): v for k, v, _ in header}
@@ -381,6 +390,7 @@ class ItemReader(MarkdownReader):
             original = run.scheduled_ids().get(ident)
             if original:
                 run.scheduled.append((original, self._path, title))
+                run.held[relative] = f"scheduled for {_when(original)}"
                 return True
         modified = metadata.get("modified")
         if modified and modified > run.now:
@@ -780,6 +790,7 @@ def check_urls(generators) -> None:
             )
         owners.setdefault(save_as, path)
     _check_linked_files(run, generators)
+    _check_links_to_held(run, generators[0].context)
     run.renders.save()
     _report_held(run)
     if run.problems:
@@ -814,6 +825,38 @@ def _check_linked_files(run: _Run, generators) -> None:
                     " published; link a file under the static folders instead",
                 )
             )
+
+
+_INTRASITE = re.compile(r"""(?:\{filename\}|\|filename\|)([^"'#?\s<>]+)""")
+
+
+def _check_links_to_held(run: _Run, context) -> None:
+    """An item that links ({filename}) to an item held back would show a
+    broken link (or Pelican's warning): name both instead."""
+    if not run.held:
+        return
+    for content in context["generated_content"].values():
+        text = getattr(content, "_content", None) or ""
+        if "filename" not in text:
+            continue
+        folder = os.path.dirname(content.relative_source_path)
+        for target in _INTRASITE.findall(text):
+            relative = os.path.normpath(
+                target.lstrip("/")
+                if target.startswith("/")
+                else os.path.join(folder, target)
+            )
+            if relative in run.held:
+                run.add(
+                    Problem(
+                        run.display(content.source_path),
+                        None,
+                        "Body",
+                        f"links to {target}, which is {run.held[relative]}: the"
+                        " link would lead nowhere; link it once it is published,"
+                        " or hold this item back too",
+                    )
+                )
 
 
 def _report_held(run: _Run) -> None:

@@ -174,10 +174,10 @@ def cache_key(raw: bytes, options: str) -> str:
 
 def _render_file(job: tuple[str, str]):
     path, options = job
-    raw = Path(path).read_bytes()
     try:
+        raw = Path(path).read_bytes()
         text = decode(raw)
-    except UnicodeDecodeError:
+    except (OSError, UnicodeDecodeError):
         return None
     return cache_key(raw, options), render(*parts(text), options)
 
@@ -269,7 +269,10 @@ class RenderCache:
         """Render the files the cache lacks, on every core when there are many."""
         missing = []
         for path in files:
-            key = cache_key(Path(path).read_bytes(), self.options)
+            try:
+                key = cache_key(Path(path).read_bytes(), self.options)
+            except OSError:
+                continue  # its reader reports it
             if key not in self.entries:
                 missing.append(path)
         workers = min(os.cpu_count() or 1, 8)
