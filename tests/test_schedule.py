@@ -360,17 +360,13 @@ def test_a_link_to_a_held_back_item_is_named(project: Path, tmp_path: Path):
             " [draf]({filename}/items/2024/08/draf-tertaut.md)",
         ),
     )
-    for settings, held in (
-        ("pelicanconf.py", ["scheduled for 2024-08-06 15:00 WIB"]),
-        (
-            "publishconf.py",
-            ["scheduled for 2024-08-06 15:00 WIB", "a draft, left out of this build"],
-        ),
-    ):
+    # Development builds show the draft (a preview) but not the scheduled item.
+    for settings in ("pelicanconf.py", "publishconf.py"):
         output = tmp_path / settings
         with pytest.raises(BuildFailed):
             _build(project, output, settings, KILAS_NOW=JAKARTA_NOW, SEARCH_INDEX=False)
         assert not output.exists()
+    held = ["scheduled for 2024-08-06 15:00 WIB", "a draft, left out of this build"]
     result = subprocess.run(
         [
             sys.executable,
