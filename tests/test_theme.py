@@ -153,8 +153,12 @@ def test_article_page_shows_every_part(site):
     assert header.xpath(".//p[@class='meta']/span")[0].text == "1 menit baca"
     assert page.xpath("//p[@class='kicker']/a/@href") == ["/kategori/internasional/"]
     assert page.xpath("//aside[contains(@class,'correction')]//p")[0].text_content()
-    image = page.xpath("//figure[@class='article-image']/img")[0]
-    assert (image.get("width"), image.get("height")) == ("320", "160")
+    # The photo (plugin kilas_images): its largest copy's size, credited.
+    image = page.xpath("//figure[@class='photo']//img")[0]
+    assert (image.get("width"), image.get("height")) == ("1600", "1067")
+    assert (
+        "Foto: Ilustrasi Redaksi Kilas" in page.xpath("//figcaption")[0].text_content()
+    )
     pager = page.xpath("//nav[contains(@class,'article-pager')]")[0]
     assert pager.get("aria-label") == "Butir sebelumnya dan berikutnya"
     assert pager.xpath("./a/@rel") == [
