@@ -33,6 +33,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from blinker import signal
 from jinja2 import pass_context
@@ -560,7 +561,9 @@ def add_term_images(generators) -> None:
             card = run.card(f"{name}-{term.slug}", label, _plain(term.name), band)
             run.cards_by_page[entry.save_as] = card
     site = str(settings.get("SITENAME", ""))
-    run.site_card = run.card("situs", "", _plain(band or site), "")
+    parts = urlsplit(run.siteurl)
+    address = f"{parts.netloc}{parts.path}".rstrip("/") or site
+    run.site_card = run.card("situs", "", _plain(band or site), address)
     run.flush()
 
 
