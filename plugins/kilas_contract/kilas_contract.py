@@ -325,6 +325,8 @@ class ItemReader(MarkdownReader):
                 found = image.format
         except (UnidentifiedImageError, OSError) as exc:
             raise _Bad(f'"{value}" cannot be read as an image ({exc})') from None
+        except Image.DecompressionBombError as exc:
+            raise _Bad(f'"{value}" is too large to publish ({exc})') from None
         if found not in _IMAGE_TYPES.values():
             raise _Bad(
                 f'"{value}" holds a {found} image, not {_IMAGE_TYPES[extension]}'

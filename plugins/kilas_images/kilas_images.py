@@ -285,7 +285,7 @@ class _Run:
         digest = hashlib.sha1(Path(path).read_bytes()).hexdigest()
         with Image.open(path) as image:
             width, height = image.size
-            if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+            if render.exif_orientation(image) in (5, 6, 7, 8):
                 width, height = height, width
         self.index[path] = [stat.st_size, stat.st_mtime_ns, digest, width, height]
         return digest, width, height

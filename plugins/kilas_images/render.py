@@ -29,7 +29,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFont
 
 try:  # ISA-L's deflate: the same format as zlib's, many times faster
     from isal import isal_zlib as _deflate
@@ -91,6 +91,26 @@ class PhotoJob:
     quality: tuple[tuple[str, int], ...]
 
 
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation tag (1: upright; also for a damaged EXIF block)."""
+    try:
+        return int(image.getexif().get(0x0112, 1))
+    except (OSError, ValueError, SyntaxError, TypeError):
+        return 1
+
+
+# How to make a photo upright for each EXIF orientation (as ImageOps does).
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 def height_at(size: tuple[int, int], width: int) -> int:
     """Height of a photo of ``size`` shown ``width`` wide."""
     return max(1, round(size[1] * width / size[0]))
@@ -141,7 +161,8 @@ def _open_photo(job: PhotoJob, largest: int) -> Image.Image:
     """The photo upright (EXIF orientation applied), RGB, decoded no larger
     than needed (JPEG decodes at 1/2, 1/4 or 1/8 of its size directly)."""
     with Image.open(job.source) as image:
-        turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+        orientation = exif_orientation(image)
+        turned = orientation in (5, 6, 7, 8)
         width, height = image.size
         if turned:
             width, height = height, width
@@ -149,7 +170,9 @@ def _open_photo(job: PhotoJob, largest: int) -> Image.Image:
         if scale < 1 and image.format == "JPEG":
             wanted = (round(width * scale), round(height * scale))
             image.draft("RGB", wanted[::-1] if turned else wanted)
-        upright = ImageOps.exif_transpose(image)
+        image.load()
+        method = _TRANSPOSE.get(orientation)
+        upright = image.transpose(method) if method is not None else image
         icc = image.info.get("icc_profile")
         if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
             # A transparent PNG or WebP on white (JPEG has no transparency).
