@@ -467,7 +467,15 @@ BAD_IMAGES = {
     "di-luar": ("Image: images/../pages/tentang.md\nImage_Alt: a\nImage_Credit: b\n",
                 "Image", "not under content/images/"),
     "kredit-saja": ("Image_Credit: b\n", "Image_Credit", "has no photo"),
+    "gif": ("Image: images/animasi.jpg\nImage_Alt: a\nImage_Credit: b\n",
+            "Image", "holds a GIF image"),
+    "huruf-besar": ("Image: Images/Sinuiju.JPG\nImage_Alt: a\nImage_Credit: b\n",
+                    "Image", "Did you mean \"images/sinuiju.jpg\""),
+    "alt-kosong": ("Image: images/sinuiju.jpg\nImage_Credit: b\nImage_Alt:\n",
+                   "Image_Alt", "is missing"),
 }  # fmt: skip
+# The line a problem names, when not the first header line after Source.
+PROBLEM_LINES = {"alt-kosong": 8}
 
 
 def test_bad_images_fail_the_build_with_path_line_field(tmp_path):
@@ -476,6 +484,7 @@ def test_bad_images_fail_the_build_with_path_line_field(tmp_path):
     camera_photo(images / "sinuiju.jpg", (800, 600), 1)
     (images / "gambar.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     (images / "palsu.jpg").write_text("bukan gambar", encoding="utf-8")
+    Image.new("RGB", (40, 30)).save(images / "animasi.jpg", "GIF")
     items = project / "content" / "items" / "2024" / "08"
     for name, (lines, _, _) in BAD_IMAGES.items():
         (items / f"gambar-{name}.md").write_text(
@@ -487,7 +496,8 @@ def test_bad_images_fail_the_build_with_path_line_field(tmp_path):
     assert not output.exists()
     for name, (_, field, words) in BAD_IMAGES.items():
         path = f"content/items/2024/08/gambar-{name}.md"
-        line = 6  # the first line after Title, Date, Category, Region, Source
+        # The first line after Title, Date, Category, Region and Source.
+        line = PROBLEM_LINES.get(name, 6)
         found = [
             message
             for message in result.stderr.splitlines()

@@ -297,8 +297,6 @@ class ItemReader(MarkdownReader):
         content = os.path.realpath(self.settings["PATH"])
         folder = os.path.join(content, "images")
         path = os.path.realpath(os.path.join(content, relative))
-        if not path.startswith(folder + os.sep):
-            raise _Bad(explain(f'"{shown}" is not under content/images/', allowed))
         if not os.path.isfile(path):
             names = []
             for root, _, files in os.walk(folder):
@@ -312,6 +310,8 @@ class ItemReader(MarkdownReader):
                     suggest(relative, names),
                 )
             )
+        if not path.startswith(folder + os.sep):
+            raise _Bad(explain(f'"{shown}" is not under content/images/', allowed))
         extension = os.path.splitext(path)[1].lower()
         if extension not in _IMAGE_TYPES:
             why = (
@@ -328,9 +328,7 @@ class ItemReader(MarkdownReader):
         except Image.DecompressionBombError as exc:
             raise _Bad(f'"{value}" is too large to publish ({exc})') from None
         if found not in _IMAGE_TYPES.values():
-            raise _Bad(
-                f'"{value}" holds a {found} image, not {_IMAGE_TYPES[extension]}'
-            )
+            raise _Bad(explain(f'"{value}" holds a {found} image', allowed))
         return relative
 
     def _check_image(self, metadata: dict, lines: dict[str, int]) -> None:
@@ -342,7 +340,8 @@ class ItemReader(MarkdownReader):
                 ("Image_Credit", "name who took or owns the photo, e.g. Reuters"),
             ):
                 if not metadata.get(name.lower()):
-                    self._problem(lines["image"], name, f"is missing; {why}")
+                    line = lines.get(name.lower(), lines["image"])
+                    self._problem(line, name, f"is missing; {why}")
             return
         for name in ("Image_Alt", "Image_Caption", "Image_Credit"):
             if name.lower() in metadata:
