@@ -3,7 +3,7 @@
 
 # -- Site -------------------------------------------------------------------
 SITENAME = "Kilas"
-SITESUBTITLE = "Kilas berita: ringkasan berita dari banyak sumber"
+SITESUBTITLE = "Ringkasan berita dari banyak sumber"
 SITEURL = ""
 AUTHOR = "Redaksi Kilas"
 PUBLISHER_NAME = "Kilas"
@@ -113,8 +113,10 @@ DAY_ARCHIVE_URL = "linimasa/{date:%Y}/{date:%m}/{date:%d}/"
 DAY_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/{date:%m}/{date:%d}/index.html"
 EDITION_URL = "edisi/{date:%G}-w{date:%V}/"
 EDITION_SAVE_AS = "edisi/{date:%G}-w{date:%V}/index.html"
-ARCHIVES_URL = "arsip/"
-ARCHIVES_SAVE_AS = "arsip/index.html"
+# One archive: the timeline. Pelican's flat archive page is not written, and
+# anything that links to ARCHIVES_URL reaches the timeline.
+ARCHIVES_URL = TIMELINE_URL
+ARCHIVES_SAVE_AS = ""
 AUTHOR_SAVE_AS = ""
 AUTHORS_SAVE_AS = ""
 INDEX_SAVE_AS = "index.html"
@@ -174,7 +176,7 @@ LOAD_CONTENT_CACHE = False
 # -- Templates --------------------------------------------------------------
 # Autoescape: every title, summary and source is text unless marked `|safe`.
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
-DIRECT_TEMPLATES = ["index", "categories", "tags", "archives", "notfound", "search"]
+DIRECT_TEMPLATES = ["index", "categories", "tags", "notfound", "search"]
 # The home page is the latest edition, not a paginated list: no "index" here.
 PAGINATED_TEMPLATES = {
     "category": None,

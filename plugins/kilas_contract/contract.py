@@ -30,6 +30,7 @@ ITEM_FIELDS: tuple[Field, ...] = (
     Field("Source_URL", False, "url", False),
     Field("Cites", False, "source", True),
     Field("Story", False, "story", False),
+    Field("Pin", False, "boolean", False),
     Field("Summary", True, "markdown", False),
     Field("Tags", False, "tag", True),
     Field("Author", False, "author", False),

@@ -87,9 +87,13 @@ class _Run:
             except RegistryError as exc:
                 self.add(Problem(_display(path), None, None, str(exc)))
                 registry = make(settings, Path(os.devnull))
-            for message in registry.problems:
-                self.add(Problem(_display(path), None, None, message))
+            for problem in registry.problems:
+                shown = _display(problem.path)
+                self.add(Problem(shown, problem.line, None, problem.message))
             setattr(self, name, registry)
+        # Pages show what the registries say (a region's parent, a grouping's
+        # members): their text is part of every page's key (settings are).
+        settings["KILAS_REGISTRIES_DIGEST"] = self.regions.digest + self.sources.digest
         self.stories: dict[str, Story] = {}
         # Pelican makes a new Category, Tag or Author per item, and each one
         # slugifies its name again; items sharing a value share one object.
@@ -245,7 +249,8 @@ class ItemReader(MarkdownReader):
                     self._problem(line, field.name, "is empty; it is required")
                 continue
             try:
-                values = split_list(value) if field.many else [value]
+                split = getattr(self, f"_split_{field.kind}", split_list)
+                values = split(value) if field.many else [value]
                 reader = getattr(self, f"_read_{field.kind}")
                 result = [reader(v) for v in values] if field.many else reader(value)
             except _Bad as exc:
@@ -396,20 +401,31 @@ class ItemReader(MarkdownReader):
             )
         )
 
+    def _split_region(self, value: str) -> list[str]:
+        """``Georgia, Amerika Serikat`` is one place, not two."""
+        return _run().regions.split(value)
+
     def _read_region(self, value: str):
         found = _run().regions.resolve(value)
         if found.value is not None:
             return found.value
         if found.ambiguous:
             raise _Bad(
-                f'"{value}" can mean {" or ".join(found.ambiguous)}; write the code'
+                f'"{value}" is ambiguous: it can mean '
+                f"{' or '.join(found.ambiguous)}; write the name or the code "
+                "of the one you mean (for a place inside a country: "
+                '"Name, Country")'
             )
         registry = self.settings.get("KILAS_REGIONS_FILE", "regions.yaml")
         raise _Bad(
             explain(
                 f'unknown region "{value}"',
-                "an ISO code (KP, ID-JK), a name in Indonesian or English "
-                f"(Korea Utara, North Korea), or a place added to content/{registry}",
+                "a country, province or area by its Indonesian or English name "
+                "or newsroom abbreviation (Korea Utara, North Korea, Korut, "
+                "Jabar), an ISO code (KP, ID-JB, US-GA), a place inside a "
+                'country as "Name, Country" (Georgia, Amerika Serikat), a '
+                f"grouping (ASEAN, Timur Tengah), or a place added to "
+                f"content/{registry}",
                 found.suggestion,
             )
         )
