@@ -93,7 +93,9 @@ class Photo:
     src: str  # the fallback copy (or the remote address)
     srcset: str  # the fallback format's copies, "url 480w, ..."
     sources: tuple[tuple[str, str], ...]  # (MIME type, srcset), preferred first
-    thumb: str  # the smallest copy
+    thumb: str  # the smallest copy, and the copies a list entry may use
+    thumb_srcset: str
+    thumb_sources: tuple[tuple[str, str], ...]
     width: int | None
     height: int | None
     sizes: str
@@ -302,16 +304,17 @@ class _Run:
         image = getattr(item, "image", None)
         if not image:
             return None
-        alt = html.unescape(str(getattr(item, "image_alt", "") or ""))
-        caption = html.unescape(str(getattr(item, "image_caption", "") or ""))
-        credit = html.unescape(str(getattr(item, "image_credit", "") or ""))
+        text = {
+            name: html.unescape(str(getattr(item, f"image_{name}", "") or ""))
+            for name in ("alt", "caption", "credit")
+        }
         sizes = self.settings["KILAS_IMAGES_SIZES"]
         thumb_sizes = self.settings["KILAS_IMAGES_THUMB_SIZES"]
         image = str(image)
         if re.match(r"^https://", image, re.IGNORECASE):
             return Photo(
-                image, "", (), image, None, None, sizes, thumb_sizes, alt, caption,
-                credit, remote=True,
+                image, "", (), image, "", (), None, None, sizes, thumb_sizes,
+                **text, remote=True,
             )  # fmt: skip
         source = os.path.join(self.settings["PATH"], image)
         digest, width, height = self.photo_facts(source)
@@ -319,8 +322,8 @@ class _Run:
         top = max(self.widths)
         widths = sorted({w for w in self.widths if w < width} | {min(width, top)})
         size = (width, height)
-        stem = re.sub(r"[^a-z0-9-]+", "-", Path(image).stem.lower()).strip("-")
-        base = f"{self.folder}/foto/{stem or 'foto'}-{key[:10]}"
+        # Short names: every byte of a srcset is in the page's weight.
+        base = f"{self.folder}/foto/{key[:12]}"
         files = []
 
         def name(suffix: str) -> str:
@@ -328,16 +331,20 @@ class _Run:
             files.append(cached)
             return self.want(f"{base}-{suffix}", str(self.cache / cached))
 
-        def srcset(image_format: str) -> str:
-            ext = render.extension(image_format)
-            return ", ".join(f"{name(f'{w}{ext}')} {w}w" for w in widths)
+        urls = {
+            (f, w): name(f"{w}{render.extension(f)}")
+            for f in self.formats
+            for w in widths
+        }
+        # An item's page needs the copies from 480 up; a list entry the two
+        # smallest.
+        lead = [w for w in widths if w >= 480] or widths
+        small = widths[:2]
 
-        sources = tuple(
-            (render.mime(f), srcset(f)) for f in self.formats if f != "jpeg"
-        )
-        fallback = srcset("jpeg")
-        ext = render.extension("jpeg")
-        middle = next((w for w in widths if w >= 800), widths[-1])
+        def srcset(image_format: str, chosen: list[int]) -> str:
+            return ", ".join(f"{urls[image_format, w]} {w}w" for w in chosen)
+
+        modern = [f for f in self.formats if f != "jpeg"]
         crops = []
         crop_source = render.crop_source(widths, size)
         for label, ratio in render.CROPS.items():
@@ -352,24 +359,25 @@ class _Run:
                 self.quality,
             )  # fmt: skip
             self.submit(render.make_photo, (job,), [image])
+        middle = next((w for w in lead if w >= 800), lead[-1])
         photo = Photo(
-            self.url(f"{base}-{middle}{ext}"),
-            fallback,
-            sources,
-            self.url(f"{base}-{widths[0]}{ext}"),
-            widths[-1],
-            render.height_at(size, widths[-1]),
-            sizes,
-            thumb_sizes,
-            alt,
-            caption,
-            credit,
+            src=urls["jpeg", middle],
+            srcset=srcset("jpeg", lead),
+            sources=tuple((render.mime(f), srcset(f, lead)) for f in modern),
+            thumb=urls["jpeg", small[0]],
+            thumb_srcset=srcset("jpeg", small),
+            thumb_sources=tuple((render.mime(f), srcset(f, small)) for f in modern),
+            width=widths[-1],
+            height=render.height_at(size, widths[-1]),
+            sizes=sizes,
+            thumb_sizes=thumb_sizes,
+            **text,
             remote=False,
             crops=tuple(crops),
         )
         # The photo's card, until _item_card() gives it to the item.
         self.photo_cards[id(item)] = ShareCard(
-            card, *render.CARD_SIZE, "image/jpeg", alt
+            card, *render.CARD_SIZE, "image/jpeg", text["alt"]
         )
         return photo
 
@@ -478,6 +486,17 @@ def _words(generator) -> dict:
     return dict(getattr(module, "words", {}) or {})
 
 
+def _when(generator, item) -> str:
+    """The item's date and time as its page shows them: the theme's
+    ``long_datetime`` filter, in the page's interface language."""
+    date_filter = generator.env.filters.get("long_datetime")
+    if date_filter is None:
+        return item.date.isoformat()
+    if getattr(date_filter, "jinja_pass_arg", None):  # reads the page's context
+        return date_filter({"article": item}, item.date)
+    return date_filter(item.date)
+
+
 def _item_card(run: _Run, generator, item) -> ShareCard:
     photo_card = run.photo_cards.pop(id(item), None)
     if photo_card is not None:
@@ -485,7 +504,6 @@ def _item_card(run: _Run, generator, item) -> ShareCard:
     photo = getattr(item, "photo", None)
     if photo is not None and photo.remote:
         return ShareCard(photo.src, None, None, None, photo.alt)
-    when = generator.env.filters.get("long_datetime", lambda d: d.isoformat())
     category = getattr(item, "category", None)
     regions = getattr(item, "regions", None) or []
     kicker = " · ".join(
@@ -498,7 +516,7 @@ def _item_card(run: _Run, generator, item) -> ShareCard:
     )
     source = getattr(item, "source", None)
     band = " · ".join(
-        part for part in (source.name if source else "", when(item.date)) if part
+        part for part in (source.name if source else "", _when(generator, item)) if part
     )
     name = f"{item.slug}-{item.lang}" if item.lang else item.slug
     return run.card(name, kicker, _plain(item.title), band)
