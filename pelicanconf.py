@@ -59,6 +59,7 @@ PLUGINS = [
     "kilas_related",
     "kilas_taxonomy",
     "kilas_timeline",
+    "kilas_images",
     "kilas_seo",
     "kilas_search",
 ]
@@ -150,6 +151,13 @@ SEARCH_INDEX = True
 SEARCH_BROWSE_URL = TIMELINE_URL
 # Pagefind ranking: items are short, a longer one is not less relevant.
 SEARCH_RANKING = {"pageLength": 0.0}
+
+# -- Photos and share cards (kilas_images) ---------------------------------
+# Published copies of photos and every page's share card live here.
+KILAS_IMAGES_DIR = "gambar"
+# Widths of a photo's copies (never wider than the photo), WebP then JPEG.
+KILAS_IMAGES_WIDTHS = (240, 480, 800, 1200, 1600)
+KILAS_IMAGES_FORMATS = ("webp", "jpeg")
 
 # -- Search engines (kilas_seo: JSON-LD, sitemaps, robots.txt) ----------------
 SEO_SITEMAP_SAVE_AS = "sitemap.xml"

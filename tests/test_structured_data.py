@@ -72,7 +72,13 @@ def test_news_article_has_every_property(published: Path):
     assert article["author"] == {"@type": "Organization", "name": "Redaksi Kilas"}
     assert article["publisher"]["name"] == "Kilas"
     assert article["publisher"]["logo"]["url"] == f"{SITE_URL}/favicon.svg"
-    assert article["image"] == f"{SITE_URL}/images/banjir-korea-utara.svg"
+    # The photo's 16:9, 4:3 and 1:1 crops, the first credited (kilas_images).
+    first, *others = article["image"]
+    urls = [first["url"], *others]
+    assert [url.rsplit("-", 1)[1] for url in urls] == ["16x9.jpg", "4x3.jpg", "1x1.jpg"]
+    assert all(url.startswith(f"{SITE_URL}/gambar/foto/") for url in urls)
+    assert first["creditText"].startswith("Ilustrasi Redaksi Kilas")
+    assert (first["width"], first["height"]) == (1200, 675)
     assert article["articleSection"] == "Internasional"
     assert article["inLanguage"] == "id"
     places = article["contentLocation"]
@@ -124,7 +130,11 @@ def test_open_graph_and_twitter_on_article(published: Path):
         "Kim Jong Un",
         "Vladimir Putin",
     ]
-    assert _meta(root, "og:image") == [f"{SITE_URL}/images/banjir-korea-utara.svg"]
+    # The photo cropped to a 1200x630 share card (plugin kilas_images).
+    (card,) = _meta(root, "og:image")
+    assert card.startswith(f"{SITE_URL}/gambar/foto/")
+    assert card.endswith("-card.jpg")
+    assert _meta(root, "og:image:width") == ["1200"]
     assert _meta(root, "twitter:card") == ["summary_large_image"]
     assert _meta(root, "og:title")[0].startswith("Putin Tawarkan Bantuan")
     assert _meta(root, "og:description")[0].startswith("Putin menawarkan bantuan")

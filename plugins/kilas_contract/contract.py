@@ -38,8 +38,10 @@ ITEM_FIELDS: tuple[Field, ...] = (
     Field("Lang", False, "lang", False),
     Field("Translation", False, "boolean", False),
     Field("Status", False, "status", False),
-    Field("Image", False, "text", False),
+    Field("Image", False, "image", False),
     Field("Image_Alt", False, "text", False),
+    Field("Image_Caption", False, "text", False),
+    Field("Image_Credit", False, "text", False),
     Field("Correction", False, "text", False),
     Field("Slug", False, "slug", False),
 )

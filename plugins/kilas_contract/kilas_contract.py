@@ -61,6 +61,9 @@ from .sanitise import url_scheme
 
 logger = logging.getLogger(__name__)
 
+# Photo files by extension, and the format Pillow must find in them.
+_IMAGE_TYPES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+
 DEFAULTS = {
     # The build's "now" (ISO 8601 text or a datetime; None: the clock). The
     # environment variable KILAS_NOW, when set, wins. Items dated later are
@@ -523,12 +526,83 @@ class ItemReader(MarkdownReader):
                 f"{modified.isoformat()} is earlier than Date {date.isoformat()}; "
                 "Modified is the time of the last update",
             )
-        if metadata.get("image") and not metadata.get("image_alt"):
-            self._problem(
-                lines["image"],
-                "Image_Alt",
-                "is missing; describe the image for readers who cannot see it",
+        self._check_image(metadata, lines)
+
+    # -- images (a photo must be a local JPEG, PNG or WebP, or https) ------------
+    def _read_image(self, value: str) -> str:
+        """``images/x.jpg`` under the content folder, or an https address."""
+        from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
+
+        allowed = (
+            "a JPEG, PNG or WebP file under content/images/ (e.g. images/banjir.jpg)"
+            " or an https:// address"
+        )
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        if re.match(r"^([a-z][a-z0-9+.-]*):|^//", value, re.IGNORECASE):
+            parsed = urlparse(value)
+            if parsed.scheme.lower() == "https" and parsed.netloc:
+                return value
+            web = parsed.scheme.lower() in ("http", "") and parsed.netloc
+            hint = f"https://{value.split('//', 1)[1]}" if web else None
+            kind = f"{parsed.scheme}:" if parsed.scheme else "no https:"
+            raise _Bad(explain(f'"{shown}" is refused ({kind})', allowed, hint))
+        relative = value.removeprefix("{static}").lstrip("/")
+        content = os.path.realpath(self.settings["PATH"])
+        folder = os.path.join(content, "images")
+        path = os.path.realpath(os.path.join(content, relative))
+        if not os.path.isfile(path):
+            names = []
+            for root, _, files in os.walk(folder):
+                names += [
+                    os.path.relpath(os.path.join(root, f), content) for f in files
+                ]
+            raise _Bad(
+                explain(
+                    f'"{shown}": there is no file {_run().display(path)}',
+                    allowed,
+                    suggest(relative, names),
+                )
             )
+        if not path.startswith(folder + os.sep):
+            raise _Bad(explain(f'"{shown}" is not under content/images/', allowed))
+        extension = os.path.splitext(path)[1].lower()
+        if extension not in _IMAGE_TYPES:
+            why = (
+                "; share cards and resized copies need pixels: export it as PNG"
+                if extension == ".svg"
+                else ""
+            )
+            raise _Bad(explain(f'"{value}" is not a photo file{why}', allowed))
+        try:
+            with Image.open(path) as image:
+                found = image.format
+        except (UnidentifiedImageError, OSError) as exc:
+            raise _Bad(f'"{value}" cannot be read as an image ({exc})') from None
+        except Image.DecompressionBombError as exc:
+            raise _Bad(f'"{value}" is too large to publish ({exc})') from None
+        if found not in _IMAGE_TYPES.values():
+            raise _Bad(explain(f'"{value}" holds a {found} image', allowed))
+        return relative
+
+    def _check_image(self, metadata: dict, lines: dict[str, int]) -> None:
+        """A photo is described and credited; its fields need a photo."""
+        bad = any(problem.field == "Image" for problem in self._problems)
+        if metadata.get("image") or bad:
+            for name, why in (
+                ("Image_Alt", "describe the image for readers who cannot see it"),
+                ("Image_Credit", "name who took or owns the photo, e.g. Reuters"),
+            ):
+                if not metadata.get(name.lower()):
+                    line = lines.get(name.lower(), lines["image"])
+                    self._problem(line, name, f"is missing; {why}")
+            return
+        for name in ("Image_Alt", "Image_Caption", "Image_Credit"):
+            if name.lower() in metadata:
+                self._problem(
+                    lines[name.lower()],
+                    name,
+                    "has no photo to describe; add an 'Image:' line or remove it",
+                )
 
     def _read_text(self, value: str) -> str:
         return html.escape(value, quote=False)

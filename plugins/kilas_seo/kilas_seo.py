@@ -223,9 +223,9 @@ def news_article_jsonld(settings: dict, item) -> dict:
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "url": url,
     }
-    image = getattr(item, "image", None)
-    if image:
-        data["image"] = absolute_url(settings, str(image).lstrip("/"))
+    images = image_objects(item)
+    if images:
+        data["image"] = images
     category = getattr(item, "category", None)
     if category is not None:
         data["articleSection"] = category.name
@@ -242,6 +242,30 @@ def news_article_jsonld(settings: dict, item) -> dict:
     if tags:
         data["keywords"] = [tag.name for tag in tags]
     return data
+
+
+def image_objects(item) -> list:
+    """The item's picture for JSON-LD: its photo's 16:9, 4:3 and 1:1 crops,
+    as Google's Article guidance asks (plugin kilas_images), the first as an
+    ImageObject with its size and the credit (``creditText``), the others by
+    address (one photo, one credit; every byte is in the page's weight); a
+    remote https photo as it is; else the item's share card."""
+    photo = getattr(item, "photo", None)
+    if photo is not None:
+        crops = photo.crops or ((photo.src, photo.width, photo.height),)
+        url, width, height = crops[0]
+        first = {"@type": "ImageObject", "url": url}
+        if width and height:
+            first.update(width=width, height=height)
+        first["creditText"] = photo.credit
+        return [first, *(crop[0] for crop in crops[1:])]
+    card = getattr(item, "share_card", None)
+    if card is None:
+        return []
+    image = {"@type": "ImageObject", "url": card.url}
+    if card.width and card.height:
+        image.update(width=card.width, height=card.height)
+    return [image]
 
 
 def breadcrumb_jsonld(settings: dict, item) -> dict:

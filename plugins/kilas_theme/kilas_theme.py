@@ -12,11 +12,8 @@ from __future__ import annotations
 import logging
 import math
 import re
-import struct
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from datetime import date
-from pathlib import Path
 
 from babel import Locale
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
@@ -58,45 +55,6 @@ def by_day(articles: Iterable) -> list[tuple[date, list]]:
         (day, sorted(items, key=lambda a: a.date, reverse=True))
         for day, items in sorted(days.items(), reverse=True)
     ]
-
-
-def is_local_image(value: str) -> bool:
-    """An image of the site itself (not an http(s) address on another host)."""
-    return not re.match(r"^[a-z][a-z0-9+.-]*:|^//", str(value or ""), re.IGNORECASE)
-
-
-def _svg_size(path: Path) -> tuple[int, int] | None:
-    root = ET.parse(path).getroot()
-    width, height = root.get("width", ""), root.get("height", "")
-    if width.isdigit() and height.isdigit():
-        return int(width), int(height)
-    box = (root.get("viewBox") or "").replace(",", " ").split()
-    if len(box) == 4:
-        return round(float(box[2])), round(float(box[3]))
-    return None
-
-
-def _png_size(path: Path) -> tuple[int, int] | None:
-    with path.open("rb") as handle:
-        head = handle.read(24)
-    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
-        return None
-    return struct.unpack(">II", head[16:24])
-
-
-def image_size(content_path: str, image: str) -> tuple[int, int] | None:
-    """Width and height of an SVG or PNG image under the content folder, so the
-    page reserves its space before it loads; None when unknown."""
-    path = Path(content_path) / str(image)
-    readers = {".svg": _svg_size, ".png": _png_size}
-    reader = readers.get(path.suffix.lower())
-    if reader is None or not path.is_file():
-        return None
-    try:
-        return reader(path)
-    except (ET.ParseError, ValueError, struct.error) as error:
-        logger.warning("kilas_theme: cannot read the size of %s: %s", path, error)
-        return None
 
 
 def language_name(code: str, interface_lang: str) -> str:
@@ -152,7 +110,6 @@ def setup_theme(generator) -> None:
         {
             "reading_minutes": lambda html: reading_minutes(html, words_per_minute),
             "by_day": by_day,
-            "image_size": lambda image: image_size(settings["PATH"], image),
             "language_name": lambda code, lang=None: language_name(
                 code, lang or settings.get("DEFAULT_LANG", "id")
             ),
@@ -161,7 +118,6 @@ def setup_theme(generator) -> None:
             ),
         }
     )
-    generator.env.tests["local_image"] = is_local_image
     constants = {key: settings.get(key, "") for key in ("DEFAULT_LANG", "SITENAME")}
     generator.env.globals["digest_item_html"] = _memoized_render(
         generator.env, "partials/digest_item_body.html", constants
