@@ -350,7 +350,6 @@ def test_wording(site):
 
 
 def test_reading_time_and_related_items_rules():
-    sys.path.insert(0, str(PROJECT / "plugins"))
     from kilas_related.kilas_related import DEFAULTS
     from kilas_theme.kilas_theme import reading_minutes
 

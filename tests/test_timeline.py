@@ -6,7 +6,6 @@ page's latest edition. Fixture: tests/fixtures/taxonomy/ (see test_taxonomy).
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import feedparser
@@ -227,7 +226,6 @@ def count_of(element) -> int:
 
 
 def test_calendar_levels():
-    sys.path.insert(0, str(PROJECT / "plugins"))
     from kilas_timeline.kilas_timeline import calendar_level
 
     assert calendar_level(0, 6) == 0
