@@ -1,5 +1,7 @@
 # Kilas development settings. `publishconf.py` imports these and changes only
 # what publishing needs. Every URL word is a setting with an Indonesian default.
+import sys
+from pathlib import Path
 
 # -- Site -------------------------------------------------------------------
 SITENAME = "Kilas"
@@ -53,6 +55,11 @@ MARKDOWN = {
 # -- Theme and plugins ------------------------------------------------------
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
+# Pelican loads each plugin from PLUGIN_PATHS; the library the plugins share
+# (plugins/kilas_settings: setting defaults and checks) is found on sys.path.
+_plugins = str(Path(__file__).resolve().parent / "plugins")
+if _plugins not in sys.path:
+    sys.path.insert(0, _plugins)
 PLUGINS = [
     "kilas_contract",
     "kilas_i18n",
@@ -62,6 +69,8 @@ PLUGINS = [
     "kilas_timeline",
     "kilas_images",
     "kilas_seo",
+    "kilas_feeds",
+    "kilas_sitemap",
     "kilas_search",
 ]
 
