@@ -296,7 +296,8 @@ def test_a_category_order_outside_the_categories_fails(project, tmp_path):
         settings.write('\nTIMELINE_CATEGORY_ORDER = ["Bencanaa"]\n')
     result = run_build("--output", str(tmp_path / "out"), cwd=project)
     assert result.returncode == 1
-    assert "TIMELINE_CATEGORY_ORDER names Bencanaa" in result.stderr
+    assert "TIMELINE_CATEGORY_ORDER = ['Bencanaa'] is not allowed" in result.stderr
+    assert "did you mean ['Bencana']?" in result.stderr
 
 
 def test_one_archive_and_no_dead_links(site):

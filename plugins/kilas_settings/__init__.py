@@ -64,6 +64,8 @@ class Rule:
 
     test: Callable[[object], bool]
     allowed: str
+    # A near value to suggest for a refused one (or None), e.g. a misspelling's.
+    hint: Callable[[object], str | None] | None = None
 
     def __call__(self, value: object) -> bool:
         try:
@@ -72,9 +74,14 @@ class Rule:
             return False
 
 
-def rule(test: Callable[[object], bool], allowed: str) -> Rule:
-    """A rule of the plugin's own: ``test`` may raise on a bad value."""
-    return Rule(test, allowed)
+def rule(
+    test: Callable[[object], bool],
+    allowed: str,
+    hint: Callable[[object], str | None] | None = None,
+) -> Rule:
+    """A rule of the plugin's own: ``test`` may raise on a bad value;
+    ``hint(value)`` may name a near value to suggest."""
+    return Rule(test, allowed, hint)
 
 
 def whole(minimum: int = 0, example: int | None = None) -> Rule:
@@ -124,6 +131,15 @@ def optional(inner: Rule) -> Rule:
     return Rule(lambda v: v is None or inner(v), f"None or {inner.allowed}")
 
 
+def _hint(checked: Rule, value: object) -> str | None:
+    if checked.hint is None:
+        return None
+    try:
+        return checked.hint(value)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        return None
+
+
 def apply_defaults(settings: dict, defaults: Mapping[str, object]) -> None:
     """Fill in each default the site did not set, as a deep copy: the plugin's
     table is never handed to a build (nor changed by one)."""
@@ -139,10 +155,12 @@ def problems(settings: Mapping, rules: Mapping[str, Rule], plugin: str) -> list[
     for key, check_value in rules.items():
         value = settings.get(key)
         if not check_value(value):
-            found.append(
+            message = (
                 f"{plugin}: {key} = {value!r} is not allowed;"
                 f" expected {check_value.allowed}"
             )
+            near = _hint(check_value, value)
+            found.append(f"{message}; did you mean {near}?" if near else message)
     return found
 
 
