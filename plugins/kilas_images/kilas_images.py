@@ -40,7 +40,8 @@ from blinker import signal
 from jinja2 import pass_context
 from kilas_settings import (
     SettingError,
-    apply,
+    apply_defaults,
+    check,
     optional,
     rule,
     state,
@@ -182,7 +183,8 @@ def _rules(settings: dict) -> dict:
 
 def check_settings(settings: dict) -> None:
     """Defaults filled in, every value checked once."""
-    apply(settings, DEFAULTS, _rules(settings), "kilas_images", ImageSettingError)
+    apply_defaults(settings, DEFAULTS)  # the rules read the formats chosen
+    check(settings, _rules(settings), "kilas_images", ImageSettingError)
 
 
 def _font_path(settings: dict, name: str | None) -> str:

@@ -231,7 +231,7 @@ def by_day(articles) -> list[tuple[date, list]]:
 
 
 # -- signal receivers ----------------------------------------------------------
-def apply_defaults(pelican) -> None:
+def check_settings(pelican) -> None:
     """Fill in the settings the site did not set, then check them all."""
     settings = pelican.settings
     apply(settings, DEFAULTS, rules(settings), "kilas_timeline", TimelineSettingsError)
@@ -255,7 +255,7 @@ def get_generators(pelican):
 
 def register() -> None:
     # initialized: defaults and checks before anything is read.
-    signals.initialized.connect(apply_defaults)
+    signals.initialized.connect(check_settings)
     # generator_init: each generator has its own Jinja environment.
     signals.generator_init.connect(add_filters)
     # article_generator_finalized: drop Pelican's day archives, ours replace them.
