@@ -1,5 +1,5 @@
 """Kilas theme support: every template comes from the theme, and a few filters
-the templates need to group and describe items.
+the templates need to describe items.
 
 Pelican looks a template up in the theme, then silently in its ``simple``
 theme. This plugin removes that fallback from every generator's Jinja loader:

@@ -22,10 +22,14 @@ An edition (a day or a week) opens with its lead item (the newest item with
 categories come in ``TIMELINE_CATEGORY_ORDER`` ("newest": the category of the
 newest item first; or a list of category names, the rest after them, newest
 first).
+
+The model is ``periods.py``, the calendar's data ``calendar_grid.py``; this
+module is the plugin: settings, the generator and the filters.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 from datetime import date, datetime, time
 from itertools import groupby
@@ -113,12 +117,23 @@ class EditionEntry:
 
 
 def _category_order(settings: dict) -> Rule:
-    """ "newest", or names of KILAS_CATEGORIES (any case) when the site lists them."""
+    """'newest', or names of KILAS_CATEGORIES (any case) when the site lists
+    them; a misspelt name gets the site's spelling as a suggestion."""
     known = list(settings.get("KILAS_CATEGORIES") or ())
-    folded = {name.casefold() for name in known}
+    by_folded = {name.casefold(): name for name in known}
+    folded = set(by_folded)
     allowed = '"newest" or a list of category names, e.g. ["Bencana", "Nasional"]'
     if known:
         allowed += f", from KILAS_CATEGORIES ({', '.join(known)})"
+
+    def near(order) -> str | None:
+        """['Bencana'] for ['Bencanaa']; None when a name has no near one."""
+        fixed = []
+        for name in order:
+            close = difflib.get_close_matches(name.casefold(), folded, 1, 0.75)
+            fixed.append(by_folded[close[0]] if close else None)
+        return repr(fixed) if None not in fixed and fixed != list(order) else None
+
     return rule(
         lambda order: (
             order == "newest"
@@ -129,6 +144,7 @@ def _category_order(settings: dict) -> Rule:
             )
         ),
         allowed,
+        near,
     )
 
 
