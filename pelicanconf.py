@@ -10,7 +10,6 @@ SITEURL = ""
 AUTHOR = "Redaksi Kilas"
 PUBLISHER_NAME = "Kilas"
 TIMEZONE = "Asia/Jakarta"
-TIMEZONE_LABEL = "WIB"
 DEFAULT_LANG = "id"
 DEFAULT_DATE = None
 DEFAULT_PAGINATION = 10
@@ -79,6 +78,9 @@ ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
 ARTICLE_SAVE_AS = "{date:%Y}/{date:%m}/{slug}/index.html"
 ARTICLE_LANG_URL = "{lang}/{date:%Y}/{date:%m}/{slug}/"
 ARTICLE_LANG_SAVE_AS = "{lang}/{date:%Y}/{date:%m}/{slug}/index.html"
+# Development builds show drafts as previews at DRAFT_URL (never listed);
+# publishconf.py leaves them out of the build entirely.
+KILAS_DRAFTS = True
 DRAFT_URL = "draf/{slug}/"
 DRAFT_SAVE_AS = "draf/{slug}/index.html"
 DRAFT_LANG_URL = "draf/{lang}/{slug}/"
@@ -148,7 +150,9 @@ SEARCH_BROWSE_URL = TIMELINE_URL
 
 # -- Search engines (kilas_seo, kilas_feeds, kilas_sitemap) ----------------
 # Their defaults: plugins/kilas_seo, kilas_feeds and kilas_sitemap READMEs.
-# The build's "now" for the news sitemap; None is the clock (tests fix it).
+# The build's one "now" (ISO 8601; None: the clock; the environment variable
+# KILAS_NOW wins): items dated later are scheduled, left out until a build
+# after their time; the news sitemap counts back from it.
 KILAS_NOW = None
 
 # -- Build ------------------------------------------------------------------
@@ -157,6 +161,18 @@ CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 
 # -- Templates --------------------------------------------------------------
+# Content-Security-Policy of every page (a <meta> tag): scripts, styles,
+# fonts and requests only from the site itself (the search page adds
+# 'wasm-unsafe-eval' for Pagefind), images also from https addresses, no
+# plugins, no <base>, forms only to the site. Item bodies are sanitised too.
+KILAS_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "img-src": ["'self'", "https:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+}
 # Autoescape: every title, summary and source is text unless marked `|safe`.
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
 DIRECT_TEMPLATES = ["index", "categories", "tags", "notfound", "search"]

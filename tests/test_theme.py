@@ -25,7 +25,9 @@ TEMPLATES = PROJECT / "theme" / "templates"
 FIXTURES = PROJECT / "tests" / "fixtures" / "theme"
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-PAGE_BUDGET = 30 * 1024  # bytes an article page may load, images aside
+# bytes an article page may load, images aside (31 KiB since every page
+# carries a Content-Security-Policy and bodies align table cells by class)
+PAGE_BUDGET = 31 * 1024
 # What a photo adds to its item's page besides the image files (kilas_images):
 # two srcsets, sizes, caption, credit, the JSON-LD crops and og:image tags.
 PHOTO_MARKUP = 1536
@@ -458,7 +460,9 @@ def test_axe_finds_no_violation_on_any_page_type(site, chromium):
     assert len(kinds) >= 10, kinds  # home, article, translation, page, lists, 404...
     failures = []
     with browser.served(site) as base:
-        page = chromium.new_page()
+        # axe is injected as an inline script, which the pages' CSP forbids:
+        # this context lets the test's own tool in (test_security checks CSP).
+        page = chromium.new_context(bypass_csp=True).new_page()
         for path in kinds.values():
             page.set_viewport_size({"width": 1280, "height": 800})
             page.emulate_media(color_scheme="light")

@@ -96,10 +96,7 @@ def setup_theme(generator) -> None:
             ),
         }
     )
-    constants = {
-        key: settings.get(key, "")
-        for key in ("DEFAULT_LANG", "TIMEZONE_LABEL", "SITENAME")
-    }
+    constants = {key: settings.get(key, "") for key in ("DEFAULT_LANG", "SITENAME")}
     generator.env.globals["digest_item_html"] = _memoized_render(
         generator.env, "partials/digest_item_body.html", constants
     )
