@@ -79,7 +79,8 @@ def init_logging(verbose: bool = False) -> None:
     handler.setFormatter(_Formatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    # NOTICE (25, kilas_contract): shown, yet not a warning that fails a build.
+    root.setLevel(logging.INFO if verbose else 25)
 
 
 class _Progress:
@@ -240,7 +241,6 @@ def build(
             cache.mkdir(parents=True, exist_ok=True)
             stats = _checked_run(settings, True, kept)
         else:
-            check_known(target, cache, retention)
             with build_lock(cache, target):
                 recover(staging, target, cache, retention)
                 stats = _build_and_publish(settings, target, retention, kept)
@@ -314,6 +314,8 @@ def _build_and_publish(settings: dict, target: Path, retention, kept: str) -> di
     finally:
         signals.all_generators_finalized.disconnect(checked)
         check.close()
+    # Content problems first; then whether ``target`` may be replaced.
+    check_known(target, cache, retention)
     published = publish(staging, target, cache, retention, check.record, check.output)
     _lap("publish", started)
     stats["copied"] = published.copied

@@ -35,7 +35,7 @@ from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from kilas.generators import KilasArticlesGenerator, build_failed
-from kilas.output import _open_file, _tree, shown
+from kilas.output import NOTICE, _open_file, _tree, shown
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,9 @@ def site_signature(generators, settings: dict) -> str:
     digest = hashlib.sha1()
     for package in _RENDERING_PACKAGES:
         digest.update(f"{package}={version(package)}".encode())
-    volatile = {"OUTPUT_PATH", "KILAS_CACHE_DIR"}
+    # KILAS_NOW changes every build; what it decides (which items are in
+    # the site) is in the items hashed below, and KILAS_SCHEDULE with them.
+    volatile = {"OUTPUT_PATH", "KILAS_CACHE_DIR", "KILAS_NOW", "KILAS_SCHEDULE"}
     shown = {k: v for k, v in settings.items() if k not in volatile}
     digest.update(json.dumps(_stable(shown), default=str).encode())
     _hash_tree(digest, Path(settings["THEME"]), "*")
@@ -237,8 +239,9 @@ class KilasPelican(Pelican):
     writing incremental and spread over ``workers`` processes."""
 
     def __init__(self, settings, check_only=False, workers=None, progress=None):
-        super().__init__(settings)
+        # Set first: plugins see it on `initialized` (sent by Pelican's init).
         self.check_only = check_only
+        super().__init__(settings)
         self.workers = workers or min(os.cpu_count() or 1, 4)
         self.progress = progress
         self.stats: dict = {}
@@ -440,7 +443,9 @@ def _read_static(path: Path | None) -> dict[str, tuple[str, str]]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, TypeError, AttributeError, IndexError, KeyError):
-        logger.info("kilas: %s is unreadable; every static file is checked", path)
+        logger.log(
+            NOTICE, "kilas: %s is unreadable; every static file is checked", path
+        )
         return {}
 
 
@@ -521,7 +526,8 @@ def _load_keys(settings: dict) -> tuple[str, dict[str, str]]:
         ):
             raise TypeError("not a signature and keys")
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        logger.info(
+        logger.log(
+            NOTICE,
             "kilas: %s is unreadable (%s); every page is written again",
             shown(path),
             exc,
@@ -581,13 +587,21 @@ def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> Non
     # The search plugin keeps its own folder in step (shard by shard).
     # (It may be writing there right now: see kilas_search.index_early.)
     search = settings.get("SEARCH_BUNDLE_DIR", "").strip("/")
+    # So does kilas_images (photos and share cards, copied in at the end).
+    images = settings.get("KILAS_IMAGES_DIR", "").strip("/")
+    owned = tuple(f"{folder}/" for folder in (search, images) if folder)
     # What the staging folder held before this build: the record its check
     # went by (it dropped anything else), or else a walk of the folder.
     record = generators[0].context.get("KILAS_STAGED") if generators else None
-    present = record.staging if record is not None else _tree(staging)[0]
+    present = set(record.staging) if record is not None else set(_tree(staging)[0])
+    # ... and every static file Pelican may have copied this time (the
+    # context's list, which a plugin may have left longer than its own).
+    for generator in generators:
+        for static in getattr(generator, "context", {}).get("staticfiles") or []:
+            present.add(os.path.normpath(static.save_as))
     emptied = set()  # folders that lost a file
     for name in present:
-        if name in keep or (search and name.startswith(f"{search}/")):
+        if name in keep or (owned and name.startswith(owned)):
             continue
         with contextlib.suppress(FileNotFoundError):
             os.unlink(staging / name)
@@ -596,7 +610,7 @@ def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> Non
             emptied.add(folder)
             folder = os.path.dirname(folder)
     for folder in sorted(emptied, reverse=True):
-        if search and (folder == search or folder.startswith(f"{search}/")):
+        if owned and f"{folder}/".startswith(owned):
             continue
         with contextlib.suppress(OSError):  # not empty after all
             os.rmdir(staging / folder)

@@ -56,7 +56,8 @@ RECORD_FILE = "trees.json"
 SWITCH_FILE = "switch.json"
 LOCK_FILE = "build.lock"
 STAGING = "staging"
-# Cache entries that must be plain files (anything else there is dropped).
+# Cache entries that must be plain files (anything else there is dropped;
+# kilas_contract checks its render cache itself).
 CACHE_FILES = (
     RECORD_FILE,
     SWITCH_FILE,
@@ -64,7 +65,6 @@ CACHE_FILES = (
     "pages.json",
     "static.json",
     "search-shards.json",
-    "kilas-render.pickle",
 )
 # Scratch folders a build makes in the cache and removes (kilas_search).
 SCRATCH = ("kilas-search-*", ".*.tmp")
@@ -74,6 +74,11 @@ NO_EXCHANGE = frozenset(
 )
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+
+
+# Shown, yet not a warning (which fails a build): as kilas_contract's notices.
+NOTICE = 25
+logging.addLevelName(NOTICE, "NOTICE")
 
 
 class OutputError(Exception):
@@ -126,6 +131,11 @@ def _open_file(exc: BaseException) -> str | None:
             name = getattr(value, "name", None)
             if isinstance(value, io.IOBase) and isinstance(name, str | bytes):
                 return name
+    # A file opened from a descriptor has no name: the path it was made at.
+    for frame in reversed(frames):
+        for value in frame.f_locals.values():
+            if isinstance(value, str | os.PathLike) and os.path.isabs(value):
+                return os.fspath(value)
     return None
 
 
@@ -226,7 +236,7 @@ def check_known(target: Path, cache: Path, retention: frozenset[str]) -> None:
         raise UnsafeTarget(
             f"refusing to write to {shown(target)}: it is a file, not a folder"
         )
-    if (cache / RECORD_FILE).exists() or (cache / STAGING).is_dir():
+    if (cache / RECORD_FILE).exists():
         return
     with os.scandir(target) as entries:
         foreign = sorted(e.name for e in entries if e.name not in retention)
@@ -273,14 +283,15 @@ def build_lock(cache: Path, target: Path):
     while True:
         cache.mkdir(parents=True, exist_ok=True)
         if os.path.islink(path) or os.path.isdir(path):
-            logger.info("kilas: %s is not a file; dropped", shown(path))
+            logger.log(NOTICE, "kilas: %s is not a file; dropped", shown(path))
             _remove(path)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
-            logger.warning(
+            logger.log(
+                NOTICE,
                 "kilas: another build (pid %s) is writing %s/; waiting for it to end",
                 holder,
                 shown(target),
@@ -312,11 +323,11 @@ def sound_cache(cache: Path) -> None:
     for name in CACHE_FILES:
         path = cache / name
         if path.is_symlink() or (os.path.lexists(path) and not path.is_file()):
-            logger.info("kilas: %s is not a file; dropped", shown(path))
+            logger.log(NOTICE, "kilas: %s is not a file; dropped", shown(path))
             _remove(path)
     staging = cache / STAGING
     if os.path.lexists(staging) and (staging.is_symlink() or not staging.is_dir()):
-        logger.info("kilas: %s is not a folder; dropped", shown(staging))
+        logger.log(NOTICE, "kilas: %s is not a folder; dropped", shown(staging))
         _remove(staging)
     # Scratch folders of builds that were killed (this build holds the lock).
     for pattern in SCRATCH:
@@ -431,8 +442,11 @@ def load_record(cache: Path) -> Record | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        logger.info(
-            "kilas: %s is unreadable (%s); the site is staged again", shown(path), exc
+        logger.log(
+            NOTICE,
+            "kilas: %s is unreadable (%s); the site is staged again",
+            shown(path),
+            exc,
         )
         return None
     try:
@@ -446,7 +460,8 @@ def load_record(cache: Path) -> Record | None:
             if paired:
                 record.paired[name] = paired
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        logger.info(
+        logger.log(
+            NOTICE,
             "kilas: %s is damaged (%s: %s); the site is staged again",
             shown(path),
             type(exc).__name__,
@@ -480,7 +495,7 @@ def _read_json(path: Path):
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        logger.info("kilas: %s is unreadable (%s); ignored", shown(path), exc)
+        logger.log(NOTICE, "kilas: %s is unreadable (%s); ignored", shown(path), exc)
         return {}
 
 
@@ -822,7 +837,8 @@ def _check_staging(staging: Path, record: Record | None, search_dir: str):
         with os.scandir(staging) as entries:
             stale = any(True for _ in entries)
         if stale:
-            logger.info(
+            logger.log(
+                NOTICE,
                 "kilas: %s/ has no record of its files; it is staged again",
                 shown(staging),
             )
@@ -850,6 +866,7 @@ def _check_staging(staging: Path, record: Record | None, search_dir: str):
         shutil.rmtree(staging / search / shard, ignore_errors=True)
     if dropped or missing:
         example = sorted(dropped | missing)[0]
+        # Not a notice: a failed build leaves such files as a matter of course.
         logger.info(
             "kilas: %d staged file(s) changed or missing since the last build "
             "(e.g. %s): written again",
@@ -1123,9 +1140,11 @@ def recover(staging: Path, output: Path, cache: Path, retention=frozenset()) -> 
         if inode is None:  # what the staging folder holds is unknown
             (cache / RECORD_FILE).unlink(missing_ok=True)
         (cache / SWITCH_FILE).unlink()
-        logger.info("kilas: an interrupted switch of %s/ was undone", shown(output))
+        logger.log(
+            NOTICE, "kilas: an interrupted switch of %s/ was undone", shown(output)
+        )
         return
-    logger.info("kilas: finishing an interrupted switch of %s/", shown(output))
+    logger.log(NOTICE, "kilas: finishing an interrupted switch of %s/", shown(output))
     site = _top(record.staging) if record else set()
     new = scan(output, skip=frozenset(retention) - site)
     if not os.path.isdir(staging):

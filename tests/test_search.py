@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -89,6 +90,15 @@ def base_url(request) -> str:
     )
 
 
+def _until(page: Page, condition, seconds: float = 30) -> None:
+    """Wait for ``condition()``, polled from here: the pages' CSP forbids the
+    string evaluation ``page.wait_for_function`` uses."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(50)
+
+
 def _search(page: Page, base: str, query: str) -> list[str]:
     page.goto(base + "cari/")
     field = page.locator("#search-q")
@@ -96,10 +106,12 @@ def _search(page: Page, base: str, query: str) -> list[str]:
     assert page.locator("label[for=search-q]").is_visible()
     field.fill(query)
     field.press("Enter")
-    page.wait_for_function(
-        "q => document.querySelectorAll('#search-results li').length > 0"
-        " && document.getElementById('search-status').textContent.includes(q)",
-        arg=query,
+    _until(
+        page,
+        lambda: (
+            page.locator("#search-results li").count() > 0
+            and query in (page.locator("#search-status").text_content() or "")
+        ),
     )
     return page.locator("#search-results li h2 a").evaluate_all(
         "links => links.map(a => a.href)"
@@ -127,10 +139,7 @@ def test_banjir_finds_sample_and_region_narrows(browser: Browser, base_url: str)
     region.select_option(
         label=next(o for o in options if o.startswith("Korea Selatan"))
     )
-    page.wait_for_function(
-        f"document.querySelectorAll('#search-results li').length < {before}"
-        " && document.querySelectorAll('#search-results li').length > 0"
-    )
+    _until(page, lambda: 0 < page.locator("#search-results li").count() < before)
     narrowed = page.locator("#search-results li h2 a").evaluate_all(
         "links => links.map(a => a.href)"
     )
@@ -281,3 +290,79 @@ def test_search_index_writes_only_inside_the_output(project: Path, tmp_path: Pat
     ]
     assert written and outside == []
     assert (cache / "staging" / "pagefind" / "2024" / "pagefind.js").is_file()
+
+
+def _results(page: Page) -> list[dict]:
+    return page.eval_on_selector_all(
+        "#search-results li",
+        """items => items.map(li => ({
+            href: li.querySelector('h2 a').href,
+            headline: li.querySelector('h2 a').textContent,
+            meta: [...li.querySelectorAll('.meta > *')].map(e => e.textContent),
+            datetime: (li.querySelector('.meta time') || {}).dateTime,
+            excerpt: li.querySelector('.search-excerpt').textContent,
+            also: [...li.querySelectorAll('.search-translation a')].map(a => a.href),
+            top: li.getBoundingClientRect().top,
+        }))""",
+    )
+
+
+def test_results_say_when_and_who_and_fold_translations(browser: Browser, root_url):
+    page = browser.new_page(viewport={"width": 375, "height": 667})
+    _search(page, root_url, "putin")
+    results = _results(page)
+    hrefs = [r["href"] for r in results]
+    # The English translation is not a result of its own: the original is,
+    # with a link to it; the count says so.
+    assert root_url + SAMPLE in hrefs
+    assert root_url + "en/" + SAMPLE not in hrefs
+    sample = results[hrefs.index(root_url + SAMPLE)]
+    assert sample["also"] == [root_url + "en/" + SAMPLE]
+    assert page.inner_text("#search-status").startswith(f"{len(results)} hasil")
+    assert sample["meta"] == [
+        "4 Agu 2024, 10.30 WIB",
+        "Internasional",
+        "SinarHarapan.id",
+    ]
+    assert sample["datetime"] == "2024-08-04T10:30:00+07:00"
+    for result in results:
+        headline = result["headline"].replace("\xa0", " ")
+        excerpt = result["excerpt"].replace("\xa0", " ")
+        # The excerpt is the item's text, not its category and headline, cut
+        # between words and marked with an ellipsis.
+        assert not excerpt.startswith(headline[:20]), excerpt
+        assert not excerpt.startswith("Internasional")
+        assert excerpt.endswith(" …") or len(excerpt.split()) < 30, excerpt
+    # An English word finds the item once, through its translation.
+    _search(page, root_url, "offers")
+    assert [r["href"] for r in _results(page)] == [root_url + SAMPLE]
+    page.close()
+
+
+def test_first_result_is_on_a_phones_first_screen(browser: Browser, root_url):
+    page = browser.new_page(viewport={"width": 375, "height": 667})
+    _search(page, root_url, "banjir")
+    assert _results(page)[0]["top"] < 667
+    # The filters are folded behind a control on a phone.
+    assert page.locator("#search-filters").get_attribute("open") is None
+    assert page.locator("#search-region").is_hidden()
+    page.locator("#search-filters summary").click()
+    assert page.locator("#search-region").is_visible()
+    page.close()
+
+
+def test_filter_counts_match_the_pages(browser: Browser, root_url, site: Path):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(root_url + "cari/")
+    page.locator("#search-q").wait_for(state="visible")
+    assert page.locator("#search-filters").get_attribute("open") is not None
+    options = page.locator("#search-category option").all_text_contents()[1:]
+    counts = dict(option.rsplit(" (", 1) for option in options)
+    for name, count in counts.items():
+        category = lxml.html.parse(
+            str(site / "kategori" / name.lower() / "index.html")
+        ).getroot()
+        lede = category.xpath("//p[@class='lede']")[0].text_content()
+        assert lede.split()[0] == count.rstrip(")"), (name, lede)
+    assert sum(int(c.rstrip(")")) for c in counts.values()) == 7  # not 8
+    page.close()

@@ -1,5 +1,5 @@
 """Kilas theme support: every template comes from the theme, and a few filters
-the templates need to group and describe items.
+the templates need to describe items.
 
 Pelican looks a template up in the theme, then silently in its ``simple``
 theme. This plugin removes that fallback from every generator's Jinja loader:
@@ -12,14 +12,10 @@ from __future__ import annotations
 import logging
 import math
 import re
-import struct
-import xml.etree.ElementTree as ET
-from collections.abc import Iterable
-from datetime import date
-from pathlib import Path
 
 from babel import Locale
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+from kilas_settings import apply, whole
 from markupsafe import Markup
 from pelican import signals
 
@@ -29,91 +25,15 @@ DEFAULTS = {
     # Words a reader reads in a minute (reading time on item pages).
     "KILAS_THEME_WORDS_PER_MINUTE": 200,
 }
+RULES = {"KILAS_THEME_WORDS_PER_MINUTE": whole(1)}
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
-
-
-def _setting(settings: dict, key: str):
-    value = settings.get(key, DEFAULTS[key])
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(
-            f"kilas_theme: {key} must be a whole number of at least 1, not {value!r}"
-        )
-    return value
 
 
 def reading_minutes(html: str, words_per_minute: int = 200) -> int:
     """Minutes to read an HTML text, rounded up, at least 1."""
     text = Markup(html or "").striptags()
     return max(1, math.ceil(len(_WORD.findall(text)) / words_per_minute))
-
-
-def by_day(articles: Iterable) -> list[tuple[date, list]]:
-    """Items grouped by their local publication day, newest day first,
-    each day's items newest first."""
-    days: dict[date, list] = {}
-    for article in articles:
-        days.setdefault(article.date.date(), []).append(article)
-    return [
-        (day, sorted(items, key=lambda a: a.date, reverse=True))
-        for day, items in sorted(days.items(), reverse=True)
-    ]
-
-
-def by_category(articles: Iterable, order: Iterable[str] = ()) -> list[tuple]:
-    """Items grouped by category, in the order of ``order`` (KILAS_CATEGORIES),
-    unknown categories last by name; items keep their order."""
-    rank = {name.casefold(): number for number, name in enumerate(order)}
-    groups: dict[str, tuple] = {}
-    for article in articles:
-        category = article.category
-        groups.setdefault(category.name, (category, []))[1].append(article)
-    return sorted(
-        groups.values(),
-        key=lambda group: (
-            rank.get(group[0].name.casefold(), len(rank)),
-            group[0].name,
-        ),
-    )
-
-
-def is_local_image(value: str) -> bool:
-    """An image of the site itself (not an http(s) address on another host)."""
-    return not re.match(r"^[a-z][a-z0-9+.-]*:|^//", str(value or ""), re.IGNORECASE)
-
-
-def _svg_size(path: Path) -> tuple[int, int] | None:
-    root = ET.parse(path).getroot()
-    width, height = root.get("width", ""), root.get("height", "")
-    if width.isdigit() and height.isdigit():
-        return int(width), int(height)
-    box = (root.get("viewBox") or "").replace(",", " ").split()
-    if len(box) == 4:
-        return round(float(box[2])), round(float(box[3]))
-    return None
-
-
-def _png_size(path: Path) -> tuple[int, int] | None:
-    with path.open("rb") as handle:
-        head = handle.read(24)
-    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
-        return None
-    return struct.unpack(">II", head[16:24])
-
-
-def image_size(content_path: str, image: str) -> tuple[int, int] | None:
-    """Width and height of an SVG or PNG image under the content folder, so the
-    page reserves its space before it loads; None when unknown."""
-    path = Path(content_path) / str(image)
-    readers = {".svg": _svg_size, ".png": _png_size}
-    reader = readers.get(path.suffix.lower())
-    if reader is None or not path.is_file():
-        return None
-    try:
-        return reader(path)
-    except (ET.ParseError, ValueError, struct.error) as error:
-        logger.warning("kilas_theme: cannot read the size of %s: %s", path, error)
-        return None
 
 
 def language_name(code: str, interface_lang: str) -> str:
@@ -124,19 +44,28 @@ def language_name(code: str, interface_lang: str) -> str:
         return code
 
 
+def country_name(code: str, interface_lang: str) -> str:
+    """A country's name (ISO 3166-1 code) in the interface language."""
+    try:
+        return Locale.parse(interface_lang).territories.get(str(code).upper(), code)
+    except ValueError:
+        return code
+
+
 def _strict_loader(generator) -> ChoiceLoader:
     """The generator's loader without Pelican's ``simple`` theme."""
     theme = FileSystemLoader(generator._templates_path)
     return ChoiceLoader([theme, PrefixLoader({"!theme": theme})])
 
 
-def _memoized_render(env, template_name: str):
+def _memoized_render(env, template_name: str, constants: dict):
     """A function rendering ``template_name`` once per distinct arguments.
 
     An item's entry in a list (headline, meta line, summary) is the same on
     the home page, its day, week, month and year, its category, tags, regions,
     source and story: render it once per build and reuse it. The cache lives
-    in the generator's environment, for one build.
+    in the generator's environment, for one build. ``constants`` are settings
+    the template may read besides ``item`` and ``args``.
     """
     cache: dict = {}
 
@@ -144,7 +73,8 @@ def _memoized_render(env, template_name: str):
         key = (id(content), *args)
         if key not in cache:
             template = env.get_template(template_name)
-            cache[key] = (content, Markup(template.render(item=content, args=args)))
+            html = template.render(item=content, args=args, **constants)
+            cache[key] = (content, Markup(html))
         return cache[key][1]
 
     return render
@@ -153,27 +83,32 @@ def _memoized_render(env, template_name: str):
 def setup_theme(generator) -> None:
     """Only our templates, and the theme's filters, in every generator."""
     settings = generator.settings
-    words_per_minute = _setting(settings, "KILAS_THEME_WORDS_PER_MINUTE")
+    words_per_minute = settings["KILAS_THEME_WORDS_PER_MINUTE"]
     generator.env.loader = _strict_loader(generator)
     generator.env.filters.update(
         {
             "reading_minutes": lambda html: reading_minutes(html, words_per_minute),
-            "by_day": by_day,
-            "image_size": lambda image: image_size(settings["PATH"], image),
-            "language_name": lambda code: language_name(
-                code, settings.get("DEFAULT_LANG", "id")
+            "language_name": lambda code, lang=None: language_name(
+                code, lang or settings.get("DEFAULT_LANG", "id")
             ),
-            "by_category": lambda articles: by_category(
-                articles, settings.get("KILAS_CATEGORIES", ())
+            "country_name": lambda code, lang=None: country_name(
+                code, lang or settings.get("DEFAULT_LANG", "id")
             ),
         }
     )
-    generator.env.tests["local_image"] = is_local_image
+    constants = {key: settings.get(key, "") for key in ("DEFAULT_LANG", "SITENAME")}
     generator.env.globals["digest_item_html"] = _memoized_render(
-        generator.env, "partials/digest_item_body.html"
+        generator.env, "partials/digest_item_body.html", constants
     )
 
 
+def check_settings(pelican) -> None:
+    """Defaults filled in and every setting checked once, before reading."""
+    apply(pelican.settings, DEFAULTS, RULES, plugin="kilas_theme")
+
+
 def register() -> None:
+    # initialized: settings checked once, before any generator exists.
+    signals.initialized.connect(check_settings)
     # generator_init: each generator builds its own Jinja environment and loader.
     signals.generator_init.connect(setup_theme)

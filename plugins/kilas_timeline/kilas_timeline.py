@@ -13,31 +13,38 @@ This plugin adds what Pelican lacks:
   paginated day archive with ``day.html``;
 - a page per ISO week (``EDITION_URL``, ``edition.html``) and a feed of the
   weekly editions (``EDITION_FEED_ATOM``);
-- the timeline index (``TIMELINE_URL``, ``timeline.html``) with an SVG
-  calendar of items per day, built with ElementTree (``calendar_svg``).
+- the timeline index (``TIMELINE_URL``, ``timeline.html``) with a calendar
+  of items per day (``calendar_grid``: the data of month tables that the
+  theme draws; colours are the theme's).
+
+An edition (a day or a week) opens with its lead item (the newest item with
+``Pin: yes``, else the newest item) and lists the others by category; the
+categories come in ``TIMELINE_CATEGORY_ORDER`` ("newest": the category of the
+newest item first; or a list of category names, the rest after them, newest
+first).
+
+The model is ``periods.py``, the calendar's data ``calendar_grid.py``; this
+module is the plugin: settings, the generator and the filters.
 """
 
 from __future__ import annotations
 
-import calendar
+import difflib
 import logging
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from itertools import groupby, pairwise
-from operator import attrgetter
+from datetime import date, datetime, time
+from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date, get_day_names
-from babel.numbers import format_decimal
-from markupsafe import Markup
+from kilas_settings import Rule, SettingError, apply, optional, rule, whole
 from pelican import signals
 from pelican.generators import Generator
 
+from .calendar_grid import calendar_grid
+from .periods import Period, Timeline
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_SETTINGS = {
+DEFAULTS = {
     "TIMELINE_URL": "linimasa/",
     "TIMELINE_SAVE_AS": "linimasa/index.html",
     "EDITION_URL": "edisi/{date:%G}-w{date:%V}/",
@@ -47,6 +54,12 @@ DEFAULT_SETTINGS = {
     "TIMELINE_HOME_DAYS": 6,
     # Months (with items) the calendar on the timeline index draws.
     "TIMELINE_CALENDAR_MONTHS": 12,
+    # Categories of an edition: "newest" (the category of the newest item
+    # first) or a list of category names in the editor's order.
+    "TIMELINE_CATEGORY_ORDER": "newest",
+    # Developing stories on the home page: at most this many stories with
+    # items in the days the home page shows.
+    "TIMELINE_HOME_STORIES": 5,
 }
 # Pelican's own period settings (default "": no page) are set in pelicanconf.py.
 _URL_SETTINGS = (
@@ -62,321 +75,39 @@ _URL_SETTINGS = (
     "EDITION_SAVE_AS",
     "EDITION_FEED_ATOM",
 )
-_COUNT_SETTINGS = ("TIMELINE_HOME_DAYS", "TIMELINE_CALENDAR_MONTHS")
+_COUNT_SETTINGS = (
+    "TIMELINE_HOME_DAYS",
+    "TIMELINE_CALENDAR_MONTHS",
+    "TIMELINE_HOME_STORIES",
+)
 
 
-class TimelineSettingsError(ValueError):
+class TimelineSettingsError(SettingError):
     """A timeline setting has a value the plugin cannot use."""
-
-
-@dataclass(eq=False)
-class Period:
-    """A year, month, day or ISO week that has items (newest first)."""
-
-    kind: str
-    key: tuple
-    date: date
-    articles: list = field(default_factory=list)
-    url: str = ""
-    save_as: str = ""
-    previous: Period | None = None
-    next: Period | None = None
-    parts: list = field(default_factory=list)  # months of a year, days of a month
-    category_order: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def count(self) -> int:
-        return len(self.articles)
-
-    @property
-    def end(self) -> date:
-        """The last day of the period."""
-        if self.kind == "year":
-            return date(self.date.year, 12, 31)
-        if self.kind == "month":
-            last = calendar.monthrange(self.date.year, self.date.month)[1]
-            return self.date.replace(day=last)
-        if self.kind == "week":
-            return self.date + timedelta(days=6)
-        return self.date
-
-    @property
-    def iso_year(self) -> int:
-        return self.date.isocalendar()[0]
-
-    @property
-    def iso_week(self) -> int:
-        return self.date.isocalendar()[1]
-
-    @property
-    def groups(self) -> list[tuple]:
-        """``(category, items)`` in the site's category order."""
-        by_category: dict = {}
-        for article in self.articles:
-            by_category.setdefault(article.category, []).append(article)
-        order = self.category_order
-        return sorted(
-            by_category.items(),
-            key=lambda pair: (order.get(pair[0].name, len(order)), pair[0].name),
-        )
-
-    @property
-    def modified(self) -> datetime:
-        return max(getattr(a, "modified", None) or a.date for a in self.articles)
-
-
-def _day(article) -> date:
-    return article.date.date()
-
-
-def _link(periods: list[Period]) -> None:
-    for before, after in pairwise(periods):
-        before.next, after.previous = after, before
-
-
-class Timeline:
-    """Every period with items, oldest first, linked to its neighbours."""
-
-    def __init__(self, articles: list, settings: dict) -> None:
-        order = {name: i for i, name in enumerate(settings.get("KILAS_CATEGORIES", []))}
-        newest = sorted(articles, key=attrgetter("date"), reverse=True)
-        self.articles = newest
-        self.settings = settings
-
-        def periods(kind: str, key, first_day) -> list[Period]:
-            found = []
-            for value, group in groupby(newest, key=key):
-                found.append(
-                    Period(
-                        kind, value, first_day(value), list(group), category_order=order
-                    )
-                )
-            found.reverse()
-            for period in found:
-                period.url, period.save_as = self._urls(kind, period.date)
-            _link(found)
-            return found
-
-        self.years = periods(
-            "year", lambda a: (a.date.year,), lambda k: date(k[0], 1, 1)
-        )
-        self.months = periods(
-            "month",
-            lambda a: (a.date.year, a.date.month),
-            lambda k: date(k[0], k[1], 1),
-        )
-        self.days = periods(
-            "day", lambda a: (a.date.year, a.date.month, a.date.day), lambda k: date(*k)
-        )
-        weeks: dict[tuple, list] = {}
-        for article in newest:
-            weeks.setdefault(_day(article).isocalendar()[:2], []).append(article)
-        self.weeks = [
-            Period(
-                "week",
-                key,
-                date.fromisocalendar(key[0], key[1], 1),
-                items,
-                category_order=order,
-            )
-            for key, items in sorted(weeks.items())
-        ]
-        for week in self.weeks:
-            week.url, week.save_as = self._urls("week", week.date)
-        _link(self.weeks)
-        self._by_key = {
-            (p.kind, p.key): p
-            for p in self.years + self.months + self.days + self.weeks
-        }
-        # Days are filed under their month in one pass (oldest first), not
-        # by scanning every day once per month.
-        days_of: dict[tuple, list] = {}
-        for day in self.days:
-            days_of.setdefault(day.key[:2], []).append(day)
-        for month in self.months:
-            month.parts = days_of.get(month.key, [])
-            self._by_key[("year", month.key[:1])].parts.append(month)
-
-    def _urls(self, kind: str, day: date) -> tuple[str, str]:
-        prefix = {
-            "year": "YEAR_ARCHIVE",
-            "month": "MONTH_ARCHIVE",
-            "day": "DAY_ARCHIVE",
-            "week": "EDITION",
-        }[kind]
-        url = self.settings.get(f"{prefix}_URL") or ""
-        save_as = self.settings.get(f"{prefix}_SAVE_AS") or ""
-        return url.format(date=day), save_as.format(date=day)
-
-    def period(self, period_num) -> Period | None:
-        """The year, month or day of Pelican's ``period_num`` tuple."""
-        kind = {1: "year", 2: "month", 3: "day"}.get(len(period_num))
-        return self._by_key.get((kind, tuple(period_num)))
-
-    def week_of(self, day: date) -> Period | None:
-        """The week holding ``day`` (every day page asks: a lookup, not a scan)."""
-        return self._by_key.get(("week", tuple(day.isocalendar()[:2])))
-
-    @property
-    def latest_day(self) -> Period | None:
-        return self.days[-1] if self.days else None
-
-    @property
-    def latest_week(self) -> Period | None:
-        return self.weeks[-1] if self.weeks else None
-
-    @property
-    def home_days(self) -> list[Period]:
-        """The days before the latest edition shown on the home page."""
-        count = self.settings["TIMELINE_HOME_DAYS"]
-        return list(reversed(self.days[-count - 1 : -1])) if count else []
-
-    @property
-    def calendar_months(self) -> list[Period]:
-        """The latest months with items that the calendar draws, oldest first."""
-        return self.months[-self.settings["TIMELINE_CALENDAR_MONTHS"] :]
-
-    @property
-    def years_newest_first(self) -> list[Period]:
-        return list(reversed(self.years))
-
-
-class CalendarDrawer:
-    """Draws months as small calendars of items per day (SVG, ElementTree)."""
-
-    CELL = 12
-    STEP = 14
-    LABEL = 16
-    COLUMNS = 4
-    GUTTER = 18
-    # Fallback fills; a stylesheet may restyle the ``level-N`` classes.
-    FILLS = ("#e8e8e8", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
-
-    def __init__(self, lang: str) -> None:
-        self.locale = Locale.parse(lang)
-
-    def _level(self, count: int, most: int) -> int:
-        if not count:
-            return 0
-        return max(1, min(4, -(-4 * count // most)))
-
-    def __call__(
-        self,
-        months: list[Period],
-        title: str,
-        description: str = "",
-        id_prefix: str = "calendar",
-    ) -> Markup:
-        most = max((d.count for m in months for d in m.parts), default=1)
-        block_w = 7 * self.STEP
-        block_h = self.LABEL * 2 + 6 * self.STEP
-        columns = max(1, min(self.COLUMNS, len(months)))
-        rows = -(-len(months) // columns) if months else 1
-        width = columns * block_w + (columns - 1) * self.GUTTER
-        height = rows * block_h + (rows - 1) * self.GUTTER
-        labelled = f"{id_prefix}-title"
-        if description:
-            labelled += f" {id_prefix}-desc"
-        svg = ET.Element(
-            "svg",
-            {
-                "xmlns": "http://www.w3.org/2000/svg",
-                "viewBox": f"0 0 {width} {height}",
-                "width": str(width),
-                "height": str(height),
-                "role": "img",
-                "aria-labelledby": labelled,
-                "class": "calendar",
-            },
-        )
-        ET.SubElement(svg, "title", {"id": f"{id_prefix}-title"}).text = _plain(title)
-        if description:
-            desc = ET.SubElement(svg, "desc", {"id": f"{id_prefix}-desc"})
-            desc.text = _plain(description)
-        weekdays = get_day_names("narrow", context="stand-alone", locale=self.locale)
-        for index, month in enumerate(months):
-            x = (index % columns) * (block_w + self.GUTTER)
-            y = (index // columns) * (block_h + self.GUTTER)
-            self._month(svg, month, x, y, weekdays, most)
-        return Markup(ET.tostring(svg, encoding="unicode", method="html"))
-
-    def _month(self, svg, month: Period, x: int, y: int, weekdays, most) -> None:
-        group = ET.SubElement(
-            svg,
-            "g",
-            {"class": "calendar-month", "transform": f"translate({x} {y})"},
-        )
-        label = ET.SubElement(
-            group,
-            "text",
-            {
-                "x": "0",
-                "y": "11",
-                "font-size": "11",
-                "fill": "currentColor",
-                "class": "calendar-label",
-            },
-        )
-        label.text = format_date(month.date, "LLLL y", locale=self.locale)
-        for column in range(7):
-            day_label = ET.SubElement(
-                group,
-                "text",
-                {
-                    "x": str(column * self.STEP + self.CELL // 2),
-                    "y": str(self.LABEL + 11),
-                    "text-anchor": "middle",
-                    "font-size": "9",
-                    "fill": "currentColor",
-                    "class": "calendar-weekday",
-                },
-            )
-            day_label.text = weekdays[column]
-        counts = {d.date.day: d.count for d in month.parts}
-        offset = month.date.weekday()
-        last = calendar.monthrange(month.date.year, month.date.month)[1]
-        for day in range(1, last + 1):
-            slot = offset + day - 1
-            count = counts.get(day, 0)
-            level = self._level(count, most)
-            cell = ET.SubElement(
-                group,
-                "rect",
-                {
-                    "x": str((slot % 7) * self.STEP),
-                    "y": str(self.LABEL * 2 + (slot // 7) * self.STEP),
-                    "width": str(self.CELL),
-                    "height": str(self.CELL),
-                    "rx": "2",
-                    "class": f"level-{level}",
-                    "fill": self.FILLS[level],
-                },
-            )
-            when = format_date(
-                month.date.replace(day=day), "medium", locale=self.locale
-            )
-            number = format_decimal(count, locale=self.locale)
-            ET.SubElement(cell, "title").text = f"{when}: {number}"
-
-
-def _plain(text) -> str:
-    """Text for an XML node: a Markup value from ``_()`` is unescaped first."""
-    return text.unescape() if isinstance(text, Markup) else str(text)
 
 
 class EditionEntry:
     """A weekly edition as an entry of the edition feed."""
 
     def __init__(
-        self, week: Period, title: str, summary: str, content: str, tz: ZoneInfo
+        self,
+        week: Period,
+        title: str,
+        summary: str,
+        content: str,
+        tz: ZoneInfo,
+        author: str = "",
     ) -> None:
         self.week = week
         self.title = title
         self.url = week.url
         self.summary = summary
         self._content = content
-        self.date = max(a.date for a in week.articles)
+        # Published with its first item, updated with its latest: the entry's
+        # id (a tag URI with this date) stays when the week gets more items.
+        self.date = min(a.date for a in week.articles)
         self.modified = week.modified
+        self.author = author
         if self.date.tzinfo is None:  # pragma: no cover (the contract sets one)
             self.date = datetime.combine(week.end, time(23, 59), tz)
 
@@ -385,30 +116,57 @@ class EditionEntry:
         return self._content
 
 
-def read_settings(settings: dict) -> None:
-    """Check the timeline settings once; an error names key and allowed values."""
-    for key in _COUNT_SETTINGS:
-        value = settings[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise TimelineSettingsError(
-                f"kilas_timeline: {key} is {value!r}; use a whole number, 0 or more"
+def _category_order(settings: dict) -> Rule:
+    """'newest', or names of KILAS_CATEGORIES (any case) when the site lists
+    them; a misspelt name gets the site's spelling as a suggestion."""
+    known = list(settings.get("KILAS_CATEGORIES") or ())
+    by_folded = {name.casefold(): name for name in known}
+    folded = set(by_folded)
+    allowed = '"newest" or a list of category names, e.g. ["Bencana", "Nasional"]'
+    if known:
+        allowed += f", from KILAS_CATEGORIES ({', '.join(known)})"
+
+    def near(order) -> str | None:
+        """['Bencana'] for ['Bencanaa']; None when a name has no near one."""
+        fixed = []
+        for name in order:
+            close = difflib.get_close_matches(name.casefold(), folded, 1, 0.75)
+            fixed.append(by_folded[close[0]] if close else None)
+        return repr(fixed) if None not in fixed and fixed != list(order) else None
+
+    return rule(
+        lambda order: (
+            order == "newest"
+            or (
+                isinstance(order, list | tuple)
+                and all(isinstance(name, str) and name for name in order)
+                and (not folded or all(name.casefold() in folded for name in order))
             )
-    for key in _URL_SETTINGS:
-        value = settings[key]
-        if value is None and key == "EDITION_FEED_ATOM":
-            continue
-        if not isinstance(value, str):
-            raise TimelineSettingsError(
-                f"kilas_timeline: {key} is {value!r}; use a string such as "
-                "'linimasa/{date:%Y}/', or '' for no page"
-            )
-        try:
-            value.format(date=date(2024, 8, 4))
-        except (KeyError, IndexError, ValueError) as exc:
-            raise TimelineSettingsError(
-                f"kilas_timeline: {key} = {value!r} cannot be filled in ({exc}); "
-                "only {date:...} with strftime codes is allowed"
-            ) from None
+        ),
+        allowed,
+        near,
+    )
+
+
+def _url_pattern(value: str) -> bool:
+    return isinstance(value, str) and value.format(date=date(2024, 8, 4)) is not None
+
+
+_URL_RULE = rule(
+    _url_pattern,
+    "a text such as 'linimasa/{date:%Y}/' (only {date:...} with strftime codes),"
+    " or '' for no page",
+)
+
+
+def rules(settings: dict) -> dict[str, Rule]:
+    """What each timeline setting may be (Pelican's own period settings too)."""
+    return {
+        **dict.fromkeys(_COUNT_SETTINGS, whole(0)),
+        "TIMELINE_CATEGORY_ORDER": _category_order(settings),
+        **dict.fromkeys(_URL_SETTINGS, _URL_RULE),
+        "EDITION_FEED_ATOM": optional(_URL_RULE),
+    }
 
 
 class TimelineGenerator(Generator):
@@ -417,9 +175,6 @@ class TimelineGenerator(Generator):
     def generate_context(self) -> None:
         self.timeline = Timeline(self.context.get("articles", []), self.settings)
         self.context["timeline"] = self.timeline
-        self.context["calendar_svg"] = CalendarDrawer(
-            self.settings.get("DEFAULT_LANG", "id")
-        )
 
     def generate_output(self, writer) -> None:
         relative = self.settings["RELATIVE_URLS"]
@@ -460,6 +215,9 @@ class TimelineGenerator(Generator):
             vars=dict(self.context)
         )
         tz = ZoneInfo(self.settings["TIMEZONE"])
+        # The site's editors compile the weekly edition (an Atom entry needs
+        # an author's name).
+        author = self.settings.get("AUTHOR") or self.settings["SITENAME"]
         entries = [
             EditionEntry(
                 week,
@@ -467,6 +225,7 @@ class TimelineGenerator(Generator):
                 str(macros.entry_summary(week)).strip(),
                 str(macros.entry_content(week)).strip(),
                 tz,
+                author,
             )
             # Pelican's feed keeps the latest FEED_MAX_ITEMS (None: all).
             for week in self.timeline.weeks[::-1][: self.settings["FEED_MAX_ITEMS"]]
@@ -481,20 +240,24 @@ class TimelineGenerator(Generator):
 
 def by_day(articles) -> list[tuple[date, list]]:
     """Jinja filter: ``(day, items)`` for consecutive items of the same day."""
-    return [(day, list(items)) for day, items in groupby(articles, key=_day)]
+    return [
+        (day, list(items))
+        for day, items in groupby(articles, key=lambda article: article.date.date())
+    ]
 
 
 # -- signal receivers ----------------------------------------------------------
-def apply_defaults(pelican) -> None:
+def check_settings(pelican) -> None:
     """Fill in the settings the site did not set, then check them all."""
-    for key, value in DEFAULT_SETTINGS.items():
-        pelican.settings.setdefault(key, value)
-    read_settings(pelican.settings)
+    settings = pelican.settings
+    apply(settings, DEFAULTS, rules(settings), "kilas_timeline", TimelineSettingsError)
 
 
 def add_filters(generator) -> None:
-    """Every template may group items by day (the story page does)."""
+    """Every template may group items by day (the story page does) and draw
+    the calendar."""
     generator.env.filters["by_day"] = by_day
+    generator.env.filters["calendar_grid"] = calendar_grid
 
 
 def take_over_day_archives(generator) -> None:
@@ -508,7 +271,7 @@ def get_generators(pelican):
 
 def register() -> None:
     # initialized: defaults and checks before anything is read.
-    signals.initialized.connect(apply_defaults)
+    signals.initialized.connect(check_settings)
     # generator_init: each generator has its own Jinja environment.
     signals.generator_init.connect(add_filters)
     # article_generator_finalized: drop Pelican's day archives, ours replace them.
