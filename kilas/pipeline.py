@@ -1,0 +1,357 @@
+"""The publishing pipeline's own steps (``.github/workflows/pages.yml``) and a
+local replay of its content-only path.
+
+    python -m kilas.pipeline fingerprint       # the code the suite must have passed
+    python -m kilas.pipeline digest output     # what a deployment would publish
+    python -m kilas.pipeline replay --articles 10000
+
+``fingerprint`` hashes the commit's tree without ``content/``: two commits with
+the same fingerprint differ only in content, so a fingerprint that passed the
+whole suite once needs no new run of it. ``digest`` hashes a built site (every
+file's path and bytes): the workflow deploys a scheduled build only when its
+digest differs from the last deployment's.
+
+``replay`` runs both paths on a clean clone of this repository (HEAD) with the
+bench corpus (:mod:`kilas.bench`) added to its content, and prints their times:
+
+* the cold path, what a push that changes code runs: a cold build with the
+  publish settings and the full site check (with ``--suite``, before them,
+  installing the requirements in a new virtual environment and the whole test
+  suite, on the clone before the corpus is added);
+* the content path, what a push that adds one item runs: a new clone of that
+  commit, the build cache of the cold run restored into it (as actions/cache
+  does), an incremental build and the incremental site check;
+* a scheduled run with nothing due: the build again and the digest compared.
+
+Its last line is machine-readable: ``replay articles=N cold_s=.. content_s=..
+ratio=.. schedule_s=..`` (cold_s and content_s count the steps that run the
+project's code: install, suite, build, site check; restoring the cache and
+checking out are printed apart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+PROJECT = Path(__file__).resolve().parent.parent
+# The top-level folder of a commit that holds only content (pelicanconf.PATH).
+CONTENT = "content"
+# Where the workflow keeps the site check's memory (inside the cached folder).
+CHECK_STATE = ".kilas-cache/sitecheck.json"
+SITE_URL = "https://kilas.github.io/kilas"
+GIT_IDENTITY = ("-c", "user.name=Kilas replay", "-c", "user.email=replay@kilas.invalid")
+
+
+def _git(*args: str, cwd: Path) -> str:
+    run = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    if run.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)} failed: {run.stderr.strip()}")
+    return run.stdout
+
+
+def code_fingerprint(repository: Path = PROJECT, commit: str = "HEAD") -> str:
+    """SHA-256 of ``commit``'s tree without its top-level content folder.
+
+    Taken from Git's objects, not from the files on disk: untracked files,
+    build output and caches never change it; any committed change outside
+    ``content/`` (code, theme, plugins, settings, requirements, tests, the
+    workflow itself) always does.
+    """
+    listing = _git("ls-tree", "--full-tree", "-z", commit, cwd=repository)
+    entries = [entry for entry in listing.split("\0") if entry]
+    kept = [entry for entry in entries if entry.split("\t", 1)[1] != CONTENT]
+    return hashlib.sha256("\0".join(kept).encode()).hexdigest()
+
+
+def site_digest(folder: Path) -> str:
+    """SHA-256 of a built site: every file's path, size and bytes, in order."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder: build the site first")
+    digest = hashlib.sha256()
+    files = sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file()
+    )
+    for name in files:
+        with (folder / name).open("rb") as file:
+            content = hashlib.file_digest(file, "sha256").hexdigest()
+        digest.update(f"{name}\0{content}\n".encode())
+    return digest.hexdigest()
+
+
+# --- replay -------------------------------------------------------------------------
+
+
+class _Clock:
+    """Named steps, timed as whole processes, printed as they end."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, float] = {}
+
+    def run(self, name: str, command: Sequence[str], cwd: Path) -> float:
+        started = time.perf_counter()
+        run = subprocess.run(
+            list(command), cwd=cwd, capture_output=True, text=True, check=False
+        )
+        seconds = time.perf_counter() - started
+        if run.returncode != 0:
+            output = (run.stdout + run.stderr).strip()[-3000:]
+            raise RuntimeError(f"{name} failed (exit {run.returncode}):\n{output}")
+        last = (run.stdout.strip() or run.stderr.strip()).splitlines()[-1:]
+        self.steps[name] = seconds
+        print(f"  {name}: {seconds:.1f} s{f'  ({last[0]})' if last else ''}")
+        return seconds
+
+    def time(self, name: str, action) -> float:
+        started = time.perf_counter()
+        action()
+        self.steps[name] = seconds = time.perf_counter() - started
+        print(f"  {name}: {seconds:.1f} s")
+        return seconds
+
+
+def _build(siteurl: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "kilas.build",
+        "--settings",
+        "publishconf.py",
+        "--output",
+        "output",
+        "--siteurl",
+        siteurl,
+    ]
+
+
+def _check(siteurl: str) -> list[str]:
+    """`invoke check-site`, as the workflow runs it."""
+    base_path = urlsplit(siteurl).path.rstrip("/") + "/"
+    return [
+        sys.executable,
+        "-m",
+        "invoke",
+        "check-site",
+        "--output",
+        "output",
+        "--base-path",
+        base_path,
+        "--site-url",
+        siteurl,
+        "--state",
+        CHECK_STATE,
+    ]
+
+
+def _add_corpus(clone: Path, articles: int, seed: int) -> None:
+    """The bench corpus's items and sources added to the clone's content."""
+    import yaml  # noqa: PLC0415
+
+    from kilas.bench import ITEMS_DIR, write_corpus  # noqa: PLC0415
+
+    corpus = clone.parent / "corpus"
+    write_corpus(corpus, articles, seed, ITEMS_DIR)
+    content = clone / CONTENT
+    shutil.copytree(
+        corpus / CONTENT / ITEMS_DIR, content / ITEMS_DIR, dirs_exist_ok=True
+    )
+    registry = content / "sources.yaml"
+    sources = yaml.safe_load(registry.read_text(encoding="utf-8"))
+    added = yaml.safe_load((corpus / CONTENT / "sources.yaml").read_text("utf-8"))
+    sources["sources"] += added["sources"]
+    registry.write_text(yaml.safe_dump(sources, allow_unicode=True), "utf-8")
+    shutil.rmtree(corpus)
+
+
+def _new_item(clone: Path) -> Path:
+    """One breaking-news item, dated a few minutes ago (the newest of all)."""
+    from kilas.bench import SOURCES  # noqa: PLC0415
+
+    now = datetime.now(ZoneInfo("Asia/Jakarta")) - timedelta(minutes=5)
+    item = clone / CONTENT / "items" / f"{now:%Y}" / f"{now:%m}" / "replay-kilat.md"
+    item.parent.mkdir(parents=True, exist_ok=True)
+    item.write_text(
+        "Title: Banjir Bandang Terjang Pesisir Utara\n"
+        f"Date: {now:%Y-%m-%d %H:%M}\n"
+        "Category: Bencana\n"
+        "Region: ID\n"
+        f"Source: {SOURCES[0][0]}\n"
+        "Tags: banjir, warga\n"
+        "Summary: Banjir bandang menerjang pesisir utara; ribuan warga mengungsi.\n"
+        "\n"
+        "Banjir bandang menerjang pesisir utara pada pagi ini. Petugas membuka\n"
+        "posko pengungsian di balai desa.\n",
+        encoding="utf-8",
+    )
+    return item
+
+
+def _commit(clone: Path, message: str) -> str:
+    _git("add", "--all", CONTENT, cwd=clone)
+    _git(*GIT_IDENTITY, "commit", "--quiet", "-m", message, cwd=clone)
+    return _git("rev-parse", "HEAD", cwd=clone).strip()
+
+
+def _install_and_test(clone: Path, clock: _Clock) -> None:
+    """What the code path runs before building: install, then the whole suite."""
+    venv = clone / ".venv"
+    python = venv / "bin" / "python"
+    clock.run(
+        "create a virtual environment", [sys.executable, "-m", "venv", str(venv)], clone
+    )
+    clock.run(
+        "install requirements-dev.txt",
+        [str(python), "-m", "pip", "install", "-q", "-r", "requirements-dev.txt"],
+        clone,
+    )
+    clock.run("npm ci", ["npm", "ci", "--no-audit", "--no-fund"], clone)
+    clock.run("whole suite (invoke test)", [str(python), "-m", "invoke", "test"], clone)
+
+
+def replay(
+    articles: int,
+    workdir: Path,
+    siteurl: str = SITE_URL,
+    suite: bool = False,
+    seed: int = 1,
+    project: Path = PROJECT,
+) -> dict[str, float]:
+    """Replay the cold path and the content-only path; return the figures."""
+    workdir = Path(workdir).resolve()
+    for name in ("pushed", "content-run", "cache", "corpus"):
+        shutil.rmtree(workdir / name, ignore_errors=True)
+    workdir.mkdir(parents=True, exist_ok=True)
+    pushed, run = workdir / "pushed", workdir / "content-run"
+    head = _git("rev-parse", "HEAD", cwd=project).strip()
+    _git("clone", "--quiet", "--no-hardlinks", str(project), str(pushed), cwd=workdir)
+    print(f"replay: a clean clone of {head[:12]} in {pushed}")
+
+    cold, content = _Clock(), _Clock()
+    print("cold path (a push that changes code):")
+    if suite:
+        _install_and_test(pushed, cold)
+    if articles:
+        _add_corpus(pushed, articles, seed)
+        _commit(pushed, f"{articles} bench items")
+    before = code_fingerprint(pushed)
+    cold.run("cold build", _build(siteurl), pushed)
+    cold.run("full site check", _check(siteurl), pushed)
+    deployed = site_digest(pushed / "output")
+    # What actions/cache saves at the end of the run.
+    shutil.copytree(pushed / ".kilas-cache", workdir / "cache", symlinks=True)
+
+    print("content path (a push that adds one item):")
+    _new_item(pushed)
+    commit = _commit(pushed, "One breaking-news item")
+    route = "content" if code_fingerprint(pushed) == before else "code"
+    print(
+        f"  route: {route} (the code's fingerprint is {'un' * (route == 'content')}changed)"
+    )
+    if route != "content":
+        raise RuntimeError("adding an item changed the code's fingerprint")
+    _git("clone", "--quiet", "--no-hardlinks", str(pushed), str(run), cwd=workdir)
+    print(f"  checkout: a clean clone of {commit[:12]}")
+    content.time(
+        "restore the build cache (not counted: actions/cache)",
+        lambda: shutil.copytree(workdir / "cache", run / ".kilas-cache", symlinks=True),
+    )
+    content.run("incremental build", _build(siteurl), run)
+    content.run("incremental site check", _check(siteurl), run)
+    published = site_digest(run / "output")
+    changed = published != deployed
+    print(f"  output changed: {'yes: deploy' if changed else 'no: nothing to deploy'}")
+    if not changed:
+        raise RuntimeError("a new item did not change the built site")
+
+    print("scheduled run (nothing due):")
+    schedule = _Clock()
+    schedule.run("build", _build(siteurl), run)
+    same = site_digest(run / "output") == published
+    print(f"  output changed: {'no: nothing to deploy' if same else 'yes: deploy'}")
+
+    counted = {k: v for k, v in content.steps.items() if "not counted" not in k}
+    figures = {
+        "articles": articles,
+        "cold_s": sum(cold.steps.values()),
+        "content_s": sum(counted.values()),
+        "schedule_s": sum(schedule.steps.values()),
+        "restore_s": content.steps[
+            "restore the build cache (not counted: actions/cache)"
+        ],
+        "schedule_unchanged": float(same),
+    }
+    figures["ratio"] = figures["content_s"] / figures["cold_s"]
+    what = (
+        "install + suite + cold build + full check"
+        if suite
+        else "cold build + full check"
+    )
+    print(
+        f"cold path ({what}): {figures['cold_s']:.1f} s; content path (incremental "
+        f"build + incremental check): {figures['content_s']:.1f} s, "
+        f"{figures['ratio']:.2f} of the cold path"
+    )
+    print(
+        f"replay articles={articles} suite={int(suite)} cold_s={figures['cold_s']:.2f} "
+        f"content_s={figures['content_s']:.2f} ratio={figures['ratio']:.3f} "
+        f"restore_s={figures['restore_s']:.2f} schedule_s={figures['schedule_s']:.2f}"
+    )
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m kilas.pipeline", description=__doc__.splitlines()[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("fingerprint", help="hash of HEAD's tree without content/")
+    digest = commands.add_parser("digest", help="hash of a built site")
+    digest.add_argument("folder", type=Path)
+    again = commands.add_parser("replay", help="replay the cold and content paths")
+    again.add_argument("--articles", type=int, default=1000)
+    again.add_argument("--seed", type=int, default=1)
+    again.add_argument("--siteurl", default=SITE_URL)
+    again.add_argument(
+        "--suite",
+        action="store_true",
+        help="the cold path also installs the requirements and runs the whole suite",
+    )
+    again.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep the clones here (default: a temporary folder)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "fingerprint":
+            print(code_fingerprint(Path.cwd()))
+        elif args.command == "digest":
+            print(site_digest(args.folder))
+        elif args.workdir:
+            replay(args.articles, args.workdir, args.siteurl, args.suite, args.seed)
+        else:
+            with tempfile.TemporaryDirectory(prefix="kilas-replay-") as folder:
+                replay(args.articles, Path(folder), args.siteurl, args.suite, args.seed)
+    except (RuntimeError, FileNotFoundError) as error:
+        print(f"kilas: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
