@@ -94,6 +94,60 @@ def site_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+# Cache keys the workflow looks up (actions/cache/restore with lookup-only).
+DEPLOYED_PREFIX = "kilas-deployed-"
+"""``kilas-deployed-<run id>-<attempt>-<site digest>``, saved after each deployment;
+the newest one is the site that is live."""
+PATHS = ("code", "content", "pr", "wait")
+
+
+def route(event: str, passed: bool, failed: bool = False, suite: bool = False) -> str:
+    """The path a run takes.
+
+    ``passed``: this code fingerprint passed the whole suite in an earlier run;
+    ``failed``: it failed it (looked up for scheduled runs only); ``suite``: a
+    manual run asked for the suite. ``code`` runs the suite before building,
+    ``content`` builds with the restored cache, ``pr`` runs the suite and builds
+    without deploying, ``wait`` does nothing (a scheduled run on code that
+    failed its suite: the push that brought it already failed visibly).
+    """
+    if event == "pull_request":
+        return "pr"
+    if suite and event == "workflow_dispatch":
+        return "code"
+    if passed:
+        return "content"
+    if event == "schedule" and failed:
+        return "wait"
+    return "code"
+
+
+def last_digest(deployed_key: str) -> str | None:
+    """The site digest in a deployment's cache key, or None (no deployment known)."""
+    if not deployed_key.startswith(DEPLOYED_PREFIX):
+        return None
+    parts = deployed_key[len(DEPLOYED_PREFIX) :].split("-")
+    if len(parts) != 3 or not all(parts):
+        return None
+    return parts[2]
+
+
+def decide(event: str, digest: str, deployed_key: str) -> dict[str, bool]:
+    """Whether a built site is checked and deployed.
+
+    ``changed``: its digest differs from the last deployment's (unknown counts
+    as changed: a lost record costs a deployment, never a skipped one). Pull
+    requests are checked and never deployed; a manual run always deploys; a
+    push or a scheduled run deploys only a site that changed.
+    """
+    changed = last_digest(deployed_key) != digest
+    if event == "pull_request":
+        return {"changed": changed, "check": True, "deploy": False}
+    if event == "workflow_dispatch":
+        return {"changed": changed, "check": True, "deploy": True}
+    return {"changed": changed, "check": changed, "deploy": changed}
+
+
 # --- replay -------------------------------------------------------------------------
 
 
@@ -322,6 +376,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("fingerprint", help="hash of HEAD's tree without content/")
     digest = commands.add_parser("digest", help="hash of a built site")
     digest.add_argument("folder", type=Path)
+    way = commands.add_parser("route", help="print path=code|content|pr|wait")
+    way.add_argument("--event", required=True)
+    way.add_argument("--passed", default="", help="'true': the code passed the suite")
+    way.add_argument("--failed", default="", help="'true': the code failed it")
+    way.add_argument("--suite", default="", help="'true': run the suite anyway")
+    choice = commands.add_parser(
+        "decide", help="print changed=, check= and deploy= for a built site"
+    )
+    choice.add_argument("--event", required=True)
+    choice.add_argument("--digest", required=True)
+    choice.add_argument(
+        "--last-deployment", default="", help="the newest kilas-deployed-* cache key"
+    )
     again = commands.add_parser("replay", help="replay the cold and content paths")
     again.add_argument("--articles", type=int, default=1000)
     again.add_argument("--seed", type=int, default=1)
@@ -342,6 +409,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(code_fingerprint(Path.cwd()))
         elif args.command == "digest":
             print(site_digest(args.folder))
+        elif args.command == "route":
+            flags = (args.passed, args.failed, args.suite)
+            passed, failed, suite = (flag == "true" for flag in flags)
+            print(f"path={route(args.event, passed, failed, suite)}")
+        elif args.command == "decide":
+            decision = decide(args.event, args.digest, args.last_deployment)
+            for name, value in decision.items():
+                print(f"{name}={str(value).lower()}")
         elif args.workdir:
             replay(args.articles, args.workdir, args.siteurl, args.suite, args.seed)
         else:
