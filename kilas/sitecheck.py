@@ -506,8 +506,10 @@ def check_site(
                 path.relative_to(site).as_posix(): _file_digest(path)
                 for path in files[check]
             }
-            todo[check] = changed = memory.changed(check, digests[check])
+            changed = memory.changed(check, digests[check])
             memory.rechecked[check] = len(changed)
+            # Everything changed: check the site itself, as without a state.
+            todo[check] = None if len(changed) == len(digests[check]) else changed
     validator = _Validator(site, todo["html"]) if "html" in checks else None
     problems = []
     try:
