@@ -3,13 +3,17 @@ local replay of its content-only path.
 
     python -m kilas.pipeline fingerprint       # the code the suite must have passed
     python -m kilas.pipeline digest output     # what a deployment would publish
+    python -m kilas.pipeline route --event push --passed true   # path=content
+    python -m kilas.pipeline decide --event schedule --digest D --last-deployment KEY
     python -m kilas.pipeline replay --articles 10000
 
 ``fingerprint`` hashes the commit's tree without ``content/``: two commits with
 the same fingerprint differ only in content, so a fingerprint that passed the
 whole suite once needs no new run of it. ``digest`` hashes a built site (every
 file's path and bytes): the workflow deploys a scheduled build only when its
-digest differs from the last deployment's.
+digest differs from the last deployment's. ``route`` and ``decide`` are the
+workflow's two decisions (which path a run takes; whether a built site is
+checked and deployed), kept here so that they are tested.
 
 ``replay`` runs both paths on a clean clone of this repository (HEAD) with the
 bench corpus (:mod:`kilas.bench`) added to its content, and prints their times:
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -171,12 +176,18 @@ class _Clock:
         print(f"  {name}: {seconds:.1f} s{f'  ({last[0]})' if last else ''}")
         return seconds
 
-    def time(self, name: str, action) -> float:
+    def time(self, name: str, action):
+        """Run ``action()`` (in this process); return what it returns."""
         started = time.perf_counter()
-        action()
+        result = action()
         self.steps[name] = seconds = time.perf_counter() - started
         print(f"  {name}: {seconds:.1f} s")
-        return seconds
+        return result
+
+
+def _load() -> str:
+    """The machine's load (1, 5 and 15 minutes): timings are noisy under load."""
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def _build(siteurl: str) -> list[str]:
@@ -294,6 +305,7 @@ def replay(
     head = _git("rev-parse", "HEAD", cwd=project).strip()
     _git("clone", "--quiet", "--no-hardlinks", str(project), str(pushed), cwd=workdir)
     print(f"replay: a clean clone of {head[:12]} in {pushed}")
+    print(f"replay: {os.cpu_count()} cores, load average {_load()} at the start")
 
     cold, content = _Clock(), _Clock()
     print("cold path (a push that changes code):")
@@ -305,7 +317,7 @@ def replay(
     before = code_fingerprint(pushed)
     cold.run("cold build", _build(siteurl), pushed)
     cold.run("full site check", _check(siteurl), pushed)
-    deployed = site_digest(pushed / "output")
+    deployed = cold.time("site digest", lambda: site_digest(pushed / "output"))
     # What actions/cache saves at the end of the run.
     shutil.copytree(pushed / ".kilas-cache", workdir / "cache", symlinks=True)
 
@@ -321,12 +333,12 @@ def replay(
     _git("clone", "--quiet", "--no-hardlinks", str(pushed), str(run), cwd=workdir)
     print(f"  checkout: a clean clone of {commit[:12]}")
     content.time(
-        "restore the build cache (not counted: actions/cache)",
+        RESTORE,
         lambda: shutil.copytree(workdir / "cache", run / ".kilas-cache", symlinks=True),
     )
     content.run("incremental build", _build(siteurl), run)
     content.run("incremental site check", _check(siteurl), run)
-    published = site_digest(run / "output")
+    published = content.time("site digest", lambda: site_digest(run / "output"))
     changed = published != deployed
     print(f"  output changed: {'yes: deploy' if changed else 'no: nothing to deploy'}")
     if not changed:
@@ -335,31 +347,43 @@ def replay(
     print("scheduled run (nothing due):")
     schedule = _Clock()
     schedule.run("build", _build(siteurl), run)
-    same = site_digest(run / "output") == published
+    same = schedule.time("site digest", lambda: site_digest(run / "output"))
+    same = same == published
     print(f"  output changed: {'no: nothing to deploy' if same else 'yes: deploy'}")
 
-    counted = {k: v for k, v in content.steps.items() if "not counted" not in k}
+    return _report(articles, suite, cold, content, schedule, same)
+
+
+RESTORE = "restore the build cache (not counted: actions/cache)"
+
+
+def _report(
+    articles: int,
+    suite: bool,
+    cold: _Clock,
+    content: _Clock,
+    schedule: _Clock,
+    unchanged: bool,
+) -> dict[str, float]:
+    """Print the summary and the machine-readable last line."""
+    counted = {k: v for k, v in content.steps.items() if k != RESTORE}
     figures = {
         "articles": articles,
         "cold_s": sum(cold.steps.values()),
         "content_s": sum(counted.values()),
         "schedule_s": sum(schedule.steps.values()),
-        "restore_s": content.steps[
-            "restore the build cache (not counted: actions/cache)"
-        ],
-        "schedule_unchanged": float(same),
+        "restore_s": content.steps[RESTORE],
+        "schedule_unchanged": float(unchanged),
     }
     figures["ratio"] = figures["content_s"] / figures["cold_s"]
-    what = (
-        "install + suite + cold build + full check"
-        if suite
-        else "cold build + full check"
-    )
+    what = "cold build + full check + digest"
+    what = f"install + suite + {what}" if suite else what
     print(
         f"cold path ({what}): {figures['cold_s']:.1f} s; content path (incremental "
-        f"build + incremental check): {figures['content_s']:.1f} s, "
+        f"build + incremental check + digest): {figures['content_s']:.1f} s, "
         f"{figures['ratio']:.2f} of the cold path"
     )
+    print(f"replay: load average {_load()} at the end")
     print(
         f"replay articles={articles} suite={int(suite)} cold_s={figures['cold_s']:.2f} "
         f"content_s={figures['content_s']:.2f} ratio={figures['ratio']:.3f} "
