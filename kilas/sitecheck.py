@@ -57,6 +57,8 @@ URL_ATTRIBUTES = {
     "track": ("src",),
     "embed": ("src",),
 }
+# Links that lead to the same place from any page.
+_PAGE_INDEPENDENT = ("/", "http://", "https://")
 HARMLESS_FRAGMENTS = {"", "top"}  # "#" and "#top" scroll to the top of any page
 HTML_SUFFIXES = (".html", ".htm")
 # Changes when the state file's meaning changes (see CheckedState).
@@ -294,6 +296,10 @@ def check_links(
             anchors[target] = _anchors(_parse_html(site / target))
         return anchors[target]
 
+    # A link written from the site's root or as a full address leads to the
+    # same place from every page: judged once (most links of a published site,
+    # whose navigation repeats on every page).
+    verdicts: dict[str, str | None] = {}
     problems = []
     for page in _html_files(site):
         relative = page.relative_to(site).as_posix()
@@ -303,7 +309,14 @@ def check_links(
             continue
         page_url = _page_url(relative, base_path)
         for line, url in _references(root):
-            message = _link_problem(url, page_url, base_path, origin, files, anchors_of)
+            if url in verdicts:
+                message = verdicts[url]
+            else:
+                message = _link_problem(
+                    url, page_url, base_path, origin, files, anchors_of
+                )
+                if url.startswith(_PAGE_INDEPENDENT):
+                    verdicts[url] = message
             if message:
                 problems.append(Problem("link", relative, line, message))
     return _sorted(problems)
