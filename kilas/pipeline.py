@@ -245,8 +245,10 @@ def _add_corpus(clone: Path, articles: int, seed: int) -> None:
 
 def _new_item(clone: Path) -> Path:
     """One breaking-news item, dated a few minutes ago (the newest of all)."""
-    from kilas.bench import SOURCES  # noqa: PLC0415
+    import yaml  # noqa: PLC0415
 
+    registry = (clone / CONTENT / "sources.yaml").read_text(encoding="utf-8")
+    source = yaml.safe_load(registry)["sources"][0]["name"]
     now = datetime.now(ZoneInfo("Asia/Jakarta")) - timedelta(minutes=5)
     item = clone / CONTENT / "items" / f"{now:%Y}" / f"{now:%m}" / "replay-kilat.md"
     item.parent.mkdir(parents=True, exist_ok=True)
@@ -255,7 +257,7 @@ def _new_item(clone: Path) -> Path:
         f"Date: {now:%Y-%m-%d %H:%M}\n"
         "Category: Bencana\n"
         "Region: ID\n"
-        f"Source: {SOURCES[0][0]}\n"
+        f"Source: {source}\n"
         "Tags: banjir, warga\n"
         "Summary: Banjir bandang menerjang pesisir utara; ribuan warga mengungsi.\n"
         "\n"
