@@ -3,7 +3,7 @@
 
 # -- Site -------------------------------------------------------------------
 SITENAME = "Kilas"
-SITESUBTITLE = "Kilas berita: ringkasan berita dari banyak sumber"
+SITESUBTITLE = "Ringkasan berita dari banyak sumber"
 SITEURL = ""
 AUTHOR = "Redaksi Kilas"
 PUBLISHER_NAME = "Kilas"
@@ -60,6 +60,7 @@ PLUGINS = [
     "kilas_related",
     "kilas_taxonomy",
     "kilas_timeline",
+    "kilas_images",
     "kilas_seo",
     "kilas_search",
 ]
@@ -112,8 +113,10 @@ DAY_ARCHIVE_URL = "linimasa/{date:%Y}/{date:%m}/{date:%d}/"
 DAY_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/{date:%m}/{date:%d}/index.html"
 EDITION_URL = "edisi/{date:%G}-w{date:%V}/"
 EDITION_SAVE_AS = "edisi/{date:%G}-w{date:%V}/index.html"
-ARCHIVES_URL = "arsip/"
-ARCHIVES_SAVE_AS = "arsip/index.html"
+# One archive: the timeline. Pelican's flat archive page is not written, and
+# anything that links to ARCHIVES_URL reaches the timeline.
+ARCHIVES_URL = TIMELINE_URL
+ARCHIVES_SAVE_AS = ""
 AUTHOR_SAVE_AS = ""
 AUTHORS_SAVE_AS = ""
 INDEX_SAVE_AS = "index.html"
@@ -147,6 +150,13 @@ SEARCH_BROWSE_URL = TIMELINE_URL
 # Pagefind ranking: items are short, a longer one is not less relevant.
 SEARCH_RANKING = {"pageLength": 0.0}
 
+# -- Photos and share cards (kilas_images) ---------------------------------
+# Published copies of photos and every page's share card live here.
+KILAS_IMAGES_DIR = "gambar"
+# Widths of a photo's copies (never wider than the photo), WebP then JPEG.
+KILAS_IMAGES_WIDTHS = (240, 480, 800, 1200, 1600)
+KILAS_IMAGES_FORMATS = ("webp", "jpeg")
+
 # -- Search engines (kilas_seo: JSON-LD, sitemaps, robots.txt) ----------------
 SEO_SITEMAP_SAVE_AS = "sitemap.xml"
 SEO_NEWS_SITEMAP_SAVE_AS = "news-sitemap.xml"
@@ -166,7 +176,7 @@ LOAD_CONTENT_CACHE = False
 # -- Templates --------------------------------------------------------------
 # Autoescape: every title, summary and source is text unless marked `|safe`.
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
-DIRECT_TEMPLATES = ["index", "categories", "tags", "archives", "notfound", "search"]
+DIRECT_TEMPLATES = ["index", "categories", "tags", "notfound", "search"]
 # The home page is the latest edition, not a paginated list: no "index" here.
 PAGINATED_TEMPLATES = {
     "category": None,

@@ -227,11 +227,17 @@ SCREENSHOT_PAGES = {
     "article": "2024/08/putin-tawarkan-bantuan-banjir-korea-utara/",
     "timeline": "linimasa/",
 }
+# A phone's first screen (375x667, light): what a reader sees before scrolling.
+FIRST_SCREEN_PAGES = {
+    "home": "",
+    "story": "cerita/banjir-korea-utara-2024/",
+    "search": "cari/?q=banjir",
+}
 
 
 @task(help={"output": "folder for the PNG files (default docs/screenshots)"})
 def screenshots(c, output="docs/screenshots"):
-    """Build, then screenshot home, article and timeline at 375/1280 px, light/dark."""
+    """Build, then screenshot pages at 375/1280 px, light/dark, and first screens."""
     from kilas import browser  # noqa: PLC0415
 
     _init_logging()
@@ -246,6 +252,10 @@ def screenshots(c, output="docs/screenshots"):
                     target = folder / f"{name}-{width}-{scheme}.png"
                     browser.screenshot(page, base + path, target, width, scheme)
                     print(target.relative_to(PROJECT))
+        for name, path in FIRST_SCREEN_PAGES.items():
+            target = folder / f"{name}-375x667.png"
+            browser.first_screen(page, base + path, target)
+            print(target.relative_to(PROJECT))
 
 
 LIGHTHOUSE_PAGES = {"home": "", "article": SCREENSHOT_PAGES["article"]}

@@ -82,3 +82,15 @@ def screenshot(page, url: str, path: Path, width: int, scheme: str) -> None:
     page.goto(url, wait_until="load")
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
+
+
+def first_screen(page, url: str, path: Path, scheme: str = "light") -> None:
+    """What a phone (375x667) shows of ``url`` before scrolling; on the
+    search page, once the results are in."""
+    page.set_viewport_size({"width": 375, "height": 667})
+    page.emulate_media(color_scheme=scheme)
+    page.goto(url, wait_until="load")
+    if page.query_selector("#search-results"):
+        page.wait_for_selector("#search-results li")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))

@@ -236,8 +236,9 @@ class KilasPelican(Pelican):
     writing incremental and spread over ``workers`` processes."""
 
     def __init__(self, settings, check_only=False, workers=None, progress=None):
-        super().__init__(settings)
+        # Set first: plugins see it on `initialized` (sent by Pelican's init).
         self.check_only = check_only
+        super().__init__(settings)
         self.workers = workers or min(os.cpu_count() or 1, 4)
         self.progress = progress
         self.stats: dict = {}
@@ -516,10 +517,13 @@ def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> Non
     # The search plugin keeps its own folder in step (shard by shard).
     # (It may be writing there right now: see kilas_search.index_early.)
     search = settings.get("SEARCH_BUNDLE_DIR", "").strip("/")
+    # So does kilas_images (photos and share cards, linked in at the end).
+    images = settings.get("KILAS_IMAGES_DIR", "").strip("/")
+    owned = tuple(f"{folder}/" for folder in (search, images) if folder)
     files, folders = _tree(staging)
     used = set()  # folders that keep a file
     for name in files:
-        if name in keep or (search and name.startswith(f"{search}/")):
+        if name in keep or (owned and name.startswith(owned)):
             folder = os.path.dirname(name)
             while folder and folder not in used:
                 used.add(folder)
@@ -527,7 +531,7 @@ def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> Non
         else:
             os.unlink(staging / name)
     for folder in sorted(folders - used, reverse=True):
-        if search and (folder == search or folder.startswith(f"{search}/")):
+        if owned and f"{folder}/".startswith(owned):
             continue
         with contextlib.suppress(OSError):  # not empty after all
             os.rmdir(staging / folder)

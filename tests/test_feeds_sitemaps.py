@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -97,6 +99,78 @@ def test_all_items_feed_has_every_item_and_its_language(published: Path):
     assert sample.updated.startswith("2024-08-05T08:00:00+07:00")
     assert "Kim Jong Un berterima kasih" in sample.content[0].value
     assert "Putin menawarkan bantuan kemanusiaan" in sample.summary
+
+
+def test_every_feed_has_its_own_id(published: Path):
+    ids = {}
+    for path in _feeds(published):
+        root = lxml.etree.parse(str(path)).getroot()
+        ids[path] = root.findtext(f"{{{ATOM_NS}}}id")
+        assert ids[path] == f"{SITE_URL}/{path.relative_to(published).as_posix()}"
+    assert len(set(ids.values())) == len(ids) >= 10
+
+
+# RFC 4151: tag:<domain or email>,<date>:<specific>
+TAG_URI = re.compile(
+    r"^tag:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?:@[A-Za-z0-9.-]+)?"
+    r",\d{4}(?:-\d{2}(?:-\d{2})?)?:[\x21-\x7e]+$"
+)
+
+
+def test_feed_ids_are_valid_without_siteurl(site: Path):
+    """A development build (no SITEURL) writes valid, distinct ids too."""
+    feed_ids, entry_ids = [], []
+    for path in _feeds(site):
+        root = lxml.etree.parse(str(path)).getroot()
+        feed_ids.append(root.findtext(f"{{{ATOM_NS}}}id"))
+        entry_ids += [
+            (path, entry.findtext(f"{{{ATOM_NS}}}id"))
+            for entry in root.iter(f"{{{ATOM_NS}}}entry")
+        ]
+    assert len(set(feed_ids)) == len(feed_ids)
+    for value in feed_ids + [i for _, i in entry_ids]:
+        assert TAG_URI.match(value), value
+        assert "None" not in value
+    all_items = [i for p, i in entry_ids if p.name == "semua.atom.xml"]
+    assert len(set(all_items)) == len(all_items) == len(_content_dates())
+
+
+# A copy of https://github.com/w3c/feedvalidator (its src/ folder at least).
+FEEDVALIDATOR = Path(
+    os.environ.get("KILAS_FEEDVALIDATOR")
+    or Path.home() / ".cache" / "kilas" / "feedvalidator"
+)
+
+
+def test_w3c_feed_validator_finds_nothing(published: Path):
+    """The W3C feed validator (w3c/feedvalidator, not on PyPI: see the
+    README's "Checking feeds with the W3C validator") on every feed."""
+    source = FEEDVALIDATOR / "src"
+    if not (source / "feedvalidator" / "__init__.py").is_file():
+        pytest.skip(
+            f"no W3C feed validator checkout at {FEEDVALIDATOR} (set "
+            "KILAS_FEEDVALIDATOR; README: Checking feeds with the W3C validator)"
+        )
+    sys.path.insert(0, str(source))
+    try:
+        import feedvalidator
+        from feedvalidator import compatibility
+        from feedvalidator.formatter.text_plain import Formatter
+    finally:
+        sys.path.remove(str(source))
+    problems = []
+    for path in _feeds(published):
+        address = f"{SITE_URL}/{path.relative_to(published).as_posix()}"
+        try:
+            events = feedvalidator.validateString(
+                path.read_bytes(), firstOccurrenceOnly=1, base=address
+            )["loggedEvents"]
+        except feedvalidator.logging.ValidationFailure as failure:
+            events = [failure.event]
+        problems += [
+            f"{address}: {line}" for line in Formatter(compatibility.AA(events))
+        ]
+    assert problems == []
 
 
 def test_feed_ids_are_stable_across_builds(published: Path, tmp_path: Path):
@@ -195,9 +269,17 @@ def test_news_sitemap_window_with_fixed_now(published: Path):
 
 
 def test_news_sitemap_empty_and_capped(tmp_path: Path):
+    # No item in the window: no news sitemap at all (an empty urlset is
+    # invalid against the schema), and robots.txt does not name one; a
+    # file an earlier build wrote goes away.
     empty = tmp_path / "empty"
+    publish(empty, KILAS_NOW=NOW)
+    assert len(_news(empty)) == 5
     publish(empty, KILAS_NOW="2030-01-01T00:00:00+07:00")
-    assert _news(empty) == []
+    assert not (empty / "news-sitemap.xml").exists()
+    robots = (empty / "robots.txt").read_text(encoding="utf-8")
+    assert "news-sitemap" not in robots
+    assert f"Sitemap: {SITE_URL}/sitemap.xml" in robots
     capped = tmp_path / "capped"
     publish(capped, KILAS_NOW=NOW, SEO_NEWS_MAX_ITEMS=2)
     urls = _news(capped)

@@ -20,7 +20,7 @@ def _page(site: Path, path: str):
 def test_sample_item_page(site):
     page = _page(site, SAMPLE)
     assert page.findtext(".//h1").startswith("Putin Tawarkan Bantuan Kemanusiaan")
-    published = page.xpath("//dl[@class='article-meta']//time")[0]
+    published = page.xpath("//div[@class='dateline']//time")[0]
     assert published.get("datetime") == "2024-08-04T10:30:00+07:00"
     assert published.text_content() == "Minggu, 4 Agustus 2024 · 10.30 WIB"
     meta = page.xpath("//dl[@class='article-meta']")[0].text_content()

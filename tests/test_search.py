@@ -275,3 +275,79 @@ def test_search_index_writes_only_inside_the_output(project: Path, tmp_path: Pat
     ]
     assert written and outside == []
     assert (cache / "staging" / "pagefind" / "2024" / "pagefind.js").is_file()
+
+
+def _results(page: Page) -> list[dict]:
+    return page.eval_on_selector_all(
+        "#search-results li",
+        """items => items.map(li => ({
+            href: li.querySelector('h2 a').href,
+            headline: li.querySelector('h2 a').textContent,
+            meta: [...li.querySelectorAll('.meta > *')].map(e => e.textContent),
+            datetime: (li.querySelector('.meta time') || {}).dateTime,
+            excerpt: li.querySelector('.search-excerpt').textContent,
+            also: [...li.querySelectorAll('.search-translation a')].map(a => a.href),
+            top: li.getBoundingClientRect().top,
+        }))""",
+    )
+
+
+def test_results_say_when_and_who_and_fold_translations(browser: Browser, root_url):
+    page = browser.new_page(viewport={"width": 375, "height": 667})
+    _search(page, root_url, "putin")
+    results = _results(page)
+    hrefs = [r["href"] for r in results]
+    # The English translation is not a result of its own: the original is,
+    # with a link to it; the count says so.
+    assert root_url + SAMPLE in hrefs
+    assert root_url + "en/" + SAMPLE not in hrefs
+    sample = results[hrefs.index(root_url + SAMPLE)]
+    assert sample["also"] == [root_url + "en/" + SAMPLE]
+    assert page.inner_text("#search-status").startswith(f"{len(results)} hasil")
+    assert sample["meta"] == [
+        "4 Agu 2024, 10.30 WIB",
+        "Internasional",
+        "SinarHarapan.id",
+    ]
+    assert sample["datetime"] == "2024-08-04T10:30:00+07:00"
+    for result in results:
+        headline = result["headline"].replace("\xa0", " ")
+        excerpt = result["excerpt"].replace("\xa0", " ")
+        # The excerpt is the item's text, not its category and headline, cut
+        # between words and marked with an ellipsis.
+        assert not excerpt.startswith(headline[:20]), excerpt
+        assert not excerpt.startswith("Internasional")
+        assert excerpt.endswith(" …") or len(excerpt.split()) < 30, excerpt
+    # An English word finds the item once, through its translation.
+    _search(page, root_url, "offers")
+    assert [r["href"] for r in _results(page)] == [root_url + SAMPLE]
+    page.close()
+
+
+def test_first_result_is_on_a_phones_first_screen(browser: Browser, root_url):
+    page = browser.new_page(viewport={"width": 375, "height": 667})
+    _search(page, root_url, "banjir")
+    assert _results(page)[0]["top"] < 667
+    # The filters are folded behind a control on a phone.
+    assert page.locator("#search-filters").get_attribute("open") is None
+    assert page.locator("#search-region").is_hidden()
+    page.locator("#search-filters summary").click()
+    assert page.locator("#search-region").is_visible()
+    page.close()
+
+
+def test_filter_counts_match_the_pages(browser: Browser, root_url, site: Path):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(root_url + "cari/")
+    page.locator("#search-q").wait_for(state="visible")
+    assert page.locator("#search-filters").get_attribute("open") is not None
+    options = page.locator("#search-category option").all_text_contents()[1:]
+    counts = dict(option.rsplit(" (", 1) for option in options)
+    for name, count in counts.items():
+        category = lxml.html.parse(
+            str(site / "kategori" / name.lower() / "index.html")
+        ).getroot()
+        lede = category.xpath("//p[@class='lede']")[0].text_content()
+        assert lede.split()[0] == count.rstrip(")"), (name, lede)
+    assert sum(int(c.rstrip(")")) for c in counts.values()) == 7  # not 8
+    page.close()

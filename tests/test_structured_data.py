@@ -72,7 +72,13 @@ def test_news_article_has_every_property(published: Path):
     assert article["author"] == {"@type": "Organization", "name": "Redaksi Kilas"}
     assert article["publisher"]["name"] == "Kilas"
     assert article["publisher"]["logo"]["url"] == f"{SITE_URL}/favicon.svg"
-    assert article["image"] == f"{SITE_URL}/images/banjir-korea-utara.svg"
+    # The photo's 16:9, 4:3 and 1:1 crops, the first credited (kilas_images).
+    first, *others = article["image"]
+    urls = [first["url"], *others]
+    assert [url.rsplit("-", 1)[1] for url in urls] == ["16x9.jpg", "4x3.jpg", "1x1.jpg"]
+    assert all(url.startswith(f"{SITE_URL}/gambar/foto/") for url in urls)
+    assert first["creditText"].startswith("Ilustrasi Redaksi Kilas")
+    assert (first["width"], first["height"]) == (1200, 675)
     assert article["articleSection"] == "Internasional"
     assert article["inLanguage"] == "id"
     places = article["contentLocation"]
@@ -124,7 +130,11 @@ def test_open_graph_and_twitter_on_article(published: Path):
         "Kim Jong Un",
         "Vladimir Putin",
     ]
-    assert _meta(root, "og:image") == [f"{SITE_URL}/images/banjir-korea-utara.svg"]
+    # The photo cropped to a 1200x630 share card (plugin kilas_images).
+    (card,) = _meta(root, "og:image")
+    assert card.startswith(f"{SITE_URL}/gambar/foto/")
+    assert card.endswith("-card.jpg")
+    assert _meta(root, "og:image:width") == ["1200"]
     assert _meta(root, "twitter:card") == ["summary_large_image"]
     assert _meta(root, "og:title")[0].startswith("Putin Tawarkan Bantuan")
     assert _meta(root, "og:description")[0].startswith("Putin menawarkan bantuan")
@@ -172,27 +182,53 @@ def test_everything_is_escaped(project: Path, tmp_path: Path):
     assert "</script><b>x</b>" not in text
 
 
-def test_item_list_for_listing_pages(project: Path, tmp_path: Path):
-    """Story pages (another plugin's) call the partial; try it on the archive."""
-    archives = project / "theme" / "templates" / "archives.html"
-    text = archives.read_text(encoding="utf-8")
-    archives.write_text(
-        text.replace(
-            "{% block content %}",
-            '{% from "partials/jsonld.html" import item_list with context %}\n'
-            "{% block head %}{{ item_list(dates, 'Arsip', ARCHIVES_URL) }}"
-            "{% endblock head %}\n{% block content %}",
-            1,
-        ),
-        encoding="utf-8",
+def test_home_page_says_what_the_site_is(published: Path):
+    graph = _jsonld(_page(published, ""))
+    website = next(d for d in graph if d["@type"] == "WebSite")
+    assert website["name"] == "Kilas"
+    assert website["url"] == f"{SITE_URL}/"
+    assert website["description"] == "Ringkasan berita dari banyak sumber"
+    action = website["potentialAction"]
+    assert action["@type"] == "SearchAction"
+    assert action["target"]["urlTemplate"] == (
+        f"{SITE_URL}/cari/?q={{search_term_string}}"
     )
-    output = tmp_path / "output"
-    _build(project, output)
-    graph = _jsonld(lxml.html.parse(str(output / "arsip" / "index.html")).getroot())
+    assert action["query-input"] == "required name=search_term_string"
+    latest = next(d for d in graph if d["@type"] == "ItemList")
+    urls = [entry["url"] for entry in latest["itemListElement"]]
+    assert urls[0] == f"{SITE_URL}/2024/09/latar-pakta-kemitraan-rusia-korea-utara/"
+    assert len(urls) == latest["numberOfItems"] == 7
+    assert latest["itemListOrder"].endswith("ItemListOrderDescending")
+
+
+def test_story_page_has_an_item_list_newest_first(published: Path):
+    graph = _jsonld(_page(published, "cerita/banjir-korea-utara-2024"))
     (item_list,) = graph
     assert item_list["@type"] == "ItemList"
-    assert item_list["name"] == "Arsip"
-    assert item_list["url"] == f"{SITE_URL}/arsip/"
-    assert item_list["numberOfItems"] == len(item_list["itemListElement"]) == 7
-    assert item_list["itemListElement"][0]["position"] == 1
-    assert item_list["itemListElement"][0]["url"].startswith(f"{SITE_URL}/2024/")
+    assert item_list["name"] == "Cerita: Banjir Korea Utara 2024"
+    assert item_list["url"] == f"{SITE_URL}/cerita/banjir-korea-utara-2024/"
+    assert item_list["itemListOrder"].endswith("ItemListOrderDescending")
+    elements = item_list["itemListElement"]
+    assert [e["position"] for e in elements] == [1, 2, 3, 4, 5]
+    assert elements[0]["url"] == (
+        f"{SITE_URL}/2024/08/kim-periksa-wilayah-terdampak-banjir/"
+    )
+    assert elements[-1]["url"] == f"{SITE_URL}/{SAMPLE}"
+
+
+def test_every_page_has_its_own_title_and_description(published: Path):
+    seen_titles: dict[str, str] = {}
+    seen_descriptions: dict[str, str] = {}
+    for path in sorted(published.rglob("*.html")):
+        relative = path.relative_to(published).as_posix()
+        root = lxml.html.parse(str(path)).getroot()
+        (title,) = _meta(root, "og:title")
+        (description,) = _meta(root, "og:description")
+        assert title != "Kilas", relative
+        assert title not in seen_titles, (relative, seen_titles.get(title))
+        assert description not in seen_descriptions, (
+            relative,
+            seen_descriptions.get(description),
+        )
+        seen_titles[title] = seen_descriptions[description] = relative
+    assert len(seen_titles) > 40

@@ -11,6 +11,7 @@ uses Thailand, Gamma and the story "Cerita Draf"; Epsilon is never used.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import feedparser
@@ -18,7 +19,9 @@ import pytest
 from conftest import PROJECT, listed, page
 from lxml import html
 
+from kilas import browser
 from kilas.build import BuildFailed, build
+from kilas.sitecheck import check_site
 
 FIXTURE = PROJECT / "tests" / "fixtures" / "taxonomy"
 
@@ -71,7 +74,8 @@ def test_index_pages_list_every_term_with_its_count(fixture_site):
         "/sumber/delta/",
     ]
     counts = [[int(n) for n in re.findall(r"\d+", r.text_content())] for r in rows]
-    assert counts == [[14], [7, 3], [0, 12]]
+    # Delta digests nothing: only its citations are counted, no "0 berita".
+    assert counts == [[14], [7, 3], [12]]
     stories = page(fixture_site, "cerita")
     assert stories.xpath("//ul[@class='term-list']/li/a/@href") == [
         "/cerita/topan-contoh/"
@@ -102,22 +106,22 @@ def test_source_page_lists_digested_and_citing_items_apart(fixture_site):
     assert listed(page(fixture_site, "sumber/delta/dikutip/halaman/2")) == items([2, 1])
 
 
-def test_story_page_is_a_timeline_oldest_first(fixture_site):
+def test_story_page_is_a_timeline_newest_first(fixture_site):
     story = page(fixture_site, "cerita/topan-contoh")
-    assert listed(story) == items([4, 8, 13])
+    assert listed(story, "//ol[@class='story-timeline']") == items([13, 8, 4])
     days = story.xpath("//ol[@class='story-timeline']/li/h2")
-    assert [d.get("id") for d in days] == ["2024-01-10", "2024-03-04", "2024-03-31"]
-    assert [d.xpath("a/@href")[0] for d in days] == [
-        "#2024-01-10",
-        "#2024-03-04",
-        "#2024-03-31",
-    ]
+    assert [d.get("id") for d in days] == ["2024-03-31", "2024-03-04", "2024-01-10"]
+    assert [d.xpath("a") for d in days] == [[], [], []]  # headings, not links
     latest = story.xpath("//*[@class='story-latest']")
     assert len(latest) == 1
     assert listed(latest[0], ".") == items([13])
+    # The lede says what happened last: the latest item and its summary.
+    lede = story.xpath("//div[contains(@class, 'story-lede')]")[0]
+    assert lede.xpath(".//a/@href") == items([13])
+    assert "Ringkasan berita 13." in lede.text_content().replace("\xa0", " ")
     terms = story.xpath("//dl[@class='story-terms']/dd")
-    assert terms[0].xpath("a/@href") == ["/wilayah/jepang/", "/wilayah/vietnam/"]
-    assert terms[1].xpath("a/@href") == [
+    assert terms[0].xpath(".//a/@href") == ["/wilayah/jepang/", "/wilayah/vietnam/"]
+    assert terms[1].xpath(".//a/@href") == [
         "/sumber/alpha/",
         "/sumber/beta/",
         "/sumber/delta/",
@@ -225,3 +229,110 @@ def test_repository_content_has_region_story_and_source_pages(site):
     assert len(listed(source, "//section[@class='source-items']")) == 7
     kcna = page(site, "sumber/kcna")
     assert len(listed(kcna, "//section[@class='source-citing']")) == 5
+
+
+# -- the region hierarchy ------------------------------------------------------------
+HIERARCHY = {
+    # slug: (Region as written, month/day of the item)
+    "jabar": ("Jabar", "08-01"),
+    "jakarta": ("Jakarta", "08-02"),
+    "asean": ("ASEAN", "08-03"),
+    "vietnam": ("Vietnam", "08-04"),
+    "gaza": ("Gaza", "08-05"),
+    "korut": ("Korut", "08-06"),
+}
+
+
+@pytest.fixture(scope="module")
+def hierarchy_site(tmp_path_factory) -> Path:
+    """Items about a province, a city that is a province, a grouping, a member
+    country, an area and a country outside the grouping."""
+    root = tmp_path_factory.mktemp("hierarchy")
+    content = root / "content"
+    content.mkdir()
+    (content / "items").mkdir()
+    (content / "sources.yaml").write_bytes(
+        (PROJECT / "tests/fixtures/contract/sources.yaml").read_bytes()
+    )
+    shutil.copytree(FIXTURE / "extra", content / "extra")  # favicon, robots.txt
+    for slug, (region, day) in HIERARCHY.items():
+        (content / "items" / f"{slug}.md").write_text(
+            f"Title: Butir {slug}\nDate: 2024-{day} 10:30\nCategory: Internasional\n"
+            f"Region: {region}\nSource: SinarHarapan.id\nSummary: Ringkasan.\n\n"
+            "Isi.\n",
+            encoding="utf-8",
+        )
+    output = root / "output"
+    build(content=content, output=output)
+    return output
+
+
+def _items(slugs) -> list[str]:
+    return [f"/2024/08/{slug}/" for slug in slugs]
+
+
+def test_province_page_links_to_its_country_which_lists_its_items(hierarchy_site):
+    jabar = page(hierarchy_site, "wilayah/jawa-barat")
+    assert jabar.xpath("string(//h1)") == "Wilayah: Jawa Barat"
+    assert jabar.xpath("//p[@class='lede']/a[.='Indonesia']/@href") == [
+        "/wilayah/indonesia/"
+    ]
+    indonesia = page(hierarchy_site, "wilayah/indonesia")
+    # No item names Indonesia: its page exists for its provinces' items.
+    assert listed(indonesia) == _items(["jakarta", "jabar"])
+    within = indonesia.xpath("//section[@class='region-within']//li")
+    assert [li.xpath("string(a)") for li in within] == ["DKI Jakarta", "Jawa Barat"]
+    assert [count_of(li.xpath("span")[0]) for li in within] == [1, 1]
+    assert count_of(indonesia.xpath("//p[@class='lede']")[0]) == 2
+
+
+def test_grouping_page_gathers_its_members_items(hierarchy_site):
+    asean = page(hierarchy_site, "wilayah/asean")
+    # The grouping's own item, its member Vietnam's and Indonesia's provinces'.
+    assert listed(asean) == _items(["vietnam", "asean", "jakarta", "jabar"])
+    members = asean.xpath("//section[@class='region-members']//li/a/text()")
+    assert members == ["Indonesia", "Vietnam"]
+    # A grouping no item names gets no page (Vietnam is in Asia Tenggara).
+    assert not (hierarchy_site / "wilayah/asia-tenggara").exists()
+    gaza = page(hierarchy_site, "wilayah/jalur-gaza")
+    assert gaza.xpath("//p[@class='lede']/a/text()")[0] == "Palestina"
+    assert listed(page(hierarchy_site, "wilayah/palestina")) == _items(["gaza"])
+    assert listed(page(hierarchy_site, "wilayah/korea-utara")) == _items(["korut"])
+
+
+def test_index_feeds_and_search_filters_follow_the_hierarchy(hierarchy_site):
+    index = page(hierarchy_site, "wilayah")
+    counts = {
+        li.xpath("string(a)"): count_of(li.xpath("span")[0])
+        for li in index.xpath("//ul[@class='term-list']/li")
+    }
+    assert counts["Indonesia"] == 2 and counts["ASEAN"] == 4
+    assert counts["Jawa Barat"] == 1 and counts["Palestina"] == 1
+    feed = feedparser.parse(hierarchy_site / "feeds/wilayah/indonesia.atom.xml")
+    assert [e.link.rsplit("/", 2)[-2] for e in feed.entries] == ["jakarta", "jabar"]
+    feed = feedparser.parse(hierarchy_site / "feeds/wilayah/asean.atom.xml")
+    assert len(feed.entries) == 4
+    item = page(hierarchy_site, "2024/08/jabar")
+    filters = item.xpath("//data[@data-pagefind-filter='region[value]']/@value")
+    assert sorted(filters) == ["ASEAN", "Indonesia", "Jawa Barat"]
+    sitemap = (hierarchy_site / "sitemap.xml").read_text(encoding="utf-8")
+    assert "/wilayah/indonesia/" in sitemap and "/wilayah/asean/" in sitemap
+
+
+def test_hierarchy_pages_are_valid_linked_and_accessible(hierarchy_site):
+    assert check_site(hierarchy_site) == []
+    axe = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+    violations = []
+    with browser.chromium() as chromium, browser.served(hierarchy_site) as base:
+        tab = chromium.new_page()
+        for path in ("wilayah/indonesia/", "wilayah/asean/", "wilayah/jawa-barat/"):
+            tab.goto(base + path)
+            tab.add_script_tag(path=str(axe))
+            result = tab.evaluate(
+                "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+                " resultTypes: ['violations']})",
+                tags,
+            )
+            violations += [f"{path}: {v['id']}" for v in result["violations"]]
+    assert violations == []

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PROJECT, run_build
+from conftest import PROJECT, listed, run_build
 from lxml import html
 
 from kilas import browser, catalogs
@@ -25,6 +25,11 @@ FIXTURES = PROJECT / "tests" / "fixtures" / "theme"
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 PAGE_BUDGET = 30 * 1024  # bytes an article page may load, images aside
+# What a photo adds to its item's page besides the image files (kilas_images):
+# two srcsets, sizes, caption, credit, the JSON-LD crops and og:image tags.
+PHOTO_MARKUP = 1536
+# An item of the sample site without a photo.
+PLAIN_ITEM = "2024/08/banjir-hancurkan-4000-rumah/"
 # Interface words of the Indonesian catalog that must not show on an English site.
 INDONESIAN_UI = (
     "Beranda",
@@ -40,7 +45,7 @@ INDONESIAN_UI = (
     "Cerita",
     "Mengutip",
     "Edisi",
-    "butir",
+    "berita",
     "menit",
     "terkait",
     "sebelumnya",
@@ -58,6 +63,7 @@ ITEM_TEXT_CLASSES = (
     "pager-title",
     "page-body",
     "kicker",
+    "site-tagline",  # SITESUBTITLE, the editor's words
 )
 ITEM_TEXT = " | ".join(
     [
@@ -153,10 +159,31 @@ def test_article_page_shows_every_part(site):
     assert header.xpath(".//p[@class='meta']/span")[0].text == "1 menit baca"
     assert page.xpath("//p[@class='kicker']/a/@href") == ["/kategori/internasional/"]
     assert page.xpath("//aside[contains(@class,'correction')]//p")[0].text_content()
-    image = page.xpath("//figure[@class='article-image']/img")[0]
-    assert (image.get("width"), image.get("height")) == ("320", "160")
+    # The photo (plugin kilas_images): its largest copy's size, credited.
+    image = page.xpath("//figure[@class='photo']//img")[0]
+    assert (image.get("width"), image.get("height")) == ("1600", "1067")
+    assert (
+        "Foto: Ilustrasi Redaksi Kilas" in page.xpath("//figcaption")[0].text_content()
+    )
+    dateline = page.xpath("//div[@class='dateline']")[0]
+    assert dateline.findtext("p[@class='byline']") == "Oleh Redaksi Kilas"
+    updated = dateline.xpath("p[contains(@class, 'updated')]")[0]
+    assert updated.text_content() == "Diperbarui Senin, 5 Agustus 2024 · 08.00 WIB"
+    assert updated.xpath("time/@datetime") == ["2024-08-05T08:00:00+07:00"]
+    # The facts box comes after the text (first on a wide screen's side).
+    facts = page.xpath("//aside[@class='article-facts']")[0]
+    assert facts.xpath("preceding::div[@class='article-body']")
+    # Each term keeps its comma: a line of the tag list never starts with one.
+    tags = page.xpath("//dl[@class='article-meta']/dd")[-1]
+    terms = [t.text_content() for t in tags.xpath("span[@class='term']")]
+    assert terms == [
+        "banjir,",
+        "bantuan kemanusiaan,",
+        "Kim Jong Un,",
+        "Vladimir Putin",
+    ]
     pager = page.xpath("//nav[contains(@class,'article-pager')]")[0]
-    assert pager.get("aria-label") == "Butir sebelumnya dan berikutnya"
+    assert pager.get("aria-label") == "Berita sebelumnya dan berikutnya"
     assert pager.xpath("./a/@rel") == [
         "next"
     ]  # the first item of the day has none before
@@ -178,22 +205,148 @@ def test_translations_link_each_other_with_hreflang(site):
     assert back == ["/" + SAMPLE]
     assert original.xpath("//a[@hreflang='en']/@href") == ["/" + SAMPLE_EN]
     assert translation.xpath("//a[@hreflang='id']/@href") == ["/" + SAMPLE]
-    # The English page's interface is the site's (Indonesian), marked as such.
+    # The English page speaks English around its text (the item's language
+    # decides); the names of terms stay in the site's language, marked.
     assert translation.xpath("//html/@lang") == ["en"]
-    assert translation.xpath("//header[@class='site-header']/@lang") == ["id"]
-    assert translation.xpath("//p[@class='meta']/@lang") == ["id"]
+    assert translation.xpath("//header[@class='site-header']/@lang") == []
+    assert translation.findtext(".//a[@class='skip-link']") == "Skip to content"
+    assert translation.findtext(".//p[@class='byline']") == "By Redaksi Kilas"
+    assert translation.xpath("//p[@class='kicker']/a/@lang") == ["id"]
+    assert set(translation.xpath("//dl[@class='article-meta']/dd/@lang")) == {"id"}
+    assert translation.xpath("//html/@lang") == ["en"]
+    minutes = translation.xpath("//div[@class='dateline']/p[@class='meta']/span")
+    assert minutes[0].text == "1 minute read"
+    nav = translation.xpath("//nav[@class='site-nav']//a/text()")
+    assert nav[:3] == ["Home", "Timeline", "Stories"]
 
 
-def test_home_shows_latest_edition_by_category_then_previous_days(site):
+def test_home_says_what_the_site_is_and_what_happened(site):
     home = _page(site, "")
-    assert home.findtext(".//h1") == "Edisi terbaru"
-    assert home.xpath("//p[@class='lede']/time/@datetime") == ["2024-09-02"]
-    groups = home.xpath("//section[@class='home-main']/section[@class='edition-group']")
-    assert [g.findtext("h2/a") for g in groups] == ["Internasional"]
-    assert groups[0].xpath(".//div[@class='digest-summary']")
+    # The site's name and what it is: title, og:title, the header's tagline.
+    assert home.findtext(".//title") == "Kilas: Ringkasan berita dari banyak sumber"
+    assert home.xpath("//meta[@property='og:title']/@content") == [
+        "Kilas: Ringkasan berita dari banyak sumber"
+    ]
+    assert home.findtext(".//span[@class='site-tagline']") == (
+        "Ringkasan berita dari banyak sumber"
+    )
+    title = home.xpath("//h1")[0]
+    assert title.xpath(".//time/@datetime") == ["2024-09-02"]
+    assert "Edisi terbaru · 1 berita" in title.text_content()
+    main = home.xpath("//section[@class='home-main']")[0]
+    assert listed(main, ".//div[@class='edition-lead']") == [
+        "/2024/09/latar-pakta-kemitraan-rusia-korea-utara/"
+    ]
+    lead_meta = main.xpath(".//div[@class='edition-lead']//p[@class='meta']")[0]
+    assert [part.text_content() for part in lead_meta] == [
+        "10.00 WIB",
+        "Internasional",
+        "SinarHarapan.id",
+        "Rusia, Korea Utara",
+    ]
+    # Developing stories of the days shown, the latest first, linked.
+    assert main.xpath(".//section[@class='developing']//a/@href") == [
+        "/cerita/hubungan-rusia-korea-utara/",
+        "/cerita/banjir-korea-utara-2024/",
+    ]
     days = home.xpath("//section[@class='home-aside']/section/h3//time/@datetime")
     assert days == ["2024-08-05", "2024-08-04"]
+    aside = home.xpath("//section[@class='home-aside']")[0]
+    first = aside.xpath(".//p[@class='meta']")[0]
+    assert [part.text_content() for part in first][:2] == ["16.00 WIB", "Bencana"]
+    updated = aside.xpath(".//span[@class='updated']")
+    assert [u.text_content() for u in updated] == ["Diperbarui 5 Agu 2024, 08.00 WIB"]
     assert home.xpath("//nav//a[@aria-current='page']/@href") == ["/"]
+
+
+def test_lead_is_pinned_and_categories_follow_the_editors_order(project, tmp_path):
+    items = project / "content" / "items" / "2024" / "09"
+    for name, hour, category, pin in (
+        ("harga-beras", "08:00", "Ekonomi", ""),
+        ("gempa-bumi", "07:00", "Bencana", "Pin: yes\n"),
+        ("sidang-kabinet", "09:00", "Politik", ""),
+        ("banjir-bandang", "06:00", "Bencana", ""),
+    ):
+        (items / f"{name}.md").write_text(
+            f"Title: {name}\nDate: 2024-09-03 {hour}\nCategory: {category}\n"
+            f"Region: ID\nSource: SinarHarapan.id\n{pin}Summary: {name}.\n\nIsi.\n",
+            encoding="utf-8",
+        )
+    output = tmp_path / "out"
+    result = run_build("--output", str(output), cwd=project)
+    assert result.returncode == 0, result.stderr
+    home = _page(output, "")
+    # The pinned item leads though it is not the newest.
+    assert listed(home, "//div[@class='edition-lead']") == ["/2024/09/gempa-bumi/"]
+    groups = home.xpath("//section[@class='home-main']/section[@class='edition-group']")
+    # By default the category with the newest item comes first.
+    assert [g.findtext("h2/a") for g in groups] == ["Politik", "Ekonomi", "Bencana"]
+    with (project / "pelicanconf.py").open("a", encoding="utf-8") as settings:
+        settings.write('\nTIMELINE_CATEGORY_ORDER = ["Bencana", "Ekonomi"]\n')
+    result = run_build("--output", str(output), cwd=project)
+    assert result.returncode == 0, result.stderr
+    day = _page(output, "linimasa/2024/09/03/")
+    groups = day.xpath("//section[@class='edition-group']")
+    assert [g.findtext("h2/a") for g in groups] == ["Bencana", "Ekonomi", "Politik"]
+    assert listed(groups[0], ".") == ["/2024/09/banjir-bandang/"]
+
+
+def test_a_category_order_outside_the_categories_fails(project, tmp_path):
+    with (project / "pelicanconf.py").open("a", encoding="utf-8") as settings:
+        settings.write('\nTIMELINE_CATEGORY_ORDER = ["Bencanaa"]\n')
+    result = run_build("--output", str(tmp_path / "out"), cwd=project)
+    assert result.returncode == 1
+    assert "TIMELINE_CATEGORY_ORDER names Bencanaa" in result.stderr
+
+
+def test_one_archive_and_no_dead_links(site):
+    assert not (site / "arsip").exists()
+    settings = load_settings(PROJECT / "pelicanconf.py")
+    assert settings["ARCHIVES_URL"] == settings["TIMELINE_URL"]
+    assert not settings["ARCHIVES_SAVE_AS"]
+    for page in _html_pages(site):
+        root = html.fromstring(page.read_bytes())
+        assert not [h for h in root.xpath("//a/@href") if "/arsip" in h], page
+    notfound = _page(site, "404.html")
+    form = notfound.xpath("//form[@role='search']")[0]
+    assert form.get("action") == "/cari/" and form.xpath(".//input[@name='q']")
+    assert len(listed(notfound)) == 5
+    assert "/linimasa/" in notfound.xpath("//main//a/@href")
+
+
+def test_source_pages_show_kind_country_and_language(site, taxonomy_site):
+    kcna = _page(site, "sumber/kcna/")
+    facts = dict(
+        zip(
+            kcna.xpath("//dl[@class='source-facts']/dt/text()"),
+            [dd.text_content() for dd in kcna.xpath("//dl[@class='source-facts']/dd")],
+            strict=True,
+        )
+    )
+    assert facts == {
+        "Jenis": "Kantor berita",
+        "Negara": "Korea Utara",
+        "Bahasa": "Korea",
+        "Situs web": "www.kcna.kp",
+    }
+    # KCNA is only cited: no empty list of items digested from it.
+    assert not kcna.xpath("//section[@class='source-items']")
+    assert kcna.xpath("//section[@class='source-citing']")
+    assert not taxonomy_site.joinpath("sumber/delta/halaman").exists()
+    delta = _page(taxonomy_site, "sumber/delta/")
+    assert not delta.xpath("//section[@class='source-items']")
+    assert "0 berita" not in delta.text_content()
+
+
+def test_wording(site):
+    """Words readers see: "berita", one plural form, spaces around the
+    separator, and none of the reported misspellings."""
+    catalog = catalogs.read_catalog("id")
+    assert catalog.num_plurals == 1
+    text = "\n".join(map(_interface_text, _html_pages(site))).replace("\xa0", " ")
+    assert "butir" not in text
+    assert "menurut tanggal saja" not in text
+    assert not re.findall(r"\S·|·\S", text), re.findall(r".{12}\S·.{6}", text)
 
 
 def test_reading_time_and_related_items_rules():
@@ -266,8 +419,15 @@ def test_english_site_has_english_interface(english_site):
     )
     translation = _page(english_site, "id/" + SAMPLE)
     assert translation.xpath("//link[@hreflang='en']/@href") == ["/" + SAMPLE]
+    assert article.xpath("//div[@class='dateline']/p[@class='meta']/span")[0].text == (
+        "1 minute read"
+    )
+    # The Indonesian translation's page speaks Indonesian (its language).
+    assert translation.findtext(".//a[@class='skip-link']") == "Langsung ke isi"
     pattern = re.compile(r"\b(" + "|".join(INDONESIAN_UI) + r")\b")
     for page in _html_pages(english_site):
+        if html.fromstring(page.read_bytes()).get("lang") != "en":
+            continue
         found = pattern.findall(_interface_text(page))
         assert not found, f"{page.relative_to(english_site)}: Indonesian {found}"
 
@@ -323,8 +483,15 @@ def _record(requests: list, request) -> None:
     requests.append(request)
 
 
-@pytest.mark.parametrize("path", ["", SAMPLE])
-def test_page_weight_scripts_and_hosts(site, chromium, path):
+@pytest.mark.parametrize(
+    ("path", "budget"),
+    [
+        ("", PAGE_BUDGET),
+        (PLAIN_ITEM, PAGE_BUDGET),
+        (SAMPLE, PAGE_BUDGET + PHOTO_MARKUP),
+    ],
+)
+def test_page_weight_scripts_and_hosts(site, chromium, path, budget):
     loaded = []
     with browser.served(site) as base:
         page = chromium.new_page()
@@ -339,7 +506,7 @@ def test_page_weight_scripts_and_hosts(site, chromium, path):
                 sizes[request.url] = len(request.response().body())
         page.close()
     total = sum(sizes.values())
-    assert total <= PAGE_BUDGET, f"{total} bytes: {sizes}"
+    assert total <= budget, f"{total} bytes: {sizes}"
 
 
 def test_stylesheet_has_schemes_print_and_no_fonts():
@@ -366,3 +533,103 @@ def test_theme_tasks_are_listed():
     ).stdout
     for name in ("translations", "screenshots", "lighthouse"):
         assert f"  {name} " in listing, listing
+
+
+# --- a phone's first screen, the calendar's colours (in a browser) ------------------
+
+PHONE = {"width": 375, "height": 667}
+
+
+def test_a_phones_first_screen_is_full_of_news(site, chromium):
+    with browser.served(site) as base:
+        page = chromium.new_page(viewport=PHONE)
+        page.goto(base)
+        boxes = page.eval_on_selector_all(
+            ".digest-title a",
+            "links => links.map(a => a.getBoundingClientRect().toJSON())",
+        )
+        inside = [
+            b
+            for b in boxes
+            if b["top"] >= 0 and b["bottom"] <= PHONE["height"] and b["right"] <= 375
+        ]
+        assert len(inside) >= 3, boxes[:4]
+        # The navigation is one row that scrolls sideways.
+        nav = page.eval_on_selector(
+            ".nav",
+            "ul => ({rows: new Set([...ul.children].map(li => li.offsetTop)).size,"
+            " scrolls: ul.parentElement.scrollWidth > ul.parentElement.clientWidth})",
+        )
+        assert nav == {"rows": 1, "scrolls": True}
+        # An item's text comes before its facts box on a phone.
+        page.goto(base + SAMPLE)
+        body = page.eval_on_selector(".article-body", "e => e.offsetTop")
+        facts = page.eval_on_selector(".article-facts", "e => e.offsetTop")
+        summary = page.eval_on_selector(
+            ".summary", "e => e.getBoundingClientRect().top"
+        )
+        assert summary < PHONE["height"] and body < facts
+        page.close()
+
+
+def _contrast(first: str, second: str) -> float:
+    def luminance(rgb: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+        linear = [
+            c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+            for c in channels
+        ]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", browser.SCHEMES)
+def test_calendar_colours_contrast_in_both_schemes(site, chromium, scheme):
+    with browser.served(site) as base:
+        page = chromium.new_page(viewport={"width": 1280, "height": 800})
+        page.emulate_media(color_scheme=scheme)
+        page.goto(base + "linimasa/")
+        colours = page.evaluate(
+            "() => ({page: getComputedStyle(document.body).backgroundColor,"
+            " empty: getComputedStyle(document.querySelector('td.level-0'))"
+            ".backgroundColor,"
+            " busiest: getComputedStyle(document.querySelector('td.level-4'))"
+            ".backgroundColor,"
+            " ink: getComputedStyle(document.querySelector('td.level-4 a')).color})"
+        )
+        page.close()
+    assert _contrast(colours["busiest"], colours["page"]) >= 3, colours
+    assert _contrast(colours["busiest"], colours["empty"]) >= 3, colours
+    assert _contrast(colours["ink"], colours["busiest"]) >= 4.5, colours
+    assert colours["empty"] != colours["page"]  # an empty day is still drawn
+
+
+def test_a_story_of_twelve_items_starts_with_the_newest(project, tmp_path):
+    items = project / "content" / "items" / "2024" / "10"
+    items.mkdir(parents=True)
+    for day in range(1, 13):
+        (items / f"gempa-{day:02d}.md").write_text(
+            f"Title: Gempa hari {day}\nDate: 2024-10-{day:02d} 07:00\n"
+            "Category: Bencana\nRegion: ID\nSource: SinarHarapan.id\n"
+            f"Story: Gempa Contoh\nSummary: Laporan hari {day}.\n\nIsi.\n",
+            encoding="utf-8",
+        )
+    output = tmp_path / "out"
+    result = run_build("--output", str(output), cwd=project)
+    assert result.returncode == 0, result.stderr
+    first = _page(output, "cerita/gempa-contoh/")
+    timeline = "//ol[@class='story-timeline']"
+    expected = [f"/2024/10/gempa-{day:02d}/" for day in range(12, 0, -1)]
+    assert listed(first, timeline) == expected[:10]
+    assert first.xpath("//h2[@id]/@id")[:2] == ["2024-10-12", "2024-10-11"]
+    assert first.xpath("//nav[@class='pager']/a/@rel") == ["next"]
+    assert "Laporan hari 12." in first.xpath("//div[@class='story-summary']")[
+        0
+    ].text_content().replace("\xa0", " ")
+    second = _page(output, "cerita/gempa-contoh/halaman/2/")
+    assert listed(second, timeline) == expected[10:]
+    assert second.findtext(".//nav[@class='pager']/a[@rel='prev']") == (
+        "Berita lebih baru"
+    )

@@ -6,18 +6,17 @@ page's latest edition. Fixture: tests/fixtures/taxonomy/ (see test_taxonomy).
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import feedparser
 import pytest
 from conftest import PROJECT, listed, page
-from lxml import etree
 
 from kilas.build import BuildFailed, build
 from kilas.sitecheck import check_site
 
 FIXTURE = PROJECT / "tests" / "fixtures" / "taxonomy"
-SVG = "{http://www.w3.org/2000/svg}"
 DAYS = [
     "2022/12/30",
     "2024/01/08",
@@ -88,20 +87,25 @@ def test_day_navigation_skips_empty_days(fixture_site):
 def test_day_page_is_the_edition_grouped_by_category(fixture_site):
     day = page(fixture_site, "linimasa/2024/03/04")
     assert day.findtext(".//h1").endswith("Senin, 4 Maret 2024")
-    sections = day.xpath("//section[@class='edition-section']")
-    # KILAS_CATEGORIES puts Nasional before Ekonomi; newest first inside.
+    # The newest item leads; the other categories follow by their newest
+    # item (Nasional 09.00 before Ekonomi 08.00), not by a fixed list.
+    assert listed(day, "//div[@class='edition-lead']") == ["/2024/03/berita-08/"]
+    sections = day.xpath("//section[@class='edition-group']")
     assert [s.xpath("h2/a")[0].text for s in sections] == ["Nasional", "Ekonomi"]
     assert [listed(s, ".") for s in sections] == [
         ["/2024/03/berita-07/"],
-        ["/2024/03/berita-08/", "/2024/03/berita-06/"],
+        ["/2024/03/berita-06/"],
     ]
     summaries = day.xpath("//div[@class='digest-summary']")
     assert [text(s) for s in summaries] == [
-        "Ringkasan berita 07.",
         "Ringkasan berita 08.",
+        "Ringkasan berita 07.",
         "Ringkasan berita 06.",
     ]
-    links = day.xpath("//p[@class='edition-summary']/a/@href")
+    # Under the day's heading, entries give the time, not the date again.
+    times = [text(t) for t in day.xpath("//p[@class='meta']/time")]
+    assert times == ["10.00 WIB", "09.00 WIB", "08.00 WIB"]
+    links = day.xpath("//p[contains(@class, 'edition-summary')]/a/@href")
     assert links == ["/linimasa/2024/03/", "/edisi/2024-w10/"]
 
 
@@ -115,13 +119,17 @@ def test_weekly_editions_per_iso_week_and_navigation(fixture_site):
     new_year = page(fixture_site, "edisi/2025-w01")
     assert listed(new_year) == ["/2024/12/berita-21/"]
     w16 = page(fixture_site, "edisi/2024-w16")
-    sections = w16.xpath("//section[@class='edition-section']")
+    assert listed(w16, "//div[@class='edition-lead']") == ["/2024/04/berita-20/"]
+    sections = w16.xpath("//section[@class='edition-group']")
     assert [s.xpath("h2/a")[0].text for s in sections] == ["Nasional", "Ekonomi"]
     assert [listed(s, ".") for s in sections] == [
         ["/2024/04/berita-19/", "/2024/04/berita-17/"],
-        ["/2024/04/berita-20/", "/2024/04/berita-18/", "/2024/04/berita-16/"],
+        ["/2024/04/berita-18/", "/2024/04/berita-16/"],
     ]
-    times = w16.xpath("//p[@class='edition-summary']/time/@datetime")
+    # A week's entries give the date and the time.
+    first = w16.xpath("//section[@class='edition-group']//p[@class='meta']/time")[0]
+    assert text(first) == "16 Apr 2024, 08.00 WIB"
+    times = w16.xpath("//p[contains(@class, 'edition-summary')]/time/@datetime")
     assert times == ["2024-04-15", "2024-04-21"]
 
 
@@ -175,39 +183,62 @@ def test_timeline_index_draws_the_calendar(fixture_site):
     tree = page(fixture_site, "linimasa")
     years = tree.xpath("//section[@class='timeline-year']/h3/a/@href")
     assert years == ["/linimasa/2024/", "/linimasa/2022/"]
-    svg = tree.xpath("//main//svg")
-    assert len(svg) == 1
-    svg = svg[0]
-    assert svg.get("role") == "img"
-    title_id, desc_id = svg.get("aria-labelledby").split()
-    assert svg.xpath("title/@id") == [title_id] and svg.xpath("desc/@id") == [desc_id]
-    assert "Desember 2022" in svg.findtext("title")
-    assert "Desember 2024" in svg.findtext("title")
-    cells = svg.xpath(".//rect")
-    assert len(cells) == 31 + 31 + 31 + 30 + 31
-    busy = [c for c in cells if c.get("class") != "level-0"]
-    assert len(busy) == len(DAYS)
-    assert not tree.xpath("//script")
-    alternative = tree.xpath("//figure[@class='calendar-figure']//ul/li")
-    assert [li.xpath("a/@href")[0] for li in alternative] == [
+    months = tree.xpath("//table[@class='calendar-month']")
+    assert [m.xpath("caption/a/@href")[0] for m in months] == [
         f"/linimasa/{m}/" for m in MONTHS
     ]
-    counts = [int(re.findall(r"\d+", li.text_content())[-1]) for li in alternative]
+    counts = [count_of(m.xpath("caption/span")[0]) for m in months]
     assert counts == list(MONTHS.values())
+    # Weekday labels are words, from Monday ("Sen"), each with its full name.
+    heads = months[0].xpath("thead//th")
+    assert [text(th.xpath("span[@aria-hidden]")[0]) for th in heads] == [
+        "Sen",
+        "Sel",
+        "Rab",
+        "Kam",
+        "Jum",
+        "Sab",
+        "Min",
+    ]
+    assert text(heads[0].xpath("span[@class='visually-hidden']")[0]) == "Senin"
+    cells = tree.xpath("//table[@class='calendar-month']//td[text() or a]")
+    assert len(cells) == 31 + 31 + 31 + 30 + 31
+    assert [text(c) for c in cells[:3]] == ["1", "2", "3"]  # day numbers
+    # Every day with items is a link to its day page, named with its count.
+    links = tree.xpath("//table[@class='calendar-month']//td/a")
+    assert [a.get("href") for a in links] == [f"/linimasa/{d}/" for d in DAYS]
+    assert [c for c in cells if c.get("class") != "level-0"] == [
+        a.getparent() for a in links
+    ]
+    names = {a.get("href"): a.get("aria-label") for a in links}
+    assert names["/linimasa/2024/03/04/"] == "4 Maret 2024: 3 berita"
+    assert names["/linimasa/2024/03/05/"] == "5 Maret 2024: 2 berita"
+    assert names["/linimasa/2022/12/30/"] == "30 Desember 2022: 1 berita"
+    # Shades by the share of the busiest day drawn (3 items): 1, 2, 3 items.
+    shades = {a.get("aria-label"): a.getparent().get("class") for a in links}
+    assert shades["4 Maret 2024: 3 berita"] == "level-4"
+    assert shades["5 Maret 2024: 2 berita"] == "level-3"
+    assert shades["30 Desember 2022: 1 berita"] == "level-2"
+    assert not tree.xpath("//script|//main//svg")
 
 
-def test_calendar_is_well_formed_svg(fixture_site):
-    text = (fixture_site / "linimasa/index.html").read_text(encoding="utf-8")
-    svg = re.search(r"<svg[^>]*role=\"img\".*?</svg>", text, re.S).group()
-    root = etree.fromstring(svg.encode())
-    assert root.tag == f"{SVG}svg"
-    assert len(root.findall(f".//{SVG}g")) == len(MONTHS)
+def count_of(element) -> int:
+    return int(re.search(r"\d+", element.text_content()).group())
+
+
+def test_calendar_levels():
+    sys.path.insert(0, str(PROJECT / "plugins"))
+    from kilas_timeline.kilas_timeline import calendar_level
+
+    assert calendar_level(0, 6) == 0
+    assert [calendar_level(n, 6) for n in range(1, 7)] == [1, 2, 2, 3, 4, 4]
+    assert calendar_level(1, 1) == 4  # the busiest day is the darkest
 
 
 def test_home_shows_the_latest_edition(fixture_site):
     home = page(fixture_site, "")
     latest = home.xpath("//section[@class='home-main']")[0]
-    assert latest.xpath(".//p[@class='lede']/time")[0].text == "Senin, 30 Desember 2024"
+    assert latest.xpath(".//h1//time")[0].text == "Senin, 30 Desember 2024"
     assert listed(latest, ".") == ["/2024/12/berita-21/"]
     earlier = home.xpath("//section[@class='home-aside']/section/h3/a/@href")
     assert earlier == [f"/linimasa/{d}/" for d in reversed(DAYS[-7:-1])]
@@ -239,7 +270,7 @@ def test_repository_timeline(site):
         "sumber/sinarharapanid",
     ):
         assert (site / path / "index.html").is_file(), path
-    assert page(site, "linimasa").xpath("//figure//svg[@role='img']//rect")
+    assert page(site, "linimasa").xpath("//table[@class='calendar-month']//td/a")
     assert page(site, "linimasa/2024/08").findtext(".//h1") == "Agustus 2024"
     day = page(site, "linimasa/2024/08/04")
     assert len(listed(day)) == 3
@@ -267,5 +298,8 @@ def test_month_names_in_english(tmp_path):
     assert day.findtext(".//h1").endswith("Sunday, 4 August 2024")
     timeline = page(output, "linimasa")
     assert timeline.xpath("//ul[@class='month-list']/li/a/text()") == ["August"]
-    assert "August 2024" in timeline.xpath("//svg/title")[0].text
+    assert timeline.xpath("//table/caption/a")[0].text == "August 2024"
+    assert timeline.xpath("//td/a/@aria-label") == ["4 August 2024: 1 news item"]
+    weekdays = timeline.xpath("//thead//th/span[@aria-hidden]/text()")
+    assert weekdays == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     assert page(output, "wilayah/north-korea").findtext(".//h1").endswith("North Korea")

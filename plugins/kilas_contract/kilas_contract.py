@@ -48,6 +48,8 @@ from .render import RenderCache, decode
 
 logger = logging.getLogger(__name__)
 
+# Photo files by extension, and the format Pillow must find in them.
+_IMAGE_TYPES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 
@@ -85,9 +87,13 @@ class _Run:
             except RegistryError as exc:
                 self.add(Problem(_display(path), None, None, str(exc)))
                 registry = make(settings, Path(os.devnull))
-            for message in registry.problems:
-                self.add(Problem(_display(path), None, None, message))
+            for problem in registry.problems:
+                shown = _display(problem.path)
+                self.add(Problem(shown, problem.line, None, problem.message))
             setattr(self, name, registry)
+        # Pages show what the registries say (a region's parent, a grouping's
+        # members): their text is part of every page's key (settings are).
+        settings["KILAS_REGISTRIES_DIGEST"] = self.regions.digest + self.sources.digest
         self.stories: dict[str, Story] = {}
         # Pelican makes a new Category, Tag or Author per item, and each one
         # slugifies its name again; items sharing a value share one object.
@@ -243,7 +249,8 @@ class ItemReader(MarkdownReader):
                     self._problem(line, field.name, "is empty; it is required")
                 continue
             try:
-                values = split_list(value) if field.many else [value]
+                split = getattr(self, f"_split_{field.kind}", split_list)
+                values = split(value) if field.many else [value]
                 reader = getattr(self, f"_read_{field.kind}")
                 result = [reader(v) for v in values] if field.many else reader(value)
             except _Bad as exc:
@@ -271,12 +278,83 @@ class ItemReader(MarkdownReader):
                 f"{modified.isoformat()} is earlier than Date {date.isoformat()}; "
                 "Modified is the time of the last update",
             )
-        if metadata.get("image") and not metadata.get("image_alt"):
-            self._problem(
-                lines["image"],
-                "Image_Alt",
-                "is missing; describe the image for readers who cannot see it",
+        self._check_image(metadata, lines)
+
+    # -- images (a photo must be a local JPEG, PNG or WebP, or https) ------------
+    def _read_image(self, value: str) -> str:
+        """``images/x.jpg`` under the content folder, or an https address."""
+        from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
+
+        allowed = (
+            "a JPEG, PNG or WebP file under content/images/ (e.g. images/banjir.jpg)"
+            " or an https:// address"
+        )
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        if re.match(r"^([a-z][a-z0-9+.-]*):|^//", value, re.IGNORECASE):
+            parsed = urlparse(value)
+            if parsed.scheme.lower() == "https" and parsed.netloc:
+                return value
+            web = parsed.scheme.lower() in ("http", "") and parsed.netloc
+            hint = f"https://{value.split('//', 1)[1]}" if web else None
+            kind = f"{parsed.scheme}:" if parsed.scheme else "no https:"
+            raise _Bad(explain(f'"{shown}" is refused ({kind})', allowed, hint))
+        relative = value.removeprefix("{static}").lstrip("/")
+        content = os.path.realpath(self.settings["PATH"])
+        folder = os.path.join(content, "images")
+        path = os.path.realpath(os.path.join(content, relative))
+        if not os.path.isfile(path):
+            names = []
+            for root, _, files in os.walk(folder):
+                names += [
+                    os.path.relpath(os.path.join(root, f), content) for f in files
+                ]
+            raise _Bad(
+                explain(
+                    f'"{shown}": there is no file {_run().display(path)}',
+                    allowed,
+                    suggest(relative, names),
+                )
             )
+        if not path.startswith(folder + os.sep):
+            raise _Bad(explain(f'"{shown}" is not under content/images/', allowed))
+        extension = os.path.splitext(path)[1].lower()
+        if extension not in _IMAGE_TYPES:
+            why = (
+                "; share cards and resized copies need pixels: export it as PNG"
+                if extension == ".svg"
+                else ""
+            )
+            raise _Bad(explain(f'"{value}" is not a photo file{why}', allowed))
+        try:
+            with Image.open(path) as image:
+                found = image.format
+        except (UnidentifiedImageError, OSError) as exc:
+            raise _Bad(f'"{value}" cannot be read as an image ({exc})') from None
+        except Image.DecompressionBombError as exc:
+            raise _Bad(f'"{value}" is too large to publish ({exc})') from None
+        if found not in _IMAGE_TYPES.values():
+            raise _Bad(explain(f'"{value}" holds a {found} image', allowed))
+        return relative
+
+    def _check_image(self, metadata: dict, lines: dict[str, int]) -> None:
+        """A photo is described and credited; its fields need a photo."""
+        bad = any(problem.field == "Image" for problem in self._problems)
+        if metadata.get("image") or bad:
+            for name, why in (
+                ("Image_Alt", "describe the image for readers who cannot see it"),
+                ("Image_Credit", "name who took or owns the photo, e.g. Reuters"),
+            ):
+                if not metadata.get(name.lower()):
+                    line = lines.get(name.lower(), lines["image"])
+                    self._problem(line, name, f"is missing; {why}")
+            return
+        for name in ("Image_Alt", "Image_Caption", "Image_Credit"):
+            if name.lower() in metadata:
+                self._problem(
+                    lines[name.lower()],
+                    name,
+                    "has no photo to describe; add an 'Image:' line or remove it",
+                )
 
     def _read_text(self, value: str) -> str:
         return html.escape(value, quote=False)
@@ -323,20 +401,31 @@ class ItemReader(MarkdownReader):
             )
         )
 
+    def _split_region(self, value: str) -> list[str]:
+        """``Georgia, Amerika Serikat`` is one place, not two."""
+        return _run().regions.split(value)
+
     def _read_region(self, value: str):
         found = _run().regions.resolve(value)
         if found.value is not None:
             return found.value
         if found.ambiguous:
             raise _Bad(
-                f'"{value}" can mean {" or ".join(found.ambiguous)}; write the code'
+                f'"{value}" is ambiguous: it can mean '
+                f"{' or '.join(found.ambiguous)}; write the name or the code "
+                "of the one you mean (for a place inside a country: "
+                '"Name, Country")'
             )
         registry = self.settings.get("KILAS_REGIONS_FILE", "regions.yaml")
         raise _Bad(
             explain(
                 f'unknown region "{value}"',
-                "an ISO code (KP, ID-JK), a name in Indonesian or English "
-                f"(Korea Utara, North Korea), or a place added to content/{registry}",
+                "a country, province or area by its Indonesian or English name "
+                "or newsroom abbreviation (Korea Utara, North Korea, Korut, "
+                "Jabar), an ISO code (KP, ID-JB, US-GA), a place inside a "
+                'country as "Name, Country" (Georgia, Amerika Serikat), a '
+                f"grouping (ASEAN, Timur Tengah), or a place added to "
+                f"content/{registry}",
                 found.suggestion,
             )
         )

@@ -1,9 +1,12 @@
 """Kilas localisation: Babel date and number filters, gettext catalogs.
 
-The interface language is ``DEFAULT_LANG``. Its catalog is read from the
-theme's ``translations/<lang>/LC_MESSAGES/messages.po`` and compiled in memory
-(no compiled ``.mo`` is committed). Dates always carry a time zone: Babel
-treats a naive datetime as UTC.
+The interface language of a page is the language of the item or page it
+shows (``Lang``) when the theme has a catalog for it, else ``DEFAULT_LANG``:
+an English translation's page speaks English around its text. A template may
+set ``interface_lang`` to choose. Catalogs are read from the theme's
+``translations/<lang>/LC_MESSAGES/messages.po`` and compiled in memory (no
+compiled ``.mo`` is committed). Dates always carry a time zone: Babel treats a
+naive datetime as UTC.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
+from jinja2 import pass_context
 from pelican import signals
 
 logger = logging.getLogger(__name__)
@@ -54,6 +58,18 @@ class DateFilters:
     def long_date(self, value: date) -> str:
         """``Minggu, 4 Agustus 2024``"""
         return format_date(value, "EEEE, d MMMM y", locale=self.locale)
+
+    def plain_date(self, value: date) -> str:
+        """``4 Agustus 2024``"""
+        return format_date(value, "d MMMM y", locale=self.locale)
+
+    def weekday(self, value: date) -> str:
+        """``Minggu``"""
+        return format_date(value, "EEEE", locale=self.locale)
+
+    def weekday_short(self, value: date) -> str:
+        """``Min``"""
+        return format_date(value, "EEE", locale=self.locale)
 
     def medium_date(self, value: date) -> str:
         """``4 Agu 2024``"""
@@ -90,6 +106,9 @@ class DateFilters:
         per build however many listing pages show it."""
         filters = {
             "long_date": self.long_date,
+            "plain_date": self.plain_date,
+            "weekday": self.weekday,
+            "weekday_short": self.weekday_short,
             "medium_date": self.medium_date,
             "short_time": self.short_time,
             "long_datetime": self.long_datetime,
@@ -117,16 +136,60 @@ def _remembering(function):
     return remembered
 
 
+def interface_languages(theme: str, site_lang: str) -> tuple[str, ...]:
+    """The site's language first, then every language the theme has a catalog for."""
+    folder = Path(theme) / "translations"
+    found = sorted(p.parent.parent.name for p in folder.glob("*/LC_MESSAGES/*.po"))
+    return tuple(dict.fromkeys([site_lang, *found]))
+
+
+def interface_language(context, site_lang: str, known) -> str:
+    """The language a page's interface speaks: ``interface_lang`` when a
+    template set it, else the ``Lang`` of the item or page the page shows,
+    when the theme speaks it; else the site's."""
+    lang = context.get("interface_lang")
+    if not lang:
+        shown = context.get("article") or context.get("page")
+        lang = getattr(shown, "lang", None)
+    return lang if lang in known else site_lang
+
+
 def setup_environment(generator) -> None:
-    """Give every generator's Jinja environment our filters and catalog."""
+    """Give every generator's Jinja environment our filters and catalogs.
+
+    ``_``, ``ngettext`` and the date and number filters look up the page's
+    interface language (``interface_language``) each time they are called.
+    """
     settings = generator.settings
-    lang = settings.get("DEFAULT_LANG", "id")
+    site_lang = settings.get("DEFAULT_LANG", "id")
+    languages = interface_languages(settings["THEME"], site_lang)
+    catalogs = {lang: translations_for(settings["THEME"], lang) for lang in languages}
+    label = settings.get("TIMEZONE_LABEL", "")
+    filters = {lang: DateFilters(lang, label).filters() for lang in languages}
+
+    def language(context) -> str:
+        return interface_language(context, site_lang, languages)
+
+    @pass_context
+    def gettext(context, message: str) -> str:
+        return catalogs[language(context)].ugettext(message)
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, number: int) -> str:
+        return catalogs[language(context)].ungettext(singular, plural, number)
+
+    def localised(name: str):
+        @pass_context
+        def apply(context, value):
+            return filters[language(context)][name](value)
+
+        return apply
+
     env = generator.env
     env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_translations(
-        translations_for(settings["THEME"], lang), newstyle=True
-    )
-    env.filters.update(DateFilters(lang, settings.get("TIMEZONE_LABEL", "")).filters())
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.filters.update({name: localised(name) for name in filters[site_lang]})
+    env.globals["interface_language"] = pass_context(language)
 
 
 def register() -> None:

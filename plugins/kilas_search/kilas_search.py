@@ -42,7 +42,7 @@ SEARCH_DEFAULTS: dict[str, object] = {
     # Index language; "" means DEFAULT_LANG.
     "SEARCH_LANGUAGE": "",
     # Where the search page sends readers without JavaScript (the timeline).
-    "SEARCH_BROWSE_URL": "arsip/",
+    "SEARCH_BROWSE_URL": "linimasa/",
     # Pagefind ranking options, passed to the browser. A digest's items are
     # all short: a longer one is not less about its subject, so page length
     # does not lower a result.

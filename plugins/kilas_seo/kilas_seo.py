@@ -3,12 +3,18 @@
 - JSON-LD: every item gets ``article.jsonld`` (a ``NewsArticle`` and its
   ``BreadcrumbList``), built here with ``json``; templates render it with the
   ``jsonld_script`` global. ``item_list_jsonld(articles, name, url)`` gives an
-  ``ItemList`` for story and other listing pages (``partials/jsonld.html``).
-- Feeds: every Atom feed carries ``xml:lang`` (the site's language).
+  ``ItemList`` for story and other listing pages, ``website_jsonld(search)``
+  the home page's ``WebSite`` with its ``SearchAction``
+  (``partials/jsonld.html``).
+- Feeds: every Atom feed carries ``xml:lang`` (the site's language) and an
+  ``<id>`` of its own (its address); entry ids are tag URIs with the site's
+  host, or ``SEO_FEED_ID_AUTHORITY``, also in a development build without
+  ``SITEURL`` ("localhost").
 - ``sitemap.xml`` (every HTML page but the 404 page and drafts, with
   ``lastmod``), ``news-sitemap.xml`` (items of the last two days before
-  ``KILAS_NOW``) and ``robots.txt`` naming both, written at the end of the build
-  with ``xml.etree``.
+  ``KILAS_NOW``; not written when there is none, as an empty ``urlset`` is
+  invalid) and ``robots.txt`` naming the sitemaps written, at the end of the
+  build with ``xml.etree``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import functools
 import json
 import logging
 import os
+import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -46,6 +53,9 @@ SEO_DEFAULTS: dict[str, object] = {
     "SEO_PUBLISHER_LOGO": "favicon.svg",
     # og:locale per content language.
     "SEO_OG_LOCALES": {"id": "id_ID", "en": "en_US"},
+    # The authority (a domain name) of feed entry ids ("tag:<it>,<date>:...");
+    # "" means the host of SITEURL, or "localhost" when SITEURL has none.
+    "SEO_FEED_ID_AUTHORITY": "",
     # The build's "now" (ISO 8601 string or datetime; None: the clock).
     "KILAS_NOW": None,
 }
@@ -53,6 +63,11 @@ SEO_DEFAULTS: dict[str, object] = {
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 SCHEMA = "https://schema.org"
+
+# A tag URI's authority: a DNS name (RFC 4151).
+_AUTHORITY = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$"
+)
 
 ET.register_namespace("", SITEMAP_NS)
 ET.register_namespace("news", NEWS_NS)
@@ -107,6 +122,7 @@ def validate_settings(pelican) -> None:
         "SEO_ROBOTS_SAVE_AS",
         "SEO_NEWS_PUBLICATION_NAME",
         "SEO_PUBLISHER_LOGO",
+        "SEO_FEED_ID_AUTHORITY",
     ):
         _check(settings, key, (str,), 'a text ("" to leave it out)')
     for key in ("SEO_NEWS_WINDOW_HOURS", "SEO_NEWS_MAX_ITEMS"):
@@ -116,6 +132,12 @@ def validate_settings(pelican) -> None:
                 f"kilas_seo: {key} = {settings[key]!r} is not allowed;"
                 " expected a whole number above 0"
             )
+    authority = settings["SEO_FEED_ID_AUTHORITY"]
+    if authority and not _AUTHORITY.match(authority):
+        raise SeoSettingError(
+            f"kilas_seo: SEO_FEED_ID_AUTHORITY = {authority!r} is not allowed;"
+            ' expected a domain name such as "example.org"'
+        )
     _check(settings, "SEO_SITEMAP_EXCLUDE", (list, tuple), "a list of patterns")
     _check(settings, "SEO_OG_LOCALES", (dict,), 'a mapping like {"id": "id_ID"}')
     if settings["KILAS_NOW"] is not None:
@@ -201,9 +223,9 @@ def news_article_jsonld(settings: dict, item) -> dict:
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "url": url,
     }
-    image = getattr(item, "image", None)
-    if image:
-        data["image"] = absolute_url(settings, str(image).lstrip("/"))
+    images = image_objects(item)
+    if images:
+        data["image"] = images
     category = getattr(item, "category", None)
     if category is not None:
         data["articleSection"] = category.name
@@ -220,6 +242,30 @@ def news_article_jsonld(settings: dict, item) -> dict:
     if tags:
         data["keywords"] = [tag.name for tag in tags]
     return data
+
+
+def image_objects(item) -> list:
+    """The item's picture for JSON-LD: its photo's 16:9, 4:3 and 1:1 crops,
+    as Google's Article guidance asks (plugin kilas_images), the first as an
+    ImageObject with its size and the credit (``creditText``), the others by
+    address (one photo, one credit; every byte is in the page's weight); a
+    remote https photo as it is; else the item's share card."""
+    photo = getattr(item, "photo", None)
+    if photo is not None:
+        crops = photo.crops or ((photo.src, photo.width, photo.height),)
+        url, width, height = crops[0]
+        first = {"@type": "ImageObject", "url": url}
+        if width and height:
+            first.update(width=width, height=height)
+        first["creditText"] = photo.credit
+        return [first, *(crop[0] for crop in crops[1:])]
+    card = getattr(item, "share_card", None)
+    if card is None:
+        return []
+    image = {"@type": "ImageObject", "url": card.url}
+    if card.width and card.height:
+        image.update(width=card.width, height=card.height)
+    return [image]
 
 
 def breadcrumb_jsonld(settings: dict, item) -> dict:
@@ -240,9 +286,15 @@ def breadcrumb_jsonld(settings: dict, item) -> dict:
 
 
 def item_list_jsonld(
-    settings: dict, articles, name: str = "", url: str = "", ascending: bool = True
+    settings: dict,
+    articles,
+    name: str = "",
+    url: str = "",
+    ascending: bool = True,
+    start: int = 1,
 ) -> dict:
-    """schema.org ItemList of items, e.g. a story's timeline."""
+    """schema.org ItemList of items, e.g. a story's timeline; ``start`` is the
+    position of the first (on a list's second page)."""
     articles = list(articles)
     data = {"@context": SCHEMA, "@type": "ItemList"}
     if name:
@@ -259,8 +311,34 @@ def item_list_jsonld(
             "url": absolute_url(settings, article.url),
             "name": _text(article.title),
         }
-        for number, article in enumerate(articles, start=1)
+        for number, article in enumerate(articles, start=start)
     ]
+    return data
+
+
+def website_jsonld(settings: dict, search_url: str = "") -> dict:
+    """schema.org WebSite of the home page; with ``search_url`` (the search
+    page, relative to SITEURL) a SearchAction that fills in ``?q=``."""
+    data = {
+        "@context": SCHEMA,
+        "@type": "WebSite",
+        "name": settings["SITENAME"],
+        "url": absolute_url(settings, ""),
+        "inLanguage": settings.get("DEFAULT_LANG"),
+        "publisher": _publisher(settings),
+    }
+    if settings.get("SITESUBTITLE"):
+        data["description"] = _text(settings["SITESUBTITLE"])
+    if search_url:
+        data["potentialAction"] = {
+            "@type": "SearchAction",
+            "target": {
+                "@type": "EntryPoint",
+                "urlTemplate": absolute_url(settings, search_url)
+                + "?q={search_term_string}",
+            },
+            "query-input": "required name=search_term_string",
+        }
     return data
 
 
@@ -278,12 +356,16 @@ def add_template_globals(generator) -> None:
     """Every generator's templates may render JSON-LD (story pages included)."""
     settings = generator.settings
 
-    def _item_list(articles, name="", url="", ascending=True):
-        return item_list_jsonld(settings, articles, name, url, ascending)
+    def _item_list(articles, name="", url="", ascending=True, start=1):
+        return item_list_jsonld(settings, articles, name, url, ascending, start)
+
+    def _website(search_url=""):
+        return website_jsonld(settings, search_url)
 
     generator.env.globals.update(
         jsonld_script=jsonld_script,
         item_list_jsonld=_item_list,
+        website_jsonld=_website,
     )
 
 
@@ -298,9 +380,46 @@ def add_article_jsonld(generator) -> None:
             ]
 
 
+def feed_id_authority(settings: dict) -> str:
+    """The domain name of tag URIs: SEO_FEED_ID_AUTHORITY, else SITEURL's host,
+    else "localhost" (a development build has no SITEURL)."""
+    return (
+        settings.get("SEO_FEED_ID_AUTHORITY")
+        or urlparse(settings.get("SITEURL") or "").hostname
+        or "localhost"
+    )
+
+
+def _tag_uri(authority: str, link: str, when) -> str:
+    day = f",{when.strftime('%Y-%m-%d')}" if when is not None else ""
+    return f"tag:{authority}{day}:{urlparse(link).path}"
+
+
+def _first_day(context: dict):
+    """The day of the site's oldest item (tag URIs of a development build)."""
+    dates = [a.date for a in context.get("articles", []) or []]
+    return min(dates) if dates else None
+
+
+def set_feed_ids(context, feed) -> None:
+    """Each feed gets an ``<id>`` of its own (Pelican gives every feed the
+    site's address): its absolute address, or a tag URI when the build has
+    no SITEURL. Entry ids are tag URIs with a real authority (Pelican writes
+    "tag:None,..." without SITEURL)."""
+    authority = feed_id_authority(context)
+    feed_url = feed.feed.get("feed_url") or ""
+    if urlparse(feed_url).scheme in ("http", "https"):
+        feed.feed["id"] = feed_url
+    else:
+        feed.feed["id"] = _tag_uri(authority, feed_url, _first_day(context))
+    for entry in feed.items:
+        entry["unique_id"] = _tag_uri(authority, entry["link"], entry.get("pubdate"))
+
+
 def set_feed_language(context, feed) -> None:
     """Atom feeds say their language (``xml:lang``); an entry in another
     language (a translation in the all-items feed) says its own."""
+    set_feed_ids(context, feed)
     site_lang = context.get("DEFAULT_LANG")
     feed.feed["language"] = site_lang
     langs = {
@@ -463,14 +582,21 @@ def news_items(settings: dict, generators) -> list:
     return items[: settings["SEO_NEWS_MAX_ITEMS"]]
 
 
-def write_news_sitemap(settings: dict, generators) -> Path:
+def write_news_sitemap(settings: dict, generators) -> Path | None:
+    """The news sitemap, or no file when no item is in the window (a sitemap
+    without a ``<url>`` is invalid); a file left by an earlier build goes."""
+    target = Path(settings["OUTPUT_PATH"]) / settings["SEO_NEWS_SITEMAP_SAVE_AS"]
+    items = news_items(settings, generators)
+    if not items:
+        target.unlink(missing_ok=True)
+        return None
     name = (
         settings["SEO_NEWS_PUBLICATION_NAME"]
         or settings.get("PUBLISHER_NAME")
         or settings["SITENAME"]
     )
     root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
-    for item in news_items(settings, generators):
+    for item in items:
         entry = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
         loc = absolute_url(settings, item.url)
         ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = loc
@@ -482,13 +608,12 @@ def write_news_sitemap(settings: dict, generators) -> Path:
         published = item.date.isoformat()
         ET.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = published
         ET.SubElement(news, f"{{{NEWS_NS}}}title").text = _text(item.title)
-    target = Path(settings["OUTPUT_PATH"]) / settings["SEO_NEWS_SITEMAP_SAVE_AS"]
     _write_xml(root, target)
     return target
 
 
-def write_robots(settings: dict) -> Path:
-    """Crawl everything but drafts; name both sitemaps."""
+def write_robots(settings: dict, sitemaps: list[Path]) -> Path:
+    """Crawl everything but drafts; name the sitemaps written."""
     base = urlparse(settings.get("SITEURL", "")).path.rstrip("/")
     draft_folder = settings.get("DRAFT_URL", "").split("{", 1)[0]
     lines = ["User-agent: *"]
@@ -497,8 +622,10 @@ def write_robots(settings: dict) -> Path:
     else:
         lines.append("Disallow:")
     lines.append("")
-    for key in ("SEO_SITEMAP_SAVE_AS", "SEO_NEWS_SITEMAP_SAVE_AS"):
-        lines.append(f"Sitemap: {absolute_url(settings, settings[key])}")
+    output = Path(settings["OUTPUT_PATH"])
+    for sitemap in sitemaps:
+        relative = sitemap.relative_to(output).as_posix()
+        lines.append(f"Sitemap: {absolute_url(settings, relative)}")
     target = Path(settings["OUTPUT_PATH"]) / settings["SEO_ROBOTS_SAVE_AS"]
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target
@@ -511,9 +638,11 @@ def write_machine_files(pelican) -> None:
     if context is None or generators is None:
         return  # nothing was read (check mode stops before writing)
     settings = pelican.settings
-    write_sitemap(settings, context, generators)
-    write_news_sitemap(settings, generators)
-    write_robots(settings)
+    sitemaps = [
+        write_sitemap(settings, context, generators),
+        write_news_sitemap(settings, generators),
+    ]
+    write_robots(settings, [path for path in sitemaps if path is not None])
     logger.info("kilas_seo: wrote the sitemaps and robots.txt")
 
 
@@ -524,7 +653,7 @@ def register() -> None:
     signals.generator_init.connect(add_template_globals)
     # article_generator_finalized: items are read and have their URLs.
     signals.article_generator_finalized.connect(add_article_jsonld)
-    # feed_generated: before a feed is written, so xml:lang is in the file.
+    # feed_generated: before a feed is written, so xml:lang and ids are in it.
     signals.feed_generated.connect(set_feed_language)
     # all_generators_finalized: the complete context, before writing.
     signals.all_generators_finalized.connect(keep_context)

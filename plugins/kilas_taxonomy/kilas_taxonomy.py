@@ -12,6 +12,13 @@ URL settings follow Pelican's ``CATEGORY_*`` names: for a taxonomy ``region``
 they are ``REGION_URL``, ``REGION_SAVE_AS``, ``REGIONS_URL``,
 ``REGIONS_SAVE_AS``, ``REGION_FEED_ATOM`` and, with ``also: cites``,
 ``REGION_CITES_URL`` and ``REGION_CITES_SAVE_AS``.
+
+A taxonomy may know a hierarchy (regions do): ``parent`` names the term
+attribute holding the wider term (a province's country), whose page then lists
+the term's items too and exists even when no item names it; ``members`` names
+the attribute listing the terms a grouping gathers (ASEAN's countries), whose
+items its page lists when an item names the grouping. Every item gets
+``<name>_pages`` (``region_pages``): the terms whose pages list it.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ TAXONOMY_KEYS = {
     "plural": "",  # the index template and the context name; default name + "s"
     "order": "newest",  # "newest" or "oldest" first on the term page
     "also": None,  # an attribute whose items are listed apart (e.g. cites)
+    "parent": None,  # a term attribute: the wider term that lists its items too
+    "members": None,  # a term attribute: terms whose items a grouping gathers
     "template": "",  # default: the taxonomy name
     "index_template": "",  # default: the plural
 }
@@ -38,9 +47,9 @@ ORDERS = ("newest", "oldest")
 
 DEFAULT_SETTINGS = {
     "KILAS_TAXONOMIES": {
-        "region": {"attr": "regions"},
+        "region": {"attr": "regions", "parent": "parent", "members": "members"},
         "source": {"attr": "source", "also": "cites"},
-        "story": {"attr": "story", "plural": "stories", "order": "oldest"},
+        "story": {"attr": "story", "plural": "stories"},
     },
     "REGION_URL": "wilayah/{slug}/",
     "REGION_SAVE_AS": "wilayah/{slug}/index.html",
@@ -77,6 +86,8 @@ class Taxonomy:
     also: str | None
     template: str
     index_template: str
+    parent: str | None = None
+    members: str | None = None
 
     @property
     def prefix(self) -> str:
@@ -101,6 +112,11 @@ class Term:
     feed: str = ""
     # How many ``also`` items the term page shows; the rest get a page of their own.
     also_limit: int = 0
+    # With a hierarchy: items naming the term itself, the terms inside it
+    # (their parent is this term) and the members gathered, each with a page.
+    own_count: int = 0
+    within: list = field(default_factory=list)
+    members: list = field(default_factory=list)
 
     @property
     def also_shown(self) -> list:
@@ -179,6 +195,8 @@ def read_taxonomies(settings: dict) -> list[Taxonomy]:
             also=options.get("also"),
             template=options.get("template") or name,
             index_template=options.get("index_template") or plural,
+            parent=options.get("parent"),
+            members=options.get("members"),
         )
         required = [f"{taxonomy.prefix}_URL", f"{taxonomy.prefix}_SAVE_AS"]
         if taxonomy.also:
@@ -213,6 +231,10 @@ def build_terms(taxonomy: Taxonomy, articles: list, settings: dict) -> list[Term
         if taxonomy.also:
             for value in _terms_of(article, taxonomy.also):
                 terms.setdefault(value, Term(value)).also_articles.append(article)
+    for entry in terms.values():
+        entry.own_count = len(entry.articles)
+    if taxonomy.parent or taxonomy.members:
+        _gather(taxonomy, terms)
     oldest = taxonomy.order == "oldest"
     also = (taxonomy.also or "").upper()
     for entry in terms.values():
@@ -229,7 +251,65 @@ def build_terms(taxonomy: Taxonomy, articles: list, settings: dict) -> list[Term
         entry.also_limit = per_page or len(entry.also_articles)
         feed = settings.get(f"{taxonomy.prefix}_FEED_ATOM")
         entry.feed = feed.format(**names) if feed else ""
-    return sorted(terms.values(), key=lambda t: (t.name.casefold(), t.slug))
+    by_name = sorted(terms.values(), key=lambda t: (t.name.casefold(), t.slug))
+    pages_of: dict[int, list] = {}
+    for entry in by_name:
+        for article in entry.articles:
+            pages_of.setdefault(id(article), []).append(entry.term)
+    for article in {id(a): a for t in by_name for a in t.articles}.values():
+        setattr(article, f"{taxonomy.name}_pages", pages_of[id(article)])
+    return by_name
+
+
+def _gather(taxonomy: Taxonomy, terms: dict[object, Term]) -> None:
+    """Wider terms list the items of the terms inside them: a parent always
+    (its page is made if needed), a grouping when an item names it."""
+
+    def parent_of(term):
+        return getattr(term, taxonomy.parent, None) if taxonomy.parent else None
+
+    def members_of(term) -> list:
+        return (
+            list(getattr(term, taxonomy.members, None) or [])
+            if taxonomy.members
+            else []
+        )
+
+    named = list(terms)
+    # Term -> the named groupings that contain it, through members of members.
+    grouped_in: dict[object, list] = {}
+    for grouping in named:
+        stack, seen = members_of(grouping), set()
+        while stack:
+            member = stack.pop()
+            if member in seen or member == grouping:
+                continue
+            seen.add(member)
+            grouped_in.setdefault(member, []).append(grouping)
+            stack += members_of(member)
+    own = {term: list(entry.articles) for term, entry in terms.items()}
+    for term in named:
+        stack, seen = [term], {term}
+        while stack:
+            inner = stack.pop()
+            parent = parent_of(inner)
+            for wider in ([parent] if parent is not None else []) + grouped_in.get(
+                inner, []
+            ):
+                if wider in seen:
+                    continue
+                seen.add(wider)
+                stack.append(wider)
+                terms.setdefault(wider, Term(wider)).articles.extend(own[term])
+    for entry in terms.values():
+        entry.articles = list({id(a): a for a in entry.articles}.values())
+    by_name = sorted(terms.values(), key=lambda t: (t.name.casefold(), t.slug))
+    for entry in by_name:
+        parent = parent_of(entry.term)
+        if parent is not None and parent in terms:
+            terms[parent].within.append(entry)
+        entry.members = [terms[m] for m in members_of(entry.term) if m in terms]
+        entry.members.sort(key=lambda t: (t.name.casefold(), t.slug))
 
 
 class TaxonomyGenerator(Generator):

@@ -12,11 +12,8 @@ from __future__ import annotations
 import logging
 import math
 import re
-import struct
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from datetime import date
-from pathlib import Path
 
 from babel import Locale
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
@@ -60,66 +57,18 @@ def by_day(articles: Iterable) -> list[tuple[date, list]]:
     ]
 
 
-def by_category(articles: Iterable, order: Iterable[str] = ()) -> list[tuple]:
-    """Items grouped by category, in the order of ``order`` (KILAS_CATEGORIES),
-    unknown categories last by name; items keep their order."""
-    rank = {name.casefold(): number for number, name in enumerate(order)}
-    groups: dict[str, tuple] = {}
-    for article in articles:
-        category = article.category
-        groups.setdefault(category.name, (category, []))[1].append(article)
-    return sorted(
-        groups.values(),
-        key=lambda group: (
-            rank.get(group[0].name.casefold(), len(rank)),
-            group[0].name,
-        ),
-    )
-
-
-def is_local_image(value: str) -> bool:
-    """An image of the site itself (not an http(s) address on another host)."""
-    return not re.match(r"^[a-z][a-z0-9+.-]*:|^//", str(value or ""), re.IGNORECASE)
-
-
-def _svg_size(path: Path) -> tuple[int, int] | None:
-    root = ET.parse(path).getroot()
-    width, height = root.get("width", ""), root.get("height", "")
-    if width.isdigit() and height.isdigit():
-        return int(width), int(height)
-    box = (root.get("viewBox") or "").replace(",", " ").split()
-    if len(box) == 4:
-        return round(float(box[2])), round(float(box[3]))
-    return None
-
-
-def _png_size(path: Path) -> tuple[int, int] | None:
-    with path.open("rb") as handle:
-        head = handle.read(24)
-    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
-        return None
-    return struct.unpack(">II", head[16:24])
-
-
-def image_size(content_path: str, image: str) -> tuple[int, int] | None:
-    """Width and height of an SVG or PNG image under the content folder, so the
-    page reserves its space before it loads; None when unknown."""
-    path = Path(content_path) / str(image)
-    readers = {".svg": _svg_size, ".png": _png_size}
-    reader = readers.get(path.suffix.lower())
-    if reader is None or not path.is_file():
-        return None
-    try:
-        return reader(path)
-    except (ET.ParseError, ValueError, struct.error) as error:
-        logger.warning("kilas_theme: cannot read the size of %s: %s", path, error)
-        return None
-
-
 def language_name(code: str, interface_lang: str) -> str:
     """A language's name in the interface language: ``en`` is "Inggris" in id."""
     try:
         return Locale.parse(interface_lang).languages.get(code, code)
+    except ValueError:
+        return code
+
+
+def country_name(code: str, interface_lang: str) -> str:
+    """A country's name (ISO 3166-1 code) in the interface language."""
+    try:
+        return Locale.parse(interface_lang).territories.get(str(code).upper(), code)
     except ValueError:
         return code
 
@@ -130,13 +79,14 @@ def _strict_loader(generator) -> ChoiceLoader:
     return ChoiceLoader([theme, PrefixLoader({"!theme": theme})])
 
 
-def _memoized_render(env, template_name: str):
+def _memoized_render(env, template_name: str, constants: dict):
     """A function rendering ``template_name`` once per distinct arguments.
 
     An item's entry in a list (headline, meta line, summary) is the same on
     the home page, its day, week, month and year, its category, tags, regions,
     source and story: render it once per build and reuse it. The cache lives
-    in the generator's environment, for one build.
+    in the generator's environment, for one build. ``constants`` are settings
+    the template may read besides ``item`` and ``args``.
     """
     cache: dict = {}
 
@@ -144,7 +94,8 @@ def _memoized_render(env, template_name: str):
         key = (id(content), *args)
         if key not in cache:
             template = env.get_template(template_name)
-            cache[key] = (content, Markup(template.render(item=content, args=args)))
+            html = template.render(item=content, args=args, **constants)
+            cache[key] = (content, Markup(html))
         return cache[key][1]
 
     return render
@@ -159,18 +110,20 @@ def setup_theme(generator) -> None:
         {
             "reading_minutes": lambda html: reading_minutes(html, words_per_minute),
             "by_day": by_day,
-            "image_size": lambda image: image_size(settings["PATH"], image),
-            "language_name": lambda code: language_name(
-                code, settings.get("DEFAULT_LANG", "id")
+            "language_name": lambda code, lang=None: language_name(
+                code, lang or settings.get("DEFAULT_LANG", "id")
             ),
-            "by_category": lambda articles: by_category(
-                articles, settings.get("KILAS_CATEGORIES", ())
+            "country_name": lambda code, lang=None: country_name(
+                code, lang or settings.get("DEFAULT_LANG", "id")
             ),
         }
     )
-    generator.env.tests["local_image"] = is_local_image
+    constants = {
+        key: settings.get(key, "")
+        for key in ("DEFAULT_LANG", "TIMEZONE_LABEL", "SITENAME")
+    }
     generator.env.globals["digest_item_html"] = _memoized_render(
-        generator.env, "partials/digest_item_body.html"
+        generator.env, "partials/digest_item_body.html", constants
     )
 
 

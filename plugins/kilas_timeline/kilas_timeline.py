@@ -13,25 +13,27 @@ This plugin adds what Pelican lacks:
   paginated day archive with ``day.html``;
 - a page per ISO week (``EDITION_URL``, ``edition.html``) and a feed of the
   weekly editions (``EDITION_FEED_ATOM``);
-- the timeline index (``TIMELINE_URL``, ``timeline.html``) with an SVG
-  calendar of items per day, built with ElementTree (``calendar_svg``).
+- the timeline index (``TIMELINE_URL``, ``timeline.html``) with a calendar
+  of items per day (``calendar_grid``: the data of month tables that the
+  theme draws; colours are the theme's).
+
+An edition (a day or a week) opens with its lead item (the newest item with
+``Pin: yes``, else the newest item) and lists the others by category; the
+categories come in ``TIMELINE_CATEGORY_ORDER`` ("newest": the category of the
+newest item first; or a list of category names, the rest after them, newest
+first).
 """
 
 from __future__ import annotations
 
 import calendar
 import logging
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import groupby, pairwise
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date, get_day_names
-from babel.numbers import format_decimal
-from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
 
@@ -47,6 +49,12 @@ DEFAULT_SETTINGS = {
     "TIMELINE_HOME_DAYS": 6,
     # Months (with items) the calendar on the timeline index draws.
     "TIMELINE_CALENDAR_MONTHS": 12,
+    # Categories of an edition: "newest" (the category of the newest item
+    # first) or a list of category names in the editor's order.
+    "TIMELINE_CATEGORY_ORDER": "newest",
+    # Developing stories on the home page: at most this many stories with
+    # items in the days the home page shows.
+    "TIMELINE_HOME_STORIES": 5,
 }
 # Pelican's own period settings (default "": no page) are set in pelicanconf.py.
 _URL_SETTINGS = (
@@ -62,7 +70,11 @@ _URL_SETTINGS = (
     "EDITION_SAVE_AS",
     "EDITION_FEED_ATOM",
 )
-_COUNT_SETTINGS = ("TIMELINE_HOME_DAYS", "TIMELINE_CALENDAR_MONTHS")
+_COUNT_SETTINGS = (
+    "TIMELINE_HOME_DAYS",
+    "TIMELINE_CALENDAR_MONTHS",
+    "TIMELINE_HOME_STORIES",
+)
 
 
 class TimelineSettingsError(ValueError):
@@ -82,7 +94,7 @@ class Period:
     previous: Period | None = None
     next: Period | None = None
     parts: list = field(default_factory=list)  # months of a year, days of a month
-    category_order: dict = field(default_factory=dict, repr=False)
+    category_order: tuple = field(default=(), repr=False)
 
     @property
     def count(self) -> int:
@@ -109,20 +121,50 @@ class Period:
         return self.date.isocalendar()[1]
 
     @property
+    def lead(self):
+        """The item an edition opens with: the newest pinned one, else the newest."""
+        pinned = [a for a in self.articles if is_pinned(a)]
+        return (pinned or self.articles or [None])[0]
+
+    @property
     def groups(self) -> list[tuple]:
-        """``(category, items)`` in the site's category order."""
-        by_category: dict = {}
-        for article in self.articles:
-            by_category.setdefault(article.category, []).append(article)
-        order = self.category_order
-        return sorted(
-            by_category.items(),
-            key=lambda pair: (order.get(pair[0].name, len(order)), pair[0].name),
+        """``(category, items)`` of every item, in the edition's category order."""
+        return group_by_category(self.articles, self.category_order)
+
+    @property
+    def rest_groups(self) -> list[tuple]:
+        """``groups`` without the lead item (it opens the edition)."""
+        lead = self.lead
+        return group_by_category(
+            [a for a in self.articles if a is not lead], self.category_order
         )
 
     @property
     def modified(self) -> datetime:
         return max(getattr(a, "modified", None) or a.date for a in self.articles)
+
+
+def is_pinned(article) -> bool:
+    """``Pin: yes`` in the item's header (read as "true" by the contract)."""
+    return str(getattr(article, "pin", "")).casefold() == "true"
+
+
+def group_by_category(articles, order=()) -> list[tuple]:
+    """``(category, items)``; items keep their order (newest first). With an
+    ``order`` of category names, those come first in that order; the other
+    categories follow, the one with the newest item first."""
+    groups: dict = {}
+    for article in articles:
+        groups.setdefault(article.category, []).append(article)
+    rank = {name.casefold(): number for number, name in enumerate(order)}
+    return sorted(
+        groups.items(),
+        key=lambda pair: (
+            rank.get(pair[0].name.casefold(), len(rank)),
+            -max(a.date for a in pair[1]).timestamp(),
+            pair[0].name,
+        ),
+    )
 
 
 def _day(article) -> date:
@@ -138,7 +180,8 @@ class Timeline:
     """Every period with items, oldest first, linked to its neighbours."""
 
     def __init__(self, articles: list, settings: dict) -> None:
-        order = {name: i for i, name in enumerate(settings.get("KILAS_CATEGORIES", []))}
+        chosen = settings.get("TIMELINE_CATEGORY_ORDER", "newest")
+        order = () if chosen == "newest" else tuple(chosen)
         newest = sorted(articles, key=attrgetter("date"), reverse=True)
         self.articles = newest
         self.settings = settings
@@ -240,143 +283,93 @@ class Timeline:
     def years_newest_first(self) -> list[Period]:
         return list(reversed(self.years))
 
+    @property
+    def home_stories(self) -> list[dict]:
+        """Developing stories: stories with items on the days the home page
+        shows (the latest and ``TIMELINE_HOME_DAYS`` before it), the one with
+        the newest item first; each ``{"story", "latest", "count"}`` (count:
+        its items on those days)."""
+        count = self.settings["TIMELINE_HOME_DAYS"]
+        days = self.days[-count - 1 :]
+        stories: dict = {}
+        for day in reversed(days):
+            for article in day.articles:
+                story = getattr(article, "story", None)
+                if not story:
+                    continue
+                entry = stories.setdefault(
+                    story, {"story": story, "latest": article, "count": 0}
+                )
+                entry["count"] += 1
+        return list(stories.values())[: self.settings["TIMELINE_HOME_STORIES"]]
 
-class CalendarDrawer:
-    """Draws months as small calendars of items per day (SVG, ElementTree)."""
 
-    CELL = 12
-    STEP = 14
-    LABEL = 16
-    COLUMNS = 4
-    GUTTER = 18
-    # Fallback fills; a stylesheet may restyle the ``level-N`` classes.
-    FILLS = ("#e8e8e8", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
+LEVELS = 4  # shades of a day with items; 0 is a day without
 
-    def __init__(self, lang: str) -> None:
-        self.locale = Locale.parse(lang)
 
-    def _level(self, count: int, most: int) -> int:
-        if not count:
-            return 0
-        return max(1, min(4, -(-4 * count // most)))
+def calendar_level(count: int, most: int) -> int:
+    """0 for a day without items, 1 to LEVELS by its share of the busiest day."""
+    if not count:
+        return 0
+    return max(1, min(LEVELS, -(-LEVELS * count // max(most, 1))))
 
-    def __call__(
-        self,
-        months: list[Period],
-        title: str,
-        description: str = "",
-        id_prefix: str = "calendar",
-    ) -> Markup:
-        most = max((d.count for m in months for d in m.parts), default=1)
-        block_w = 7 * self.STEP
-        block_h = self.LABEL * 2 + 6 * self.STEP
-        columns = max(1, min(self.COLUMNS, len(months)))
-        rows = -(-len(months) // columns) if months else 1
-        width = columns * block_w + (columns - 1) * self.GUTTER
-        height = rows * block_h + (rows - 1) * self.GUTTER
-        labelled = f"{id_prefix}-title"
-        if description:
-            labelled += f" {id_prefix}-desc"
-        svg = ET.Element(
-            "svg",
-            {
-                "xmlns": "http://www.w3.org/2000/svg",
-                "viewBox": f"0 0 {width} {height}",
-                "width": str(width),
-                "height": str(height),
-                "role": "img",
-                "aria-labelledby": labelled,
-                "class": "calendar",
-            },
+
+def calendar_grid(months: list[Period]) -> list[dict]:
+    """The calendar of ``months``, for the theme to draw as month tables:
+    ``[{"month": Period, "weeks": [[cell or None] * 7]}]``, weeks from Monday;
+    a cell is ``{"date", "count", "level", "day"}`` (``day``: the day's
+    Period when it has items). Levels are relative to the busiest day drawn."""
+    most = max((day.count for month in months for day in month.parts), default=1)
+    drawn = []
+    for month in months:
+        days = {day.date: day for day in month.parts}
+        weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(
+            month.date.year, month.date.month
         )
-        ET.SubElement(svg, "title", {"id": f"{id_prefix}-title"}).text = _plain(title)
-        if description:
-            desc = ET.SubElement(svg, "desc", {"id": f"{id_prefix}-desc"})
-            desc.text = _plain(description)
-        weekdays = get_day_names("narrow", context="stand-alone", locale=self.locale)
-        for index, month in enumerate(months):
-            x = (index % columns) * (block_w + self.GUTTER)
-            y = (index // columns) * (block_h + self.GUTTER)
-            self._month(svg, month, x, y, weekdays, most)
-        return Markup(ET.tostring(svg, encoding="unicode", method="html"))
-
-    def _month(self, svg, month: Period, x: int, y: int, weekdays, most) -> None:
-        group = ET.SubElement(
-            svg,
-            "g",
-            {"class": "calendar-month", "transform": f"translate({x} {y})"},
-        )
-        label = ET.SubElement(
-            group,
-            "text",
-            {
-                "x": "0",
-                "y": "11",
-                "font-size": "11",
-                "fill": "currentColor",
-                "class": "calendar-label",
-            },
-        )
-        label.text = format_date(month.date, "LLLL y", locale=self.locale)
-        for column in range(7):
-            day_label = ET.SubElement(
-                group,
-                "text",
-                {
-                    "x": str(column * self.STEP + self.CELL // 2),
-                    "y": str(self.LABEL + 11),
-                    "text-anchor": "middle",
-                    "font-size": "9",
-                    "fill": "currentColor",
-                    "class": "calendar-weekday",
-                },
-            )
-            day_label.text = weekdays[column]
-        counts = {d.date.day: d.count for d in month.parts}
-        offset = month.date.weekday()
-        last = calendar.monthrange(month.date.year, month.date.month)[1]
-        for day in range(1, last + 1):
-            slot = offset + day - 1
-            count = counts.get(day, 0)
-            level = self._level(count, most)
-            cell = ET.SubElement(
-                group,
-                "rect",
-                {
-                    "x": str((slot % 7) * self.STEP),
-                    "y": str(self.LABEL * 2 + (slot // 7) * self.STEP),
-                    "width": str(self.CELL),
-                    "height": str(self.CELL),
-                    "rx": "2",
-                    "class": f"level-{level}",
-                    "fill": self.FILLS[level],
-                },
-            )
-            when = format_date(
-                month.date.replace(day=day), "medium", locale=self.locale
-            )
-            number = format_decimal(count, locale=self.locale)
-            ET.SubElement(cell, "title").text = f"{when}: {number}"
-
-
-def _plain(text) -> str:
-    """Text for an XML node: a Markup value from ``_()`` is unescaped first."""
-    return text.unescape() if isinstance(text, Markup) else str(text)
+        rows = []
+        for week in weeks:
+            row = []
+            for when in week:
+                if when.month != month.date.month:
+                    row.append(None)
+                    continue
+                day = days.get(when)
+                count = day.count if day else 0
+                row.append(
+                    {
+                        "date": when,
+                        "count": count,
+                        "level": calendar_level(count, most),
+                        "day": day,
+                    }
+                )
+            rows.append(row)
+        drawn.append({"month": month, "weeks": rows})
+    return drawn
 
 
 class EditionEntry:
     """A weekly edition as an entry of the edition feed."""
 
     def __init__(
-        self, week: Period, title: str, summary: str, content: str, tz: ZoneInfo
+        self,
+        week: Period,
+        title: str,
+        summary: str,
+        content: str,
+        tz: ZoneInfo,
+        author: str = "",
     ) -> None:
         self.week = week
         self.title = title
         self.url = week.url
         self.summary = summary
         self._content = content
-        self.date = max(a.date for a in week.articles)
+        # Published with its first item, updated with its latest: the entry's
+        # id (a tag URI with this date) stays when the week gets more items.
+        self.date = min(a.date for a in week.articles)
         self.modified = week.modified
+        self.author = author
         if self.date.tzinfo is None:  # pragma: no cover (the contract sets one)
             self.date = datetime.combine(week.end, time(23, 59), tz)
 
@@ -393,6 +386,26 @@ def read_settings(settings: dict) -> None:
             raise TimelineSettingsError(
                 f"kilas_timeline: {key} is {value!r}; use a whole number, 0 or more"
             )
+    order = settings["TIMELINE_CATEGORY_ORDER"]
+    if order != "newest" and (
+        not isinstance(order, (list, tuple))
+        or not all(isinstance(name, str) and name for name in order)
+    ):
+        raise TimelineSettingsError(
+            f'kilas_timeline: TIMELINE_CATEGORY_ORDER is {order!r}; use "newest" '
+            'or a list of category names, e.g. ["Bencana", "Nasional"]'
+        )
+    categories = {name.casefold() for name in settings.get("KILAS_CATEGORIES", ())}
+    unknown = [
+        name
+        for name in (order if order != "newest" else ())
+        if categories and name.casefold() not in categories
+    ]
+    if unknown:
+        raise TimelineSettingsError(
+            f"kilas_timeline: TIMELINE_CATEGORY_ORDER names {', '.join(unknown)}, "
+            f"not in KILAS_CATEGORIES ({', '.join(settings['KILAS_CATEGORIES'])})"
+        )
     for key in _URL_SETTINGS:
         value = settings[key]
         if value is None and key == "EDITION_FEED_ATOM":
@@ -417,9 +430,6 @@ class TimelineGenerator(Generator):
     def generate_context(self) -> None:
         self.timeline = Timeline(self.context.get("articles", []), self.settings)
         self.context["timeline"] = self.timeline
-        self.context["calendar_svg"] = CalendarDrawer(
-            self.settings.get("DEFAULT_LANG", "id")
-        )
 
     def generate_output(self, writer) -> None:
         relative = self.settings["RELATIVE_URLS"]
@@ -460,6 +470,9 @@ class TimelineGenerator(Generator):
             vars=dict(self.context)
         )
         tz = ZoneInfo(self.settings["TIMEZONE"])
+        # The site's editors compile the weekly edition (an Atom entry needs
+        # an author's name).
+        author = self.settings.get("AUTHOR") or self.settings["SITENAME"]
         entries = [
             EditionEntry(
                 week,
@@ -467,6 +480,7 @@ class TimelineGenerator(Generator):
                 str(macros.entry_summary(week)).strip(),
                 str(macros.entry_content(week)).strip(),
                 tz,
+                author,
             )
             # Pelican's feed keeps the latest FEED_MAX_ITEMS (None: all).
             for week in self.timeline.weeks[::-1][: self.settings["FEED_MAX_ITEMS"]]
@@ -493,8 +507,10 @@ def apply_defaults(pelican) -> None:
 
 
 def add_filters(generator) -> None:
-    """Every template may group items by day (the story page does)."""
+    """Every template may group items by day (the story page does) and draw
+    the calendar."""
     generator.env.filters["by_day"] = by_day
+    generator.env.filters["calendar_grid"] = calendar_grid
 
 
 def take_over_day_archives(generator) -> None:

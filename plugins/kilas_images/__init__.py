@@ -1,0 +1,3 @@
+from .kilas_images import register
+
+__all__ = ["register"]

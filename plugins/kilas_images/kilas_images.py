@@ -1,0 +1,655 @@
+"""Kilas images: credited, responsive news photos and a share card for every page.
+
+- An item's local photo (``Image``: a JPEG, PNG or WebP under
+  ``content/images/``) is published only as copies made here: every width of
+  ``KILAS_IMAGES_WIDTHS`` up to the photo's own, in every format of
+  ``KILAS_IMAGES_FORMATS``, upright (EXIF orientation applied) and without
+  EXIF, GPS or XMP; plus 16:9, 4:3 and 1:1 crops for JSON-LD and a 1200x630
+  share card. The original file is not copied.
+- Every item, translation, page, term page (region, source, story) and the
+  rest of the site gets a 1200x630 share card (``og:image``): the photo's,
+  a remote https photo as it is, or one drawn here (headline, source, date,
+  places, the site's name and colours, in the theme's font).
+- Each file is made once per input: its name in the cache holds the hash of
+  what it shows (a photo's bytes and the settings; a card's words and
+  design). Missing ones are made by a pool of processes started with the
+  build, while Pelican reads and writes; at the end they are linked into the
+  site's ``KILAS_IMAGES_DIR`` folder.
+
+Templates get ``item.photo`` (a ``Photo``), ``item.share_card`` and the global
+``share_card()`` (the card of the page being rendered).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import json
+import logging
+import os
+import re
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from blinker import signal
+from jinja2 import pass_context
+from markupsafe import Markup
+from pelican import signals
+from PIL import Image
+
+from . import render
+from .render import CardDesign, CardJob, PhotoJob
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, object] = {
+    # Folder of the published photos and cards, inside the output.
+    "KILAS_IMAGES_DIR": "gambar",
+    # Widths of a photo's copies (never wider than the photo itself).
+    "KILAS_IMAGES_WIDTHS": (240, 480, 800, 1200, 1600),
+    # Formats of the copies, preferred first; the last is the fallback.
+    "KILAS_IMAGES_FORMATS": ("webp", "jpeg"),
+    # Encoder quality per format (0-100).
+    "KILAS_IMAGES_QUALITY": {"webp": 75, "avif": 55, "jpeg": 80},
+    # The `sizes` of an item page's photo and of a list entry's small one.
+    "KILAS_IMAGES_SIZES": "(min-width: 44rem) 42rem, calc(100vw - 2rem)",
+    "KILAS_IMAGES_THUMB_SIZES": "5.5rem",
+    # Colours of generated cards: the page header's red, the footer's ink.
+    "KILAS_IMAGES_CARD_COLORS": {
+        "background": "#9b1c1c",
+        "text": "#ffffff",
+        "band": "#1a1a1a",
+        "band_text": "#f2efe8",
+    },
+    # Fonts of generated cards, inside the theme (OFL: theme/fonts/OFL.txt).
+    "KILAS_IMAGES_CARD_FONTS": {
+        "bold": "fonts/NotoSans-Bold.ttf",
+        "regular": "fonts/NotoSans-Regular.ttf",
+    },
+    # Processes making images; None: one per core.
+    "KILAS_IMAGES_WORKERS": None,
+}
+
+FORMATS = ("avif", "webp", "jpeg")
+# Cards drawn per task sent to a worker (fewer messages between processes).
+_CARDS_PER_TASK = 48
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+build_failed = signal("kilas_build_failed")
+
+
+class ImageSettingError(ValueError):
+    """A KILAS_IMAGES_* setting has a value the plugin cannot use."""
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo as templates show it. URLs carry SITEURL."""
+
+    src: str  # the fallback copy (or the remote address)
+    srcset: str  # the fallback format's copies, "url 480w, ..."
+    sources: tuple[tuple[str, str], ...]  # (MIME type, srcset), preferred first
+    thumb: str  # the smallest copy, and the copies a list entry may use
+    thumb_srcset: str
+    thumb_sources: tuple[tuple[str, str], ...]
+    width: int | None
+    height: int | None
+    sizes: str
+    thumb_sizes: str
+    alt: str
+    caption: str
+    credit: str
+    remote: bool
+    # JSON-LD crops: (absolute URL, width, height), 16:9, 4:3, 1:1.
+    crops: tuple[tuple[str, int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class ShareCard:
+    """The picture a shared link shows (og:image, twitter:image)."""
+
+    url: str
+    width: int | None
+    height: int | None
+    type: str | None
+    alt: str
+
+
+# -- settings ------------------------------------------------------------------
+def _fail(key: str, value: object, allowed: str) -> None:
+    raise ImageSettingError(
+        f"kilas_images: {key} = {value!r} is not allowed; expected {allowed}"
+    )
+
+
+def check_settings(settings: dict) -> None:
+    """Defaults filled in, every value checked once."""
+    for key, value in DEFAULTS.items():
+        settings.setdefault(key, value)
+    folder = settings["KILAS_IMAGES_DIR"]
+    if not isinstance(folder, str) or not folder.strip("/") or ".." in folder:
+        _fail("KILAS_IMAGES_DIR", folder, 'a folder name such as "gambar"')
+    widths = settings["KILAS_IMAGES_WIDTHS"]
+    if (
+        not isinstance(widths, list | tuple)
+        or not widths
+        or not all(isinstance(w, int) and 16 <= w <= 8000 for w in widths)
+    ):
+        _fail("KILAS_IMAGES_WIDTHS", widths, "a list of widths from 16 to 8000")
+    formats = settings["KILAS_IMAGES_FORMATS"]
+    if (
+        not isinstance(formats, list | tuple)
+        or len(formats) < 1
+        or any(f not in FORMATS for f in formats)
+        or formats[-1] != "jpeg"
+    ):
+        _fail(
+            "KILAS_IMAGES_FORMATS",
+            formats,
+            f"formats from {', '.join(FORMATS)}, ending with the fallback jpeg",
+        )
+    quality = settings["KILAS_IMAGES_QUALITY"]
+    if not isinstance(quality, dict) or any(
+        not isinstance(quality.get(f), int) or not 1 <= quality[f] <= 100
+        for f in formats
+    ):
+        _fail("KILAS_IMAGES_QUALITY", quality, "a quality from 1 to 100 per format")
+    colors = settings["KILAS_IMAGES_CARD_COLORS"]
+    names = ("background", "text", "band", "band_text")
+    if not isinstance(colors, dict) or any(
+        not _HEX.match(str(colors.get(n, ""))) for n in names
+    ):
+        _fail("KILAS_IMAGES_CARD_COLORS", colors, f"#rrggbb colours for {names}")
+    fonts = settings["KILAS_IMAGES_CARD_FONTS"]
+    for name in ("bold", "regular"):
+        path = _font_path(settings, fonts.get(name) if isinstance(fonts, dict) else "")
+        if not os.path.isfile(path):
+            _fail("KILAS_IMAGES_CARD_FONTS", fonts, f"a {name} TrueType font file")
+    workers = settings["KILAS_IMAGES_WORKERS"]
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        _fail("KILAS_IMAGES_WORKERS", workers, "None or a number of processes")
+
+
+def _font_path(settings: dict, name: str | None) -> str:
+    return os.path.join(settings["THEME"], name or "")
+
+
+def _rgb(value: str) -> tuple[int, int, int]:
+    return tuple(int(value[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def _plain(value) -> str:
+    """Text of an HTML value (a title after typogrify, an escaped field)."""
+    return " ".join(Markup(str(value or "")).striptags().split())
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha1(
+        json.dumps(parts, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+
+
+# -- one build -------------------------------------------------------------------
+class _Run:
+    """What one build knows: the pool, the files wanted, the cards made."""
+
+    INDEX = "index.json"
+
+    def __init__(self, settings: dict) -> None:
+        self.settings = settings
+        self.siteurl = settings.get("SITEURL", "")
+        self.folder = settings["KILAS_IMAGES_DIR"].strip("/")
+        cache = settings.get("KILAS_CACHE_DIR") or settings.get("CACHE_PATH", "cache")
+        self.cache = Path(cache) / "images"
+        self.cache.mkdir(parents=True, exist_ok=True)
+        self.index = self._load_index()
+        self.present = {entry.name for entry in os.scandir(self.cache)}
+        # published path (inside the output) -> cache file
+        self.wanted: dict[str, str] = {}
+        self.photo_sources: set[str] = set()
+        self.cards_by_page: dict[str, ShareCard] = {}
+        self.site_card: ShareCard | None = None
+        self.tasks: list[tuple[Future, list[str]]] = []
+        self.batch: list[tuple[CardJob, str]] = []
+        self.queued: set[str] = set()
+        # Cards of items with a photo, by id(item), until the item takes it.
+        self.photo_cards: dict[int, ShareCard] = {}
+        self.pool: ProcessPoolExecutor | None = None
+        colors = settings["KILAS_IMAGES_CARD_COLORS"]
+        fonts = settings["KILAS_IMAGES_CARD_FONTS"]
+        bold = _font_path(settings, fonts["bold"])
+        regular = _font_path(settings, fonts["regular"])
+        self.design = CardDesign(
+            bold=os.path.abspath(bold),
+            regular=os.path.abspath(regular),
+            background=_rgb(colors["background"]),
+            text=_rgb(colors["text"]),
+            band=_rgb(colors["band"]),
+            band_text=_rgb(colors["band_text"]),
+            site=str(settings.get("SITENAME", "")),
+        )
+        fonts_hash = hashlib.sha1(
+            Path(bold).read_bytes() + Path(regular).read_bytes()
+        ).hexdigest()
+        self.design_key = _hash(
+            render.CARD_DESIGN, colors, fonts_hash, self.design.site
+        )
+        widths = sorted(set(settings["KILAS_IMAGES_WIDTHS"]))
+        self.widths = tuple(widths)
+        self.formats = tuple(settings["KILAS_IMAGES_FORMATS"])
+        self.quality = tuple(
+            (f, settings["KILAS_IMAGES_QUALITY"][f]) for f in self.formats
+        )
+        if "jpeg" not in dict(self.quality):
+            self.quality += (("jpeg", settings["KILAS_IMAGES_QUALITY"]["jpeg"]),)
+        self.photo_key = _hash(
+            render.PHOTO_DESIGN, self.widths, self.formats, self.quality
+        )
+
+    # -- the pool ---------------------------------------------------------------
+    def start(self) -> None:
+        """Fork the workers now, while this process is small."""
+        workers = self.settings["KILAS_IMAGES_WORKERS"] or os.cpu_count() or 1
+        self.pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+        self.pool.submit(int)  # the workers start with the first task
+
+    def submit(self, function, argument, labels: list[str]) -> None:
+        """Queue ``function(*argument)``; ``labels`` name what it makes, one
+        per result (a list of results, or one)."""
+        if self.pool is None:
+            self.start()
+        self.tasks.append((self.pool.submit(function, *argument), labels))
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    # -- the cache ----------------------------------------------------------------
+    def _load_index(self) -> dict:
+        """Photo files seen before: size, time, hash and upright size, so an
+        unchanged photo is not read again."""
+        try:
+            return json.loads((self.cache / self.INDEX).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def photo_facts(self, path: str) -> tuple[str, int, int]:
+        """(hash of the bytes, upright width, upright height) of a photo."""
+        stat = os.stat(path)
+        known = self.index.get(path)
+        if known and known[:2] == [stat.st_size, stat.st_mtime_ns]:
+            return known[2], known[3], known[4]
+        digest = hashlib.sha1(Path(path).read_bytes()).hexdigest()
+        with Image.open(path) as image:
+            width, height = image.size
+            if render.exif_orientation(image) in (5, 6, 7, 8):
+                width, height = height, width
+        self.index[path] = [stat.st_size, stat.st_mtime_ns, digest, width, height]
+        return digest, width, height
+
+    def url(self, published: str) -> str:
+        return f"{self.siteurl}/{published}"
+
+    def want(self, published: str, cached: str) -> str:
+        self.wanted[published] = cached
+        return self.url(published)
+
+    # -- photos ---------------------------------------------------------------------
+    def photo(self, item) -> Photo | None:
+        image = getattr(item, "image", None)
+        if not image:
+            return None
+        text = {
+            name: html.unescape(str(getattr(item, f"image_{name}", "") or ""))
+            for name in ("alt", "caption", "credit")
+        }
+        sizes = self.settings["KILAS_IMAGES_SIZES"]
+        thumb_sizes = self.settings["KILAS_IMAGES_THUMB_SIZES"]
+        image = str(image)
+        if re.match(r"^https://", image, re.IGNORECASE):
+            return Photo(
+                image, "", (), image, "", (), None, None, sizes, thumb_sizes,
+                **text, remote=True,
+            )  # fmt: skip
+        source = os.path.join(self.settings["PATH"], image)
+        digest, width, height = self.photo_facts(source)
+        key = _hash(self.photo_key, digest)[:20]
+        top = max(self.widths)
+        widths = sorted({w for w in self.widths if w < width} | {min(width, top)})
+        size = (width, height)
+        # Short names: every byte of a srcset is in the page's weight.
+        base = f"{self.folder}/foto/{key[:12]}"
+        files = []
+
+        def name(suffix: str) -> str:
+            cached = f"{key}-{suffix}"
+            files.append(cached)
+            return self.want(f"{base}-{suffix}", str(self.cache / cached))
+
+        urls = {
+            (f, w): name(f"{w}{render.extension(f)}")
+            for f in self.formats
+            for w in widths
+        }
+        # An item's page needs the copies from 480 up; a list entry the two
+        # smallest.
+        lead = [w for w in widths if w >= 480] or widths
+        small = widths[:2]
+
+        def srcset(image_format: str, chosen: list[int]) -> str:
+            return ", ".join(f"{urls[image_format, w]} {w}w" for w in chosen)
+
+        modern = [f for f in self.formats if f != "jpeg"]
+        crops = []
+        crop_source = render.crop_source(widths, size)
+        for label, ratio in render.CROPS.items():
+            crop = render.crop_box(crop_source, ratio)
+            crops.append((name(f"{label}.jpg"), crop[2] - crop[0], crop[3] - crop[1]))
+        card = name("card.jpg")
+        self.photo_sources.add(os.path.normpath(image))
+        if key not in self.queued and not all(f in self.present for f in files):
+            self.queued.add(key)
+            job = PhotoJob(
+                source, str(self.cache / key), size, tuple(widths), self.formats,
+                self.quality,
+            )  # fmt: skip
+            self.submit(render.make_photo, (job,), [image])
+        middle = next((w for w in lead if w >= 800), lead[-1])
+        photo = Photo(
+            src=urls["jpeg", middle],
+            srcset=srcset("jpeg", lead),
+            sources=tuple((render.mime(f), srcset(f, lead)) for f in modern),
+            thumb=urls["jpeg", small[0]],
+            thumb_srcset=srcset("jpeg", small),
+            thumb_sources=tuple((render.mime(f), srcset(f, small)) for f in modern),
+            width=widths[-1],
+            height=render.height_at(size, widths[-1]),
+            sizes=sizes,
+            thumb_sizes=thumb_sizes,
+            **text,
+            remote=False,
+            crops=tuple(crops),
+        )
+        # The photo's card, until _item_card() gives it to the item.
+        self.photo_cards[id(item)] = ShareCard(
+            card, *render.CARD_SIZE, "image/jpeg", text["alt"]
+        )
+        return photo
+
+    # -- cards --------------------------------------------------------------------------
+    def card(self, name: str, kicker: str, headline: str, band: str) -> ShareCard:
+        """A generated card; drawn by the pool unless the cache has it."""
+        key = _hash(self.design_key, kicker, headline, band)[:20]
+        cached = f"{key}.png"
+        slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:60] or "kartu"
+        url = self.want(
+            f"{self.folder}/kartu/{slug}-{key[:10]}.png", str(self.cache / cached)
+        )
+        if cached not in self.present and cached not in self.queued:
+            self.queued.add(cached)
+            job = CardJob(str(self.cache / cached), kicker, headline, band)
+            self.batch.append((job, cached))
+            if len(self.batch) >= _CARDS_PER_TASK:
+                self.flush()
+        return ShareCard(url, *render.CARD_SIZE, "image/png", headline)
+
+    def flush(self) -> None:
+        if self.batch:
+            jobs = [job for job, _ in self.batch]
+            files = [cached for _, cached in self.batch]
+            self.submit(render.make_cards, (self.design, jobs), files)
+            self.batch = []
+
+    # -- the end -------------------------------------------------------------------------
+    def finish(self, output: Path) -> int:
+        """Wait for the pool, report problems, link the files into the site.
+        Returns the number of problems."""
+        self.flush()
+        problems = 0
+        for future, labels in self.tasks:
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker died
+                result = f"{type(exc).__name__}: {exc}"
+            results = result if isinstance(result, list) else [result] * len(labels)
+            for outcome, label in zip(results, labels, strict=False):
+                if outcome:
+                    problems += 1
+                    logger.error("kilas_images: could not make %s: %s", label, outcome)
+        self.stop()
+        if problems:
+            return problems
+        _link_folder(output, self.folder, self.wanted)
+        self._save(set(self.wanted.values()))
+        return 0
+
+    def _save(self, used: set[str]) -> None:
+        """Keep the index and the files this build used; drop the rest."""
+        keep = {os.path.basename(path) for path in used}
+        for entry in os.scandir(self.cache):
+            if entry.name not in keep and entry.name != self.INDEX:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+        index = {p: v for p, v in self.index.items() if os.path.exists(p)}
+        temporary = self.cache / f"{self.INDEX}.tmp"
+        temporary.write_text(json.dumps(index), encoding="utf-8")
+        temporary.replace(self.cache / self.INDEX)
+
+
+def _link_folder(output: Path, folder: str, wanted: dict[str, str]) -> None:
+    """Make ``output/folder`` hold exactly the wanted files, as hard links to
+    the cache (a copy across devices); unchanged links are left alone."""
+    top = output / folder
+    present: dict[str, int] = {}
+    if top.is_dir():
+        for root, _, names in os.walk(top):
+            for file in names:
+                path = os.path.join(root, file)
+                present[os.path.relpath(path, output)] = os.stat(path).st_ino
+    for name in present.keys() - wanted.keys():
+        os.unlink(output / name)
+    for name, cached in wanted.items():
+        target = output / name
+        inode = os.stat(cached).st_ino
+        if present.get(name) == inode:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        try:
+            os.link(cached, target)
+        except OSError:
+            import shutil  # noqa: PLC0415
+
+            shutil.copyfile(cached, target)
+
+
+# One build at a time: reset on every `initialized` (autoreload rebuilds too).
+_current: dict[str, _Run] = {}
+
+
+def _run() -> _Run | None:
+    return _current.get("run")
+
+
+# -- texts of generated cards --------------------------------------------------------
+def _words(generator) -> dict:
+    """The interface words of cards, from the theme (partials/share_card.html)."""
+    try:
+        module = generator.env.get_template("partials/share_card.html").module
+    except Exception:  # noqa: BLE001 - a theme without the partial
+        return {}
+    return dict(getattr(module, "words", {}) or {})
+
+
+def _when(generator, item) -> str:
+    """The item's date and time as its page shows them: the theme's
+    ``long_datetime`` filter, in the page's interface language."""
+    date_filter = generator.env.filters.get("long_datetime")
+    if date_filter is None:
+        return item.date.isoformat()
+    if getattr(date_filter, "jinja_pass_arg", None):  # reads the page's context
+        return date_filter({"article": item}, item.date)
+    return date_filter(item.date)
+
+
+def _item_card(run: _Run, generator, item) -> ShareCard:
+    photo_card = run.photo_cards.pop(id(item), None)
+    if photo_card is not None:
+        return photo_card
+    photo = getattr(item, "photo", None)
+    if photo is not None and photo.remote:
+        return ShareCard(photo.src, None, None, None, photo.alt)
+    category = getattr(item, "category", None)
+    regions = getattr(item, "regions", None) or []
+    kicker = " · ".join(
+        part
+        for part in (
+            category.name.upper() if category else "",
+            ", ".join(str(r.name) for r in regions),
+        )
+        if part
+    )
+    source = getattr(item, "source", None)
+    band = " · ".join(
+        part for part in (source.name if source else "", _when(generator, item)) if part
+    )
+    name = f"{item.slug}-{item.lang}" if item.lang else item.slug
+    return run.card(name, kicker, _plain(item.title), band)
+
+
+# -- signal receivers ---------------------------------------------------------------
+def start_run(pelican) -> None:
+    """Settings checked; the pool forked now, while the process is small.
+    A check-only build (``--check``) makes no images."""
+    _current.clear()
+    check_settings(pelican.settings)
+    if getattr(pelican, "check_only", False):
+        return
+    run = _Run(pelican.settings)
+    _current["run"] = run
+    run.start()
+
+
+def add_item_images(generator) -> None:
+    """Every item and translation (drafts too) gets its photo and card."""
+    run = _run()
+    if run is None:
+        return
+    for attr in ("articles", "translations", "drafts", "drafts_translations"):
+        for item in getattr(generator, attr, []) or []:
+            item.photo = run.photo(item)
+            item.share_card = _item_card(run, generator, item)
+            # The page's key changes with the photo's bytes and the card.
+            item.metadata["kilas_share_card"] = item.share_card.url
+            run.cards_by_page[item.save_as] = item.share_card
+
+
+def add_page_images(generator) -> None:
+    """Pages (the about page...) get a card with their title."""
+    run = _run()
+    if run is None:
+        return
+    band = str(generator.settings.get("SITESUBTITLE", ""))
+    for attr in ("pages", "hidden_pages", "draft_pages"):
+        for page in getattr(generator, attr, []) or []:
+            page.photo = None
+            page.share_card = run.card(page.slug, "", _plain(page.title), band)
+            page.metadata["kilas_share_card"] = page.share_card.url
+            run.cards_by_page[page.save_as] = page.share_card
+
+
+def add_term_images(generators) -> None:
+    """Region, source and story pages, and the site's own card."""
+    run = _run()
+    if run is None:
+        return
+    context = generators[0].context
+    words = _words(generators[0])
+    settings = run.settings
+    band = str(settings.get("SITESUBTITLE", ""))
+    for name, taxonomy in (context.get("taxonomies") or {}).items():
+        label = str(words.get(name, name.capitalize())).upper()
+        for entry in context.get(taxonomy.plural, ()) or ():
+            term = entry.term
+            card = run.card(f"{name}-{term.slug}", label, _plain(term.name), band)
+            run.cards_by_page[entry.save_as] = card
+    site = str(settings.get("SITENAME", ""))
+    parts = urlsplit(run.siteurl)
+    address = f"{parts.netloc}{parts.path}".rstrip("/") or site
+    run.site_card = run.card("situs", "", _plain(band or site), address)
+    run.flush()
+
+
+def drop_original_photos(generator) -> None:
+    """A photo is published only as its copies (no EXIF, no GPS): the
+    original is not copied, unless a text links to it."""
+    run = _run()
+    if run is None:
+        return
+    content = generator.settings["PATH"]
+    linked = {os.path.normpath(p) for p in generator.context.get("static_links", ())}
+    dropped = run.photo_sources - linked
+    generator.staticfiles = [
+        static
+        for static in generator.staticfiles
+        if os.path.normpath(os.path.relpath(static.source_path, content)) not in dropped
+    ]
+
+
+@pass_context
+def share_card(context) -> ShareCard | None:
+    """The card of the page being rendered: its item's or page's, its term's
+    (every page of a region, source or story), else the site's."""
+    run = _run()
+    if run is None:
+        return None
+    card = run.cards_by_page.get(context.get("output_file"))
+    if card is None:
+        term = context.get("term")
+        card = run.cards_by_page.get(getattr(term, "save_as", None))
+    return card or run.site_card
+
+
+def add_template_globals(generator) -> None:
+    generator.env.globals["share_card"] = share_card
+
+
+def link_images(pelican) -> None:
+    """Every page is written: wait for the last images and put them in place."""
+    run = _run()
+    if run is None:
+        return
+    problems = run.finish(Path(pelican.settings["OUTPUT_PATH"]))
+    if problems:
+        logger.error("kilas_images: %d image(s) could not be made", problems)
+
+
+def stop_pool(sender, **kwargs) -> None:
+    run = _run()
+    if run is not None:
+        run.stop()
+
+
+def register() -> None:
+    # initialized: settings checked, the pool forked while the process is small.
+    signals.initialized.connect(start_run)
+    # generator_init: templates get share_card() in every generator.
+    signals.generator_init.connect(add_template_globals)
+    # article_generator_finalized: items are read; photos and cards are queued
+    # before kilas_seo writes JSON-LD (listed before it in PLUGINS).
+    signals.article_generator_finalized.connect(add_item_images)
+    # page_generator_finalized: pages are read.
+    signals.page_generator_finalized.connect(add_page_images)
+    # static_generator_finalized: photos used as Image are not copied as they are.
+    signals.static_generator_finalized.connect(drop_original_photos)
+    # all_generators_finalized: taxonomy terms exist; the last cards queued.
+    signals.all_generators_finalized.connect(add_term_images)
+    # finalized: pages written; images linked into the site.
+    signals.finalized.connect(link_images)
+    # kilas_build_failed: a failed build stops the pool.
+    build_failed.connect(stop_pool)

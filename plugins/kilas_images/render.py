@@ -1,0 +1,454 @@
+"""Drawing and encoding, run in the plugin's worker processes.
+
+Everything here is a pure function of its job: a photo's bytes and the
+settings, or a card's text and design. Results are files written into the
+cache folder under a new name, then renamed into place, so a reader of the
+cache never sees half a file. Nothing is logged here: problems are returned
+to the build, which reports them.
+
+Cards are drawn cheaply on purpose (a clean build draws one per item):
+
+- one grey ("L") image whose values are palette indexes: 0-127 run from the
+  background colour to the text colour, 128-255 from the band colour to the
+  band's text colour. Text is pasted as coverage masks, so antialiasing stays
+  on its ramp; the image becomes a palette PNG without any conversion.
+- glyphs are rasterised once per process, font and size, then pasted; the
+  fixed parts of the design are drawn once per process.
+- the PNG is written here, compressed with ISA-L's deflate (``isal``):
+  Pillow's PNG writer compresses with zlib, five to ten times slower, and
+  a clean build writes a card per item. Each image row starts with its PNG
+  filter byte already in place (column 0 of the canvas, always 0).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import struct
+import tempfile
+import zlib
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, ImageFont
+
+try:  # ISA-L's deflate: the same format as zlib's, many times faster
+    from isal import isal_zlib as _deflate
+except ImportError:  # pragma: no cover - isal is in requirements.txt
+    _deflate = zlib
+
+CARD_SIZE = (1200, 630)
+# Bump when the card's drawing changes: every card is drawn again.
+CARD_DESIGN = 1
+PHOTO_DESIGN = 1
+# Column 0 of the canvas is each row's PNG filter byte (0: none).
+_LEFT = 1
+_MARGIN = _LEFT + 72
+_BAND_TOP = 536
+# Headline sizes tried in turn: (pixels, most lines).
+_HEADLINE_SIZES = ((72, 3), (64, 4), (56, 4), (48, 5))
+_ELLIPSIS = "…"
+# Dropped before an ellipsis: "banjir,…" reads badly.
+_TRAILING = " ,;:–—-"
+_MIME = {"webp": "image/webp", "avif": "image/avif", "jpeg": "image/jpeg"}
+_PIL_FORMAT = {"webp": "WEBP", "avif": "AVIF", "jpeg": "JPEG"}
+_EXTENSION = {"webp": ".webp", "avif": ".avif", "jpeg": ".jpg"}
+# JSON-LD crops (Google's Article guidance) and the share card, by name.
+CROPS = {"16x9": (16, 9), "4x3": (4, 3), "1x1": (1, 1)}
+CROP_WIDTH = 1200
+
+
+def extension(image_format: str) -> str:
+    return _EXTENSION[image_format]
+
+
+def mime(image_format: str) -> str:
+    return _MIME[image_format]
+
+
+def _write(path: str, save) -> None:
+    """Write through ``save(handle)`` into a new file, renamed into place."""
+    descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o644)  # published: readable by all
+            save(handle)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+# -- photos ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class PhotoJob:
+    """One local photo: its file, its key, and what to make of it."""
+
+    source: str
+    target: str  # cache file prefix: <cache>/<key>
+    size: tuple[int, int]  # upright width and height
+    widths: tuple[int, ...]
+    formats: tuple[str, ...]
+    quality: tuple[tuple[str, int], ...]
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation tag (1: upright; also for a damaged EXIF block)."""
+    try:
+        return int(image.getexif().get(0x0112, 1))
+    except (OSError, ValueError, SyntaxError, TypeError):
+        return 1
+
+
+# How to make a photo upright for each EXIF orientation (as ImageOps does).
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def height_at(size: tuple[int, int], width: int) -> int:
+    """Height of a photo of ``size`` shown ``width`` wide."""
+    return max(1, round(size[1] * width / size[0]))
+
+
+def crop_source(widths, size: tuple[int, int]) -> tuple[int, int]:
+    """The copy crops are cut from: the widest at most CROP_WIDTH wide."""
+    fitting = [width for width in widths if width <= CROP_WIDTH]
+    width = max(fitting) if fitting else min(widths)
+    return width, height_at(size, width)
+
+
+def crop_box(size: tuple[int, int], ratio: tuple[int, int]) -> tuple[int, ...]:
+    """The centre of an image of ``size`` at ``ratio`` (width, height)."""
+    width, height = size
+    if width * ratio[1] > height * ratio[0]:
+        new = round(height * ratio[0] / ratio[1])
+        left = (width - new) // 2
+        return (left, 0, left + new, height)
+    new = round(width * ratio[1] / ratio[0])
+    top = (height - new) // 2
+    return (0, top, width, top + new)
+
+
+def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if image.size == size:
+        return image
+    # Bicubic from the next larger copy: each step shrinks by 2 at most.
+    return image.resize(size, Image.Resampling.BICUBIC)
+
+
+def _save(image: Image.Image, path: str, image_format: str, quality: int) -> None:
+    """Only pixels (and the colour profile) are published: no EXIF, no XMP."""
+    options = {"quality": quality}
+    if image_format == "webp":
+        options["method"] = 0  # the fastest; files a little larger
+    elif image_format == "avif":
+        options["speed"] = 10
+    icc = image.info.get("icc_profile")
+    if icc:
+        options["icc_profile"] = icc
+    _write(
+        path, lambda handle: image.save(handle, _PIL_FORMAT[image_format], **options)
+    )
+
+
+def _open_photo(job: PhotoJob, largest: int) -> Image.Image:
+    """The photo upright (EXIF orientation applied), RGB, decoded no larger
+    than needed (JPEG decodes at 1/2, 1/4 or 1/8 of its size directly)."""
+    with Image.open(job.source) as image:
+        orientation = exif_orientation(image)
+        turned = orientation in (5, 6, 7, 8)
+        width, height = image.size
+        if turned:
+            width, height = height, width
+        scale = max(largest / width, CARD_SIZE[1] / height, 1 / 8)
+        if scale < 1 and image.format == "JPEG":
+            wanted = (round(width * scale), round(height * scale))
+            image.draft("RGB", wanted[::-1] if turned else wanted)
+        image.load()
+        method = _TRANSPOSE.get(orientation)
+        upright = image.transpose(method) if method is not None else image
+        icc = image.info.get("icc_profile")
+        if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
+            # A transparent PNG or WebP on white (JPEG has no transparency).
+            rgba = upright.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, (255, 255, 255))
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            upright = flat
+        else:
+            upright = upright.convert("RGB")
+        upright.info = {"icc_profile": icc} if icc else {}
+        return upright
+
+
+def make_photo(job: PhotoJob) -> str | None:
+    """Every width in every format, the JSON-LD crops and the share card.
+    None when done; else what went wrong."""
+    try:
+        quality = dict(job.quality)
+        widths = sorted(job.widths, reverse=True)
+        current = _open_photo(job, widths[0])
+        made = {}
+        # Each copy from the one before: a quarter of the work of the largest.
+        for width in widths:
+            size = (width, height_at(job.size, width))
+            current = made[width] = _resized(current, size)
+            for image_format in job.formats:
+                path = f"{job.target}-{width}{extension(image_format)}"
+                _save(current, path, image_format, quality[image_format])
+        # Crops of the widest copy at most CROP_WIDTH wide, without resizing.
+        source = made[crop_source(widths, job.size)[0]]
+        for name, ratio in CROPS.items():
+            crop = source.crop(crop_box(source.size, ratio))
+            _save(crop, f"{job.target}-{name}.jpg", "jpeg", quality["jpeg"])
+        card = source.crop(crop_box(source.size, CARD_SIZE))
+        if card.size != CARD_SIZE:
+            card = card.resize(CARD_SIZE, Image.Resampling.BICUBIC)
+        _save(card, f"{job.target}-card.jpg", "jpeg", quality["jpeg"])
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+# -- cards ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CardDesign:
+    """What every card of a site shares: fonts, colours, the site's name."""
+
+    bold: str
+    regular: str
+    background: tuple[int, int, int]
+    text: tuple[int, int, int]
+    band: tuple[int, int, int]
+    band_text: tuple[int, int, int]
+    site: str
+
+
+@dataclass(frozen=True)
+class CardJob:
+    """One generated card: a kicker over a headline, a line in the band."""
+
+    target: str
+    kicker: str
+    headline: str
+    band: str
+
+
+class _Glyphs:
+    """Glyph masks of one font at one size, rasterised once per process."""
+
+    def __init__(self, path: str, size: int) -> None:
+        self.font = ImageFont.truetype(path, size)
+        self._glyphs: dict[str, tuple] = {}
+        self._kerning: dict[tuple[str, str], float] = {}
+
+    def glyph(self, char: str) -> tuple:
+        found = self._glyphs.get(char)
+        if found is None:
+            box = self.font.getbbox(char, anchor="ls")
+            width, height = max(1, box[2] - box[0]), max(1, box[3] - box[1])
+            mask = Image.new("L", (width, height), 0)
+            ImageDraw.Draw(mask).text(
+                (-box[0], -box[1]), char, font=self.font, fill=255, anchor="ls"
+            )
+            advance = self.font.getlength(char)
+            found = self._glyphs[char] = (mask, box[0], box[1], advance)
+        return found
+
+    def kerning(self, left: str, right: str) -> float:
+        pair = (left, right)
+        found = self._kerning.get(pair)
+        if found is None:
+            whole = self.font.getlength(left + right)
+            found = whole - self.glyph(left)[3] - self.glyph(right)[3]
+            self._kerning[pair] = found
+        return found
+
+    def length(self, text: str) -> float:
+        total, previous = 0.0, None
+        for char in text:
+            if previous is not None:
+                total += self.kerning(previous, char)
+            total += self.glyph(char)[3]
+            previous = char
+        return total
+
+    def draw(self, image: Image.Image, x: int, baseline: int, text: str, value: int):
+        """Paste ``text`` with its left end at ``x`` on ``baseline``."""
+        pen, previous = float(x), None
+        for char in text:
+            mask, left, top, advance = self.glyph(char)
+            if previous is not None:
+                pen += self.kerning(previous, char)
+            if not char.isspace():
+                image.paste(value, (round(pen) + left, baseline + top), mask)
+            pen += advance
+            previous = char
+
+
+@functools.lru_cache(maxsize=16)
+def _glyphs(path: str, size: int) -> _Glyphs:
+    return _Glyphs(path, size)
+
+
+def wrap(glyphs: _Glyphs, text: str, width: float, lines: int) -> list[str] | None:
+    """``text`` in at most ``lines`` lines no wider than ``width``, broken
+    between words; None when it does not fit (a word too long, or too many
+    lines)."""
+    words = text.split()
+    result: list[str] = []
+    current = ""
+    for word in words:
+        trial = f"{current} {word}" if current else word
+        if glyphs.length(trial) <= width:
+            current = trial
+            continue
+        if not current or glyphs.length(word) > width:
+            return None
+        result.append(current)
+        current = word
+        if len(result) == lines:
+            return None
+    if current:
+        result.append(current)
+    return result
+
+
+def shorten(glyphs: _Glyphs, text: str, width: float, lines: int) -> list[str]:
+    """As many whole words as fit in ``lines`` lines, then an ellipsis.
+    Only a single word wider than a whole line is ever cut."""
+    words = text.split()
+    result: list[str] = []
+    current = ""
+    index = 0
+    while index < len(words):
+        word = words[index]
+        trial = f"{current} {word}" if current else word
+        if glyphs.length(trial) <= width:
+            current, index = trial, index + 1
+        elif current and len(result) < lines - 1 and glyphs.length(word) <= width:
+            result.append(current)
+            current = ""
+        else:
+            break
+    else:
+        return [*result, current] if current else result
+    if not current:
+        current = words[index]
+        while current and glyphs.length(current + _ELLIPSIS) > width:
+            current = current[:-1]
+        return [*result, current + _ELLIPSIS]
+    current = current.rstrip(_TRAILING)
+    while " " in current and glyphs.length(current + _ELLIPSIS) > width:
+        current = current.rsplit(" ", 1)[0].rstrip(_TRAILING)
+    return [*result, current + _ELLIPSIS]
+
+
+def _ramp(start: tuple, end: tuple) -> list[int]:
+    return [
+        round(a + (b - a) * step / 127)
+        for step in range(128)
+        for a, b in zip(start, end, strict=True)
+    ]
+
+
+@functools.lru_cache(maxsize=4)
+def _background(design: CardDesign) -> tuple[Image.Image, bytes]:
+    """The fixed parts of a card (logo, site name, band) and its palette."""
+    image = Image.new("L", (_LEFT + CARD_SIZE[0], CARD_SIZE[1]), 0)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((_LEFT, _BAND_TOP, CARD_SIZE[0], CARD_SIZE[1]), fill=128)
+    # The site's mark: a light square with a K, as in the page header.
+    top, size = 56, 60
+    draw.rounded_rectangle(
+        (_MARGIN, top, _MARGIN + size, top + size), radius=11, fill=127
+    )
+    scale = size / 32
+    points = [(10, 7), (10, 25), (10, 16), (20, 7), (13, 14), (21, 25)]
+    x, y = (
+        (_MARGIN + p[0] * scale for p in points),
+        (top + p[1] * scale for p in points),
+    )
+    spots = list(zip(x, y, strict=True))
+    stroke = round(3 * scale)
+    for start, end in ((0, 1), (2, 3), (4, 5)):
+        draw.line((spots[start], spots[end]), fill=0, width=stroke)
+        for spot in (spots[start], spots[end]):
+            half = stroke / 2
+            draw.ellipse(
+                (spot[0] - half, spot[1] - half, spot[0] + half, spot[1] + half),
+                fill=0,
+            )
+    site = _glyphs(design.bold, 40)
+    site.draw(image, _MARGIN + size + 20, top + 44, design.site, 127)
+    palette = _ramp(design.background, design.text) + _ramp(
+        design.band, design.band_text
+    )
+    return image, bytes(palette)
+
+
+def draw_card(design: CardDesign, job: CardJob) -> Image.Image:
+    """The card of one page: palette indexes, after a column of zeros."""
+    image = _background(design)[0].copy()
+    width = CARD_SIZE[0] + 2 * _LEFT - 2 * _MARGIN
+    kicker = _glyphs(design.regular, 30)
+    baseline = 188
+    if job.kicker:
+        line = shorten(kicker, job.kicker, width, 1)[0]
+        kicker.draw(image, _MARGIN, baseline, line, 96)
+    for size, most in _HEADLINE_SIZES:
+        glyphs = _glyphs(design.bold, size)
+        lines = wrap(glyphs, job.headline, width, most)
+        if lines is not None:
+            break
+    else:
+        lines = shorten(glyphs, job.headline, width, most)
+    step = round(size * 1.18)
+    baseline += 24 + size
+    for line in lines:
+        glyphs.draw(image, _MARGIN, baseline, line, 127)
+        baseline += step
+    if job.band:
+        band = _glyphs(design.regular, 30)
+        line = shorten(band, job.band, width, 1)[0]
+        band.draw(image, _MARGIN, _BAND_TOP + 58, line, 255)
+    return image
+
+
+def card_png(design: CardDesign, job: CardJob) -> bytes:
+    """The card as a PNG file's bytes (8-bit palette)."""
+    _, palette = _background(design)
+    rows = draw_card(design, job).tobytes()  # filter byte, then the pixels
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", *CARD_SIZE, 8, 3, 0, 0, 0)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", header),
+            chunk(b"PLTE", palette),
+            chunk(b"IDAT", _deflate.compress(rows, 1)),
+            chunk(b"IEND", b""),
+        )
+    )
+
+
+def make_cards(design: CardDesign, jobs: list[CardJob]) -> list[str | None]:
+    """Draw and write each card; None for each one done, else the problem."""
+    results: list[str | None] = []
+    for job in jobs:
+        try:
+            data = card_png(design, job)
+            _write(job.target, lambda handle, data=data: handle.write(data))
+            results.append(None)
+        except (OSError, ValueError) as exc:
+            results.append(f"{type(exc).__name__}: {exc}")
+    return results

@@ -1,0 +1,97 @@
+"""Drawing, cropping and settings of kilas_images, without a build."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from kilas_images import kilas_images, render
+
+FONTS = Path(__file__).resolve().parents[2] / "theme" / "fonts"
+BOLD, REGULAR = str(FONTS / "NotoSans-Bold.ttf"), str(FONTS / "NotoSans-Regular.ttf")
+DESIGN = render.CardDesign(
+    BOLD,
+    REGULAR,
+    (155, 28, 28),
+    (255, 255, 255),
+    (26, 26, 26),
+    (242, 239, 232),
+    "Kilas",
+)
+
+
+@pytest.mark.parametrize(
+    ("size", "ratio", "expected"),
+    [
+        ((1200, 800), (16, 9), (1200, 675)),
+        ((1200, 800), (4, 3), (1067, 800)),
+        ((1200, 800), (1, 1), (800, 800)),
+        ((800, 1200), (1200, 630), (800, 420)),
+        ((1200, 800), (1200, 630), (1200, 630)),
+    ],
+)
+def test_crops_are_centred_at_their_ratio(size, ratio, expected):
+    left, top, right, bottom = render.crop_box(size, ratio)
+    assert (right - left, bottom - top) == expected
+    assert abs(left - (size[0] - right)) <= 1 and abs(top - (size[1] - bottom)) <= 1
+
+
+def test_crops_come_from_the_widest_copy_up_to_1200():
+    assert render.crop_source([240, 480, 800, 1200, 1600], (4000, 3000)) == (1200, 900)
+    assert render.crop_source([240, 480, 700], (700, 500)) == (700, 500)
+    assert render.crop_source([1600], (3000, 2000)) == (1600, 1067)
+
+
+def test_card_is_a_1200x630_palette_png_in_the_sites_colours():
+    job = render.CardJob("", "NASIONAL · JAWA BARAT", "Harga Beras Naik", "Sumber")
+    image = Image.open(io.BytesIO(render.card_png(DESIGN, job)))
+    image.load()
+    assert (image.format, image.mode, image.size) == ("PNG", "P", (1200, 630))
+    rgb = image.convert("RGB")
+    assert rgb.getpixel((600, 20)) == (155, 28, 28)  # background
+    assert rgb.getpixel((600, 620)) == (26, 26, 26)  # band
+    assert rgb.getpixel((0, 300)) == (155, 28, 28)  # no filter byte shows
+
+
+def test_headlines_wrap_between_words_and_shorten_after_a_word():
+    glyphs = render._glyphs(BOLD, 64)
+    text = "Pemerintah Menetapkan Peraturan Baru tentang Pelayanan Publik " * 3
+    assert render.wrap(glyphs, text, 1056, 4) is None  # too long for 4 lines
+    lines = render.shorten(glyphs, text, 1056, 4)
+    assert len(lines) == 4 and lines[-1].endswith("…")
+    assert " ".join(lines)[:-1].split() == text.split()[: len(" ".join(lines).split())]
+    assert render.wrap(glyphs, "Banjir Merendam Sinuiju", 1056, 3) == [
+        "Banjir Merendam Sinuiju"
+    ]
+    # "kata,…" reads badly: the comma goes.
+    short = render.shorten(glyphs, "Satu, dua, tiga, empat, lima, enam " * 6, 700, 1)
+    assert short[0].endswith("…") and not short[0].endswith(",…")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("KILAS_IMAGES_WIDTHS", []),
+        ("KILAS_IMAGES_WIDTHS", [480, "800"]),
+        ("KILAS_IMAGES_FORMATS", ["webp"]),
+        ("KILAS_IMAGES_FORMATS", ["gif", "jpeg"]),
+        ("KILAS_IMAGES_QUALITY", {"webp": 0, "jpeg": 80}),
+        ("KILAS_IMAGES_CARD_COLORS", {"background": "red"}),
+        ("KILAS_IMAGES_CARD_FONTS", {"bold": "tidak-ada.ttf", "regular": "x.ttf"}),
+        ("KILAS_IMAGES_DIR", "../luar"),
+        ("KILAS_IMAGES_WORKERS", 0),
+    ],
+)
+def test_bad_settings_name_the_key(key, value):
+    settings = {"THEME": str(FONTS.parent), key: value}
+    with pytest.raises(kilas_images.ImageSettingError, match=key):
+        kilas_images.check_settings(settings)
+
+
+def test_default_settings_pass():
+    settings = {"THEME": str(FONTS.parent)}
+    kilas_images.check_settings(settings)
+    assert settings["KILAS_IMAGES_FORMATS"][-1] == "jpeg"

@@ -1,0 +1,509 @@
+"""Regions as Indonesian news copy writes them, and registries read safely.
+
+The table below is built as a real site (one item per spelling): each item's
+facts box must show the expected Indonesian name, linked to one page per
+place. Ambiguous names must fail the build, listing the choices. The
+registry cases (alias bomb, duplicates, lists, cycles) fail the build with
+``path:line: message`` for every problem at once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT, run_build
+from lxml import html
+
+sys.path.insert(0, str(PROJECT / "plugins"))
+from kilas_contract.registry import RegionRegistry, SourceRegistry
+
+FIXTURE = PROJECT / "tests" / "fixtures" / "contract"
+SETTINGS = {"DEFAULT_LANG": "id", "REGION_URL": "wilayah/{slug}/"}
+
+# (as written in copy, the region's code, the name a page shows)
+TABLE = [
+    # Countries by their Indonesian names.
+    ("Amerika Serikat", "US", "Amerika Serikat"),
+    ("Korea Utara", "KP", "Korea Utara"),
+    ("Korea Selatan", "KR", "Korea Selatan"),
+    ("Tiongkok", "CN", "Tiongkok"),
+    ("Jepang", "JP", "Jepang"),
+    ("Rusia", "RU", "Rusia"),
+    ("Belanda", "NL", "Belanda"),
+    ("Arab Saudi", "SA", "Arab Saudi"),
+    ("Palestina", "PS", "Palestina"),
+    ("Inggris", "GB", "Inggris"),
+    ("Britania Raya", "GB", "Inggris"),
+    ("Ukraina", "UA", "Ukraina"),
+    ("Mesir", "EG", "Mesir"),
+    ("Georgia", "GE", "Georgia"),
+    ("Timor Leste", "TL", "Timor Leste"),
+    ("Pantai Gading", "CI", "Pantai Gading"),
+    ("Selandia Baru", "NZ", "Selandia Baru"),
+    ("Turki", "TR", "Turki"),
+    ("Myanmar", "MM", "Myanmar"),
+    ("Samoa", "WS", "Samoa"),
+    # Newsroom abbreviations and short forms.
+    ("AS", "US", "Amerika Serikat"),
+    ("RI", "ID", "Indonesia"),
+    ("Korut", "KP", "Korea Utara"),
+    ("Korsel", "KR", "Korea Selatan"),
+    ("UEA", "AE", "Uni Emirat Arab"),
+    ("RRT", "CN", "Tiongkok"),
+    ("China", "CN", "Tiongkok"),
+    ("Cina", "CN", "Tiongkok"),
+    ("Saudi", "SA", "Arab Saudi"),
+    ("UK", "GB", "Inggris"),
+    ("PNG", "PG", "Papua Nugini"),
+    ("Afsel", "ZA", "Afrika Selatan"),
+    ("RD Kongo", "CD", "Republik Demokratik Kongo"),
+    ("Takhta Suci", "VA", "Vatikan"),
+    # ISO codes, where no newsroom abbreviation claims them.
+    ("KP", "KP", "Korea Utara"),
+    ("ps", "PS", "Palestina"),
+    ("ASM", "AS", "Samoa Amerika"),
+    ("Samoa Amerika", "AS", "Samoa Amerika"),
+    ("ID-JK", "ID-JK", "DKI Jakarta"),
+    ("ID-PE", "ID-PE", "Papua Pegunungan"),
+    ("MZ-G", "MZ-G", "Gaza"),
+    ("US-GA", "US-GA", "Georgia"),
+    # Indonesian provinces, by official names, common names and abbreviations;
+    # cities that are provinces.
+    ("Jakarta", "ID-JK", "DKI Jakarta"),
+    ("DKI Jakarta", "ID-JK", "DKI Jakarta"),
+    ("DKI", "ID-JK", "DKI Jakarta"),
+    ("Jakarta Raya", "ID-JK", "DKI Jakarta"),
+    ("Jabar", "ID-JB", "Jawa Barat"),
+    ("Jawa Tengah", "ID-JT", "Jawa Tengah"),
+    ("Jatim", "ID-JI", "Jawa Timur"),
+    ("DIY", "ID-YO", "DI Yogyakarta"),
+    ("Yogyakarta", "ID-YO", "DI Yogyakarta"),
+    ("Jogja", "ID-YO", "DI Yogyakarta"),
+    ("Sumut", "ID-SU", "Sumatera Utara"),
+    ("Sulsel", "ID-SN", "Sulawesi Selatan"),
+    ("NTT", "ID-NT", "Nusa Tenggara Timur"),
+    ("NTB", "ID-NB", "Nusa Tenggara Barat"),
+    ("Kalteng", "ID-KT", "Kalimantan Tengah"),
+    ("Babel", "ID-BB", "Kepulauan Bangka Belitung"),
+    ("Kepri", "ID-KR", "Kepulauan Riau"),
+    ("Aceh", "ID-AC", "Aceh"),
+    ("Bali", "ID-BA", "Bali"),
+    ("Papua", "ID-PA", "Papua"),
+    ("Maluku", "ID-MA", "Maluku"),
+    ("Papua Selatan", "ID-PS", "Papua Selatan"),
+    ("Papua Tengah", "ID-PT", "Papua Tengah"),
+    ("Papua Pegunungan", "ID-PE", "Papua Pegunungan"),
+    ("Papua Pengunungan", "ID-PE", "Papua Pegunungan"),
+    ("Papua Barat Daya", "ID-PD", "Papua Barat Daya"),
+    # Areas ISO lacks or names otherwise; disputed areas.
+    ("Gaza", "gaza", "Jalur Gaza"),
+    ("Jalur Gaza", "gaza", "Jalur Gaza"),
+    ("Tepi Barat", "tepi-barat", "Tepi Barat"),
+    ("Krimea", "krimea", "Krimea"),
+    ("Donbas", "donbas", "Donbas"),
+    ("Kashmir", "kashmir", "Kashmir"),
+    ("Dataran Tinggi Golan", "golan", "Dataran Tinggi Golan"),
+    ("Laut China Selatan", "laut-china-selatan", "Laut China Selatan"),
+    ("LCS", "laut-china-selatan", "Laut China Selatan"),
+    ("Tibet", "CN-XZ", "Tibet"),
+    ("Rafah", "PS-RFH", "Rafah"),
+    # Capitals that are subdivisions of their own, by their Indonesian names.
+    ("Seoul", "KR-11", "Seoul"),
+    ("Pyongyang", "KP-01", "Pyongyang"),
+    ("Moskow", "RU-MOW", "Moskwa"),
+    # Groupings.
+    ("Timur Tengah", "timur-tengah", "Timur Tengah"),
+    ("Timteng", "timur-tengah", "Timur Tengah"),
+    ("ASEAN", "asean", "ASEAN"),
+    ("Uni Eropa", "EU", "Uni Eropa"),
+    ("Asia Tenggara", "035", "Asia Tenggara"),
+    ("Asia Timur", "030", "Asia Timur"),
+    ("Eropa", "150", "Eropa"),
+    ("Afrika", "002", "Afrika"),
+    ("Amerika Latin", "419", "Amerika Latin"),
+    ("G20", "g20", "G20"),
+    ("NATO", "nato", "NATO"),
+    ("Negara Teluk", "teluk", "Negara Teluk"),
+    ("Semenanjung Korea", "semenanjung-korea", "Semenanjung Korea"),
+    # English names.
+    ("United States", "US", "Amerika Serikat"),
+    ("North Korea", "KP", "Korea Utara"),
+    ("Palestine", "PS", "Palestina"),
+    ("United Kingdom", "GB", "Inggris"),
+    ("Saudi Arabia", "SA", "Arab Saudi"),
+    ("Netherlands", "NL", "Belanda"),
+    ("West Java", "ID-JB", "Jawa Barat"),
+    ("Gaza Strip", "gaza", "Jalur Gaza"),
+    ("West Bank", "tepi-barat", "Tepi Barat"),
+    ("Middle East", "timur-tengah", "Timur Tengah"),
+    ("European Union", "EU", "Uni Eropa"),
+    # A foreign subdivision: by a name no country or newsroom name takes, or
+    # as "Name, Country".
+    ("Texas", "US-TX", "Texas"),
+    ("Georgia, Amerika Serikat", "US-GA", "Georgia"),
+    ("Gaza, Mozambik", "MZ-G", "Gaza"),
+    ("Punjab, India", "IN-PB", "Punjab"),
+    ("Gaza, Palestina", "gaza", "Jalur Gaza"),
+    ("Jakarta, Indonesia", "ID-JK", "DKI Jakarta"),
+]
+
+# (as written, the choices the error must list)
+AMBIGUOUS = [
+    ("Korea", ["Korea Selatan (KR)", "Korea Utara (KP)"]),
+    ("Kongo", ["Republik Demokratik Kongo (CD)", "Republik Kongo (CG)"]),
+    ("Amerika", ["Amerika (019)", "Amerika Serikat (US)"]),
+    ("Washington", ["Washington DC, Amerika Serikat (US-DC)"]),
+    ("Punjab", ["Punjab, India (IN-PB)", "Punjab, Pakistan (PK-PB)"]),
+]
+
+# (a misspelling, the suggestion it must get)
+NEAR = [
+    ("Jakrta", "DKI Jakarta"),
+    ("Korea Utaraa", "Korea Utara"),
+    ("Palestin", "Palestina"),
+    ("Timor Lest", "Timor Leste"),
+    ("Jawa Baratt", "Jawa Barat"),
+    ("Papua Pegununga", "Papua Pegunungan"),
+    # A city inside a province suggests the province, never a far place
+    # (Jakarta Selatan once got Korea Selatan; Medan got Algeria's Médéa).
+    ("Jakarta Selatan", "DKI Jakarta"),
+    ("Kota Gaza", "Jalur Gaza"),
+    ("Medan", None),
+    ("Foo, Mozambik", None),
+]
+
+
+def _item(title: str, region: str) -> str:
+    return (
+        f"Title: {title}\nDate: 2024-08-04 10:30\nCategory: Internasional\n"
+        f"Region: {region}\nSource: SinarHarapan.id\nSummary: Ringkasan.\n\nIsi.\n"
+    )
+
+
+@pytest.fixture
+def content(tmp_path) -> Path:
+    folder = tmp_path / "content"
+    shutil.copytree(FIXTURE, folder)
+    return folder
+
+
+def _regions_shown(output: Path, slug: str) -> list[tuple[str, str]]:
+    page = html.fromstring((output / f"2024/08/{slug}/index.html").read_bytes())
+    dd = page.xpath(
+        "//dl[@class='article-meta']/dt[.='Wilayah']/following-sibling::dd[1]"
+    )
+    return [(a.text_content(), a.get("href")) for a in dd[0].xpath(".//a")]
+
+
+def test_table_of_newsroom_spellings(content, tmp_path):
+    assert len(TABLE) >= 60
+    for number, (written, _, _) in enumerate(TABLE):
+        (content / "items" / f"r-{number:03d}.md").write_text(
+            _item(f"Butir {number}", written), encoding="utf-8"
+        )
+    output = tmp_path / "output"
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    pages: dict[str, set[str]] = {}
+    for number, (written, code, name) in enumerate(TABLE):
+        shown = _regions_shown(output, f"r-{number:03d}")
+        assert [text for text, _ in shown] == [name], written
+        pages.setdefault(code, set()).add(shown[0][1])
+    # One page per place, whatever the spelling; two places never share one.
+    assert all(len(hrefs) == 1 for hrefs in pages.values()), pages
+    hrefs = [next(iter(h)) for h in pages.values()]
+    assert len(set(hrefs)) == len(hrefs)
+    for href in hrefs:
+        region_page = html.fromstring(
+            (output / href.strip("/") / "index.html").read_bytes()
+        )
+        assert region_page.xpath("string(//h1)").startswith("Wilayah: ")
+
+
+@pytest.mark.parametrize(("written", "code", "name"), TABLE)
+def test_each_spelling_resolves(written, code, name):
+    registry = RegionRegistry(SETTINGS, Path("/nonexistent/regions.yaml"))
+    found = registry.resolve(written)
+    assert found.value is not None, (written, found)
+    assert (found.value.code, found.value.name) == (code, name)
+
+
+def test_gazetteer_loads_without_problems_or_unintended_clashes():
+    registry = RegionRegistry(SETTINGS, Path("/nonexistent/regions.yaml"))
+    assert registry.problems == []
+    ambiguous = sorted(
+        written
+        for written in ("Korea", "Kongo", "Amerika", "Washington")
+        if registry.resolve(written).ambiguous
+    )
+    assert ambiguous == ["Amerika", "Kongo", "Korea", "Washington"]
+    provinces = [r for r in registry.regions if r.kind == "province"]
+    assert len(provinces) == 38
+    assert {r.parent.code for r in provinces} == {"ID"}
+    names = [r.name for r in registry.regions]
+    duplicated = {n for n in names if names.count(n) > 1}
+    assert not duplicated, duplicated  # each place has a page of its own
+
+
+def test_english_site_shows_english_names():
+    registry = RegionRegistry(
+        {**SETTINGS, "DEFAULT_LANG": "en"}, Path("/nonexistent/regions.yaml")
+    )
+    shown = {
+        w: registry.resolve(w).value.name
+        for w in ("AS", "Jabar", "Gaza", "Timur Tengah", "Palestina", "Korut")
+    }
+    assert shown == {
+        "AS": "United States",
+        "Jabar": "West Java",
+        "Gaza": "Gaza Strip",
+        "Timur Tengah": "Middle East",
+        "Palestina": "Palestine",
+        "Korut": "North Korea",
+    }
+
+
+def test_ambiguous_names_are_errors_listing_the_choices(content, tmp_path):
+    for number, (written, _) in enumerate(AMBIGUOUS):
+        (content / "items" / f"a-{number}.md").write_text(
+            _item(f"Ambigu {number}", written), encoding="utf-8"
+        )
+    result = run_build("--content", str(content), "--output", str(tmp_path / "out"))
+    assert result.returncode == 1
+    for number, (written, choices) in enumerate(AMBIGUOUS):
+        line = next(
+            line for line in result.stderr.splitlines() if f"a-{number}.md:4:" in line
+        )
+        assert f'Region: "{written}" is ambiguous' in line
+        for choice in choices:
+            assert choice in line, line
+    assert f"{len(AMBIGUOUS)} problem(s)" in result.stderr
+
+
+@pytest.mark.parametrize(("written", "suggestion"), NEAR)
+def test_suggestions_are_near_spellings(written, suggestion):
+    registry = RegionRegistry(SETTINGS, Path("/nonexistent/regions.yaml"))
+    found = registry.resolve(written)
+    assert found.value is None
+    assert found.suggestion == suggestion
+
+
+def test_comma_lists_and_name_country(content, tmp_path):
+    cases = {
+        "georgia-as": ("Georgia, Amerika Serikat", ["Georgia"]),
+        "georgia-rusia": ("Georgia, Rusia", ["Georgia", "Rusia"]),
+        "semicolons": ("Georgia, Amerika Serikat; Rusia", ["Georgia", "Rusia"]),
+        "three": ("Jabar, Indonesia, Korut", ["Jawa Barat", "Korea Utara"]),
+    }
+    for slug, (written, _) in cases.items():
+        (content / "items" / f"{slug}.md").write_text(
+            _item(slug, written), encoding="utf-8"
+        )
+    output = tmp_path / "output"
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    shown = {slug: _regions_shown(output, slug) for slug in cases}
+    for slug, (_, names) in cases.items():
+        assert [name for name, _ in shown[slug]] == names, slug
+    # The state and the country are two places with two pages.
+    assert shown["georgia-as"][0][1] != shown["georgia-rusia"][0][1]
+
+
+def test_site_registry_adds_and_overrides(content, tmp_path):
+    (content / "regions.yaml").write_text(
+        "regions:\n"
+        "  - code: US\n"  # an explicit override may take a gazetteer name
+        "    aliases: [Amerika, Negeri Abang Sam]\n"
+        "  - code: ID-JK\n"
+        "    name: {id: Daerah Khusus Jakarta, en: Jakarta}\n"
+        "  - code: kota-gaza\n"
+        "    name: Kota Gaza\n"
+        "    parent: gaza\n"
+        "    aliases: [Gaza City]\n",
+        encoding="utf-8",
+    )
+    items = {"amerika": "Amerika", "abang": "Negeri Abang Sam", "dkj": "DKI"}
+    items["kota"] = "Gaza City"
+    for slug, written in items.items():
+        (content / "items" / f"{slug}.md").write_text(
+            _item(slug, written), encoding="utf-8"
+        )
+    output = tmp_path / "output"
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert _regions_shown(output, "amerika")[0][0] == "Amerika Serikat"
+    assert _regions_shown(output, "abang")[0][0] == "Amerika Serikat"
+    assert _regions_shown(output, "dkj")[0][0] == "Daerah Khusus Jakarta"
+    name, href = _regions_shown(output, "kota")[0]
+    assert name == "Kota Gaza"
+    region_page = html.fromstring(
+        (output / href.strip("/") / "index.html").read_bytes()
+    )
+    parent = region_page.xpath("//main//a[.='Jalur Gaza']/@href")
+    assert parent == ["/wilayah/jalur-gaza/"]
+
+
+# -- registries read safely (issue 13) ----------------------------------------------
+BOMB = """regions:
+  - code: bom
+    name: Bom
+    aliases: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]
+a1: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+a2: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+a3: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+a4: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+a5: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
+a6: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]
+a7: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]
+a8: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]
+a9: [*i, *i, *i, *i, *i, *i, *i, *i, *i, *i]
+"""
+
+
+def _registry_fails(content: Path, tmp_path: Path) -> list[str]:
+    output = tmp_path / "output"
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert not output.exists()
+    return result.stderr.splitlines()
+
+
+def test_alias_bomb_is_refused_within_a_second(content, tmp_path):
+    path = content / "regions.yaml"
+    path.write_text(BOMB, encoding="utf-8")
+    started = time.perf_counter()
+    registry = RegionRegistry(SETTINGS, path)
+    seconds = time.perf_counter() - started
+    assert seconds < 1.0, f"the registry took {seconds:.2f} s"
+    assert [(p.line, p.message[:30]) for p in registry.problems] == [
+        (4, "YAML anchors and aliases (&nam")
+    ]
+    lines = _registry_fails(content, tmp_path)
+    assert any(
+        line.endswith(
+            "regions.yaml:4: YAML anchors and aliases (&name, *name) are not "
+            "allowed in a registry; write each value out"
+        )
+        for line in lines
+    ), lines
+
+
+def test_every_region_registry_problem_with_its_line(content, tmp_path):
+    (content / "regions.yaml").write_text(
+        "regions:\n"  # 1
+        "  - code: semenanjung-a\n"  # 2
+        "    name: Tanjung A\n"  # 3
+        "    aliases: Tanjung\n"  # 4: a string, not a list
+        "  - code: tanjung-b\n"  # 5
+        "    name: Tanjung B\n"  # 6
+        "    aliases: [Tanjung A]\n"  # 7: another entry's name
+        "  - code: tanjung-b\n"  # 8: the same code again
+        "    name: Tanjung C\n"  # 9
+        "  - code: pulau-x\n"  # 10
+        "    name: Pulau X\n"  # 11
+        "    parent: pulau-y\n"  # 12
+        "  - code: pulau-y\n"  # 13
+        "    name: Pulau Y\n"  # 14
+        "    parent: pulau-x\n"  # 15: X -> Y -> X (said on line 12)
+        "  - code: kota-baru\n"  # 16
+        "    name: Kota Baru\n"  # 17
+        "    aliases: [Gaza]\n"  # 18: the gazetteer's Jalur Gaza
+        "    parnt: ID\n",  # 19: unknown field
+        encoding="utf-8",
+    )
+    (content / "items" / "baik-2.md").write_text(
+        _item("Baik dua", "Tanjung A"), encoding="utf-8"
+    )
+    lines = [
+        line for line in _registry_fails(content, tmp_path) if "regions.yaml" in line
+    ]
+    where = {int(line.split("regions.yaml:")[1].split(":")[0]) for line in lines}
+    assert where == {4, 7, 8, 12, 18, 19}, lines
+    text = "\n".join(lines)
+    assert "'aliases' must be a list, e.g. aliases: [Tanjung]" in text
+    assert '"Tanjung A" is already a name of Tanjung A (semenanjung-a) (line 3)' in text
+    assert "code 'tanjung-b' is given twice (first on line 5)" in text
+    assert "'parent' makes a cycle (pulau-x -> pulau-y -> pulau-x)" in text
+    assert '"Gaza" already means Jalur Gaza (gaza);' in text
+    assert "unknown field 'parnt'" in text and 'did you mean "parent"?' in text
+
+
+def test_duplicate_source_is_an_error_but_items_still_resolve(content, tmp_path):
+    sources = content / "sources.yaml"
+    sources.write_text(
+        sources.read_text(encoding="utf-8") + "  - name: SinarHarapan.id\n"
+        "    homepage: https://sinarharapan.id/\n"
+        "    kind: outlet\n"
+        "  - name: Harian Dua\n"
+        "    aliases: [Reuters]\n"
+        "    homepage: https://dua.example/\n"
+        "    kind: outlet\n",
+        encoding="utf-8",
+    )
+    lines = _registry_fails(content, tmp_path)
+    problems = [line for line in lines if ": " in line and "sources.yaml:" in line]
+    assert len(problems) == 2, lines
+    assert (
+        problems[0]
+        .split("sources.yaml:")[1]
+        .startswith('18: source "SinarHarapan.id" is already listed (line 2)')
+    )
+    assert (
+        problems[1]
+        .split("sources.yaml:")[1]
+        .startswith('22: "Reuters" already names Reuters (line 8)')
+    )
+    assert not any("unknown source" in line for line in lines), lines
+
+
+def test_source_aliases_must_be_a_list(tmp_path):
+    text = (FIXTURE / "sources.yaml").read_text(encoding="utf-8")
+    registry_file = tmp_path / "sources.yaml"
+    registry_file.write_text(
+        text.replace(
+            "aliases: [Sinar Harapan, sinarharapan.id]", "aliases: Sinar Harapan"
+        ),
+        encoding="utf-8",
+    )
+    registry = SourceRegistry(SETTINGS, registry_file)
+    assert [(p.line, p.message) for p in registry.problems] == [
+        (
+            3,
+            "'aliases' must be a list, e.g. aliases: [Sinar Harapan] "
+            "(got 'Sinar Harapan')",
+        )
+    ]
+    # Not split into letters: "S" is no alias.
+    assert registry.resolve("S").value is None
+    assert registry.resolve("SinarHarapan.id").value.name == "SinarHarapan.id"
+
+
+def test_a_registry_change_rewrites_the_pages_that_show_it(content, tmp_path):
+    """Pages are not rendered again when what they show is unchanged; a
+    parent changed in regions.yaml is what a region page shows."""
+    registry = content / "regions.yaml"
+    registry.write_text(
+        "regions:\n  - code: pulau-a\n    name: Pulau A\n    parent: JP\n",
+        encoding="utf-8",
+    )
+    (content / "items" / "pulau.md").write_text(
+        _item("Pulau", "Pulau A"), encoding="utf-8"
+    )
+    output = tmp_path / "output"
+    for parent, name in (("JP", "Jepang"), ("KR", "Korea Selatan")):
+        registry.write_text(
+            registry.read_text(encoding="utf-8").replace("JP", parent),
+            encoding="utf-8",
+        )
+        result = run_build("--content", str(content), "--output", str(output))
+        assert result.returncode == 0, result.stderr
+        region_page = html.fromstring(
+            (output / "wilayah/pulau-a/index.html").read_bytes()
+        )
+        assert region_page.xpath("//p[@class='lede']/a[1]/text()") == [name]
+        country = region_page.xpath("//p[@class='lede']/a[1]/@href")[0]
+        assert (output / country.strip("/") / "index.html").is_file()
