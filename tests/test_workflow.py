@@ -438,6 +438,129 @@ def test_deployment_records_are_read_as_they_are_written(jobs):
         assert lookup["with"]["lookup-only"] is True
 
 
+# --- the steps' scripts, run as GitHub runs them ---------------------------------------
+
+
+def _run_step(step: dict, tmp_path: Path, cwd: Path = PROJECT, **env: str):
+    """Run a step's script with bash as GitHub does; return the run and the
+    outputs it wrote to $GITHUB_OUTPUT."""
+    output = tmp_path / "github-output"
+    output.write_text("", encoding="utf-8")
+    run = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **os.environ,
+            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+            "PYTHONPATH": str(PROJECT),
+            "GITHUB_OUTPUT": str(output),
+            "RECORD": str(tmp_path / "record.txt"),
+            **env,
+        },
+    )
+    lines = output.read_text(encoding="utf-8").splitlines()
+    return run, dict(line.split("=", 1) for line in lines)
+
+
+def test_fingerprint_step(jobs, tmp_path):
+    _, step = _running(jobs["route"]["steps"], "kilas.pipeline fingerprint")
+    run, outputs = _run_step(step, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert outputs == {"fingerprint": pipeline.code_fingerprint(PROJECT)}
+    # Outside a Git repository the step fails: no empty fingerprint goes on.
+    elsewhere = tmp_path / "not-a-repository"
+    elsewhere.mkdir()
+    run, outputs = _run_step(
+        step, tmp_path, elsewhere, GIT_CEILING_DIRECTORIES=str(tmp_path)
+    )
+    assert run.returncode != 0
+    assert outputs == {}
+
+
+@pytest.mark.parametrize(
+    ("event", "passed", "failed", "suite", "path"),
+    [
+        ("push", "true", "", "", "content"),
+        ("push", "", "", "", "code"),
+        ("pull_request", "true", "", "", "pr"),
+        ("schedule", "true", "", "", "content"),
+        ("schedule", "", "true", "", "wait"),
+        ("workflow_dispatch", "true", "", "true", "code"),
+        ("workflow_dispatch", "true", "", "false", "content"),
+    ],
+)
+def test_route_step(jobs, tmp_path, event, passed, failed, suite, path):
+    _, step = _running(jobs["route"]["steps"], "kilas.pipeline route")
+    env = {"EVENT": event, "PASSED": passed, "FAILED": failed, "SUITE": suite}
+    run, outputs = _run_step(step, tmp_path, **env)
+    assert run.returncode == 0, run.stderr
+    assert outputs == {"path": path}
+    assert ("::notice::" in run.stdout) == (path == "wait")
+
+
+@pytest.mark.parametrize(
+    ("event", "name", "url", "base_path"),
+    [
+        ("pull_request", "kilas", "https://redaksi.github.io/kilas", "/kilas"),
+        ("pull_request", "Redaksi.github.io", "https://redaksi.github.io", ""),
+        ("push", "kilas", "https://berita.example.org", ""),  # from configure-pages
+    ],
+)
+def test_address_step(jobs, tmp_path, event, name, url, base_path):
+    _, step = _step(jobs["route"]["steps"], lambda s: s.get("id") == "address")
+    env = {"EVENT": event, "OWNER": "Redaksi", "NAME": name}
+    if event != "pull_request":
+        env |= {"PAGES_BASE_URL": url, "PAGES_BASE_PATH": base_path}
+    run, outputs = _run_step(step, tmp_path, **env)
+    assert run.returncode == 0, run.stderr
+    assert outputs == {"base-url": url, "base-path": base_path}
+
+
+def test_digest_and_decide_steps(jobs, tmp_path):
+    steps = jobs["site"]["steps"]
+    _, digest_step = _running(steps, "kilas.pipeline digest")
+    _, decide_step = _running(steps, "kilas.pipeline decide")
+    folder = tmp_path / "checkout"
+    (folder / "output").mkdir(parents=True)
+    (folder / "output" / "index.html").write_text("<p>Kilas", encoding="utf-8")
+    run, outputs = _run_step(digest_step, tmp_path, folder)
+    assert run.returncode == 0, run.stderr
+    digest = outputs["digest"]
+    assert digest == pipeline.site_digest(folder / "output")
+    live = f"kilas-deployed-42-1-{digest}"
+    for event, last, deploy in (
+        ("schedule", live, "false"),
+        ("schedule", "", "true"),
+        ("push", live.replace(digest, "0" * 64), "true"),
+        ("pull_request", "", "false"),
+    ):
+        run, outputs = _run_step(
+            decide_step, tmp_path, EVENT=event, DIGEST=digest, LAST=last
+        )
+        assert run.returncode == 0, run.stderr
+        assert outputs["deploy"] == deploy, (event, last)
+    # No site: the step fails, no empty digest goes on.
+    (folder / "output" / "index.html").unlink()
+    (folder / "output").rmdir()
+    run, outputs = _run_step(digest_step, tmp_path, folder)
+    assert run.returncode != 0
+    assert outputs == {}
+
+
+def test_records_are_never_empty(jobs, tmp_path):
+    _, suite = _running(jobs["suite"]["steps"], '"$FINGERPRINT" > "$RECORD"')
+    _, deploy = _running(jobs["deploy"]["steps"], '"$DIGEST" > "$RECORD"')
+    for step, name in ((suite, "FINGERPRINT"), (deploy, "DIGEST")):
+        run, _ = _run_step(step, tmp_path, **{name: ""})
+        assert run.returncode != 0
+        run, _ = _run_step(step, tmp_path, **{name: "ab" * 32})
+        assert run.returncode == 0
+        assert (tmp_path / "record.txt").read_text() == "ab" * 32 + "\n"
+
+
 def _order_script(jobs) -> str:
     _, step = _running(jobs["deploy"]["steps"], "last_run=")
     return step["run"]
