@@ -22,9 +22,11 @@ bench corpus (:mod:`kilas.bench`) added to its content, and prints their times:
   publish settings and the full site check (with ``--suite``, before them,
   installing the requirements in a new virtual environment and the whole test
   suite, on the clone before the corpus is added);
-* the content path, what a push that adds one item runs: a new clone of that
-  commit, the build cache of the cold run restored into it (as actions/cache
-  does), an incremental build and the incremental site check;
+* the content path, what a push that adds one item (``--change edit``: edits
+  an item's text) runs: a new clone of that commit in the same folder (as a
+  runner checks out into the same workspace), the build cache of the cold run
+  restored into it (as actions/cache does), an incremental build and the
+  incremental site check;
 * a scheduled run with nothing due: the build again and the digest compared.
 
 Its last line is machine-readable: ``replay articles=N cold_s=.. content_s=..
@@ -290,6 +292,18 @@ def _install_and_test(clone: Path, clock: _Clock) -> None:
     clock.run("whole suite (invoke test)", [str(python), "-m", "invoke", "test"], clone)
 
 
+def _edit_item(clone: Path) -> Path:
+    """A sentence added to the body of the item in the middle of the list."""
+    items = sorted((clone / CONTENT / "items").rglob("*.md"))
+    item = items[len(items) // 2]
+    with item.open("a", encoding="utf-8") as file:
+        file.write("\nPembaruan: redaksi menambahkan satu kalimat.\n")
+    return item
+
+
+CHANGES = {"new": _new_item, "edit": _edit_item}
+
+
 def replay(
     articles: int,
     workdir: Path,
@@ -297,59 +311,79 @@ def replay(
     suite: bool = False,
     seed: int = 1,
     project: Path = PROJECT,
+    change: str = "new",
 ) -> dict[str, float]:
-    """Replay the cold path and the content-only path; return the figures."""
+    """Replay the cold path and the content-only path; return the figures.
+
+    ``origin`` stands for the repository on GitHub; each run checks it out
+    afresh into ``workspace``, the same folder every time, as a runner does.
+    """
     workdir = Path(workdir).resolve()
-    for name in ("pushed", "content-run", "cache", "corpus"):
+    for name in ("origin", "workspace", "cache", "corpus"):
         shutil.rmtree(workdir / name, ignore_errors=True)
     workdir.mkdir(parents=True, exist_ok=True)
-    pushed, run = workdir / "pushed", workdir / "content-run"
+    origin, workspace = workdir / "origin", workdir / "workspace"
     head = _git("rev-parse", "HEAD", cwd=project).strip()
-    _git("clone", "--quiet", "--no-hardlinks", str(project), str(pushed), cwd=workdir)
-    print(f"replay: a clean clone of {head[:12]} in {pushed}")
+    _git("clone", "--quiet", "--no-hardlinks", str(project), str(origin), cwd=workdir)
+    print(f"replay: a clean clone of {head[:12]} in {origin}")
     print(f"replay: {os.cpu_count()} cores, load average {_load()} at the start")
+
+    def checkout() -> str:
+        shutil.rmtree(workspace, ignore_errors=True)
+        _git(
+            "clone",
+            "--quiet",
+            "--no-hardlinks",
+            str(origin),
+            str(workspace),
+            cwd=workdir,
+        )
+        return _git("rev-parse", "HEAD", cwd=workspace).strip()
 
     cold, content = _Clock(), _Clock()
     print("cold path (a push that changes code):")
     if suite:
-        _install_and_test(pushed, cold)
+        _install_and_test(origin, cold)
     if articles:
-        _add_corpus(pushed, articles, seed)
-        _commit(pushed, f"{articles} bench items")
-    before = code_fingerprint(pushed)
-    cold.run("cold build", _build(siteurl), pushed)
-    cold.run("full site check", _check(siteurl), pushed)
-    deployed = cold.time("site digest", lambda: site_digest(pushed / "output"))
+        _add_corpus(origin, articles, seed)
+        _commit(origin, f"{articles} bench items")
+    before = code_fingerprint(origin)
+    print(f"  checkout: a clean clone of {checkout()[:12]}")
+    cold.run("cold build", _build(siteurl), workspace)
+    cold.run("full site check", _check(siteurl), workspace)
+    deployed = cold.time("site digest", lambda: site_digest(workspace / "output"))
     # What actions/cache saves at the end of the run.
-    shutil.copytree(pushed / ".kilas-cache", workdir / "cache", symlinks=True)
+    shutil.copytree(workspace / ".kilas-cache", workdir / "cache", symlinks=True)
 
-    print("content path (a push that adds one item):")
-    _new_item(pushed)
-    commit = _commit(pushed, "One breaking-news item")
-    route = "content" if code_fingerprint(pushed) == before else "code"
+    what = "adds one item" if change == "new" else "edits an item's text"
+    print(f"content path (a push that {what}):")
+    CHANGES[change](origin)
+    _commit(origin, f"Content push ({change})")
+    route = "content" if code_fingerprint(origin) == before else "code"
     print(
         f"  route: {route} (the code's fingerprint is {'un' * (route == 'content')}changed)"
     )
     if route != "content":
-        raise RuntimeError("adding an item changed the code's fingerprint")
-    _git("clone", "--quiet", "--no-hardlinks", str(pushed), str(run), cwd=workdir)
-    print(f"  checkout: a clean clone of {commit[:12]}")
+        raise RuntimeError("a content push changed the code's fingerprint")
+    print(f"  checkout: a clean clone of {checkout()[:12]}")
     content.time(
         RESTORE,
-        lambda: shutil.copytree(workdir / "cache", run / ".kilas-cache", symlinks=True),
+        lambda: shutil.copytree(
+            workdir / "cache", workspace / ".kilas-cache", symlinks=True
+        ),
     )
-    content.run("incremental build", _build(siteurl), run)
-    content.run("incremental site check", _check(siteurl), run)
-    published = content.time("site digest", lambda: site_digest(run / "output"))
+    content.run("incremental build", _build(siteurl), workspace)
+    content.run("incremental site check", _check(siteurl), workspace)
+    published = content.time("site digest", lambda: site_digest(workspace / "output"))
     changed = published != deployed
     print(f"  output changed: {'yes: deploy' if changed else 'no: nothing to deploy'}")
     if not changed:
-        raise RuntimeError("a new item did not change the built site")
+        raise RuntimeError("the content push did not change the built site")
 
     print("scheduled run (nothing due):")
     schedule = _Clock()
-    schedule.run("build", _build(siteurl), run)
-    same = schedule.time("site digest", lambda: site_digest(run / "output"))
+    schedule.run("build", _build(siteurl), workspace)
+    same = schedule.time("site digest", lambda: site_digest(workspace / "output"))
     same = same == published
     print(f"  output changed: {'no: nothing to deploy' if same else 'yes: deploy'}")
 
@@ -418,6 +452,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     again = commands.add_parser("replay", help="replay the cold and content paths")
     again.add_argument("--articles", type=int, default=1000)
     again.add_argument("--seed", type=int, default=1)
+    again.add_argument(
+        "--change",
+        choices=sorted(CHANGES),
+        default="new",
+        help="the content push: a new item (default) or an edited item's text",
+    )
     again.add_argument("--siteurl", default=SITE_URL)
     again.add_argument(
         "--suite",
@@ -444,10 +484,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, value in decision.items():
                 print(f"{name}={str(value).lower()}")
         elif args.workdir:
-            replay(args.articles, args.workdir, args.siteurl, args.suite, args.seed)
+            replay(
+                args.articles,
+                args.workdir,
+                args.siteurl,
+                args.suite,
+                args.seed,
+                change=args.change,
+            )
         else:
             with tempfile.TemporaryDirectory(prefix="kilas-replay-") as folder:
-                replay(args.articles, Path(folder), args.siteurl, args.suite, args.seed)
+                replay(
+                    args.articles,
+                    Path(folder),
+                    args.siteurl,
+                    args.suite,
+                    args.seed,
+                    change=args.change,
+                )
     except (RuntimeError, FileNotFoundError) as error:
         print(f"kilas: {error}", file=sys.stderr)
         return 1
