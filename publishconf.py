@@ -13,6 +13,10 @@ SITEURL = "https://kilas.github.io"
 FEED_DOMAIN = SITEURL
 RELATIVE_URLS = False
 
+# -- Content ----------------------------------------------------------------
+# Drafts never reach a published site: no page, feed, sitemap or search entry.
+KILAS_DRAFTS = False
+
 # -- Publishing (`invoke gh-pages`) -----------------------------------------
 # A custom domain for GitHub Pages, written to CNAME ("berita.example.org");
 # SITEURL must then be https://<that domain>. Empty: no custom domain.

@@ -65,7 +65,8 @@ def init_logging(verbose: bool = False) -> None:
     handler.setFormatter(_Formatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    # NOTICE (25, kilas_contract): shown, yet not a warning that fails a build.
+    root.setLevel(logging.INFO if verbose else 25)
 
 
 class _Progress:

@@ -72,7 +72,9 @@ def site_signature(generators, settings: dict) -> str:
     digest = hashlib.sha1()
     for package in _RENDERING_PACKAGES:
         digest.update(f"{package}={version(package)}".encode())
-    volatile = {"OUTPUT_PATH", "KILAS_CACHE_DIR"}
+    # KILAS_NOW changes every build; what it decides (which items are in
+    # the site) is in the items hashed below, and KILAS_SCHEDULE with them.
+    volatile = {"OUTPUT_PATH", "KILAS_CACHE_DIR", "KILAS_NOW", "KILAS_SCHEDULE"}
     shown = {k: v for k, v in settings.items() if k not in volatile}
     digest.update(json.dumps(_stable(shown), default=str).encode())
     _hash_tree(digest, Path(settings["THEME"]), "*")

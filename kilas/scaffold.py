@@ -13,12 +13,18 @@ from pelican.utils import slugify
 from kilas.build import PROJECT, load_settings
 
 sys.path.insert(0, str(PROJECT / "plugins"))
-from kilas_contract.contract import explain, split_list, suggest
+from kilas_contract.contract import PLACEHOLDERS, explain, split_list, suggest
 from kilas_contract.registry import RegionRegistry, SourceRegistry
 
 logger = logging.getLogger(__name__)
 
-PLACEHOLDER = "Tulis ringkasan satu paragraf di sini, lalu hapus baris Status."
+# The prompts are refused in any item that is not a draft (kilas_contract),
+# so a scaffold is never published by mistake.
+SUMMARY_PROMPT = f"{PLACEHOLDERS['Summary']}."
+BODY_PROMPT = (
+    f"{PLACEHOLDERS['Body']}, dengan kata-kata sendiri; lalu hapus baris"
+    " Status: draft agar butir ini terbit."
+)
 
 
 class ScaffoldError(ValueError):
@@ -91,9 +97,9 @@ def new_item(
     ]
     if story:
         lines.append(f"Story: {story}")
-    if not summary:
-        lines.append("Status: draft")
-    lines += [f"Summary: {summary or PLACEHOLDER}", "", "Tulis isi butir di sini.", ""]
+    # A draft until the editor has written the text and removes this line.
+    lines.append("Status: draft")
+    lines += [f"Summary: {summary or SUMMARY_PROMPT}", "", BODY_PROMPT, ""]
     folder.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as handle:
         handle.write("\n".join(lines))

@@ -267,3 +267,105 @@ def test_region_spellings_resolve_to_one_region(site):
             next(d.text_content().strip() for d in meta if "Korea" in d.text_content())
         )
     assert shown == {"Korea Utara"}
+
+
+# -- issue 12: prompts, summary links, field names in Indonesian -------------
+def test_prompts_of_invoke_new_are_refused_outside_drafts(site):
+    from kilas.scaffold import BODY_PROMPT, SUMMARY_PROMPT
+
+    text = _item(Summary=SUMMARY_PROMPT).replace("\nIsi.\n", f"\n{BODY_PROMPT}\n")
+    stderr = _fails(
+        site,
+        {
+            "kerangka.md": text,
+            "kerangka-hidden.md": text.replace("Summary:", "Status: hidden\nSummary:"),
+        },
+    )
+    line = _line(stderr, "kerangka.md:6")
+    assert "items/kerangka.md:6: Summary: still holds the prompt" in line
+    assert "of `invoke new`" in line
+    assert "items/kerangka.md:8: Body: still holds the prompt" in stderr
+    assert "items/kerangka-hidden.md:7: Summary: still holds the prompt" in stderr
+    assert "items/kerangka-hidden.md:9: Body: still holds the prompt" in stderr
+
+
+def test_a_draft_may_keep_the_prompts(site):
+    from kilas.scaffold import BODY_PROMPT, SUMMARY_PROMPT
+
+    content, output = site
+    text = _item(Summary=SUMMARY_PROMPT, Status="draft").replace(
+        "\nIsi.\n", f"\n{BODY_PROMPT}\n"
+    )
+    (content / "items" / "draf.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert (output / "draf" / "draf" / "index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("summary", "target"),
+    [
+        ("Lihat [laporan](javascript:alert(1)) ini.", "javascript:alert(1)"),
+        ("Lihat [laporan](JaVaScript:alert(1)).", "JaVaScript:alert(1)"),
+        ("Lihat ![peta](data:image/png;base64,AAAA).", "data:image/png;base64,AAAA"),
+        ("Lihat [laporan](vbscript:msgbox(1)).", "vbscript:msgbox(1)"),
+        ('Lihat <a href="javascript:alert(1)">laporan</a>.', "javascript:alert(1)"),
+        ("Lihat <javascript:alert(1)> ini.", "javascript:alert(1)"),
+        ("Surel [redaksi](mailto:redaksi@contoh.id).", "mailto:redaksi@contoh.id"),
+        ('Lihat <img src="data:text/html,x">.', "data:text/html,x"),
+    ],
+)
+def test_summary_links_must_be_web_or_relative(site, summary, target):
+    stderr = _fails(site, {"tautan-ringkas.md": _item(Summary=summary)})
+    line = _line(stderr, "tautan-ringkas.md")
+    assert (
+        f'items/tautan-ringkas.md:6: Summary: the link "{target}" is not allowed'
+        in (line)
+    )
+    assert "http:// or https://" in line
+
+
+def test_summary_links_to_the_web_and_the_site_are_kept(site):
+    content, output = site
+    summary = (
+        "Menurut [laporan](https://sinarharapan.id/x?a=1&b=2), [arsip](/linimasa/)"
+        " dan [butir lain](../putin/)."
+    )
+    (content / "items" / "baik-tautan.md").write_text(_item(Summary=summary))
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    tree = html.fromstring((output / "2024/08/baik-tautan/index.html").read_bytes())
+    hrefs = tree.xpath("//div[@class='summary']//a/@href")
+    assert hrefs == ["https://sinarharapan.id/x?a=1&b=2", "/linimasa/", "../putin/"]
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("Judul", "Title"),
+        ("Tanggal", "Date"),
+        ("Diperbarui", "Modified"),
+        ("Kategori", "Category"),
+        ("Wilayah", "Region"),
+        ("Daerah", "Region"),
+        ("Sumber", "Source"),
+        ("Url-Sumber", "Source_URL"),
+        ("Mengutip", "Cites"),
+        ("Cerita", "Story"),
+        ("Ringkasan", "Summary"),
+        ("Label", "Tags"),
+        ("Tag", "Tags"),
+        ("Penulis", "Author"),
+        ("Bahasa", "Lang"),
+        ("Gambar", "Image"),
+        ("Koreksi", "Correction"),
+        ("Terjemahan", "Translation"),
+    ],
+)
+def test_field_names_in_indonesian_get_the_english_name(site, written, meant):
+    text = _item().replace("Summary:", f"{written}: sesuatu\nSummary:")
+    stderr = _fails(site, {"bahasa-indonesia.md": text})
+    line = _line(stderr, f": {written}:")
+    assert f"items/bahasa-indonesia.md:6: {written}: unknown field" in line
+    assert "field names are in English" in line
+    assert line.endswith(f'Did you mean "{meant}"?')

@@ -10,16 +10,13 @@ registry cases (alias bomb, duplicates, lists, cycles) fail the build with
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from conftest import PROJECT, run_build
-from lxml import html
-
-sys.path.insert(0, str(PROJECT / "plugins"))
 from kilas_contract.registry import RegionRegistry, SourceRegistry
+from lxml import html
 
 FIXTURE = PROJECT / "tests" / "fixtures" / "contract"
 SETTINGS = {"DEFAULT_LANG": "id", "REGION_URL": "wilayah/{slug}/"}

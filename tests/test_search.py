@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -89,6 +90,15 @@ def base_url(request) -> str:
     )
 
 
+def _until(page: Page, condition, seconds: float = 30) -> None:
+    """Wait for ``condition()``, polled from here: the pages' CSP forbids the
+    string evaluation ``page.wait_for_function`` uses."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(50)
+
+
 def _search(page: Page, base: str, query: str) -> list[str]:
     page.goto(base + "cari/")
     field = page.locator("#search-q")
@@ -96,10 +106,12 @@ def _search(page: Page, base: str, query: str) -> list[str]:
     assert page.locator("label[for=search-q]").is_visible()
     field.fill(query)
     field.press("Enter")
-    page.wait_for_function(
-        "q => document.querySelectorAll('#search-results li').length > 0"
-        " && document.getElementById('search-status').textContent.includes(q)",
-        arg=query,
+    _until(
+        page,
+        lambda: (
+            page.locator("#search-results li").count() > 0
+            and query in (page.locator("#search-status").text_content() or "")
+        ),
     )
     return page.locator("#search-results li h2 a").evaluate_all(
         "links => links.map(a => a.href)"
@@ -127,10 +139,7 @@ def test_banjir_finds_sample_and_region_narrows(browser: Browser, base_url: str)
     region.select_option(
         label=next(o for o in options if o.startswith("Korea Selatan"))
     )
-    page.wait_for_function(
-        f"document.querySelectorAll('#search-results li').length < {before}"
-        " && document.querySelectorAll('#search-results li').length > 0"
-    )
+    _until(page, lambda: 0 < page.locator("#search-results li").count() < before)
     narrowed = page.locator("#search-results li h2 a").evaluate_all(
         "links => links.map(a => a.href)"
     )

@@ -6,6 +6,12 @@ table, resolves regions and sources through their registries, records every
 problem of the run (each logged as ``path:line: field: message``), and raises
 ``ContentError`` once, after everything was read and before anything is
 written.
+
+It also decides what a build publishes: which files under ``content/`` are
+read (``discovery``), and which items are held back: an item dated after the
+build's "now" (``KILAS_NOW``) is scheduled, and a draft is left out of a
+publish build (``KILAS_DRAFTS = False``). A held item is never read into
+the site, so no page, feed, sitemap or search index can show it.
 """
 
 from __future__ import annotations
@@ -17,40 +23,60 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from pelican import signals
+from pelican.generators import ArticlesGenerator
 from pelican.readers import MarkdownReader
+from pelican.utils import slugify
 
 from .contract import (
     ATTRIBUTES,
     BOOLEANS,
     ITEM_FIELDS,
     PAGE_FIELDS,
+    PLACEHOLDERS,
     STATUSES,
     Field,
     Problem,
     explain,
     field_key,
+    other_name,
+    parse_date,
     split_header,
     split_list,
     suggest,
 )
+from .discovery import MARKDOWN_EXTENSIONS, discover, is_editor_file
 from .registry import (
     RegionRegistry,
     RegistryError,
     SourceRegistry,
     Story,
 )
-from .render import RenderCache, decode
+from .render import NOTICE, RenderCache, decode, summary_links
+from .sanitise import url_scheme
 
 logger = logging.getLogger(__name__)
 
 # Photo files by extension, and the format Pillow must find in them.
 _IMAGE_TYPES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+
+DEFAULTS = {
+    # The build's "now" (ISO 8601 text or a datetime; None: the clock). The
+    # environment variable KILAS_NOW, when set, wins. Items dated later are
+    # scheduled: left out of the build.
+    "KILAS_NOW": None,
+    # Drafts are built as previews under DRAFT_URL (development) or left out
+    # of the build entirely (False: publishconf.py).
+    "KILAS_DRAFTS": False,
+}
+
+
+class ContractSettingError(ValueError):
+    """A KILAS_* setting of this plugin has a value it cannot use."""
 
 
 class ContentError(Exception):
@@ -70,11 +96,23 @@ class _Bad(ValueError):
 
 
 class _Run:
-    """What one build knows: registries and the problems found so far."""
+    """What one build knows: registries, the files of the site, the items it
+    holds back, and the problems found so far."""
 
     def __init__(self, settings: dict) -> None:
         self.settings = settings
         self.problems: list[Problem] = []
+        self.now: datetime = settings["KILAS_NOW"]
+        self.zone = ZoneInfo(settings["TIMEZONE"])
+        # Held back: (date, path, title) of scheduled items (a translation
+        # has the date of the item it translates); drafts left out.
+        self.scheduled: list[tuple[datetime, str, str]] = []
+        self.drafts_left_out: list[str] = []
+        # Held-back files by their path in content/, and why (for links).
+        self.held: dict[str, str] = {}
+        self._scheduled_ids: dict[tuple, datetime] | None = None
+        self.feed_links: dict[str, object] | None = None
+        self.env = None
         content = Path(settings["PATH"])
         self.regions = self.sources = None
         for name, make, setting in (
@@ -102,24 +140,47 @@ class _Run:
         self.displayed: dict[str, str] = {}
         self.renders = RenderCache(settings)
         self._prefilled = False
+        self.discovery = discover(settings, self.display)
+        for problem in self.discovery.problems:
+            self.add(problem)
 
     def prefill(self) -> None:
         """Once per run: render every Markdown file the cache lacks, in parallel."""
         if self._prefilled:
             return
         self._prefilled = True
-        content = Path(self.settings["PATH"])
-        folders = self.settings["ARTICLE_PATHS"] + self.settings["PAGE_PATHS"]
-        # os.walk, not Path.rglob: the same files (symlinked folders are not
-        # entered by either), without a Path object per file and folder.
-        files = sorted(
-            path
-            for folder in folders
-            for root, _, names in os.walk(content / folder)
-            for name in names
-            if name.endswith(".md") and os.path.isfile(path := os.path.join(root, name))
+        content = self.settings["PATH"]
+        self.renders.prefill(
+            [os.path.join(content, path) for path in self.discovery.markdown]
         )
-        self.renders.prefill(files)
+
+    def scheduled_ids(self) -> dict[tuple, datetime]:
+        """Translation ids (``ARTICLE_TRANSLATION_ID``) of the scheduled items
+        that are not translations, with their dates: their translations are
+        held back with them. Worked out from the headers alone, once, when a
+        translation is read (most builds have few)."""
+        if self._scheduled_ids is None:
+            self._scheduled_ids = {}
+            for relative in self.discovery.items:
+                path = os.path.join(self.settings["PATH"], relative)
+                try:
+                    with open(path, "rb") as handle:
+                        header, _, _ = split_header(decode(handle.read()))
+                except (OSError, UnicodeDecodeError):
+                    continue  # reported when the file itself is read
+                values = {field_key(k): v for k, v, _ in header}
+                if _is_true(values.get("translation")):
+                    continue
+                if values.get("status", "").casefold() == "draft":
+                    continue
+                try:
+                    date = parse_date(values.get("date", ""), self.zone)
+                except ValueError:
+                    continue
+                if date > self.now:
+                    ident = translation_id(self.settings, path, values)
+                    self._scheduled_ids[ident] = date
+        return self._scheduled_ids
 
     def display(self, path: str) -> str:
         """``_display(path)``, worked out once per file and build."""
@@ -139,6 +200,10 @@ class _Run:
         self.problems.append(problem)
         logger.error("%s", problem)
 
+    def notice(self, problem: Problem) -> None:
+        """Shown, never failing the build (NOTICE is below WARNING)."""
+        logger.log(NOTICE, "%s", problem)
+
 
 # One run at a time: reset on every `initialized` (autoreload rebuilds too).
 _current: dict[str, _Run] = {}
@@ -146,6 +211,98 @@ _current: dict[str, _Run] = {}
 
 def _run() -> _Run:
     return _current["run"]
+
+
+@functools.cache
+def _prompt(prompt: str) -> re.Pattern:
+    return re.compile(r"\s+".join(map(re.escape, prompt.split())), re.IGNORECASE)
+
+
+def _holds(text: str, prompt: str) -> bool:
+    """``prompt`` in ``text``, whatever the case and the line breaks."""
+    return _prompt(prompt).search(text) is not None
+
+
+def _is_true(value: str | None) -> bool:
+    return BOOLEANS.get((value or "").casefold(), False)
+
+
+def translation_id(settings: dict, source_path: str, values: dict) -> tuple:
+    """What Pelican groups translations by (``ARTICLE_TRANSLATION_ID``, the
+    slug by default), from a header's raw values, as Pelican works it out."""
+    keys = settings.get("ARTICLE_TRANSLATION_ID") or "slug"
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    return tuple(
+        _slug(settings, source_path, values) if key == "slug" else values.get(key)
+        for key in keys
+    )
+
+
+def _slug(settings: dict, source_path: str, values: dict) -> str:
+    if values.get("slug"):
+        return values["slug"]
+    if settings.get("SLUGIFY_SOURCE") == "title" and values.get("title"):
+        value = values["title"]
+    else:
+        value = os.path.basename(os.path.splitext(source_path)[0])
+    return slugify(
+        value,
+        regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
+        preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
+        use_unicode=settings.get("SLUGIFY_USE_UNICODE", False),
+    )
+
+
+def build_now(settings: dict) -> datetime:
+    """The build's one "now", in the site's zone: the environment variable
+    KILAS_NOW, else the setting KILAS_NOW, else the clock."""
+    zone = ZoneInfo(settings["TIMEZONE"])
+    value, where = os.environ.get("KILAS_NOW", "").strip(), "environment variable"
+    if not value:
+        value, where = settings.get("KILAS_NOW"), "setting"
+    if value is None:
+        return datetime.now(zone)
+    if isinstance(value, datetime):
+        return value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=zone)
+    try:
+        return parse_date(str(value), zone)
+    except (TypeError, ValueError):
+        raise ContractSettingError(
+            f"kilas_contract: KILAS_NOW = {value!r} ({where}) is not an ISO 8601"
+            " date and time; write e.g. 2024-08-05T12:00+07:00"
+        ) from None
+
+
+_CSP_NAME = re.compile(r"^[a-z][a-z-]*$")
+_CSP_SOURCE = re.compile(r"^[^\s\"'<>&;,]+$|^'[a-z0-9+/=-]+'$")
+
+
+def _check_csp(policy) -> None:
+    """KILAS_CSP (theme/templates/partials/csp.html prints it as it is): a
+    mapping of directive names to lists of source expressions."""
+    if policy is None:
+        return
+    allowed = (
+        'a mapping of directive names to lists of sources, e.g. {"default-src":'
+        " [\"'self'\"]}"
+    )
+    if not isinstance(policy, dict):
+        raise ContractSettingError(f"kilas_contract: KILAS_CSP must be {allowed}")
+    for name, sources in policy.items():
+        if not (isinstance(name, str) and _CSP_NAME.match(name)) or not isinstance(
+            sources, list | tuple
+        ):
+            raise ContractSettingError(
+                f"kilas_contract: KILAS_CSP[{name!r}] is not allowed; it must be"
+                f" {allowed}"
+            )
+        for source in sources:
+            if not (isinstance(source, str) and _CSP_SOURCE.match(source)):
+                raise ContractSettingError(
+                    f"kilas_contract: KILAS_CSP[{name!r}] has the source"
+                    f" {source!r}; a source is a keyword in single quotes"
+                    " ('self', 'none') or a scheme or host (https:, example.org)"
+                )
 
 
 def _display(path: Path | str) -> str:
@@ -158,6 +315,9 @@ def _display(path: Path | str) -> str:
 class ItemReader(MarkdownReader):
     """Markdown reader that enforces the Kilas contract."""
 
+    # Every case of Markdown's extensions (x.MD): discovery decides what is read.
+    file_extensions = sorted(MARKDOWN_EXTENSIONS)
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._tz = ZoneInfo(self.settings["TIMEZONE"])
@@ -167,24 +327,106 @@ class ItemReader(MarkdownReader):
         self._source_path = source_path
         self._path = _run().display(source_path)
         self._problems: list[Problem] = []
-        with open(source_path, "rb") as handle:  # no Path object per file
-            raw = handle.read()
+        try:
+            with open(source_path, "rb") as handle:  # no Path object per file
+                raw = handle.read()
+        except OSError as exc:
+            self._problem(None, None, f"the file cannot be read ({exc.strerror})")
+            return self._fail()
         text = self._decode(raw)
         if text is None:
             return self._fail()
-        header, _, _ = split_header(text)
+        header, body, body_start = split_header(text)
         fields = self._fields_for(source_path)
         metadata = self._check_header(header, fields)
+        is_item = fields is ITEM_FIELDS
+        draft = metadata.get("status") == "draft"
+        if is_item and not draft:
+            self._check_placeholders(header, body, body_start)
+        held = self._held(header, metadata, draft, is_item)
         if self._problems:
             return self._fail()
+        if held:
+            return "", {"status": "skip"}
         run = _run()
         run.prefill()
-        body, title, summary = run.renders.get(raw, text)
+        body_html, title, summary, removed = run.renders.get(raw, text)
+        for line, what in removed:
+            run.notice(
+                Problem(
+                    self._path,
+                    body_start + line,
+                    "Body",
+                    f"{what} removed: scripts, frames, event handlers, style"
+                    " attributes and javascript: or data: addresses never reach"
+                    " a page or a feed",
+                )
+            )
         if title is not None:
             metadata["title"] = title
         if summary is not None:
             metadata["summary"] = summary
-        return body, metadata
+        return body_html, metadata
+
+    def _held(self, header, metadata: dict, draft: bool, is_item: bool) -> bool:
+        """Whether the item stays out of this build: a draft of a publish
+        build, or an item (or the translation of one) dated after "now"."""
+        run = _run()
+        relative = os.path.relpath(self._source_path, self.settings["PATH"])
+        if draft:
+            if not self.settings.get("KILAS_DRAFTS"):
+                run.drafts_left_out.append(self._path)
+                run.held[relative] = "a draft, left out of this build"
+                return True
+            return False
+        date = metadata.get("date")
+        if not is_item or date is None:
+            return False
+        title = next((v for k, v, _ in header if field_key(k) == "title"), "")
+        if date > run.now:
+            run.scheduled.append((date, self._path, title))
+            run.held[relative] = f"scheduled for {_when(date)}"
+            return True
+        if metadata.get("translation") == "true":
+            values = {field_key(k): v for k, v, _ in header}
+            ident = translation_id(self.settings, self._source_path, values)
+            original = run.scheduled_ids().get(ident)
+            if original:
+                run.scheduled.append((original, self._path, title))
+                run.held[relative] = f"scheduled for {_when(original)}"
+                return True
+        modified = metadata.get("modified")
+        if modified and modified > run.now:
+            line = next(n for k, _, n in header if field_key(k) == "modified")
+            self._problem(
+                line,
+                "Modified",
+                f"{modified.isoformat()} is later than the build's time"
+                f" ({run.now.isoformat(timespec='minutes')}); Modified is the time"
+                " of the last update, which has already happened",
+            )
+        return False
+
+    def _check_placeholders(self, header, body: str, body_start: int) -> None:
+        """A prompt of `invoke new` left in an item that would be published."""
+        for key, value, line in header:
+            if field_key(key) == "summary" and _holds(value, PLACEHOLDERS["Summary"]):
+                self._problem(
+                    line,
+                    "Summary",
+                    f'still holds the prompt "{PLACEHOLDERS["Summary"]} ..." of'
+                    " `invoke new`; write the item's summary",
+                )
+        prompt = PLACEHOLDERS["Body"]
+        if _holds(body, prompt):
+            lines = enumerate(body.split("\n"), 1)
+            line = next((n for n, text in lines if _holds(text, prompt)), 1)
+            self._problem(
+                body_start + line,
+                "Body",
+                f'still holds the prompt "{prompt} ..." of `invoke new`;'
+                " write the item's text in place of it",
+            )
 
     def _fail(self):
         for problem in self._problems:
@@ -231,10 +473,16 @@ class ItemReader(MarkdownReader):
             name = _field_key(key)
             field = known.get(name)
             if field is None:
-                near = suggest(name, list(known))
                 allowed = ", ".join(f.name for f in fields)
-                hint = known[near].name if near else None
-                self._problem(line, key, explain("unknown field", allowed, hint))
+                meant = other_name(name)
+                if meant and field_key(meant) in known:
+                    message = "unknown field; field names are in English"
+                    hint = meant
+                else:
+                    near = suggest(name, list(known))
+                    message = "unknown field"
+                    hint = known[near].name if near else None
+                self._problem(line, key, explain(message, allowed, hint))
                 continue
             if name in seen:
                 self._problem(
@@ -360,7 +608,16 @@ class ItemReader(MarkdownReader):
         return html.escape(value, quote=False)
 
     def _read_markdown(self, value: str) -> str:
-        """Checked here; rendered (Markdown, typogrify) with the body."""
+        """Checked here; rendered (Markdown, typogrify) with the body. Links
+        go to web addresses or within the site, nowhere else."""
+        for target in summary_links(value, _run().renders.options):
+            scheme = url_scheme(target)
+            if scheme not in (None, "http", "https"):
+                raise _Bad(
+                    f'the link "{target}" is not allowed; a link in the summary'
+                    " goes to an http:// or https:// address or to a page of"
+                    " the site (a relative address)"
+                )
         return value
 
     def _read_slug(self, value: str) -> str:
@@ -372,10 +629,10 @@ class ItemReader(MarkdownReader):
         return value
 
     def _read_date(self, value: str) -> datetime:
+        """Shown and filed in the site's zone: a page, URL or day never
+        depends on the offset an editor happened to write."""
         try:
-            if not _ISO_DATE.match(value):
-                raise ValueError(value)
-            date = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parse_date(value, self._tz)
         except ValueError:
             raise _Bad(
                 explain(
@@ -384,7 +641,6 @@ class ItemReader(MarkdownReader):
                     _near_date(value),
                 )
             ) from None
-        return date if date.tzinfo else date.replace(tzinfo=self._tz)
 
     def _read_category(self, value: str) -> str:
         categories = self.settings.get("KILAS_CATEGORIES") or []
@@ -514,12 +770,18 @@ def _near_date(value: str) -> str | None:
 
 # -- signal receivers ----------------------------------------------------------
 def start_run(pelican) -> None:
-    """A new build starts: fresh registries, no problems.
+    """A new build starts: its "now", the files of the site, fresh
+    registries, no problems.
 
     Typogrify moves from Pelican's read step into ours, where its result is
     cached with the Markdown output instead of being recomputed every build.
     """
     settings = pelican.settings
+    for key, value in DEFAULTS.items():
+        settings.setdefault(key, value)
+    # One "now" for the whole build: kilas_seo's news sitemap reads it too.
+    settings["KILAS_NOW"] = build_now(settings)
+    _check_csp(settings.get("KILAS_CSP"))
     if settings.get("TYPOGRIFY"):
         settings["TYPOGRIFY"] = False
         settings["KILAS_TYPOGRIFY"] = True
@@ -527,13 +789,63 @@ def start_run(pelican) -> None:
 
 
 def add_reader(readers) -> None:
-    """Read every Markdown file through the contract."""
-    for extension in ItemReader.file_extensions:
-        readers.reader_classes[extension] = ItemReader
+    """Read every Markdown file through the contract, whatever the case of its
+    extension (discovery lists the files; Pelican picks a reader by suffix)."""
+    suffixes = {
+        os.path.splitext(path)[1][1:] for path in _run().discovery.markdown
+    } | set(ItemReader.file_extensions)
+    for suffix in suffixes:
+        readers.reader_classes[suffix] = ItemReader
+
+
+def use_discovery(generator) -> None:
+    """Every generator reads the files discovery found, not its own walk."""
+    run = _run()
+    generator.get_files = _DiscoveredFiles(run.discovery)
+    if isinstance(generator, ArticlesGenerator):
+        run.env = generator.env
+
+
+class _DiscoveredFiles:
+    """``Generator.get_files(paths, exclude=None, extensions=None)``."""
+
+    def __init__(self, discovery) -> None:
+        self.discovery = discovery
+
+    def __call__(self, paths, exclude=None, extensions=None) -> set[str]:
+        del exclude  # discovery applied the *_EXCLUDES settings
+        return self.discovery.files(paths, extensions)
+
+
+def add_source_links(context, feed) -> None:
+    """A feed entry of an item with Source_URL ends with the same "Read the
+    original report at <source>" link as its page (partials/source_link.html)."""
+    run = _run()
+    if run.env is None:
+        return
+    if run.feed_links is None:
+        run.feed_links = {}
+        base = context.get("SITEURL") or ""
+        base = base if base.endswith("/") else base + "/"
+        for content in context["generated_content"].values():
+            if getattr(content, "source_url", None):
+                run.feed_links[urljoin(base, str(content.url))] = content
+    template = run.env.get_template("partials/source_link.html")
+    for entry in feed.items:
+        item = run.feed_links.get(entry["link"])
+        if item is None:
+            continue
+        # The entry's words in its item's language when the theme speaks it
+        # (kilas_i18n reads `article`), as on the item's page.
+        link = template.render(item=item, article=item, **run.settings)
+        for key in ("description", "content"):
+            if entry.get(key):
+                entry[key] = f"{entry[key]}\n{link.strip()}"
 
 
 def check_urls(generators) -> None:
-    """Two items must not write the same page; then fail once if needed."""
+    """Two items must not write the same page; then fail once if needed.
+    Items held back are listed (a notice, not a problem)."""
     owners: dict[str, str] = {}
     run = _run()
     # Pelican records every item and page it read in the shared context.
@@ -551,9 +863,117 @@ def check_urls(generators) -> None:
                 )
             )
         owners.setdefault(save_as, path)
+    _check_linked_files(run, generators)
+    _check_links_to_held(run, generators[0].context)
     run.renders.save()
+    _report_held(run)
     if run.problems:
         raise ContentError(run.problems)
+
+
+def _check_linked_files(run: _Run, generators) -> None:
+    """A file an item links to ({static}, {attach}) is published even when it
+    is outside the static folders: never a hidden or editor file, nor one
+    outside the content folder (through ``..`` or a link)."""
+    content = os.path.realpath(run.settings["PATH"])
+    found = set(run.discovery.static)
+    for generator in generators:
+        for static in getattr(generator, "staticfiles", []):
+            relative = static.relative_source_path
+            if relative in found:
+                continue
+            real = os.path.realpath(static.source_path)
+            parts = Path(relative).parts
+            if not (real == content or real.startswith(content + os.sep)):
+                why = "lies outside the content folder"
+            elif ".." in parts or any(map(is_editor_file, parts)):
+                why = "is a hidden or editor file"
+            else:
+                continue
+            run.add(
+                Problem(
+                    run.display(static.source_path),
+                    None,
+                    None,
+                    f"an item links to this file, which {why}: it is never"
+                    " published; link a file under the static folders instead",
+                )
+            )
+
+
+_INTRASITE = re.compile(r"""(?:\{filename\}|\|filename\|)([^"'#?\s<>]+)""")
+
+
+def _check_links_to_held(run: _Run, context) -> None:
+    """An item that links ({filename}) to an item held back would show a
+    broken link (or Pelican's warning): name both instead."""
+    if not run.held:
+        return
+    for content in context["generated_content"].values():
+        text = getattr(content, "_content", None) or ""
+        if "filename" not in text:
+            continue
+        folder = os.path.dirname(content.relative_source_path)
+        for target in _INTRASITE.findall(text):
+            relative = os.path.normpath(
+                target.lstrip("/")
+                if target.startswith("/")
+                else os.path.join(folder, target)
+            )
+            if relative in run.held:
+                run.add(
+                    Problem(
+                        run.display(content.source_path),
+                        None,
+                        "Body",
+                        f"links to {target}, which is {run.held[relative]}: the"
+                        " link would lead nowhere; link it once it is published,"
+                        " or hold this item back too",
+                    )
+                )
+
+
+def _report_held(run: _Run) -> None:
+    """Scheduled items with their times (in the site's zone), soonest first,
+    and drafts left out; the schedule is kept in KILAS_SCHEDULE for the
+    build's caller (the next one due first)."""
+    schedule = sorted(run.scheduled)
+    content = os.path.abspath(run.settings["PATH"])
+    run.settings["KILAS_SCHEDULE"] = [
+        {
+            "date": date.isoformat(),
+            # relative to the content folder, with "/" (items/2024/08/x.md)
+            "path": Path(os.path.relpath(os.path.abspath(path), content)).as_posix(),
+            "title": title,
+        }
+        for date, path, title in schedule
+    ]
+    if schedule:
+        logger.log(
+            NOTICE,
+            "kilas_contract: %d item(s) scheduled, left out of this build until"
+            " their time (now is %s):",
+            len(schedule),
+            _when(run.now),
+        )
+    for date, path, title in schedule:
+        logger.log(NOTICE, "  %s  %s (%s)", _when(date), path, html.unescape(title))
+    if run.drafts_left_out:
+        logger.log(
+            NOTICE,
+            "kilas_contract: %d draft(s) left out of this build (KILAS_DRAFTS ="
+            " False): %s",
+            len(run.drafts_left_out),
+            ", ".join(sorted(run.drafts_left_out)),
+        )
+
+
+def _when(date: datetime) -> str:
+    """``2024-08-04 10:30 WIB``: the site's zone, by its abbreviation."""
+    from kilas_i18n.kilas_i18n import zone_abbreviation  # noqa: PLC0415
+
+    lang = _run().settings.get("DEFAULT_LANG", "id")
+    return f"{date:%Y-%m-%d %H:%M} {zone_abbreviation(date, lang)}"
 
 
 def register() -> None:
@@ -561,5 +981,9 @@ def register() -> None:
     signals.initialized.connect(start_run)
     # readers_init: our reader takes over Markdown files.
     signals.readers_init.connect(add_reader)
+    # generator_init: generators read the files discovery found.
+    signals.generator_init.connect(use_discovery)
+    # feed_generated: each feed's entries, before the feed is written.
+    signals.feed_generated.connect(add_source_links)
     # all_generators_finalized: everything is read, nothing written yet.
     signals.all_generators_finalized.connect(check_urls)

@@ -97,16 +97,8 @@ class RegistryProblem(NamedTuple):
 
 
 class _Term(URLWrapper):
-    """A taxonomy term whose URL settings use ``settings_prefix``."""
-
-    settings_prefix = ""
-
-    def _from_settings(self, key: str) -> str:
-        setting = f"{self.settings_prefix}_{key}"
-        value = self.settings.get(setting, "")
-        if isinstance(value, str):
-            return value.format(**self.as_dict())
-        return value
+    """A taxonomy term. Its URL settings are named after its class, as
+    Pelican's ``URLWrapper`` does: ``REGION_URL``, ``SOURCE_SAVE_AS``."""
 
     def __str__(self) -> str:
         return self.name
@@ -120,8 +112,6 @@ class Region(_Term):
 
     ``parent`` is the one place it lies in (a province's country); ``members``
     are the places a grouping gathers (ASEAN's countries)."""
-
-    settings_prefix = "REGION"
 
     def __init__(self, code: str, name: str, kind: str, settings: dict) -> None:
         super().__init__(name, settings)
@@ -165,8 +155,6 @@ class Region(_Term):
 class Source(_Term):
     """An outlet, agency or other body whose reports items digest or cite."""
 
-    settings_prefix = "SOURCE"
-
     def __init__(self, entry: dict, settings: dict) -> None:
         super().__init__(entry["name"], settings)
         self.homepage: str = entry.get("homepage", "")
@@ -178,8 +166,6 @@ class Source(_Term):
 
 class Story(_Term):
     """A developing story that several items belong to."""
-
-    settings_prefix = "STORY"
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Turning an item's text into HTML: Markdown, then typogrify.
+"""Turning an item's text into HTML: Markdown, typogrify, then the sanitiser.
 
 This is the expensive part of reading (Markdown and typogrify were 43% of a
 stock Pelican build here), so it is a pure function of the file's bytes and
@@ -8,6 +8,7 @@ every core before Pelican starts reading.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -15,6 +16,8 @@ import logging
 import os
 import pickle
 import re
+import shutil
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from importlib.metadata import version
@@ -23,21 +26,33 @@ from pathlib import Path
 
 from markdown import Markdown
 
+from . import sanitise
 from .contract import split_header
 
 logger = logging.getLogger(__name__)
+
+# Between INFO and WARNING: shown by `invoke build`, never failing a build.
+NOTICE = 25
+logging.addLevelName(NOTICE, "NOTICE")
 
 # Below this many files to convert, a process pool costs more than it saves.
 POOL_THRESHOLD = 48
 # An apostrophe before a digit ('90-an) is an elision, not an opening quote.
 _ELISION = re.compile(r"(?<![\w'])'(?=\d)")
+# A summary that may hold a link: "](", "][", "]:" or "<".
+_LINKISH = re.compile(r"\][(\[:]|<")
 
 
 def render_options(settings: dict) -> str:
     """Everything the output of ``render`` depends on, as a stable string."""
     markdown = dict(settings["MARKDOWN"])
+    # As Pelican's Markdown reader does: every configured extension is loaded
+    # (``extra`` gives tables, footnotes, abbreviations, definition lists).
+    configured = list(markdown.get("extension_configs", {}))
     markdown["extensions"] = [
-        e for e in markdown.get("extensions", []) if e != "markdown.extensions.meta"
+        e
+        for e in dict.fromkeys([*markdown.get("extensions", []), *configured])
+        if e != "markdown.extensions.meta"
     ]
     markdown["extension_configs"] = {
         k: v
@@ -51,9 +66,9 @@ def render_options(settings: dict) -> str:
             "ignore": list(settings.get("TYPOGRIFY_IGNORE_TAGS", [])),
             "omit": list(settings.get("TYPOGRIFY_OMIT_FILTERS", [])),
         }
-    code = (
-        Path(__file__).read_bytes()
-        + Path(__file__).with_name("contract.py").read_bytes()
+    code = b"".join(
+        Path(__file__).with_name(name).read_bytes()
+        for name in ("render.py", "contract.py", "sanitise.py")
     )
     return json.dumps(
         {
@@ -65,6 +80,7 @@ def render_options(settings: dict) -> str:
                 version("smartypants"),
             ],
             "code": hashlib.sha1(code).hexdigest(),
+            "sanitiser": sanitise.policy(),
         },
         sort_keys=True,
         default=str,
@@ -100,9 +116,10 @@ def _typogrify(options: str):
 
 
 def render(body: str, title: str | None, summary: str | None, options: str):
-    """HTML for the body, title and summary of one item."""
+    """HTML for the body, title and summary of one item, and what the
+    sanitiser removed from the body: ``(line in the body, what)`` pairs."""
     markdown = _markdown(options)
-    body_html = markdown.reset().convert(body)
+    body_html = sanitise.align_cells(markdown.reset().convert(body))
     title_html = html.escape(title, quote=False) if title else None
     summary_html = (
         markdown.reset().convert(html.escape(summary, quote=False)) if summary else None
@@ -112,7 +129,31 @@ def render(body: str, title: str | None, summary: str | None, options: str):
         body_html = typogrify(body_html) if body_html else body_html
         title_html = typogrify(title_html) if title_html else title_html
         summary_html = typogrify(summary_html) if summary_html else summary_html
-    return body_html, title_html, summary_html
+    removed = tuple(
+        (_line_of(body, removal.needle), removal.what)
+        for removal in sanitise.removals(body_html)
+    )
+    body_html = sanitise.sanitise(body_html)
+    if summary_html:
+        summary_html = sanitise.sanitise(summary_html)
+    return body_html, title_html, summary_html, removed
+
+
+def summary_links(summary: str, options: str) -> list[str]:
+    """Addresses the summary's links and images point to, in every form an
+    editor may write them (the page shows raw HTML as text, but a link
+    written that way is still checked)."""
+    if not _LINKISH.search(summary):
+        return []
+    probe = _markdown(options).reset().convert(summary)
+    return sanitise.link_targets(summary, probe)
+
+
+def _line_of(text: str, needle: str) -> int:
+    """The first line of ``text`` (1-based) holding ``needle``, any case;
+    the first line when it is not found as written."""
+    at = text.casefold().find(needle.strip().casefold())
+    return text.count("\n", 0, max(at, 0)) + 1
 
 
 def parts(text: str) -> tuple[str, str | None, str | None]:
@@ -133,16 +174,39 @@ def cache_key(raw: bytes, options: str) -> str:
 
 def _render_file(job: tuple[str, str]):
     path, options = job
-    raw = Path(path).read_bytes()
     try:
+        raw = Path(path).read_bytes()
         text = decode(raw)
-    except UnicodeDecodeError:
+    except (OSError, UnicodeDecodeError):
         return None
     return cache_key(raw, options), render(*parts(text), options)
 
 
+def _valid(entry: object) -> bool:
+    """An entry as ``render`` returns it (a cache file is never trusted)."""
+    if not (isinstance(entry, tuple) and len(entry) == 4):
+        return False
+    body, title, summary, removed = entry
+    return (
+        isinstance(body, str)
+        and all(isinstance(v, str | None) for v in (title, summary))
+        and isinstance(removed, tuple)
+        and all(
+            isinstance(r, tuple)
+            and len(r) == 2
+            and isinstance(r[0], int)
+            and isinstance(r[1], str)
+            for r in removed
+        )
+    )
+
+
 class RenderCache:
-    """On-disk cache of ``render`` results, keyed by file bytes and options."""
+    """On-disk cache of ``render`` results, keyed by file bytes and options.
+
+    The file is only a cache: one that cannot be read, is not a regular file
+    or holds anything but ``render`` results is dropped with a notice, and
+    the entries are rendered again."""
 
     FILE = "kilas-render.pickle"
 
@@ -153,12 +217,46 @@ class RenderCache:
         self.used: set[str] = set()
         if settings.get("KILAS_CACHE_DIR"):
             self.path = Path(settings["KILAS_CACHE_DIR"]) / self.FILE
-        if self.path and self.path.exists():
+            self.entries = self._load(self.path)
+
+    @staticmethod
+    def _load(path: Path) -> dict[str, tuple]:
+        if not os.path.lexists(path):
+            return {}
+        problem = None
+        entries: object = None
+        if path.is_symlink() or not path.is_file():
+            problem = "is not a regular file"
+        else:
             try:
-                with self.path.open("rb") as handle:
-                    self.entries = pickle.load(handle)
-            except (OSError, pickle.UnpicklingError, EOFError):
-                logger.info("kilas_contract: render cache unreadable; starting anew")
+                with path.open("rb") as handle:
+                    entries = pickle.load(handle)
+            except Exception as exc:  # noqa: BLE001 (any damage: start anew)
+                problem = f"cannot be read ({type(exc).__name__})"
+        if problem is None and not isinstance(entries, dict):
+            problem = f"holds a {type(entries).__name__}, not render results"
+        if problem is None:
+            kept = {
+                k: v for k, v in entries.items() if isinstance(k, str) and _valid(v)
+            }
+            if len(kept) == len(entries):
+                return kept
+            problem = (
+                f"has {len(entries) - len(kept)} entries this Kilas cannot use"
+                " (damaged, or from another version)"
+            )
+            entries = kept
+        else:
+            entries = {}
+        logger.log(
+            NOTICE,
+            "kilas_contract: the render cache %s %s; it was dropped and the"
+            " items are rendered again",
+            _shown(path),
+            problem,
+        )
+        _remove(path)
+        return entries
 
     def get(self, raw: bytes, text: str):
         key = cache_key(raw, self.options)
@@ -171,7 +269,10 @@ class RenderCache:
         """Render the files the cache lacks, on every core when there are many."""
         missing = []
         for path in files:
-            key = cache_key(Path(path).read_bytes(), self.options)
+            try:
+                key = cache_key(Path(path).read_bytes(), self.options)
+            except OSError:
+                continue  # its reader reports it
             if key not in self.entries:
                 missing.append(path)
         workers = min(os.cpu_count() or 1, 8)
@@ -189,7 +290,30 @@ class RenderCache:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         kept = {k: v for k, v in self.entries.items() if k in self.used}
-        temporary = self.path.with_suffix(".tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(self.path)
+        if os.path.lexists(self.path) and (
+            self.path.is_symlink() or not self.path.is_file()
+        ):
+            _remove(self.path)
+        handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(kept, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+
+def _shown(path: Path) -> str:
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _remove(path: Path) -> None:
+    """Remove a cache entry of any kind (file, link, folder, pipe)."""
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()

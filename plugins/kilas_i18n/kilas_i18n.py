@@ -6,19 +6,25 @@ an English translation's page speaks English around its text. A template may
 set ``interface_lang`` to choose. Catalogs are read from the theme's
 ``translations/<lang>/LC_MESSAGES/messages.po`` and compiled in memory (no
 compiled ``.mo`` is committed). Dates always carry a time zone: Babel treats a
-naive datetime as UTC.
+naive datetime as UTC. Every time is shown in the site's zone (``TIMEZONE``)
+with that zone's abbreviation from CLDR (``zone_abbreviation``: WIB for
+Asia/Jakarta, WITA for Asia/Makassar, WIT for Asia/Jayapura).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.core import get_global
+from babel.dates import format_date, format_datetime, format_skeleton
+from babel.languages import get_official_languages
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -27,6 +33,37 @@ from jinja2 import pass_context
 from pelican import signals
 
 logger = logging.getLogger(__name__)
+
+# Babel's short zone name when CLDR has no abbreviation: "+0700".
+_OFFSET_NAME = re.compile(r"^(GMT|UTC)?[+-]\d")
+
+
+class I18nSettingError(ValueError):
+    """A localisation setting has a value the plugin cannot use."""
+
+
+def zone_abbreviation(value: datetime, lang: str) -> str:
+    """The abbreviation of ``value``'s time zone that readers know.
+
+    CLDR's commonly used short name in the interface language (WIB, WITA and
+    WIT in Indonesian); when that language has none (English names
+    Asia/Jakarta "+0700"), the name used in the zone's own country, in its
+    official languages (so an English page of an Indonesian site also says
+    WIB); else the offset, "GMT+07:00".
+    """
+    zone = getattr(value.tzinfo, "key", None)
+    territory = get_global("zone_territories").get(zone or "")
+    languages = [lang]
+    if territory:
+        languages += get_official_languages(territory, de_facto=True)
+    for language in dict.fromkeys(languages):
+        try:
+            name = format_datetime(value, "zzz", locale=language)
+        except (ValueError, LookupError):
+            continue
+        if not _OFFSET_NAME.match(name):
+            return name
+    return format_datetime(value, "OOOO", locale=lang)
 
 
 @lru_cache(maxsize=8)
@@ -49,57 +86,69 @@ def translations_for(theme: str, lang: str) -> NullTranslations:
 
 
 class DateFilters:
-    """Jinja filters bound to one locale and time zone label."""
+    """Jinja filters bound to one locale and the site's time zone: a date
+    and time is shown in that zone, whatever offset it was written with."""
 
-    def __init__(self, lang: str, tz_label: str) -> None:
+    def __init__(self, lang: str, zone: str) -> None:
+        self.lang = lang
         self.locale = Locale.parse(lang)
-        self.tz_label = tz_label
+        self.tz = ZoneInfo(zone)
+
+    def _local(self, value: date) -> date:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:  # Babel would take it for UTC
+                return value.replace(tzinfo=self.tz)
+            return value.astimezone(self.tz)
+        return value
 
     def long_date(self, value: date) -> str:
         """``Minggu, 4 Agustus 2024``"""
-        return format_date(value, "EEEE, d MMMM y", locale=self.locale)
+        return format_date(self._local(value), "EEEE, d MMMM y", locale=self.locale)
 
     def plain_date(self, value: date) -> str:
         """``4 Agustus 2024``"""
-        return format_date(value, "d MMMM y", locale=self.locale)
+        return format_date(self._local(value), "d MMMM y", locale=self.locale)
 
     def weekday(self, value: date) -> str:
         """``Minggu``"""
-        return format_date(value, "EEEE", locale=self.locale)
+        return format_date(self._local(value), "EEEE", locale=self.locale)
 
     def weekday_short(self, value: date) -> str:
         """``Min``"""
-        return format_date(value, "EEE", locale=self.locale)
+        return format_date(self._local(value), "EEE", locale=self.locale)
 
     def medium_date(self, value: date) -> str:
         """``4 Agu 2024``"""
-        return format_date(value, "medium", locale=self.locale)
+        return format_date(self._local(value), "medium", locale=self.locale)
 
     def short_time(self, value: datetime) -> str:
         """``10.30`` in Indonesian, ``10:30`` in English."""
-        return format_skeleton("Hm", value, locale=self.locale)
+        return format_skeleton("Hm", self._local(value), locale=self.locale)
+
+    def zone(self, value: datetime) -> str:
+        """``WIB``"""
+        return zone_abbreviation(self._local(value), self.lang)
 
     def long_datetime(self, value: datetime) -> str:
         """``Minggu, 4 Agustus 2024 · 10.30 WIB``"""
-        label = f" {self.tz_label}" if self.tz_label else ""
-        return f"{self.long_date(value)} · {self.short_time(value)}{label}"
+        return f"{self.long_date(value)} · {self.short_time(value)} {self.zone(value)}"
 
     def month_year(self, value: date) -> str:
         """``Agustus 2024``"""
-        return format_date(value, "LLLL y", locale=self.locale)
+        return format_date(self._local(value), "LLLL y", locale=self.locale)
 
     def month_name(self, value: date) -> str:
         """``Agustus``"""
-        return format_date(value, "LLLL", locale=self.locale)
+        return format_date(self._local(value), "LLLL", locale=self.locale)
 
     def year(self, value: date) -> str:
-        return format_date(value, "y", locale=self.locale)
+        return format_date(self._local(value), "y", locale=self.locale)
 
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=self.locale)
 
     def iso(self, value: datetime) -> str:
-        return value.isoformat()
+        return self._local(value).isoformat()
 
     def filters(self) -> dict:
         """The filters, each remembering its results: a date is formatted once
@@ -112,6 +161,7 @@ class DateFilters:
             "medium_date": self.medium_date,
             "short_time": self.short_time,
             "long_datetime": self.long_datetime,
+            "zone_name": self.zone,
             "month_year": self.month_year,
             "month_name": self.month_name,
             "year_label": self.year,
@@ -164,8 +214,13 @@ def setup_environment(generator) -> None:
     site_lang = settings.get("DEFAULT_LANG", "id")
     languages = interface_languages(settings["THEME"], site_lang)
     catalogs = {lang: translations_for(settings["THEME"], lang) for lang in languages}
-    label = settings.get("TIMEZONE_LABEL", "")
-    filters = {lang: DateFilters(lang, label).filters() for lang in languages}
+    if "TIMEZONE_LABEL" in settings:
+        raise I18nSettingError(
+            "kilas_i18n: TIMEZONE_LABEL is no longer used: the zone's abbreviation"
+            f" comes from TIMEZONE ({settings.get('TIMEZONE')}); delete the setting"
+        )
+    zone = settings.get("TIMEZONE") or "UTC"
+    filters = {lang: DateFilters(lang, zone).filters() for lang in languages}
 
     def language(context) -> str:
         return interface_language(context, site_lang, languages)

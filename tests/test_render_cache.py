@@ -1,0 +1,98 @@
+"""The render cache (.kilas-cache/<output>/kilas-render.pickle) is only a
+cache: whatever replaced or damaged it, the next build drops it with a
+notice, renders the items again and writes the same site."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import run_build, snapshot
+
+FIXTURE = Path(__file__).parent / "fixtures" / "contract"
+
+
+def _damage(cache: Path, how: str) -> None:
+    cache.unlink()
+    if how == "garbage":
+        cache.write_bytes(b"\x00not a pickle at all")
+    elif how == "truncated":
+        cache.write_bytes(pickle.dumps({"k": ("a", None, None, ())})[:-5])
+    elif how == "a list":
+        cache.write_bytes(pickle.dumps(["not", "a", "dict"]))
+    elif how == "wrong entries":
+        cache.write_bytes(pickle.dumps({"k": 42, "j": ("only", "three", "parts")}))
+    elif how == "a folder":
+        cache.mkdir()
+        (cache / "inside").write_text("x")
+    elif how == "a pipe":
+        os.mkfifo(cache)
+    elif how == "a dangling link":
+        os.symlink(cache.parent / "nowhere", cache)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cache")
+    shutil.copytree(FIXTURE, root / "content")
+    result = run_build(
+        "--content", str(root / "content"), "--output", str(root / "out")
+    )
+    assert result.returncode == 0, result.stderr
+    return _pages(root / "out")
+
+
+def _pages(site: Path) -> dict[str, bytes]:
+    """Every file but Pagefind's (its bundles are not byte-stable)."""
+    return {k: v for k, v in snapshot(site).items() if not k.startswith("pagefind/")}
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["garbage", "truncated", "a list", "wrong entries", "a folder", "a pipe",
+     "a dangling link"],
+)  # fmt: skip
+def test_a_damaged_render_cache_is_dropped_and_rebuilt(tmp_path, clean, how):
+    shutil.copytree(FIXTURE, tmp_path / "content")
+    args = ("--content", str(tmp_path / "content"), "--output", str(tmp_path / "out"))
+    assert run_build(*args).returncode == 0
+    cache = tmp_path / ".kilas-cache" / "out" / "kilas-render.pickle"
+    assert cache.is_file()
+    _damage(cache, how)
+    # The item must be rendered again: a changed body shows it was.
+    item = tmp_path / "content" / "items" / "baik.md"
+    item.write_text(item.read_text() + "\nTambahan.\n", encoding="utf-8")
+    result = run_build(*args)
+    assert result.returncode == 0, result.stderr
+    assert "kilas_contract: the render cache" in result.stderr
+    assert "it was dropped and the items are rendered again" in result.stderr
+    page = (tmp_path / "out" / "2024/08/baik/index.html").read_text(encoding="utf-8")
+    assert "Tambahan." in page
+    assert cache.is_file() and not cache.is_symlink()
+    assert isinstance(pickle.loads(cache.read_bytes()), dict)
+    # The next build uses the cache again, silently, and writes the same site.
+    again = run_build(*args)
+    assert again.returncode == 0 and "render cache" not in again.stderr
+    item.write_text(item.read_text().replace("\nTambahan.\n", ""), encoding="utf-8")
+    assert run_build(*args).returncode == 0
+    assert _pages(tmp_path / "out") == clean
+
+
+def test_the_cache_key_follows_the_sanitiser_policy(monkeypatch):
+    """A change to the allow-list renders every item again."""
+    from kilas_contract import render, sanitise
+
+    from kilas.build import load_settings
+
+    settings = load_settings(Path(__file__).resolve().parent.parent / "pelicanconf.py")
+    before = render.render_options(settings)
+    monkeypatch.setattr(sanitise, "TAGS", sanitise.TAGS - {"table"})
+    after = render.render_options(settings)
+    assert before != after
+    raw = b"Title: x\n\n| a |\n|---|\n| 1 |\n"
+    assert render.cache_key(raw, before) != render.cache_key(raw, after)
+    monkeypatch.setattr(sanitise, "URL_SCHEMES", sanitise.URL_SCHEMES | {"ftp"})
+    assert render.render_options(settings) not in (before, after)
