@@ -634,14 +634,23 @@ ITEM = "content/items/2024/08/banjir-hancurkan-4000-rumah.md"
 
 
 def test_what_the_workflow_refuses_gh_pages_refuses(jobs, tmp_path):
-    """An item with a dead link and invalid HTML: both gates refuse, and each
-    names both problems (one run reports every problem)."""
+    """An item with a dead link and a theme that writes invalid HTML (an item's
+    own HTML is sanitised): both gates refuse, and each names both problems
+    (one run reports every problem)."""
     project = copy_project(tmp_path / "project")
     item = project / ITEM
     item.write_text(
         item.read_text(encoding="utf-8")
-        + f"\nLihat [laporan lama]({SITE_URL}/2023/01/tidak-ada/).\n"
-        + "\n<div><span>Peta</div></span>\n",
+        + f"\nLihat [laporan lama]({SITE_URL}/2023/01/tidak-ada/).\n",
+        encoding="utf-8",
+    )
+    notfound = project / "theme" / "templates" / "notfound.html"  # 404.html only
+    template = notfound.read_text(encoding="utf-8")
+    assert "{% block content %}" in template
+    notfound.write_text(
+        template.replace(
+            "{% block content %}", "{% block content %}\n<p>Kilas</span></p>", 1
+        ),
         encoding="utf-8",
     )
     reasons = (
