@@ -366,6 +366,10 @@ def _size(key: str) -> int:
     return int(key.split(":", 1)[0])
 
 
+def _size_time(key: str) -> str:
+    return key.rsplit(":", 2)[0]
+
+
 def scan(root: Path, skip: Iterable[str] = ()) -> Tree:
     """Every file, folder and other entry below ``root`` (``skip``: names
     directly in it to leave out). One ``stat`` per file, none per folder."""
@@ -428,6 +432,7 @@ class Record:
     output: dict[str, str] = field(default_factory=dict)
     paired: dict[str, str] = field(default_factory=dict)
     switch: str = ""
+    folder: str = ""  # the staging folder itself (device and inode)
 
     def published(self, name: str) -> tuple[str | None, str | None]:
         """(staging key, output key) of ``name`` when last known equal."""
@@ -451,7 +456,7 @@ def load_record(cache: Path) -> Record | None:
         return None
     try:
         saved = json.loads(text)
-        record = Record(switch=str(saved["switch"]))
+        record = Record(switch=str(saved["switch"]), folder=str(saved["folder"]))
         for name, value in saved["files"].items():
             staging, published, paired = value.split("|")
             record.staging[name] = staging
@@ -476,7 +481,9 @@ def save_record(cache: Path, record: Record, steps: Steps | None = None) -> None
         name: f"{key}|{record.output.get(name, '')}|{record.paired.get(name, '')}"
         for name, key in record.staging.items()
     }
-    saved = {"switch": record.switch, "files": files}
+    staging = os.stat(cache / STAGING)
+    folder = f"{staging.st_dev}:{staging.st_ino}"
+    saved = {"switch": record.switch, "folder": folder, "files": files}
     _write_json(cache / RECORD_FILE, saved, steps)
 
 
@@ -846,7 +853,14 @@ def _check_staging(staging: Path, record: Record | None, search_dir: str):
             staging.mkdir()
         return None
     tree = scan(staging)
-    dropped = {n for n, k in tree.files.items() if record.staging.get(n) != k}
+    here = os.stat(staging)
+    if record.folder == f"{here.st_dev}:{here.st_ino}":
+        dropped = {n for n, k in tree.files.items() if record.staging.get(n) != k}
+    else:
+        # The folder was restored (a CI cache) or copied: its files are new
+        # inodes; their sizes and modification times are what is left.
+        known = {n: _size_time(k) for n, k in record.staging.items()}
+        dropped = {n for n, k in tree.files.items() if known.get(n) != _size_time(k)}
     dropped.update(tree.others)
     dropped.update(tree.gits)
     missing = record.staging.keys() - tree.files.keys()

@@ -636,6 +636,21 @@ def test_a_damaged_cache_is_dropped_and_made_again(project, tmp_path):
         assert b'"languages"' in entry.read_bytes(), name
 
 
+def test_a_restored_cache_is_used_and_still_checked(project, tmp_path):
+    """A CI runner restores .kilas-cache (new inodes, the same times) and has
+    no output/: the build renders only what the cache lacks or got wrong."""
+    _no_search(project)
+    first = tmp_path / "runner-1" / "output"
+    _build(project, first)
+    restored = tmp_path / "runner-2"
+    shutil.copytree(first.parent / ".kilas-cache", restored / ".kilas-cache")
+    page = restored / ".kilas-cache" / "output" / "staging" / PAGE
+    page.write_bytes(page.read_bytes()[:200])  # damaged on the way
+    stats = _build(project, restored / "output")["KILAS_STATS"]
+    assert stats["rendered_pages"] == [PAGE]
+    assert snapshot(restored / "output") == snapshot(first)
+
+
 def test_static_files_are_compared_by_content_not_time(project, tmp_path):
     _no_search(project)
     output = tmp_path / "output"
