@@ -127,12 +127,12 @@ class _Template:
 def _new_file(path: str, encoding: str):
     """Open ``path`` for writing as a new file.
 
-    ``output/`` shares inodes with the staging folder (hard links), so a file
-    in staging is never rewritten in place: its name is unlinked first and a
-    new inode takes it. (Not written beside and renamed over it: ext4 flushes
-    a file renamed over another one to disk, a millisecond a page.) Pelican
-    renders a page before opening its file, so a failed render leaves the old
-    file; a failed build forgets its page keys, so the next one writes again.
+    A file in staging is never rewritten in place: its name is unlinked
+    first and a new inode takes it. (Neither truncated nor written beside and
+    renamed over it: ext4 flushes such a file to disk, a millisecond a page.)
+    Pelican renders a page before opening its file, so a failed render leaves
+    the old file; a failed build forgets its page keys, so the next one writes
+    again.
     """
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
