@@ -157,6 +157,9 @@ KILAS_NOW = None
 
 # -- Build ------------------------------------------------------------------
 DELETE_OUTPUT_DIRECTORY = True
+# Kept in output/ through every build and by `invoke clean`: a Git clone of
+# the published branch, a custom domain, GitHub Pages' no-Jekyll marker.
+OUTPUT_RETENTION = [".git", "CNAME", ".nojekyll"]
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 

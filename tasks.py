@@ -35,6 +35,16 @@ def _init_logging(verbose=False):
     init_logging(verbose)
 
 
+def _guard(folder, what="write to", deletes=True):
+    """``folder`` resolved; exit when no task may write or delete there."""
+    from kilas.build import BuildFailed, guard  # noqa: PLC0415
+
+    try:
+        return guard(PROJECT / CONFIG["settings"], PROJECT / folder, what, deletes)
+    except BuildFailed as exc:
+        sys.exit(f"kilas: {exc}")
+
+
 @task(help={"verbose": "show Pelican's progress messages"})
 def build(c, verbose=False):
     """Build the site into output/ (atomic: a failed build changes nothing)."""
@@ -47,9 +57,20 @@ def build(c, verbose=False):
 
 @task
 def clean(c):
-    """Remove output/ and its build cache (.kilas-cache/)."""
-    for folder in (CONFIG["output"], f".kilas-cache/{CONFIG['output']}"):
-        shutil.rmtree(PROJECT / folder, ignore_errors=True)
+    """Remove what builds made: output/ (OUTPUT_RETENTION files stay) and its cache."""
+    from kilas.build import BuildFailed  # noqa: PLC0415
+    from kilas.build import clean as run_clean  # noqa: PLC0415
+
+    _init_logging()
+    try:
+        kept = run_clean(PROJECT / CONFIG["settings"], PROJECT / CONFIG["output"])
+    except BuildFailed as exc:
+        sys.exit(f"kilas: {exc}")
+    if kept:
+        shown = ", ".join(kept[:5]) + (
+            f" and {len(kept) - 5} more" if len(kept) > 5 else ""
+        )
+        print(f"kilas: kept in {CONFIG['output']}/ what no build wrote: {shown}")
 
 
 @task(pre=[clean], post=[build])
@@ -163,9 +184,18 @@ def check_site(c, output=CONFIG["output"], base_path="/", site_url="", state="")
         "branch": "branch to commit the site to (default gh-pages)",
         "cname": "custom domain for CNAME (default GITHUB_PAGES_CNAME)",
         "push": "push after committing (--no-push commits locally only)",
+        "allow_uncommitted": "publish content files that are not committed",
     }
 )
-def gh_pages(c, siteurl="", remote="origin", branch="gh-pages", cname="", push=True):
+def gh_pages(
+    c,
+    siteurl="",
+    remote="origin",
+    branch="gh-pages",
+    cname="",
+    push=True,
+    allow_uncommitted=False,
+):
     """Build, check and publish the site to GitHub Pages (refuses on any problem)."""
     from kilas.publish import PublishRefused, publish  # noqa: PLC0415
 
@@ -179,6 +209,7 @@ def gh_pages(c, siteurl="", remote="origin", branch="gh-pages", cname="", push=T
             cname=cname or None,
             settings_file=CONFIG["publish_settings"],
             project=PROJECT,
+            allow_uncommitted=allow_uncommitted,
         )
     except PublishRefused as exc:
         sys.exit(f"kilas: refusing to publish: {exc}")
@@ -241,9 +272,9 @@ def screenshots(c, output="docs/screenshots"):
     from kilas import browser  # noqa: PLC0415
 
     _init_logging()
+    folder = _guard(output, "write screenshots to", deletes=False)
     site = PROJECT / ".build" / "screenshots"
     _build_or_exit(settings_file=CONFIG["settings"], output=str(site))
-    folder = PROJECT / output
     with browser.served(site) as base, browser.chromium() as chromium:
         page = chromium.new_page()
         for name, path in SCREENSHOT_PAGES.items():
@@ -269,11 +300,11 @@ def lighthouse(c):
 
     from kilas import browser  # noqa: PLC0415
 
+    _init_logging()
+    site = _guard(".build/lighthouse")
     binary = PROJECT / "node_modules" / ".bin" / "lighthouse"
     if not binary.exists():
         sys.exit("kilas: Lighthouse is missing: run `npm ci` first")
-    _init_logging()
-    site = PROJECT / ".build" / "lighthouse"
     site.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, CHROME_PATH=browser.chromium_path())
     flags = " ".join(["--headless", *browser.CHROMIUM_FLAGS])

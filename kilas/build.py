@@ -1,5 +1,6 @@
 """Atomic Kilas builds: Pelican writes into staging, ``output/`` changes only
-when the whole build had no warning and no error.
+when the whole build had no warning and no error, and then in one step
+(:mod:`kilas.output`).
 
 ``python -m kilas.build [--settings F] [--content DIR] [--output DIR]
 [--siteurl URL] [--check]``. ``--check`` reads and validates every item and
@@ -22,7 +23,20 @@ from pelican.log import LimitFilter
 from pelican.plugins import signals
 from pelican.settings import read_settings
 
-from kilas.incremental import KilasPelican, sync
+from kilas.incremental import KilasPelican, forget_pages
+from kilas.output import (
+    OutputError,
+    StagingCheck,
+    UnsafeTarget,
+    build_lock,
+    check_known,
+    check_target,
+    publish,
+    recover,
+    remove_builds,
+    retained_names,
+)
+from kilas.output import describe as describe_error
 
 logger = logging.getLogger(__name__)
 
@@ -141,8 +155,9 @@ def _quiet_feed_domain(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith("Feeds generated without SITEURL")
 
 
-def _run_pelican(settings: dict, check_only: bool) -> tuple[_Tally, dict]:
-    """Run Pelican once; return the tally of warnings and errors, and stats."""
+def _run_pelican(settings: dict, check_only: bool) -> tuple[_Tally, dict, OSError]:
+    """Run Pelican once; return the tally of warnings and errors, stats, and
+    the I/O error that stopped it (None when none did)."""
     tally = _Tally()
     root = logging.getLogger()
     root.addHandler(tally)
@@ -153,16 +168,31 @@ def _run_pelican(settings: dict, check_only: bool) -> tuple[_Tally, dict]:
     if _Progress.wanted():
         items = sum(1 for _ in Path(settings["PATH"]).rglob("*.md"))
         progress = _Progress(items)
-    pelican = None
+    pelican = failure = None
+    # Every file read into the site (items, pages, static files), for
+    # `invoke gh-pages` to name the ones not committed.
+    sources: set[str] = set()
+
+    def read(content) -> None:
+        sources.add(content.source_path)
+
+    signals.content_object_init.connect(read)
     try:
         with progress or contextlib.nullcontext():
             pelican = KilasPelican(settings, check_only=check_only, progress=progress)
             pelican.run()
+    except OSError as exc:
+        if exc.errno is None:  # e.g. Jinja's TemplateNotFound
+            logger.critical("%s", exc, exc_info=settings.get("DEBUG", False))
+        failure = exc
     except Exception as exc:
         logger.critical("%s", exc, exc_info=settings.get("DEBUG", False))
     finally:
+        signals.content_object_init.disconnect(read)
         root.removeHandler(tally)
-    return tally, pelican.stats if pelican else {}
+    stats = pelican.stats if pelican else {}
+    stats["sources"] = sorted(sources)
+    return tally, stats, failure
 
 
 def cache_dir(output: Path) -> Path:
@@ -182,34 +212,131 @@ def build(
 
     Pelican writes into a staging folder kept between builds (so unchanged
     pages are not rendered again); only a build with no warning and no error
-    is copied over ``output/``, and then only the files that changed.
+    is published, and ``output/`` then switches to it in one step. One build
+    at a time writes an output folder; a second one waits.
     """
     settings = load_settings(settings_file, content, output, siteurl, extra)
-    target = Path(settings["OUTPUT_PATH"])
-    cache = cache_dir(target)
+    roots = {Path(settings_file).resolve().parent, PROJECT}
+    try:
+        retention = retained_names(settings)
+        target = check_target(settings["OUTPUT_PATH"], settings, roots)
+        cache = check_target(
+            cache_dir(target), settings, roots, "keep the build cache in", False
+        )
+    except OutputError as exc:
+        raise BuildFailed(str(exc)) from None
     staging = cache / "staging"
-    staging.mkdir(parents=True, exist_ok=True)
     settings["OUTPUT_PATH"] = str(staging)
     settings["KILAS_CACHE_DIR"] = str(cache)
     started = time.perf_counter()
+    kept = f"{target.name}/ was left as it was"
     # A build makes millions of objects that live to its end: collecting
     # garbage less often saves a tenth of the time at 10,000 items, with the
-    # same peak memory (measured with `invoke bench`).
+    # same peak memory (measured with `invoke bench`). Also while output/ is
+    # published, with the whole site still in memory.
     thresholds = gc.get_threshold()
     gc.set_threshold(50_000, 50, 1000)
     try:
-        tally, stats = _run_pelican(settings, check_only)
+        if check_only:
+            cache.mkdir(parents=True, exist_ok=True)
+            stats = _checked_run(settings, True, kept)
+        else:
+            with build_lock(cache, target):
+                recover(staging, target, cache, retention)
+                stats = _build_and_publish(settings, target, retention, kept)
+    except UnsafeTarget as exc:
+        raise BuildFailed(str(exc)) from None
+    except OutputError as exc:
+        raise BuildFailed(f"{exc}; {kept}") from None
+    except OSError as exc:
+        raise BuildFailed(f"{describe_error(exc)}; {kept}") from None
     finally:
         gc.set_threshold(*thresholds)
-    if tally.total:
-        parts = ", ".join(f"{n} {level.lower()}" for level, n in tally.counts.items())
-        raise BuildFailed(f"build failed ({parts}); {target.name}/ was left as it was")
-    if not check_only:
-        stats["copied"] = sync(staging, target)
     settings["OUTPUT_PATH"] = str(target)
     settings["KILAS_BUILD_SECONDS"] = time.perf_counter() - started
     settings["KILAS_STATS"] = stats
     return settings
+
+
+def guard(
+    settings_file: str | Path,
+    folder: str | Path,
+    what: str = "write to",
+    deletes: bool = True,
+) -> Path:
+    """``folder`` resolved, or BuildFailed when a command must not write or
+    delete there (see kilas.output.check_target)."""
+    settings = load_settings(settings_file)
+    roots = {Path(settings_file).resolve().parent, PROJECT}
+    try:
+        return check_target(folder, settings, roots, what, deletes)
+    except OutputError as exc:
+        raise BuildFailed(str(exc)) from None
+
+
+def clean(settings_file: str | Path, output: str | Path) -> list[str]:
+    """Remove what builds made in ``output`` (retained files and files no
+    build wrote stay) and its build cache; return the names left there."""
+    settings = load_settings(settings_file, output=output)
+    target = guard(settings_file, settings["OUTPUT_PATH"], "clean")
+    cache = cache_dir(target)
+    try:
+        retention = retained_names(settings)
+        with build_lock(cache, target):
+            recover(cache / "staging", target, cache, retention)
+            return remove_builds(target, cache, retention)
+    except OutputError as exc:
+        raise BuildFailed(str(exc)) from None
+    except OSError as exc:
+        raise BuildFailed(f"clean failed: {describe_error(exc)}") from None
+
+
+def _build_and_publish(settings: dict, target: Path, retention, kept: str) -> dict:
+    """Check the staging folder (while Pelican reads), build into it, and
+    publish it to ``target``; return the build's stats."""
+    started = time.perf_counter()
+    staging = Path(settings["OUTPUT_PATH"])
+    cache = Path(settings["KILAS_CACHE_DIR"])
+    search = settings.get("SEARCH_BUNDLE_DIR", "pagefind")
+    check = StagingCheck(staging, cache, search, target, retention)
+
+    def checked(generators) -> None:
+        # Every item is read; nothing is written yet.
+        dropped = check.result()
+        forget_pages(settings, dropped)
+        staged = None if dropped is None else check.record
+        generators[0].context["KILAS_STAGED"] = staged
+        _lap("check staging", started)
+
+    signals.all_generators_finalized.connect(checked)
+    try:
+        stats = _checked_run(settings, False, kept)
+    finally:
+        signals.all_generators_finalized.disconnect(checked)
+        check.close()
+    # Content problems first; then whether ``target`` may be replaced.
+    check_known(target, cache, retention)
+    published = publish(staging, target, cache, retention, check.record, check.output)
+    _lap("publish", started)
+    stats["copied"] = published.copied
+    if published.problem:
+        logger.warning("kilas: built %s/, but %s", target.name, published.problem)
+    return stats
+
+
+def _lap(name: str, started: float) -> None:
+    logger.info("kilas: %s done at %.2f s", name, time.perf_counter() - started)
+
+
+def _checked_run(settings: dict, check_only: bool, kept: str) -> dict:
+    """Run Pelican; raise BuildFailed on any warning, error or I/O error."""
+    tally, stats, failure = _run_pelican(settings, check_only)
+    if failure is not None and failure.errno is not None:
+        raise BuildFailed(f"build failed: {describe_error(failure)}; {kept}")
+    if tally.total:
+        parts = ", ".join(f"{n} {level.lower()}" for level, n in tally.counts.items())
+        raise BuildFailed(f"build failed ({parts}); {kept}")
+    return stats
 
 
 def main(argv: list[str] | None = None) -> int:

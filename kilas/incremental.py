@@ -35,6 +35,7 @@ from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from kilas.generators import KilasArticlesGenerator, build_failed
+from kilas.output import NOTICE, _open_file, _tree, shown
 
 logger = logging.getLogger(__name__)
 
@@ -126,12 +127,12 @@ class _Template:
 def _new_file(path: str, encoding: str):
     """Open ``path`` for writing as a new file.
 
-    ``output/`` shares inodes with the staging folder (hard links), so a file
-    in staging is never rewritten in place: its name is unlinked first and a
-    new inode takes it. (Not written beside and renamed over it: ext4 flushes
-    a file renamed over another one to disk, a millisecond a page.) Pelican
-    renders a page before opening its file, so a failed render leaves the old
-    file; a failed build forgets its page keys, so the next one writes again.
+    A file in staging is never rewritten in place: its name is unlinked
+    first and a new inode takes it. (Neither truncated nor written beside and
+    renamed over it: ext4 flushes such a file to disk, a millisecond a page.)
+    Pelican renders a page before opening its file, so a failed render leaves
+    the old file; a failed build forgets its page keys, so the next one writes
+    again.
     """
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
@@ -339,6 +340,9 @@ class KilasPelican(Pelican):
             for pid in children:
                 _, status = os.waitpid(pid, 0)
                 result = results / f"{pid}.pickle"
+                failure = results / f"{pid}.oserror"
+                if failure.exists():  # an I/O error: the build ends in one line
+                    raise OSError(*pickle.loads(failure.read_bytes()))
                 if os.waitstatus_to_exitcode(status) != 0 or not result.exists():
                     raise RuntimeError("kilas: a writing process failed (see above)")
                 with result.open("rb") as handle:
@@ -369,6 +373,13 @@ class KilasPelican(Pelican):
             with (results / f"{os.getpid()}.pickle").open("wb") as handle:
                 pickle.dump((writer.rendered, problems), handle)
             code = 0
+        except OSError as exc:
+            name = exc.filename if exc.filename is not None else _open_file(exc)
+            failure = pickle.dumps((exc.errno, exc.strerror, name))
+            try:
+                (results / f"{os.getpid()}.oserror").write_bytes(failure)
+            except OSError:
+                logger.error("kilas: %s: %s", name, exc.strerror)
         except BaseException:
             logger.exception("kilas: writing process %s failed", rank)
         finally:
@@ -378,18 +389,64 @@ class KilasPelican(Pelican):
 
 
 def _detach_static(staging: Path, generators, settings: dict) -> None:
-    """Pelican copies static files over their old copies in place; unlink the
-    ones it will copy so that the copy is a new file, not a change to a file
-    ``output/`` shares."""
-    targets = [staging / name for name in _theme_files(settings)]
+    """Make Pelican copy again every static file whose source changed.
+
+    Pelican copies a static file only when its source is newer than the
+    copy: an image replaced by an older file would never be copied. Here a
+    copy is dropped (Pelican then copies the file) when its source's bytes
+    changed. A record of each source's size, times and inode, with the hash
+    of its bytes (``static.json``), says which sources to read at all. The
+    theme's files, which Pelican copies on every build, are dropped too, so
+    that they are written as new files (see ``_new_file``).
+    """
+    for name in _theme_files(settings):
+        (staging / name).unlink(missing_ok=True)
+    folder = settings.get("KILAS_CACHE_DIR")
+    path = Path(folder) / "static.json" if folder else None
+    known = _read_static(path)
+    seen = {}
     for generator in generators:
         for static in getattr(generator, "staticfiles", None) or []:
+            source = os.path.join(generator.path, static.source_path)
             target = staging / static.save_as
-            source = Path(generator.path) / static.source_path
-            if target.exists() and source.stat().st_mtime > target.stat().st_mtime:
-                targets.append(target)
-    for target in targets:
-        target.unlink(missing_ok=True)
+            key = _source_key(os.stat(source))
+            old_key, old_digest = known.get(static.save_as, ("", ""))
+            if key == old_key and target.exists():
+                seen[static.save_as] = (key, old_digest)
+                continue
+            digest = _file_digest(source)
+            seen[static.save_as] = (key, digest)
+            if digest != old_digest:
+                target.unlink(missing_ok=True)
+    if path and seen != known:
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(json.dumps(seen), encoding="utf-8")
+        os.replace(temporary, path)
+
+
+def _source_key(st: os.stat_result) -> str:
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
+
+
+def _file_digest(path: str) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _read_static(path: Path | None) -> dict[str, tuple[str, str]]:
+    """The record of static sources, or nothing (every copy is checked)."""
+    if path is None:
+        return {}
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k): (str(v[0]), str(v[1])) for k, v in saved.items()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+        logger.log(
+            NOTICE, "kilas: %s is unreadable; every static file is checked", path
+        )
+        return {}
 
 
 # What Pelican formats an item's URLs from (Content.url_format and
@@ -456,16 +513,30 @@ def _keys_file(settings: dict) -> Path | None:
 
 def _load_keys(settings: dict) -> tuple[str, dict[str, str]]:
     """Site signature and page keys of the last successful build, forgotten
-    until this one succeeds."""
+    until this one succeeds. Keys that cannot be read are dropped with a
+    notice: every page is then written again."""
     path = _keys_file(settings)
-    if not path or not path.exists():
+    if not path or not os.path.lexists(path):
         return "", {}
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
         signature, keys = saved["signature"], saved["pages"]
-    except (OSError, ValueError, KeyError, TypeError):
+        if not isinstance(signature, str) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
+        ):
+            raise TypeError("not a signature and keys")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        logger.log(
+            NOTICE,
+            "kilas: %s is unreadable (%s); every page is written again",
+            shown(path),
+            exc,
+        )
         signature, keys = "", {}
-    path.unlink()
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
     return signature, keys
 
 
@@ -474,7 +545,23 @@ def _save_keys(settings: dict, signature: str, keys: dict[str, str]) -> None:
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
         saved = {"signature": signature, "pages": keys}
-        path.write_text(json.dumps(saved, sort_keys=True), encoding="utf-8")
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(json.dumps(saved, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)
+
+
+def forget_pages(settings: dict, names: set[str] | None) -> None:
+    """Drop the keys of pages whose staged files were dropped (None: every
+    page), so that they are written again."""
+    path = _keys_file(settings)
+    if not path or not path.is_file() or names == set():
+        return
+    if names is None:
+        path.unlink()
+        return
+    signature, keys = _load_keys(settings)
+    kept = {k: v for k, v in keys.items() if os.path.normpath(k) not in names}
+    _save_keys(settings, signature, kept)
 
 
 def _theme_files(settings: dict) -> set[str]:
@@ -491,25 +578,6 @@ def _theme_files(settings: dict) -> set[str]:
     return files
 
 
-def _tree(root: Path) -> tuple[dict[str, int], set[str]]:
-    """Files below ``root`` (relative path -> inode) and folders.
-
-    ``os.scandir`` gives names, kinds and inodes without a ``stat`` per file.
-    """
-    files, folders, todo = {}, set(), [""]
-    while todo:
-        folder = todo.pop()
-        with os.scandir(os.path.join(root, folder)) as entries:
-            for entry in entries:
-                name = f"{folder}/{entry.name}" if folder else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    folders.add(name)
-                    todo.append(name)
-                else:
-                    files[name] = entry.inode()
-    return files, folders
-
-
 def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> None:
     """Delete what earlier builds wrote and this one no longer produces."""
     keep = {os.path.normpath(name) for name in pages} | _theme_files(settings)
@@ -519,78 +587,30 @@ def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> Non
     # The search plugin keeps its own folder in step (shard by shard).
     # (It may be writing there right now: see kilas_search.index_early.)
     search = settings.get("SEARCH_BUNDLE_DIR", "").strip("/")
-    # So does kilas_images (photos and share cards, linked in at the end).
+    # So does kilas_images (photos and share cards, copied in at the end).
     images = settings.get("KILAS_IMAGES_DIR", "").strip("/")
     owned = tuple(f"{folder}/" for folder in (search, images) if folder)
-    files, folders = _tree(staging)
-    used = set()  # folders that keep a file
-    for name in files:
+    # What the staging folder held before this build: the record its check
+    # went by (it dropped anything else), or else a walk of the folder.
+    record = generators[0].context.get("KILAS_STAGED") if generators else None
+    present = set(record.staging) if record is not None else set(_tree(staging)[0])
+    # ... and every static file Pelican may have copied this time (the
+    # context's list, which a plugin may have left longer than its own).
+    for generator in generators:
+        for static in getattr(generator, "context", {}).get("staticfiles") or []:
+            present.add(os.path.normpath(static.save_as))
+    emptied = set()  # folders that lost a file
+    for name in present:
         if name in keep or (owned and name.startswith(owned)):
-            folder = os.path.dirname(name)
-            while folder and folder not in used:
-                used.add(folder)
-                folder = os.path.dirname(folder)
-        else:
+            continue
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(staging / name)
-    for folder in sorted(folders - used, reverse=True):
+        folder = os.path.dirname(name)
+        while folder and folder not in emptied:
+            emptied.add(folder)
+            folder = os.path.dirname(folder)
+    for folder in sorted(emptied, reverse=True):
         if owned and f"{folder}/".startswith(owned):
             continue
         with contextlib.suppress(OSError):  # not empty after all
             os.rmdir(staging / folder)
-
-
-def _same_bytes(source: Path, target: Path) -> bool:
-    """Rewritten unchanged: the same size and the same bytes."""
-    try:
-        if source.stat().st_size != target.stat().st_size:
-            return False
-    except FileNotFoundError:
-        return False
-    return source.read_bytes() == target.read_bytes()
-
-
-def _place(source: Path, target: Path) -> None:
-    """Put ``source`` at ``target`` as a hard link (a copy across devices)."""
-    if not os.path.lexists(target):
-        try:
-            os.link(source, target)
-            return
-        except OSError:
-            pass
-    temporary = target.with_name(f".{target.name}.kilas-tmp")
-    temporary.unlink(missing_ok=True)
-    try:
-        os.link(source, temporary)
-    except OSError:
-        shutil.copy2(source, temporary)
-    temporary.replace(target)
-
-
-def sync(staging: Path, output: Path) -> int:
-    """Make ``output`` equal to ``staging``; return how many files changed.
-
-    Files are hard links to the staging copies (nothing is copied), which is
-    safe because a build never rewrites a staging file in place: a file that
-    is still the staging file (one inode) is unchanged without reading it.
-    """
-    output.mkdir(parents=True, exist_ok=True)
-    linked = os.stat(staging).st_dev == os.stat(output).st_dev
-    wanted, wanted_folders = _tree(staging)
-    present, present_folders = _tree(output)
-    for name in present.keys() - wanted.keys():
-        os.unlink(output / name)
-    for folder in sorted(present_folders - wanted_folders, reverse=True):
-        shutil.rmtree(output / folder, ignore_errors=True)
-    for folder in sorted(wanted_folders - present_folders):
-        (output / folder).mkdir(exist_ok=True)
-    changed = 0
-    for name, inode in wanted.items():
-        if linked and present.get(name) == inode:
-            continue
-        source, target = staging / name, output / name
-        # A page written again with the same bytes is not a change, but it
-        # is linked too, so that the next sync finds one inode and reads
-        # nothing.
-        changed += not (name in present and _same_bytes(source, target))
-        _place(source, target)
-    return changed

@@ -6,10 +6,14 @@ validity, internal links and anchors under the site's path prefix, feeds), and o
 then committed with ghp-import on top of the branch (history is kept), with
 ``.nojekyll`` and, when configured, ``CNAME``. Any failure before the commit
 refuses: nothing is committed, the branch is left as it was, and the reasons are
-printed.
+printed. It refuses a branch that is checked out (here or in another working
+tree: the built site would replace the source files), and content files the
+site is built from that are not committed (untracked, changed or ignored by
+Git), unless told to publish them anyway.
 
 Usage: ``python -m kilas.publish [--siteurl URL] [--remote origin]
-[--branch gh-pages] [--cname HOST] [--no-push] [--settings publishconf.py]``
+[--branch gh-pages] [--cname HOST] [--no-push] [--allow-uncommitted]
+[--settings publishconf.py]``
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import subprocess
 import sys
 import tempfile
@@ -88,6 +93,67 @@ def _check_repository(remote: str, push: bool) -> bool:
             "or commit locally only with --no-push"
         )
     return has_remote
+
+
+def _check_branch(branch: str) -> None:
+    """Refuse a branch checked out in this or another working tree: the
+    commit would replace the source files there with the built site."""
+    checked_out: dict[str, str] = {}
+    where = ""
+    for line in _git("worktree", "list", "--porcelain").stdout.splitlines():
+        if line.startswith("worktree "):
+            where = line.removeprefix("worktree ")
+        elif line.startswith("branch refs/heads/"):
+            checked_out[line.removeprefix("branch refs/heads/")] = where
+    head = _git("symbolic-ref", "--quiet", "--short", "HEAD")
+    here = _git("rev-parse", "--show-toplevel").stdout.strip()
+    if head.returncode == 0:
+        checked_out.setdefault(head.stdout.strip(), here)
+    name = branch.removeprefix("refs/heads/")
+    if name in checked_out:
+        tree = checked_out[name]
+        tree = "this working tree" if tree == here else f"the working tree {tree}"
+        raise PublishRefused(
+            f'"{name}" is the branch checked out in {tree}: committing the site '
+            "to it would replace your source files with the built pages; publish "
+            "to a branch of its own (the default is gh-pages)"
+        )
+
+
+def _uncommitted(settings: dict) -> list[str]:
+    """Content files the site was built from that Git does not have as they
+    are: ``path (untracked)``, ``path (changed)``, ``path (ignored by Git)``."""
+    content = Path(settings["PATH"]).resolve()
+    read = {os.path.abspath(path) for path in settings["KILAS_STATS"]["sources"]}
+    for key in ("KILAS_SOURCES_FILE", "KILAS_REGIONS_FILE"):
+        if settings.get(key):
+            read.add(str(content / settings[key]))
+    top = _git("rev-parse", "--show-toplevel")
+    status = _git(
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--ignored=matching",
+        "--",
+        str(content),
+    )
+    if top.returncode != 0 or status.returncode != 0:
+        return []
+    root = Path(top.stdout.strip())
+    states = {"??": "untracked", "!!": "ignored by Git"}
+    found = []
+    entries = iter(status.stdout.split("\0"))
+    for entry in entries:
+        if not entry:
+            continue
+        code, path = entry[:2], entry[3:]
+        if code[0] in "RC":
+            next(entries, None)  # the path it was renamed or copied from
+        if os.path.abspath(root / path) in read and "D" not in code:
+            state = states.get(code, "not committed")
+            found.append(f"{os.path.relpath(root / path)} ({state})")
+    return sorted(found)
 
 
 def _fetch(remote: str, branch: str) -> None:
@@ -209,14 +275,19 @@ def publish(
     cname: str | None = None,
     settings_file: str = "publishconf.py",
     project: str | Path = PROJECT,
+    allow_uncommitted: bool = False,
 ) -> Published:
     """Build, check and commit the site to ``branch`` (then push it to ``remote``).
 
     Raise PublishRefused, with nothing committed and the branch as it was, when git
-    cannot publish, the build fails, a check finds a problem or the push fails.
+    cannot publish, the branch is checked out, the build fails, a check finds a
+    problem, content files are not committed (unless ``allow_uncommitted``) or
+    the push fails.
     """
     with contextlib.chdir(Path(project).resolve()):
-        if _check_repository(remote, push) and push:
+        has_remote = _check_repository(remote, push)
+        _check_branch(branch)
+        if has_remote and push:
             _fetch(remote, branch)
         previous = _rev(f"refs/heads/{branch}")
         # ghp-import commits on top of the remote branch when it exists.
@@ -225,6 +296,19 @@ def publish(
             staging = Path(folder) / "site"
             settings = _stage(settings_file, siteurl, staging)
             url = _site_url(settings)
+            uncommitted = _uncommitted(settings)
+            if uncommitted and not allow_uncommitted:
+                raise PublishRefused(
+                    f"{len(uncommitted)} content file(s) the site is built from "
+                    f"are not committed:\n{_problem_list(uncommitted)}\ncommit "
+                    "them first (git add, git commit), or pass --allow-uncommitted "
+                    "to publish them anyway"
+                )
+            if uncommitted:
+                logger.warning(
+                    "kilas: publishing content files that are not committed:\n%s",
+                    _problem_list(uncommitted),
+                )
             if cname is None:
                 cname = settings.get("GITHUB_PAGES_CNAME", "")
             cname = cname.strip()
@@ -280,6 +364,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-push", dest="push", action="store_false", help="commit locally only"
     )
+    parser.add_argument(
+        "--allow-uncommitted",
+        action="store_true",
+        help="publish content files that are not committed (listed)",
+    )
     parser.add_argument("--settings", default="publishconf.py")
     parser.add_argument("--verbose", "-v", action="store_true")
     args = parser.parse_args(argv)
@@ -293,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
             args.cname,
             args.settings,
             Path.cwd(),
+            args.allow_uncommitted,
         )
     except PublishRefused as exc:
         print(f"kilas: refusing to publish: {exc}", file=sys.stderr)

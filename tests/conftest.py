@@ -4,6 +4,7 @@ to copy the project so a test may break or add content without touching it."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,14 +25,18 @@ PROJECT_PARTS = (
 )
 
 
-def run_build(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess:
-    """`python -m kilas.build ARGS` as a whole process, output captured."""
+def run_build(
+    *args: str, cwd: Path = PROJECT, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """`python -m kilas.build ARGS` as a whole process, output captured
+    (``env``: variables added to the environment)."""
     return subprocess.run(
         [sys.executable, "-m", "kilas.build", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **(env or {})},
     )
 
 

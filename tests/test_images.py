@@ -425,15 +425,21 @@ def test_images_are_made_once_and_follow_the_photo(photo_project, tmp_path):
     )
     output = project / "output"
     assert run_build("--output", str(output), cwd=project).returncode == 0
-    first = {p: p.stat().st_ino for p in (output / "gambar").rglob("*") if p.is_file()}
+    # output/ holds copies (never hard links) of the image cache's files.
+    cache = project / ".kilas-cache" / "output" / "images"
+    made = {p: p.stat().st_ino for p in cache.iterdir()}
+    first = {p: p.read_bytes() for p in (output / "gambar").rglob("*") if p.is_file()}
     src = page(output, PHOTO_ITEM).xpath("//figure//img/@src")[0]
     # Again from nothing but the cache: the same files, not made again.
     import shutil
 
     shutil.rmtree(output)
     assert run_build("--output", str(output), cwd=project).returncode == 0
-    second = {p: p.stat().st_ino for p in (output / "gambar").rglob("*") if p.is_file()}
+    second = {p: p.read_bytes() for p in (output / "gambar").rglob("*") if p.is_file()}
     assert second == first
+    assert {p: p.stat().st_ino for p in cache.iterdir() if p.name != "index.json"} == {
+        p: i for p, i in made.items() if p.name != "index.json"
+    }
     # A new photo under the same name: new copies, the page follows.
     camera_photo(project / "content" / "images" / "sinuiju.jpg", (1600, 1200), 3)
     Image.open(project / "content" / "images" / "sinuiju.jpg").rotate(90).save(

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import add_item, snapshot
 
 BRANCH = "gh-pages"
 DOMAIN = "kilas.example.org"
@@ -203,3 +204,49 @@ def test_rejected_push_puts_the_local_branch_back(repo, remote):
     assert "the local branch gh-pages was put back as it was" in rejected.stderr
     assert _ref(remote) is None
     assert _ref(repo) is None
+
+
+def test_refuses_to_publish_onto_a_checked_out_branch(repo, remote, tmp_path):
+    head = _git(repo, "rev-parse", "HEAD")
+    current = _git(repo, "symbolic-ref", "--short", "HEAD")
+    before = snapshot(repo / "content")
+    result = _gh_pages(repo, "--branch", current, "--no-push")
+    assert result.returncode != 0
+    assert (
+        f'refusing to publish: "{current}" is the branch checked out in this '
+        "working tree" in result.stderr
+    )
+    assert _git(repo, "rev-parse", current) == head
+    assert _git(repo, "status", "--porcelain") == ""
+    assert snapshot(repo / "content") == before
+    # A branch checked out in another working tree of the repository.
+    other = tmp_path / "draft"
+    _git(repo, "worktree", "add", "--quiet", "-b", "draft", str(other))
+    result = _gh_pages(repo, "--branch", "draft", "--no-push")
+    assert result.returncode != 0
+    assert f'"draft" is the branch checked out in the working tree {other}' in (
+        result.stderr
+    )
+    assert _git(repo, "rev-parse", "draft") == head
+    assert _ref(remote) is None
+
+
+def test_uncommitted_content_is_named_and_refused(repo, remote):
+    new = add_item(repo, "belum-dikomit", "Butir Belum Dikomit", "published", "Isi.")
+    item = repo / ITEM
+    item.write_text(item.read_text(encoding="utf-8") + "\nTambahan.\n", "utf-8")
+    result = _gh_pages(repo, "--no-push")
+    assert result.returncode != 0
+    assert "2 content file(s) the site is built from are not committed" in (
+        result.stderr
+    )
+    assert f"{new.relative_to(repo)} (untracked)" in result.stderr
+    assert f"{ITEM} (not committed)" in result.stderr
+    assert "--allow-uncommitted" in result.stderr
+    assert _ref(repo) is None
+    published = _gh_pages(repo, "--no-push", "--allow-uncommitted")
+    assert published.returncode == 0, published.stdout + published.stderr
+    assert "publishing content files that are not committed" in published.stderr
+    assert f"{new.relative_to(repo)} (untracked)" in published.stderr
+    files = _git(repo, "ls-tree", "-r", "--name-only", BRANCH).splitlines()
+    assert "2024/08/belum-dikomit/index.html" in files

@@ -13,7 +13,7 @@
 - Each file is made once per input: its name in the cache holds the hash of
   what it shows (a photo's bytes and the settings; a card's words and
   design). Missing ones are made by a pool of processes started with the
-  build, while Pelican reads and writes; at the end they are linked into the
+  build, while Pelican reads and writes; at the end they are copied into the
   site's ``KILAS_IMAGES_DIR`` folder.
 
 Templates get ``item.photo`` (a ``Photo``), ``item.share_card`` and the global
@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import re
+import shutil
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -455,30 +456,31 @@ class _Run:
 
 
 def _link_folder(output: Path, folder: str, wanted: dict[str, str]) -> None:
-    """Make ``output/folder`` hold exactly the wanted files, as hard links to
-    the cache (a copy across devices); unchanged links are left alone."""
+    """Make ``output/folder`` hold exactly the wanted files, as copies of
+    the cache's (not hard links: the site's files share nothing with the
+    cache, see kilas/output.py); a copy with its cache file's size and time
+    is left alone."""
     top = output / folder
-    present: dict[str, int] = {}
+    present: dict[str, tuple[int, int]] = {}
     if top.is_dir():
         for root, _, names in os.walk(top):
             for file in names:
                 path = os.path.join(root, file)
-                present[os.path.relpath(path, output)] = os.stat(path).st_ino
+                stat = os.stat(path)
+                present[os.path.relpath(path, output)] = (
+                    stat.st_size,
+                    stat.st_mtime_ns,
+                )
     for name in present.keys() - wanted.keys():
         os.unlink(output / name)
     for name, cached in wanted.items():
         target = output / name
-        inode = os.stat(cached).st_ino
-        if present.get(name) == inode:
+        stat = os.stat(cached)
+        if present.get(name) == (stat.st_size, stat.st_mtime_ns):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.unlink(missing_ok=True)
-        try:
-            os.link(cached, target)
-        except OSError:
-            import shutil  # noqa: PLC0415
-
-            shutil.copyfile(cached, target)
+        shutil.copy2(cached, target)
 
 
 def _run(settings: dict) -> _Run | None:
@@ -611,6 +613,8 @@ def drop_original_photos(generator) -> None:
         for static in generator.staticfiles
         if os.path.normpath(os.path.relpath(static.source_path, content)) not in dropped
     ]
+    # Pelican copies the files of the context's list (set before this signal).
+    generator.context["staticfiles"] = generator.staticfiles
 
 
 def _share_card(run: _Run | None, context) -> ShareCard | None:

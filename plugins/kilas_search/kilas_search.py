@@ -17,6 +17,8 @@ archive, and Pagefind's memory is bounded by the shard size.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import json
 import logging
@@ -29,6 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from signal import SIGKILL
 
 from blinker import signal
 from kilas_settings import SettingError, apply, flag, kind, rule, state, text, whole
@@ -160,6 +163,23 @@ def _pagefind() -> str:
     return str(program)
 
 
+def _die_with_build(parent: int):
+    """In a Pagefind process, before it starts: be killed when the build
+    that started it dies (``kill -9`` of a build must not leave Pagefind
+    writing into the build cache while the next build runs)."""
+
+    def prepare() -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, SIGKILL)
+        if os.getppid() != parent:  # it died before prctl
+            os._exit(1)
+
+    return prepare
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 class Shard:
     """One shard's Pagefind run, started in the background: Pagefind's own
     program (from the ``pagefind[bin]`` package) reads a folder holding just
@@ -179,7 +199,11 @@ class Shard:
         command += ["--force-language", self.language, "--silent"]
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=self.log,
+            preexec_fn=_die_with_build(os.getpid()),  # noqa: PLW1509
         )
 
     def wait(self, retry: bool = True) -> int:
@@ -231,14 +255,16 @@ class Shard:
 
 def page_digests(site: Path, pages, known: dict) -> dict[str, list]:
     """Each page's size, time, inode and SHA-1 of its bytes. A page whose
-    size, time and inode are as ``known`` keeps its known digest: only pages
-    written again are read."""
+    size and modification time are as ``known`` keeps its known digest: only
+    pages written again are read. (Not the inode: the staging folder is
+    sometimes a copy of the site, which keeps every page's time; Kilas checks
+    the staged files against their record before a build.)"""
     digests = {}
     for page in pages:
         stat = (site / page).stat()
         seen = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
         old = known.get(page)
-        if isinstance(old, list) and old[:3] == seen:
+        if isinstance(old, list) and old[:2] == seen[:2]:
             digests[page] = old
         else:
             digest = hashlib.sha1((site / page).read_bytes()).hexdigest()
