@@ -156,7 +156,7 @@ SEARCH_RANKING = {"pageLength": 0.0}
 # Published copies of photos and every page's share card live here.
 KILAS_IMAGES_DIR = "gambar"
 # Widths of a photo's copies (never wider than the photo), WebP then JPEG.
-KILAS_IMAGES_WIDTHS = (240, 480, 800, 1200, 1600)
+KILAS_IMAGES_WIDTHS = (240, 480, 800, 1200)
 KILAS_IMAGES_FORMATS = ("webp", "jpeg")
 
 # -- Search engines (kilas_seo: JSON-LD, sitemaps, robots.txt) ----------------

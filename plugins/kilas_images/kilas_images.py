@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import re
+import shutil
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -39,6 +40,7 @@ from blinker import signal
 from jinja2 import pass_context
 from markupsafe import Markup
 from pelican import signals
+from pelican.contents import Article
 from PIL import Image
 
 from . import render
@@ -50,7 +52,8 @@ DEFAULTS: dict[str, object] = {
     # Folder of the published photos and cards, inside the output.
     "KILAS_IMAGES_DIR": "gambar",
     # Widths of a photo's copies (never wider than the photo itself).
-    "KILAS_IMAGES_WIDTHS": (240, 480, 800, 1200, 1600),
+    # 1200 covers the article column (42rem) at 1.8x and a phone at 3x.
+    "KILAS_IMAGES_WIDTHS": (240, 480, 800, 1200),
     # Formats of the copies, preferred first; the last is the fallback.
     "KILAS_IMAGES_FORMATS": ("webp", "jpeg"),
     # Encoder quality per format (0-100).
@@ -219,6 +222,10 @@ class _Run:
         # Cards of items with a photo, by id(item), until the item takes it.
         self.photo_cards: dict[int, ShareCard] = {}
         self.pool: ProcessPoolExecutor | None = None
+        # What this build asked the pool for: photos, cards.
+        self.made = {"photos": 0, "cards": 0}
+        # The generator that reads items (its Jinja environment formats dates).
+        self.articles = None
         colors = settings["KILAS_IMAGES_CARD_COLORS"]
         fonts = settings["KILAS_IMAGES_CARD_FONTS"]
         bold = _font_path(settings, fonts["bold"])
@@ -252,10 +259,14 @@ class _Run:
 
     # -- the pool ---------------------------------------------------------------
     def start(self) -> None:
-        """Fork the workers now, while this process is small."""
+        """Fork the workers, at the first thing to make (never when the cache
+        has everything). They run at a lower priority: they take what the
+        build leaves idle (one core while Pelican reads) and give way to
+        the processes that read and write pages."""
         workers = self.settings["KILAS_IMAGES_WORKERS"] or os.cpu_count() or 1
-        self.pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
-        self.pool.submit(int)  # the workers start with the first task
+        self.pool = ProcessPoolExecutor(
+            workers, mp_context=get_context("fork"), initializer=render.start_worker
+        )
 
     def submit(self, function, argument, labels: list[str]) -> None:
         """Queue ``function(*argument)``; ``labels`` name what it makes, one
@@ -316,20 +327,12 @@ class _Run:
                 image, "", (), image, "", (), None, None, sizes, thumb_sizes,
                 **text, remote=True,
             )  # fmt: skip
-        source = os.path.join(self.settings["PATH"], image)
-        digest, width, height = self.photo_facts(source)
-        key = _hash(self.photo_key, digest)[:20]
-        top = max(self.widths)
-        widths = sorted({w for w in self.widths if w < width} | {min(width, top)})
-        size = (width, height)
+        source, key, size, widths = self._photo_plan(image)
         # Short names: every byte of a srcset is in the page's weight.
         base = f"{self.folder}/foto/{key[:12]}"
-        files = []
 
         def name(suffix: str) -> str:
-            cached = f"{key}-{suffix}"
-            files.append(cached)
-            return self.want(f"{base}-{suffix}", str(self.cache / cached))
+            return self.want(f"{base}-{suffix}", str(self.cache / f"{key}-{suffix}"))
 
         urls = {
             (f, w): name(f"{w}{render.extension(f)}")
@@ -352,13 +355,7 @@ class _Run:
             crops.append((name(f"{label}.jpg"), crop[2] - crop[0], crop[3] - crop[1]))
         card = name("card.jpg")
         self.photo_sources.add(os.path.normpath(image))
-        if key not in self.queued and not all(f in self.present for f in files):
-            self.queued.add(key)
-            job = PhotoJob(
-                source, str(self.cache / key), size, tuple(widths), self.formats,
-                self.quality,
-            )  # fmt: skip
-            self.submit(render.make_photo, (job,), [image])
+        self._queue_photo(image, source, key, size, widths)
         middle = next((w for w in lead if w >= 800), lead[-1])
         photo = Photo(
             src=urls["jpeg", middle],
@@ -381,21 +378,75 @@ class _Run:
         )
         return photo
 
+    def _photo_plan(self, image: str) -> tuple[str, str, tuple[int, int], list[int]]:
+        """(source file, key, upright size, widths) of a local photo."""
+        source = os.path.join(self.settings["PATH"], image)
+        digest, width, height = self.photo_facts(source)
+        key = _hash(self.photo_key, digest)[:20]
+        top = max(self.widths)
+        widths = sorted({w for w in self.widths if w < width} | {min(width, top)})
+        return source, key, (width, height), widths
+
+    def _queue_photo(self, image, source, key, size, widths) -> None:
+        """Make the photo's files unless the cache has them all or they are
+        queued."""
+        if key in self.queued:
+            return
+        suffixes = [
+            *(f"{w}{render.extension(f)}" for f in self.formats for w in widths),
+            *(f"{label}.jpg" for label in render.CROPS),
+            "card.jpg",
+        ]
+        if all(f"{key}-{suffix}" in self.present for suffix in suffixes):
+            return
+        self.queued.add(key)
+        self.made["photos"] += 1
+        job = PhotoJob(
+            source, str(self.cache / key), size, tuple(widths), self.formats,
+            self.quality,
+        )  # fmt: skip
+        self.submit(render.make_photo, (job,), [image])
+
+    def early(self, item) -> None:
+        """An item just read: what it needs is queued now, so that the pool
+        works while Pelican reads the rest. Nothing is published from here:
+        ``add_item_images`` plans every item again once all are read (an
+        item changed or dropped meanwhile costs one wasted image, which the
+        cache then forgets)."""
+        image = str(getattr(item, "image", "") or "")
+        if re.match(r"^https://", image, re.IGNORECASE):
+            return
+        if image:
+            # A photo that cannot be read is reported when items are planned.
+            with contextlib.suppress(OSError, ValueError, Image.DecompressionBombError):
+                self._queue_photo(image, *self._photo_plan(image))
+        elif self.articles is not None:
+            self._queue_card(*_item_card_text(self.articles, item)[1:])
+
     # -- cards --------------------------------------------------------------------------
-    def card(self, name: str, kicker: str, headline: str, band: str) -> ShareCard:
-        """A generated card; drawn by the pool unless the cache has it."""
-        key = _hash(self.design_key, kicker, headline, band)[:20]
-        cached = f"{key}.png"
-        slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:60] or "kartu"
-        url = self.want(
-            f"{self.folder}/kartu/{slug}-{key[:10]}.png", str(self.cache / cached)
-        )
+    def _card_key(self, kicker: str, headline: str, band: str) -> str:
+        return _hash(self.design_key, kicker, headline, band)[:20]
+
+    def _queue_card(self, kicker: str, headline: str, band: str) -> str:
+        """Draw the card unless the cache has it or it is queued; its cache
+        file's name."""
+        cached = f"{self._card_key(kicker, headline, band)}.png"
         if cached not in self.present and cached not in self.queued:
             self.queued.add(cached)
+            self.made["cards"] += 1
             job = CardJob(str(self.cache / cached), kicker, headline, band)
             self.batch.append((job, cached))
             if len(self.batch) >= _CARDS_PER_TASK:
                 self.flush()
+        return cached
+
+    def card(self, name: str, kicker: str, headline: str, band: str) -> ShareCard:
+        """A generated card; drawn by the pool unless the cache has it."""
+        cached = self._queue_card(kicker, headline, band)
+        slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:60] or "kartu"
+        url = self.want(
+            f"{self.folder}/kartu/{slug}-{cached[:10]}.png", str(self.cache / cached)
+        )
         return ShareCard(url, *render.CARD_SIZE, "image/png", headline)
 
     def flush(self) -> None:
@@ -424,6 +475,14 @@ class _Run:
         self.stop()
         if problems:
             return problems
+        made = sum(self.made.values())
+        logger.info(
+            "kilas_images: made %d photo(s) and %d card(s); %d file(s) in the site, %s",
+            self.made["photos"],
+            self.made["cards"],
+            len(self.wanted),
+            "the others from the cache" if made else "all from the cache",
+        )
         _link_folder(output, self.folder, self.wanted)
         self._save(set(self.wanted.values()))
         return 0
@@ -444,27 +503,28 @@ class _Run:
 def _link_folder(output: Path, folder: str, wanted: dict[str, str]) -> None:
     """Make ``output/folder`` hold exactly the wanted files, as hard links to
     the cache (a copy across devices); unchanged links are left alone."""
-    top = output / folder
     present: dict[str, int] = {}
-    if top.is_dir():
-        for root, _, names in os.walk(top):
-            for file in names:
-                path = os.path.join(root, file)
-                present[os.path.relpath(path, output)] = os.stat(path).st_ino
+    for root, _, names in os.walk(output / folder):
+        for file in names:
+            path = os.path.join(root, file)
+            present[os.path.relpath(path, output)] = os.stat(path).st_ino
     for name in present.keys() - wanted.keys():
-        os.unlink(output / name)
+        os.unlink(os.path.join(output, name))
+    folders: set[str] = set()
     for name, cached in wanted.items():
-        target = output / name
-        inode = os.stat(cached).st_ino
-        if present.get(name) == inode:
+        inode = present.get(name)
+        if inode is not None and inode == os.stat(cached).st_ino:
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.unlink(missing_ok=True)
+        target = os.path.join(output, name)
+        if inode is not None:
+            os.unlink(target)
+        parent = os.path.dirname(target)
+        if parent not in folders:
+            os.makedirs(parent, exist_ok=True)
+            folders.add(parent)
         try:
             os.link(cached, target)
         except OSError:
-            import shutil  # noqa: PLC0415
-
             shutil.copyfile(cached, target)
 
 
@@ -504,6 +564,11 @@ def _item_card(run: _Run, generator, item) -> ShareCard:
     photo = getattr(item, "photo", None)
     if photo is not None and photo.remote:
         return ShareCard(photo.src, None, None, None, photo.alt)
+    return run.card(*_item_card_text(generator, item))
+
+
+def _item_card_text(generator, item) -> tuple[str, str, str, str]:
+    """(name, kicker, headline, band) of an item's drawn card."""
     category = getattr(item, "category", None)
     regions = getattr(item, "regions", None) or []
     kicker = " · ".join(
@@ -519,28 +584,42 @@ def _item_card(run: _Run, generator, item) -> ShareCard:
         part for part in (source.name if source else "", _when(generator, item)) if part
     )
     name = f"{item.slug}-{item.lang}" if item.lang else item.slug
-    return run.card(name, kicker, _plain(item.title), band)
+    return name, kicker, _plain(item.title), band
 
 
 # -- signal receivers ---------------------------------------------------------------
 def start_run(pelican) -> None:
-    """Settings checked; the pool forked now, while the process is small.
-    A check-only build (``--check``) makes no images."""
+    """Settings checked. A check-only build (``--check``) makes no images."""
     _current.clear()
     check_settings(pelican.settings)
     if getattr(pelican, "check_only", False):
         return
-    run = _Run(pelican.settings)
-    _current["run"] = run
-    run.start()
+    _current["run"] = _Run(pelican.settings)
+
+
+def note_generator(generator) -> None:
+    """The generator that reads items: cards of items read are queued with
+    its date filter (see ``queue_item_images``)."""
+    run = _run()
+    if run is not None:
+        run.articles = generator
+
+
+def queue_item_images(content) -> None:
+    """An item was read: its photo or card goes to the pool now."""
+    run = _run()
+    if run is not None and isinstance(content, Article):
+        run.early(content)
 
 
 def add_item_images(generator) -> None:
-    """Every item and translation (drafts too) gets its photo and card."""
+    """Every item and translation (hidden ones and drafts too) gets its
+    photo and card."""
     run = _run()
     if run is None:
         return
-    for attr in ("articles", "translations", "drafts", "drafts_translations"):
+    kinds = ("articles", "translations", "hidden_articles", "hidden_translations")
+    for attr in (*kinds, "drafts", "drafts_translations"):
         for item in getattr(generator, attr, []) or []:
             item.photo = run.photo(item)
             item.share_card = _item_card(run, generator, item)
@@ -636,10 +715,15 @@ def stop_pool(sender, **kwargs) -> None:
 
 
 def register() -> None:
-    # initialized: settings checked, the pool forked while the process is small.
+    # initialized: settings checked, a new run (autoreload rebuilds too).
     signals.initialized.connect(start_run)
     # generator_init: templates get share_card() in every generator.
     signals.generator_init.connect(add_template_globals)
+    # article_generator_init: the items' generator, whose date filter cards use.
+    signals.article_generator_init.connect(note_generator)
+    # content_object_init: an item just read; its images start while the
+    # rest is read (one core is idle then).
+    signals.content_object_init.connect(queue_item_images)
     # article_generator_finalized: items are read; photos and cards are queued
     # before kilas_seo writes JSON-LD (listed before it in PLUGINS).
     signals.article_generator_finalized.connect(add_item_images)
