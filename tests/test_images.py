@@ -23,6 +23,7 @@ SITE_URL = "https://kilas.example.org/berita"
 PHOTO_ITEM = "2024/09/foto-banjir-sinuiju/"
 PLAIN_ITEM = "2024/09/kafe-kopi-tutup/"
 REMOTE_ITEM = "2024/09/foto-dari-kantor-berita/"
+HIDDEN_ITEM = "2024/09/foto-tersembunyi/"
 # A headline with an accent, an en dash and curly quotes, long enough to wrap.
 TRICKY_TITLE = (
     "Café “Kopi Kenangan” di Sinŭiju Tutup – Pemilik Menyebut Banjir "
@@ -84,6 +85,19 @@ def photo_project(tmp_path_factory) -> Path:
     )
     (items / "kafe-kopi-tutup.md").write_text(
         _item("kafe", TRICKY_TITLE, day=10), encoding="utf-8"
+    )
+    # A hidden item (a page, not listed) with a photo of its own.
+    camera_photo(project / "content" / "images" / "tersembunyi.jpg", (2400, 1600), 1)
+    (items / "foto-tersembunyi.md").write_text(
+        _item(
+            "tersembunyi",
+            "Foto Tersembunyi",
+            "Status: hidden\nImage: images/tersembunyi.jpg\n"
+            "Image_Alt: Tanggul sungai yang jebol\n"
+            "Image_Credit: Fotografer Uji/Kilas\n",
+            day=8,
+        ),
+        encoding="utf-8",
     )
     (items / "foto-dari-kantor-berita.md").write_text(
         _item(
@@ -226,6 +240,26 @@ def _record(requests: list, request) -> None:
 
 def urlpath(url: str) -> str:
     return "/" + url.split("/", 3)[3]
+
+
+def test_hidden_item_gets_its_photo_and_card_not_the_original(photo_site):
+    """A hidden item has a page: it shows its photo's copies, shares the
+    photo's card, and its camera file (EXIF, GPS) is not published."""
+    tree = page(photo_site, HIDDEN_ITEM)
+    img = tree.xpath("//figure[@class='photo']//img")[0]
+    assert img.get("alt") == "Tanggul sungai yang jebol"
+    sources = tree.xpath("//figure[@class='photo']//source")
+    assert sources, "no modern format offered"
+    for value in [img.get("srcset"), *(s.get("srcset") for s in sources)]:
+        for url, width in _srcset(value):
+            with Image.open(_local(photo_site, url)) as copy:
+                assert copy.width == width, (url, copy.size)
+                assert not copy.getexif(), url
+    url, card = _card(photo_site, HIDDEN_ITEM)
+    assert card.format == "JPEG" and "/gambar/foto/" in url, url
+    assert not (photo_site / "images" / "tersembunyi.jpg").exists()
+    published = list(photo_site.rglob("*"))
+    assert not [p for p in published if p.name == "tersembunyi.jpg"], published
 
 
 def test_list_entries_show_a_small_lazy_photo(photo_site):

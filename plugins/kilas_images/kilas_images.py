@@ -264,6 +264,7 @@ class _Run:
         build leaves idle (one core while Pelican reads) and give way to
         the processes that read and write pages."""
         workers = self.settings["KILAS_IMAGES_WORKERS"] or os.cpu_count() or 1
+        logger.info("kilas_images: %d worker(s) started", workers)
         self.pool = ProcessPoolExecutor(
             workers, mp_context=get_context("fork"), initializer=render.start_worker
         )
@@ -475,14 +476,18 @@ class _Run:
         self.stop()
         if problems:
             return problems
-        made = sum(self.made.values())
-        logger.info(
-            "kilas_images: made %d photo(s) and %d card(s); %d file(s) in the site, %s",
-            self.made["photos"],
-            self.made["cards"],
-            len(self.wanted),
-            "the others from the cache" if made else "all from the cache",
-        )
+        if any(self.made.values()):
+            logger.info(
+                "kilas_images: made %d photo(s) and %d card(s); %d file(s) in the site",
+                self.made["photos"],
+                self.made["cards"],
+                len(self.wanted),
+            )
+        else:
+            logger.info(
+                "kilas_images: nothing to make; all %d file(s) came from the cache",
+                len(self.wanted),
+            )
         _link_folder(output, self.folder, self.wanted)
         self._save(set(self.wanted.values()))
         return 0
