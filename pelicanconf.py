@@ -1,5 +1,7 @@
 # Kilas development settings. `publishconf.py` imports these and changes only
 # what publishing needs. Every URL word is a setting with an Indonesian default.
+import sys
+from pathlib import Path
 
 # -- Site -------------------------------------------------------------------
 SITENAME = "Kilas"
@@ -52,6 +54,11 @@ MARKDOWN = {
 # -- Theme and plugins ------------------------------------------------------
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
+# Pelican loads each plugin from PLUGIN_PATHS; the library the plugins share
+# (plugins/kilas_settings: setting defaults and checks) is found on sys.path.
+_plugins = str(Path(__file__).resolve().parent / "plugins")
+if _plugins not in sys.path:
+    sys.path.insert(0, _plugins)
 PLUGINS = [
     "kilas_contract",
     "kilas_i18n",
@@ -61,6 +68,8 @@ PLUGINS = [
     "kilas_timeline",
     "kilas_images",
     "kilas_seo",
+    "kilas_feeds",
+    "kilas_sitemap",
     "kilas_search",
 ]
 
@@ -88,23 +97,12 @@ TAG_URL = "tag/{slug}/"
 TAG_SAVE_AS = "tag/{slug}/index.html"
 TAGS_URL = "tag/"
 TAGS_SAVE_AS = "tag/index.html"
-# Region, source and story pages (plugin kilas_taxonomy, KILAS_TAXONOMIES).
-REGION_URL = "wilayah/{slug}/"
-REGION_SAVE_AS = "wilayah/{slug}/index.html"
-REGIONS_URL = "wilayah/"
-REGIONS_SAVE_AS = "wilayah/index.html"
-SOURCE_URL = "sumber/{slug}/"
-SOURCE_SAVE_AS = "sumber/{slug}/index.html"
-SOURCE_CITES_URL = "sumber/{slug}/dikutip/"
-SOURCE_CITES_SAVE_AS = "sumber/{slug}/dikutip/index.html"
-SOURCES_URL = "sumber/"
-SOURCES_SAVE_AS = "sumber/index.html"
-STORY_URL = "cerita/{slug}/"
-STORY_SAVE_AS = "cerita/{slug}/index.html"
-STORIES_URL = "cerita/"
-STORIES_SAVE_AS = "cerita/index.html"
+# Region, source and story pages (wilayah/, sumber/, cerita/) and the weekly
+# editions (edisi/) take the Indonesian defaults of kilas_taxonomy and
+# kilas_timeline (their READMEs list every URL setting).
 # The timeline (Pelican's period archives; plugin kilas_timeline for the
 # index, the day pages, which are daily editions, and the weekly editions).
+# Set here because the archive and the search page point to it.
 TIMELINE_URL = "linimasa/"
 TIMELINE_SAVE_AS = "linimasa/index.html"
 YEAR_ARCHIVE_URL = "linimasa/{date:%Y}/"
@@ -113,8 +111,6 @@ MONTH_ARCHIVE_URL = "linimasa/{date:%Y}/{date:%m}/"
 MONTH_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/{date:%m}/index.html"
 DAY_ARCHIVE_URL = "linimasa/{date:%Y}/{date:%m}/{date:%d}/"
 DAY_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/{date:%m}/{date:%d}/index.html"
-EDITION_URL = "edisi/{date:%G}-w{date:%V}/"
-EDITION_SAVE_AS = "edisi/{date:%G}-w{date:%V}/index.html"
 # One archive: the timeline. Pelican's flat archive page is not written, and
 # anything that links to ARCHIVES_URL reaches the timeline.
 ARCHIVES_URL = TIMELINE_URL
@@ -134,10 +130,8 @@ FEED_DOMAIN = SITEURL
 FEED_ALL_ATOM = "feeds/semua.atom.xml"
 CATEGORY_FEED_ATOM = "feeds/kategori/{slug}.atom.xml"
 TAG_FEED_ATOM = None
-REGION_FEED_ATOM = "feeds/wilayah/{slug}.atom.xml"
-SOURCE_FEED_ATOM = "feeds/sumber/{slug}.atom.xml"
-STORY_FEED_ATOM = "feeds/cerita/{slug}.atom.xml"
-EDITION_FEED_ATOM = "feeds/edisi.atom.xml"
+# Region, source and story feeds and the weekly editions' feed: the
+# defaults of kilas_taxonomy and kilas_timeline (feeds/wilayah/..., feeds/edisi).
 TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
@@ -146,27 +140,16 @@ RSS_FEED_SUMMARY_ONLY = False
 FEED_MAX_ITEMS = 25
 
 # -- Search (kilas_search: Pagefind, indexed by every build) -----------------
-SEARCH_INDEX = True
+# Every setting has its default (plugins/kilas_search/README.md) but this one.
 # Without JavaScript the search page links here (the timeline, once it exists).
 SEARCH_BROWSE_URL = TIMELINE_URL
-# Pagefind ranking: items are short, a longer one is not less relevant.
-SEARCH_RANKING = {"pageLength": 0.0}
 
 # -- Photos and share cards (kilas_images) ---------------------------------
-# Published copies of photos and every page's share card live here.
-KILAS_IMAGES_DIR = "gambar"
-# Widths of a photo's copies (never wider than the photo), WebP then JPEG.
-KILAS_IMAGES_WIDTHS = (240, 480, 800, 1200)
-KILAS_IMAGES_FORMATS = ("webp", "jpeg")
+# Its defaults (plugins/kilas_images/README.md): copies and cards in gambar/,
+# widths 240 to 1200, WebP then JPEG.
 
-# -- Search engines (kilas_seo: JSON-LD, sitemaps, robots.txt) ----------------
-SEO_SITEMAP_SAVE_AS = "sitemap.xml"
-SEO_NEWS_SITEMAP_SAVE_AS = "news-sitemap.xml"
-SEO_NEWS_WINDOW_HOURS = 48
-SEO_NEWS_MAX_ITEMS = 1000
-SEO_NEWS_PUBLICATION_NAME = PUBLISHER_NAME
-SEO_PUBLISHER_LOGO = "favicon.svg"
-SEO_OG_LOCALES = {"id": "id_ID", "en": "en_US"}
+# -- Search engines (kilas_seo, kilas_feeds, kilas_sitemap) ----------------
+# Their defaults: plugins/kilas_seo, kilas_feeds and kilas_sitemap READMEs.
 # The build's one "now" (ISO 8601; None: the clock; the environment variable
 # KILAS_NOW wins): items dated later are scheduled, left out until a build
 # after their time; the news sitemap counts back from it.
@@ -202,8 +185,6 @@ PAGINATED_TEMPLATES = {
     "story": None,
     "period_archives": None,
 }
-# Days listed on the home page below the latest edition.
-TIMELINE_HOME_DAYS = 6
 NOTFOUND_SAVE_AS = "404.html"
 SEARCH_URL = "cari/"
 SEARCH_SAVE_AS = "cari/index.html"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -155,13 +154,11 @@ def test_w3c_feed_validator_finds_nothing(published: Path):
             f"no W3C feed validator checkout at {FEEDVALIDATOR} (set "
             "KILAS_FEEDVALIDATOR; README: Checking feeds with the W3C validator)"
         )
-    sys.path.insert(0, str(source))
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(source))
         import feedvalidator
         from feedvalidator import compatibility
         from feedvalidator.formatter.text_plain import Formatter
-    finally:
-        sys.path.remove(str(source))
     problems = []
     for path in _feeds(published):
         address = f"{SITE_URL}/{path.relative_to(published).as_posix()}"

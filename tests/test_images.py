@@ -8,11 +8,10 @@ import io
 import json
 import random
 import re
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, build_published, copy_project, page, run_build
+from conftest import build_published, copy_project, page, run_build
 from fontTools.ttLib import TTFont
 from lxml import html
 from PIL import Image, ImageFilter
@@ -374,7 +373,6 @@ def test_generated_card_fonts_cover_indonesian_text():
 
 
 def test_generated_card_draws_every_glyph_and_wraps_whole_words(photo_site):
-    sys.path.insert(0, str(PROJECT / "plugins"))
     from kilas_images import render
 
     _, card = _card(photo_site, PLAIN_ITEM)

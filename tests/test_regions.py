@@ -10,16 +10,13 @@ registry cases (alias bomb, duplicates, lists, cycles) fail the build with
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from conftest import PROJECT, run_build
-from lxml import html
-
-sys.path.insert(0, str(PROJECT / "plugins"))
 from kilas_contract.registry import RegionRegistry, SourceRegistry
+from lxml import html
 
 FIXTURE = PROJECT / "tests" / "fixtures" / "contract"
 SETTINGS = {"DEFAULT_LANG": "id", "REGION_URL": "wilayah/{slug}/"}
@@ -172,7 +169,10 @@ NEAR = [
     # (Jakarta Selatan once got Korea Selatan; Medan got Algeria's Médéa).
     ("Jakarta Selatan", "DKI Jakarta"),
     ("Kota Gaza", "Jalur Gaza"),
-    ("Medan", None),
+    # A city that is not a region of its own suggests the region it lies in.
+    ("Medan", "Sumatera Utara"),
+    ("Surabaya", "Jawa Timur"),
+    ("Praha", "Ceko"),
     ("Foo, Mozambik", None),
 ]
 
@@ -290,6 +290,50 @@ def test_suggestions_are_near_spellings(written, suggestion):
     found = registry.resolve(written)
     assert found.value is None
     assert found.suggestion == suggestion
+
+
+def test_every_listed_place_explains_itself_or_resolves_inside_its_region():
+    """places.yaml is data: each Indonesian place must fail with the province
+    it lies in (never resolve, least of all abroad); a foreign city either is
+    a subdivision of its country or fails naming that country."""
+    import yaml
+    from kilas_contract.registry import GAZETTEER, PLACES_FILE
+
+    places = yaml.safe_load((GAZETTEER / PLACES_FILE).read_text("utf-8"))["places"]
+    registry = RegionRegistry(SETTINGS, Path("/nonexistent/regions.yaml"))
+    wrong = []
+    for code, names in places.items():
+        for name in names:
+            found = registry.resolve(name)
+            if found.value is not None:
+                outer = found.value
+                while outer is not None and outer.code != code:
+                    outer = outer.parent
+                if code.startswith("ID") or outer is None:
+                    wrong.append(f"{name}: resolves to {found.value.label}")
+            elif found.inside is None or found.inside.code != code:
+                wrong.append(f"{name}: {found}")
+    assert wrong == []
+    assert sum(len(names) for names in places.values()) >= 400
+
+
+def test_a_place_inside_a_region_is_explained(content, tmp_path):
+    cases = {"kota": "Surabaya", "pulau": "Flores", "asing": "Flores, Uruguay"}
+    for slug, written in cases.items():
+        (content / "items" / f"{slug}.md").write_text(
+            _item(slug, written), encoding="utf-8"
+        )
+    result = run_build("--content", str(content), "--output", str(tmp_path / "out"))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    kota = next(line for line in lines if "kota.md:4:" in line)
+    assert 'Region: "Surabaya" lies in Jawa Timur' in kota
+    assert "parent: ID-JI" in kota
+    pulau = next(line for line in lines if "pulau.md:4:" in line)
+    assert "lies in Nusa Tenggara Timur" in pulau
+    # Uruguay's Flores is still reached as "Name, Country".
+    assert not any("asing.md" in line for line in lines)
+    assert "2 problem(s)" in result.stderr
 
 
 def test_comma_lists_and_name_country(content, tmp_path):

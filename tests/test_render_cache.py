@@ -83,9 +83,6 @@ def test_a_damaged_render_cache_is_dropped_and_rebuilt(tmp_path, clean, how):
 
 def test_the_cache_key_follows_the_sanitiser_policy(monkeypatch):
     """A change to the allow-list renders every item again."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins"))
     from kilas_contract import render, sanitise
 
     from kilas.build import load_settings

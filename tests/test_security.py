@@ -6,19 +6,16 @@ under it in Chromium."""
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import feedparser
 import pytest
 from conftest import page
+from kilas_contract import render as rendering
 from lxml import etree, html
 
 from kilas import browser
 from kilas.build import build
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins"))
-from kilas_contract import render as rendering
 
 HOSTILE = """Title: Kabar Berbahaya
 Date: 2024-08-05 10:00

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from babel.messages.pofile import read_po
 from conftest import PROJECT, listed, run_build
 from lxml import html
 
@@ -24,9 +25,8 @@ TEMPLATES = PROJECT / "theme" / "templates"
 FIXTURES = PROJECT / "tests" / "fixtures" / "theme"
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-# bytes an article page may load, images aside (31 KiB since every page
-# carries a Content-Security-Policy and bodies align table cells by class)
-PAGE_BUDGET = 31 * 1024
+# bytes an article page without a photo may load, images aside (issue 15)
+PAGE_BUDGET = 30 * 1024
 # What a photo adds to its item's page besides the image files (kilas_images):
 # two srcsets, sizes, caption, credit, the JSON-LD crops and og:image tags.
 PHOTO_MARKUP = 1536
@@ -190,10 +190,17 @@ def test_article_page_shows_every_part(site):
         "next"
     ]  # the first item of the day has none before
     assert pager.xpath("./a/@href") == ["/2024/08/banjir-hancurkan-4000-rumah/"]
+    # Six items share something with the sample; KILAS_RELATED_MAX (4) are
+    # listed, best first: the story weighs 4, each region and tag 1 (9, 7,
+    # then two of 6, the nearer in time first; the pact's 4 and the drill's 1
+    # are left out).
     related = page.xpath("//section[@class='related']//h3/a/@href")
-    assert 3 <= len(related) <= 5
-    assert "/" + SAMPLE not in related
-    assert "/2024/08/kim-jong-un-tanggapi-tawaran-putin/" in related
+    assert related == [
+        "/2024/08/kim-jong-un-tanggapi-tawaran-putin/",
+        "/2024/08/kim-periksa-wilayah-terdampak-banjir/",
+        "/2024/08/banjir-hancurkan-4000-rumah/",
+        "/2024/08/korea-selatan-siap-bahas-bantuan-banjir/",
+    ]
 
 
 def test_translations_link_each_other_with_hreflang(site):
@@ -298,7 +305,8 @@ def test_a_category_order_outside_the_categories_fails(project, tmp_path):
         settings.write('\nTIMELINE_CATEGORY_ORDER = ["Bencanaa"]\n')
     result = run_build("--output", str(tmp_path / "out"), cwd=project)
     assert result.returncode == 1
-    assert "TIMELINE_CATEGORY_ORDER names Bencanaa" in result.stderr
+    assert "TIMELINE_CATEGORY_ORDER = ['Bencanaa'] is not allowed" in result.stderr
+    assert "did you mean ['Bencana']?" in result.stderr
 
 
 def test_one_archive_and_no_dead_links(site):
@@ -351,17 +359,6 @@ def test_wording(site):
     assert not re.findall(r"\S·|·\S", text), re.findall(r".{12}\S·.{6}", text)
 
 
-def test_reading_time_and_related_items_rules():
-    sys.path.insert(0, str(PROJECT / "plugins"))
-    from kilas_related.kilas_related import DEFAULTS
-    from kilas_theme.kilas_theme import reading_minutes
-
-    assert reading_minutes("<p>" + "kata " * 200 + "</p>") == 1
-    assert reading_minutes("<p>" + "kata " * 201 + "</p>") == 2
-    assert reading_minutes("") == 1
-    assert DEFAULTS["KILAS_RELATED_MAX"] == 4
-
-
 # --- language -----------------------------------------------------------------------
 
 
@@ -372,11 +369,24 @@ def test_every_msgid_has_an_indonesian_translation():
     )
 
 
+def _messages(catalog) -> dict:
+    """msgid (and plural) -> where the templates use it."""
+    return {
+        (message.id, message.context): sorted(message.locations)
+        for message in catalog
+        if message.id
+    }
+
+
 def test_catalog_template_is_up_to_date():
-    pot = catalogs.read_catalog("id")  # parsed for its ids only
-    extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogs.extract()}
-    in_po = {m.id if isinstance(m.id, str) else m.id[0] for m in pot}
-    assert extracted - {""} <= in_po
+    """messages.pot is what `invoke translations` extracts from the templates
+    now: the same msgids, plural forms and places."""
+    pot = catalogs.THEME / "translations" / f"{catalogs.DOMAIN}.pot"
+    with pot.open("rb") as handle:
+        committed = _messages(read_po(handle))
+    assert committed == _messages(catalogs.extract()), (
+        "run `invoke translations`: theme/translations/messages.pot is stale"
+    )
 
 
 @pytest.fixture(scope="module")

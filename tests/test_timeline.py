@@ -6,7 +6,6 @@ page's latest edition. Fixture: tests/fixtures/taxonomy/ (see test_taxonomy).
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import feedparser
@@ -227,8 +226,7 @@ def count_of(element) -> int:
 
 
 def test_calendar_levels():
-    sys.path.insert(0, str(PROJECT / "plugins"))
-    from kilas_timeline.kilas_timeline import calendar_level
+    from kilas_timeline.calendar_grid import calendar_level
 
     assert calendar_level(0, 6) == 0
     assert [calendar_level(n, 6) for n in range(1, 7)] == [1, 2, 2, 3, 4, 4]
@@ -258,7 +256,7 @@ def test_bad_timeline_setting_fails_the_build(tmp_path, caplog):
             output=tmp_path / "output",
             extra={"TIMELINE_HOME_DAYS": -1},
         )
-    assert "TIMELINE_HOME_DAYS is -1" in caplog.text
+    assert "TIMELINE_HOME_DAYS = -1 is not allowed" in caplog.text
 
 
 def test_repository_timeline(site):

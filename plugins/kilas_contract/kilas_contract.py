@@ -673,6 +673,13 @@ class ItemReader(MarkdownReader):
                 '"Name, Country")'
             )
         registry = self.settings.get("KILAS_REGIONS_FILE", "regions.yaml")
+        if found.inside is not None:
+            raise _Bad(
+                f'"{value}" lies in {found.inside.name} and is not a region of '
+                f'its own: write "{found.inside.name}", or add {value} to '
+                f"content/{registry} with parent: {found.inside.code} to give "
+                "it a page"
+            )
         raise _Bad(
             explain(
                 f'unknown region "{value}"',

@@ -40,6 +40,8 @@ REGION_KINDS = ("country", "province", "subdivision", "area", "grouping")
 _NOT_PLACES = {"ZZ", "QO", "EZ", "UN", "XA", "XB"}
 GAZETTEER = Path(__file__).parent / "gazetteer"
 GAZETTEER_FILES = ("countries.yaml", "indonesia.yaml", "areas.yaml", "groupings.yaml")
+# Cities, regencies and islands by the region they lie in: read on a miss.
+PLACES_FILE = "places.yaml"
 # Words that name a part of a place: "Jakarta Selatan" suggests DKI Jakarta.
 _PART_WORDS = frozenset(
     [
@@ -97,16 +99,8 @@ class RegistryProblem(NamedTuple):
 
 
 class _Term(URLWrapper):
-    """A taxonomy term whose URL settings use ``settings_prefix``."""
-
-    settings_prefix = ""
-
-    def _from_settings(self, key: str) -> str:
-        setting = f"{self.settings_prefix}_{key}"
-        value = self.settings.get(setting, "")
-        if isinstance(value, str):
-            return value.format(**self.as_dict())
-        return value
+    """A taxonomy term. Its URL settings are named after its class, as
+    Pelican's ``URLWrapper`` does: ``REGION_URL``, ``SOURCE_SAVE_AS``."""
 
     def __str__(self) -> str:
         return self.name
@@ -120,8 +114,6 @@ class Region(_Term):
 
     ``parent`` is the one place it lies in (a province's country); ``members``
     are the places a grouping gathers (ASEAN's countries)."""
-
-    settings_prefix = "REGION"
 
     def __init__(self, code: str, name: str, kind: str, settings: dict) -> None:
         super().__init__(name, settings)
@@ -165,8 +157,6 @@ class Region(_Term):
 class Source(_Term):
     """An outlet, agency or other body whose reports items digest or cite."""
 
-    settings_prefix = "SOURCE"
-
     def __init__(self, entry: dict, settings: dict) -> None:
         super().__init__(entry["name"], settings)
         self.homepage: str = entry.get("homepage", "")
@@ -179,8 +169,6 @@ class Source(_Term):
 class Story(_Term):
     """A developing story that several items belong to."""
 
-    settings_prefix = "STORY"
-
 
 @dataclass
 class Lookup:
@@ -189,6 +177,8 @@ class Lookup:
     value: object | None
     suggestion: str | None = None
     ambiguous: list[str] = field(default_factory=list)
+    # A place that is not a region of its own lies in this one (Surabaya).
+    inside: object | None = None
 
 
 # -- reading registry files -----------------------------------------------------
@@ -367,6 +357,16 @@ def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
+def _read_places(path: Path) -> dict[str, str]:
+    """The gazetteer's places (normalized name -> region code)."""
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    return {
+        normalize(str(name)): str(code)
+        for code, names in data["places"].items()
+        for name in names
+    }
+
+
 # -- regions ----------------------------------------------------------------------
 REGION_FIELDS = ("code", "name", "aliases", "parent", "members", "kind")
 
@@ -398,6 +398,7 @@ class RegionRegistry:
         self._foreign: dict[str, str] = {}
         self._by_code: dict[str, Region] = {}
         self._iso_loaded = False
+        self._places: dict[str, str] | None = None
         self._problems: list[RegistryProblem] = []
         # What the registry files say: pages show it (names, parents,
         # members), so it is part of what a page depends on.
@@ -693,16 +694,40 @@ class RegionRegistry:
 
     def _lookup(self, text: str) -> Lookup:
         norm = normalize(text)
-        found = self._best(norm)
+        found = self._best(norm, _FOREIGN)
         if found is not None:
             return found
         if "," in text:
             return self._within(text)
+        # An Indonesian city or island is explained, never read as a foreign
+        # subdivision of the same name (Flores is not Uruguay's).
+        inside = self._place(norm, home=True)
+        if inside is not None:
+            return inside
         self._load_iso()
-        return self._best(norm) or Lookup(None, self._suggest(norm))
+        return (
+            self._best(norm)
+            or self._place(norm, home=False)
+            or Lookup(None, self._suggest(norm))
+        )
 
-    def _best(self, norm: str) -> Lookup | None:
-        for regions in self._keys.get(norm, ()):
+    def _place(self, norm: str, home: bool) -> Lookup | None:
+        """A city, regency or island that lies in a region (gazetteer's
+        places.yaml): not a region of its own, so the lookup fails with the
+        region it lies in as the suggestion. ``home``: Indonesian places
+        only, else foreign ones."""
+        if self._places is None:
+            self._places = _read_places(GAZETTEER / PLACES_FILE)
+        code = self._places.get(norm)
+        if code is None or code.startswith("ID") != home:
+            return None
+        region = self._by_code.get(code)
+        if region is None:
+            return None
+        return Lookup(None, region.name, inside=region)
+
+    def _best(self, norm: str, ranks: int = 3) -> Lookup | None:
+        for regions in self._keys.get(norm, ())[:ranks]:
             if len(regions) == 1:
                 return Lookup(regions[0])
             if regions:

@@ -23,6 +23,7 @@ Templates get ``item.photo`` (a ``Photo``), ``item.share_card`` and the global
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import html
 import json
@@ -38,6 +39,16 @@ from urllib.parse import urlsplit
 
 from blinker import signal
 from jinja2 import pass_context
+from kilas_settings import (
+    SettingError,
+    apply_defaults,
+    check,
+    optional,
+    rule,
+    state,
+    text,
+    whole,
+)
 from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article
@@ -85,7 +96,7 @@ _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 build_failed = signal("kilas_build_failed")
 
 
-class ImageSettingError(ValueError):
+class ImageSettingError(SettingError):
     """A KILAS_IMAGES_* setting has a value the plugin cannot use."""
 
 
@@ -123,58 +134,60 @@ class ShareCard:
 
 
 # -- settings ------------------------------------------------------------------
-def _fail(key: str, value: object, allowed: str) -> None:
-    raise ImageSettingError(
-        f"kilas_images: {key} = {value!r} is not allowed; expected {allowed}"
-    )
+def _rules(settings: dict) -> dict:
+    """What each setting may be (the qualities follow the formats chosen, the
+    fonts are looked up in the theme)."""
+    formats = settings.get("KILAS_IMAGES_FORMATS")
+    names = ("background", "text", "band", "band_text")
+    return {
+        "KILAS_IMAGES_DIR": rule(
+            lambda folder: folder.strip("/") and ".." not in folder,
+            'a folder name such as "gambar"',
+        ),
+        "KILAS_IMAGES_WIDTHS": rule(
+            lambda widths: (
+                isinstance(widths, list | tuple)
+                and widths
+                and all(isinstance(w, int) and 16 <= w <= 8000 for w in widths)
+            ),
+            "a list of widths from 16 to 8000",
+        ),
+        "KILAS_IMAGES_FORMATS": rule(
+            lambda chosen: (
+                isinstance(chosen, list | tuple)
+                and all(f in FORMATS for f in chosen)
+                and chosen[-1] == "jpeg"
+            ),
+            f"formats from {', '.join(FORMATS)}, ending with the fallback jpeg",
+        ),
+        "KILAS_IMAGES_QUALITY": rule(
+            lambda quality: all(
+                isinstance(quality.get(f), int) and 1 <= quality[f] <= 100
+                for f in formats
+            ),
+            "a quality from 1 to 100 per format",
+        ),
+        "KILAS_IMAGES_SIZES": text(),
+        "KILAS_IMAGES_THUMB_SIZES": text(),
+        "KILAS_IMAGES_CARD_COLORS": rule(
+            lambda colors: all(_HEX.match(str(colors.get(n, ""))) for n in names),
+            f"#rrggbb colours for {names}",
+        ),
+        "KILAS_IMAGES_CARD_FONTS": rule(
+            lambda fonts: all(
+                os.path.isfile(_font_path(settings, fonts.get(name)))
+                for name in ("bold", "regular")
+            ),
+            "bold and regular TrueType font files inside the theme",
+        ),
+        "KILAS_IMAGES_WORKERS": optional(whole(1)),
+    }
 
 
 def check_settings(settings: dict) -> None:
     """Defaults filled in, every value checked once."""
-    for key, value in DEFAULTS.items():
-        settings.setdefault(key, value)
-    folder = settings["KILAS_IMAGES_DIR"]
-    if not isinstance(folder, str) or not folder.strip("/") or ".." in folder:
-        _fail("KILAS_IMAGES_DIR", folder, 'a folder name such as "gambar"')
-    widths = settings["KILAS_IMAGES_WIDTHS"]
-    if (
-        not isinstance(widths, list | tuple)
-        or not widths
-        or not all(isinstance(w, int) and 16 <= w <= 8000 for w in widths)
-    ):
-        _fail("KILAS_IMAGES_WIDTHS", widths, "a list of widths from 16 to 8000")
-    formats = settings["KILAS_IMAGES_FORMATS"]
-    if (
-        not isinstance(formats, list | tuple)
-        or len(formats) < 1
-        or any(f not in FORMATS for f in formats)
-        or formats[-1] != "jpeg"
-    ):
-        _fail(
-            "KILAS_IMAGES_FORMATS",
-            formats,
-            f"formats from {', '.join(FORMATS)}, ending with the fallback jpeg",
-        )
-    quality = settings["KILAS_IMAGES_QUALITY"]
-    if not isinstance(quality, dict) or any(
-        not isinstance(quality.get(f), int) or not 1 <= quality[f] <= 100
-        for f in formats
-    ):
-        _fail("KILAS_IMAGES_QUALITY", quality, "a quality from 1 to 100 per format")
-    colors = settings["KILAS_IMAGES_CARD_COLORS"]
-    names = ("background", "text", "band", "band_text")
-    if not isinstance(colors, dict) or any(
-        not _HEX.match(str(colors.get(n, ""))) for n in names
-    ):
-        _fail("KILAS_IMAGES_CARD_COLORS", colors, f"#rrggbb colours for {names}")
-    fonts = settings["KILAS_IMAGES_CARD_FONTS"]
-    for name in ("bold", "regular"):
-        path = _font_path(settings, fonts.get(name) if isinstance(fonts, dict) else "")
-        if not os.path.isfile(path):
-            _fail("KILAS_IMAGES_CARD_FONTS", fonts, f"a {name} TrueType font file")
-    workers = settings["KILAS_IMAGES_WORKERS"]
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        _fail("KILAS_IMAGES_WORKERS", workers, "None or a number of processes")
+    apply_defaults(settings, DEFAULTS)  # the rules read the formats chosen
+    check(settings, _rules(settings), "kilas_images", ImageSettingError)
 
 
 def _font_path(settings: dict, name: str | None) -> str:
@@ -533,12 +546,9 @@ def _link_folder(output: Path, folder: str, wanted: dict[str, str]) -> None:
             shutil.copyfile(cached, target)
 
 
-# One build at a time: reset on every `initialized` (autoreload rebuilds too).
-_current: dict[str, _Run] = {}
-
-
-def _run() -> _Run | None:
-    return _current.get("run")
+def _run(settings: dict) -> _Run | None:
+    """This build's run (None in a check-only build, which makes no images)."""
+    return state(settings).get(__name__)
 
 
 # -- texts of generated cards --------------------------------------------------------
@@ -594,33 +604,38 @@ def _item_card_text(generator, item) -> tuple[str, str, str, str]:
 
 # -- signal receivers ---------------------------------------------------------------
 def start_run(pelican) -> None:
-    """Settings checked. A check-only build (``--check``) makes no images."""
-    _current.clear()
+    """Settings checked. A check-only build (``--check``) makes no images.
+    The pool is forked at the first thing to make."""
+    old = state(pelican.settings).pop(__name__)
+    if old is not None:
+        old.stop()
     check_settings(pelican.settings)
     if getattr(pelican, "check_only", False):
         return
-    _current["run"] = _Run(pelican.settings)
+    state(pelican.settings).set(__name__, _Run(pelican.settings))
 
 
 def note_generator(generator) -> None:
     """The generator that reads items: cards of items read are queued with
     its date filter (see ``queue_item_images``)."""
-    run = _run()
+    run = _run(generator.settings)
     if run is not None:
         run.articles = generator
 
 
 def queue_item_images(content) -> None:
     """An item was read: its photo or card goes to the pool now."""
-    run = _run()
-    if run is not None and isinstance(content, Article):
+    if not isinstance(content, Article):
+        return
+    run = _run(content.settings)
+    if run is not None:
         run.early(content)
 
 
 def add_item_images(generator) -> None:
     """Every item and translation (hidden ones and drafts too) gets its
     photo and card."""
-    run = _run()
+    run = _run(generator.settings)
     if run is None:
         return
     kinds = ("articles", "translations", "hidden_articles", "hidden_translations")
@@ -635,7 +650,7 @@ def add_item_images(generator) -> None:
 
 def add_page_images(generator) -> None:
     """Pages (the about page...) get a card with their title."""
-    run = _run()
+    run = _run(generator.settings)
     if run is None:
         return
     band = str(generator.settings.get("SITESUBTITLE", ""))
@@ -649,7 +664,7 @@ def add_page_images(generator) -> None:
 
 def add_term_images(generators) -> None:
     """Region, source and story pages, and the site's own card."""
-    run = _run()
+    run = _run(generators[0].settings)
     if run is None:
         return
     context = generators[0].context
@@ -672,7 +687,7 @@ def add_term_images(generators) -> None:
 def drop_original_photos(generator) -> None:
     """A photo is published only as its copies (no EXIF, no GPS): the
     original is not copied, unless a text links to it."""
-    run = _run()
+    run = _run(generator.settings)
     if run is None:
         return
     content = generator.settings["PATH"]
@@ -685,11 +700,9 @@ def drop_original_photos(generator) -> None:
     ]
 
 
-@pass_context
-def share_card(context) -> ShareCard | None:
+def _share_card(run: _Run | None, context) -> ShareCard | None:
     """The card of the page being rendered: its item's or page's, its term's
     (every page of a region, source or story), else the site's."""
-    run = _run()
     if run is None:
         return None
     card = run.cards_by_page.get(context.get("output_file"))
@@ -700,12 +713,14 @@ def share_card(context) -> ShareCard | None:
 
 
 def add_template_globals(generator) -> None:
-    generator.env.globals["share_card"] = share_card
+    """``share_card()`` in every template: this build's cards."""
+    share_card = functools.partial(_share_card, _run(generator.settings))
+    generator.env.globals["share_card"] = pass_context(share_card)
 
 
 def link_images(pelican) -> None:
     """Every page is written: wait for the last images and put them in place."""
-    run = _run()
+    run = state(pelican.settings).pop(__name__)
     if run is None:
         return
     problems = run.finish(Path(pelican.settings["OUTPUT_PATH"]))
@@ -713,8 +728,9 @@ def link_images(pelican) -> None:
         logger.error("kilas_images: %d image(s) could not be made", problems)
 
 
-def stop_pool(sender, **kwargs) -> None:
-    run = _run()
+def stop_pool(pelican, **kwargs) -> None:
+    """The build failed: the pool stops, this build's run is dropped."""
+    run = state(pelican.settings).pop(__name__)
     if run is not None:
         run.stop()
 

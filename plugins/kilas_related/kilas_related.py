@@ -18,6 +18,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from datetime import timedelta
 
+from kilas_settings import apply, rule, whole
 from pelican import signals
 
 logger = logging.getLogger(__name__)
@@ -33,24 +34,21 @@ DEFAULTS = {
 }
 
 
-def _settings(settings: dict) -> tuple[int, dict[str, int]]:
-    limit = settings.get("KILAS_RELATED_MAX", DEFAULTS["KILAS_RELATED_MAX"])
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-        raise ValueError(
-            f"kilas_related: KILAS_RELATED_MAX must be a whole number of at least 0, "
-            f"not {limit!r}"
-        )
-    weights = {
-        **DEFAULTS["KILAS_RELATED_WEIGHTS"],
-        **settings.get("KILAS_RELATED_WEIGHTS", {}),
-    }
-    unknown = sorted(set(weights) - set(DEFAULTS["KILAS_RELATED_WEIGHTS"]))
-    if unknown or not all(isinstance(w, int) and w >= 0 for w in weights.values()):
-        raise ValueError(
-            "kilas_related: KILAS_RELATED_WEIGHTS takes whole numbers >= 0 for the "
-            f"keys story, region and tag, not {settings.get('KILAS_RELATED_WEIGHTS')!r}"
-        )
-    return limit, weights
+RULES = {
+    "KILAS_RELATED_MAX": whole(0),
+    "KILAS_RELATED_WEIGHTS": rule(
+        lambda weights: (
+            set(weights) <= set(DEFAULTS["KILAS_RELATED_WEIGHTS"])
+            and all(whole(0)(w) for w in weights.values())
+        ),
+        "whole numbers of at least 0 for some of the keys story, region and tag",
+    ),
+}
+
+
+def _weights(settings: dict) -> dict[str, int]:
+    """The site's weights over the defaults (it may set only some kinds)."""
+    return {**DEFAULTS["KILAS_RELATED_WEIGHTS"], **settings["KILAS_RELATED_WEIGHTS"]}
 
 
 def _terms(article) -> dict[str, set[str]]:
@@ -138,7 +136,8 @@ def rank_related(articles: list, limit: int, weights: dict[str, int]) -> None:
 
 def relate_articles(generator) -> None:
     """Neighbours and related items, per language, for published items."""
-    limit, weights = _settings(generator.settings)
+    limit = generator.settings["KILAS_RELATED_MAX"]
+    weights = _weights(generator.settings)
     languages: dict[str, list] = defaultdict(list)
     for article in [*generator.articles, *generator.translations]:
         languages[article.lang].append(article)
@@ -147,7 +146,14 @@ def relate_articles(generator) -> None:
         rank_related(articles, limit, weights)
 
 
+def check_settings(pelican) -> None:
+    """Defaults filled in and every setting checked once, before reading."""
+    apply(pelican.settings, DEFAULTS, RULES, plugin="kilas_related")
+
+
 def register() -> None:
+    # initialized: settings checked once, before anything is read.
+    signals.initialized.connect(check_settings)
     # article_generator_finalized: every item is read and its terms resolved,
     # nothing is written yet.
     signals.article_generator_finalized.connect(relate_articles)

@@ -26,10 +26,12 @@ import subprocess
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
 from blinker import signal
+from kilas_settings import SettingError, apply, flag, kind, rule, state, text, whole
 from pelican import signals
 
 logger = logging.getLogger(__name__)
@@ -55,59 +57,49 @@ SEARCH_DEFAULTS: dict[str, object] = {
 
 RANKING_KEYS = ("termFrequency", "termSimilarity", "termSaturation", "pageLength")
 
-# Item pages per shard, planned after reading (keyed by the settings object:
-# one entry per build running in this process).
-_PLANS: dict[int, dict[str, list[str]]] = {}
-# Indexing started before the end of the build.
-_JOBS: dict[int, Indexing] = {}
+
+def _bundle_folder(value: str) -> bool:
+    folder = value.strip("/")
+    return bool(folder) and ".." not in Path(folder).parts
 
 
-class SearchSettingError(ValueError):
+RULES = {
+    "SEARCH_INDEX": flag(),
+    "SEARCH_BUNDLE_DIR": rule(_bundle_folder, "a folder name inside the output"),
+    "SEARCH_LANGUAGE": text(),
+    "SEARCH_BROWSE_URL": text(),
+    "SEARCH_RANKING": rule(
+        lambda ranking: all(
+            key in RANKING_KEYS and kind((int, float), "")(value)
+            for key, value in ranking.items()
+        ),
+        f"numbers for some of {', '.join(RANKING_KEYS)}",
+    ),
+    "SEARCH_SHARD_ITEMS": whole(1, example=1000),
+}
+
+
+class SearchSettingError(SettingError):
     """A SEARCH_* setting has a value the plugin cannot use."""
 
 
+@dataclass
+class _Search:
+    """This build's search work: the shards planned after reading, and the
+    indexing ``index_early`` started, if it did."""
+
+    plan: dict[str, list[str]]
+    job: Indexing | None = None
+
+
 def validate_settings(pelican) -> None:
-    """Fill in defaults and check them once, before reading."""
+    """Fill in defaults and check them once, before reading. Pagefind runs a
+    failed build in this process left behind are stopped."""
     settings = pelican.settings
-    # What a failed build in this process left under a reused id.
-    _PLANS.pop(id(settings), None)
-    stale = _JOBS.pop(id(settings), None)
-    if stale is not None:
-        stale.abandon()
-    for key, value in SEARCH_DEFAULTS.items():
-        settings.setdefault(key, value)
-    if not isinstance(settings["SEARCH_INDEX"], bool):
-        raise SearchSettingError(
-            f"kilas_search: SEARCH_INDEX = {settings['SEARCH_INDEX']!r} is not"
-            " allowed; expected True or False"
-        )
-    for key in ("SEARCH_BUNDLE_DIR", "SEARCH_LANGUAGE", "SEARCH_BROWSE_URL"):
-        if not isinstance(settings[key], str):
-            raise SearchSettingError(
-                f"kilas_search: {key} = {settings[key]!r} is not allowed;"
-                " expected a text"
-            )
-    ranking = settings["SEARCH_RANKING"]
-    if not isinstance(ranking, dict) or any(
-        key not in RANKING_KEYS or not isinstance(value, (int, float))
-        for key, value in ranking.items()
-    ):
-        raise SearchSettingError(
-            f"kilas_search: SEARCH_RANKING = {ranking!r} is not allowed; expected"
-            f" numbers for some of {', '.join(RANKING_KEYS)}"
-        )
-    limit = settings["SEARCH_SHARD_ITEMS"]
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise SearchSettingError(
-            f"kilas_search: SEARCH_SHARD_ITEMS = {limit!r} is not allowed;"
-            " expected a whole number of at least 1, e.g. 1000"
-        )
-    bundle = settings["SEARCH_BUNDLE_DIR"].strip("/")
-    if not bundle or ".." in Path(bundle).parts or Path(bundle).is_absolute():
-        raise SearchSettingError(
-            f"kilas_search: SEARCH_BUNDLE_DIR = {settings['SEARCH_BUNDLE_DIR']!r}"
-            " is not allowed; expected a folder name inside the output"
-        )
+    stale = state(settings).pop(__name__)
+    if stale is not None and stale.job is not None:
+        stale.job.abandon()
+    apply(settings, SEARCH_DEFAULTS, RULES, "kilas_search", SearchSettingError)
 
 
 def plan_shards(items, limit: int) -> dict[str, list[str]]:
@@ -146,7 +138,7 @@ def plan_site(generator) -> None:
         if article.save_as
     ]
     plan = plan_shards(items, settings["SEARCH_SHARD_ITEMS"])
-    _PLANS[id(settings)] = plan
+    state(settings).set(__name__, _Search(plan))
     generator.context["SEARCH_SHARDS"] = list(plan) if settings["SEARCH_INDEX"] else []
 
 
@@ -302,8 +294,8 @@ class Indexing:
     shard's per run), and saves the state for the next build.
     """
 
-    def __init__(self, settings: dict) -> None:
-        self.plan = plan = _PLANS.pop(id(settings), {})
+    def __init__(self, settings: dict, plan: dict[str, list[str]]) -> None:
+        self.plan = plan
         site = Path(settings["OUTPUT_PATH"]).resolve()
         bundle = site / settings["SEARCH_BUNDLE_DIR"].strip("/")
         self.shards: list[Shard] = []
@@ -378,10 +370,10 @@ def index_early(generator, writer) -> None:
     """Every item page is written (the other pages are not, yet). When one
     process writes the whole site (Kilas' writer after a small change), start
     indexing the changed shards now, while it writes the rest."""
-    settings = generator.settings
-    if getattr(writer, "workers", 0) != 1 or id(settings) not in _PLANS:
+    search = state(generator.settings).get(__name__)
+    if getattr(writer, "workers", 0) != 1 or search is None or search.job:
         return
-    _JOBS[id(settings)] = job = Indexing(settings)
+    search.job = job = Indexing(generator.settings, search.plan)
     if job.shards:
         logger.info("kilas_search: indexing while the other pages are written")
     job.start()
@@ -389,15 +381,16 @@ def index_early(generator, writer) -> None:
 
 def stop_indexing(pelican) -> None:
     """The build failed: stop the Pagefind runs ``index_early`` started."""
-    job = _JOBS.pop(id(pelican.settings), None)
-    if job is not None:
-        job.abandon()
+    search = state(pelican.settings).pop(__name__)
+    if search is not None and search.job is not None:
+        search.job.abandon()
 
 
 def index_site(pelican) -> None:
     """Every page is written: index the shards whose pages changed (or wait
     for ``index_early``'s runs), keep the other shards as they are."""
-    job = _JOBS.pop(id(pelican.settings), None) or Indexing(pelican.settings)
+    search = state(pelican.settings).pop(__name__) or _Search({})
+    job = search.job or Indexing(pelican.settings, search.plan)
     job.finish()
 
 

@@ -27,6 +27,7 @@ import logging
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+from kilas_settings import SettingError, apply_defaults
 from pelican import signals
 from pelican.generators import Generator
 
@@ -45,7 +46,7 @@ TAXONOMY_KEYS = {
 }
 ORDERS = ("newest", "oldest")
 
-DEFAULT_SETTINGS = {
+DEFAULTS = {
     "KILAS_TAXONOMIES": {
         "region": {"attr": "regions", "parent": "parent", "members": "members"},
         "source": {"attr": "source", "also": "cites"},
@@ -71,7 +72,7 @@ DEFAULT_SETTINGS = {
 }
 
 
-class TaxonomySettingsError(ValueError):
+class TaxonomySettingsError(SettingError):
     """``KILAS_TAXONOMIES`` or a URL setting it needs is wrong."""
 
 
@@ -391,10 +392,9 @@ class TaxonomyGenerator(Generator):
 
 
 # -- signal receivers ----------------------------------------------------------
-def apply_defaults(pelican) -> None:
+def check_settings(pelican) -> None:
     """Fill in the URL settings the site did not set, then check them all."""
-    for key, value in DEFAULT_SETTINGS.items():
-        pelican.settings.setdefault(key, value)
+    apply_defaults(pelican.settings, DEFAULTS)
     read_taxonomies(pelican.settings)
 
 
@@ -404,6 +404,6 @@ def get_generators(pelican):
 
 def register() -> None:
     # initialized: defaults must exist before items (and their term URLs) are read.
-    signals.initialized.connect(apply_defaults)
+    signals.initialized.connect(check_settings)
     # get_generators: a generator of our own writes the pages after articles.
     signals.get_generators.connect(get_generators)

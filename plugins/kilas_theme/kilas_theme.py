@@ -1,5 +1,5 @@
 """Kilas theme support: every template comes from the theme, and a few filters
-the templates need to group and describe items.
+the templates need to describe items.
 
 Pelican looks a template up in the theme, then silently in its ``simple``
 theme. This plugin removes that fallback from every generator's Jinja loader:
@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterable
-from datetime import date
 
 from babel import Locale
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+from kilas_settings import apply, whole
 from markupsafe import Markup
 from pelican import signals
 
@@ -26,35 +25,15 @@ DEFAULTS = {
     # Words a reader reads in a minute (reading time on item pages).
     "KILAS_THEME_WORDS_PER_MINUTE": 200,
 }
+RULES = {"KILAS_THEME_WORDS_PER_MINUTE": whole(1)}
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
-
-
-def _setting(settings: dict, key: str):
-    value = settings.get(key, DEFAULTS[key])
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(
-            f"kilas_theme: {key} must be a whole number of at least 1, not {value!r}"
-        )
-    return value
 
 
 def reading_minutes(html: str, words_per_minute: int = 200) -> int:
     """Minutes to read an HTML text, rounded up, at least 1."""
     text = Markup(html or "").striptags()
     return max(1, math.ceil(len(_WORD.findall(text)) / words_per_minute))
-
-
-def by_day(articles: Iterable) -> list[tuple[date, list]]:
-    """Items grouped by their local publication day, newest day first,
-    each day's items newest first."""
-    days: dict[date, list] = {}
-    for article in articles:
-        days.setdefault(article.date.date(), []).append(article)
-    return [
-        (day, sorted(items, key=lambda a: a.date, reverse=True))
-        for day, items in sorted(days.items(), reverse=True)
-    ]
 
 
 def language_name(code: str, interface_lang: str) -> str:
@@ -104,12 +83,11 @@ def _memoized_render(env, template_name: str, constants: dict):
 def setup_theme(generator) -> None:
     """Only our templates, and the theme's filters, in every generator."""
     settings = generator.settings
-    words_per_minute = _setting(settings, "KILAS_THEME_WORDS_PER_MINUTE")
+    words_per_minute = settings["KILAS_THEME_WORDS_PER_MINUTE"]
     generator.env.loader = _strict_loader(generator)
     generator.env.filters.update(
         {
             "reading_minutes": lambda html: reading_minutes(html, words_per_minute),
-            "by_day": by_day,
             "language_name": lambda code, lang=None: language_name(
                 code, lang or settings.get("DEFAULT_LANG", "id")
             ),
@@ -124,6 +102,13 @@ def setup_theme(generator) -> None:
     )
 
 
+def check_settings(pelican) -> None:
+    """Defaults filled in and every setting checked once, before reading."""
+    apply(pelican.settings, DEFAULTS, RULES, plugin="kilas_theme")
+
+
 def register() -> None:
+    # initialized: settings checked once, before any generator exists.
+    signals.initialized.connect(check_settings)
     # generator_init: each generator builds its own Jinja environment and loader.
     signals.generator_init.connect(setup_theme)

@@ -1,0 +1,3 @@
+from .kilas_feeds import register
+
+__all__ = ["register"]

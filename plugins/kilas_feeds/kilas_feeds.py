@@ -1,0 +1,114 @@
+"""Kilas feeds: Atom feeds that say their language and have ids of their own.
+
+Pelican writes the feeds; before each is written (``feed_generated``) this
+plugin gives it:
+
+- ``xml:lang``, the site's language (``DEFAULT_LANG``); an entry in another
+  language (a translation in the all-items feed) says its own;
+- an ``<id>`` of its own, its absolute address (Pelican gives every feed the
+  site's address), or a tag URI in a development build without ``SITEURL``;
+- entry ids that are tag URIs with a real authority (Pelican writes
+  "tag:None,..." without ``SITEURL``): ``SEO_FEED_ID_AUTHORITY``, else the
+  host of ``SITEURL``, else "localhost".
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from urllib.parse import urlparse
+
+from kilas_settings import apply, rule, site_url
+from pelican import signals
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, object] = {
+    # The authority (a domain name) of feed entry ids ("tag:<it>,<date>:...");
+    # "" means the host of SITEURL, or "localhost" when SITEURL has none.
+    "SEO_FEED_ID_AUTHORITY": "",
+}
+
+# A tag URI's authority: a DNS name (RFC 4151).
+_AUTHORITY = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$"
+)
+
+RULES = {
+    "SEO_FEED_ID_AUTHORITY": rule(
+        lambda value: value == "" or _AUTHORITY.match(value),
+        'a domain name such as "example.org" ("" for the host of SITEURL)',
+    ),
+}
+
+
+def check_settings(pelican) -> None:
+    """Defaults filled in and every setting checked once, before reading."""
+    apply(pelican.settings, DEFAULTS, RULES, plugin="kilas_feeds")
+
+
+def feed_id_authority(settings: dict) -> str:
+    """The domain name of tag URIs: SEO_FEED_ID_AUTHORITY, else SITEURL's host,
+    else "localhost" (a development build has no SITEURL)."""
+    return (
+        settings.get("SEO_FEED_ID_AUTHORITY")
+        or urlparse(settings.get("SITEURL") or "").hostname
+        or "localhost"
+    )
+
+
+def _tag_uri(authority: str, link: str, when) -> str:
+    day = f",{when.strftime('%Y-%m-%d')}" if when is not None else ""
+    return f"tag:{authority}{day}:{urlparse(link).path}"
+
+
+def _first_day(context: dict):
+    """The day of the site's oldest item (tag URIs of a development build)."""
+    dates = [a.date for a in context.get("articles", []) or []]
+    return min(dates) if dates else None
+
+
+def set_feed_ids(context, feed) -> None:
+    """Each feed gets an ``<id>`` of its own (Pelican gives every feed the
+    site's address): its absolute address, or a tag URI when the build has
+    no SITEURL. Entry ids are tag URIs with a real authority (Pelican writes
+    "tag:None,..." without SITEURL)."""
+    authority = feed_id_authority(context)
+    feed_url = feed.feed.get("feed_url") or ""
+    if urlparse(feed_url).scheme in ("http", "https"):
+        feed.feed["id"] = feed_url
+    else:
+        feed.feed["id"] = _tag_uri(authority, feed_url, _first_day(context))
+    for entry in feed.items:
+        entry["unique_id"] = _tag_uri(authority, entry["link"], entry.get("pubdate"))
+
+
+def set_feed_language(context, feed) -> None:
+    """Atom feeds say their language (``xml:lang``); an entry in another
+    language (a translation in the all-items feed) says its own."""
+    set_feed_ids(context, feed)
+    site_lang = context.get("DEFAULT_LANG")
+    feed.feed["language"] = site_lang
+    langs = {
+        site_url(context, item.url): getattr(item, "lang", site_lang)
+        for article in context.get("articles", []) or []
+        for item in (article, *getattr(article, "translations", []))
+    }
+    for entry in feed.items:
+        entry["kilas_lang"] = langs.get(entry["link"], site_lang)
+    feed.item_attributes = functools.partial(_entry_attributes, feed)
+
+
+def _entry_attributes(feed, entry: dict) -> dict:
+    attributes = dict(type(feed).item_attributes(feed, entry))
+    if entry.get("kilas_lang") and entry["kilas_lang"] != feed.feed["language"]:
+        attributes["xml:lang"] = entry["kilas_lang"]
+    return attributes
+
+
+def register() -> None:
+    # initialized: settings checked once, before anything is read.
+    signals.initialized.connect(check_settings)
+    # feed_generated: before a feed is written, so xml:lang and ids are in it.
+    signals.feed_generated.connect(set_feed_language)

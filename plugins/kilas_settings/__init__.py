@@ -1,0 +1,245 @@
+"""Settings of Kilas' plugins: defaults declared once, every value checked once.
+
+Not a plugin (it has no ``register``): a small library the plugins and
+``kilas/`` import. A plugin declares its settings as data, a dict of
+defaults and a dict of rules, and calls ``apply`` once when the build
+starts::
+
+    DEFAULTS = {"TIMELINE_HOME_DAYS": 6}
+    RULES = {"TIMELINE_HOME_DAYS": whole(0)}
+
+    def start(pelican):
+        apply(pelican.settings, DEFAULTS, RULES, plugin="kilas_timeline")
+
+``apply`` fills in each default the site did not set (a copy: a build never
+shares the plugin's lists and dicts), then checks every ruled value and
+raises one ``SettingError`` naming each bad key, its value and what is
+allowed. ``problems`` gives the same messages as a list, for code that
+reports every problem of a run itself (the content contract does).
+
+A build's own objects (a pool of processes, a plan made while reading) live
+in ``state``: one ``BuildState`` per build, kept in the settings the Pelican
+object and every generator share.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "BuildState",
+    "Rule",
+    "SettingError",
+    "apply",
+    "apply_defaults",
+    "check",
+    "flag",
+    "kind",
+    "one_of",
+    "optional",
+    "problems",
+    "rule",
+    "site_url",
+    "state",
+    "text",
+    "texts",
+    "whole",
+]
+
+
+class SettingError(ValueError):
+    """A setting has a value a plugin cannot use. The message names every
+    bad key, its value and what is allowed, one a line."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a setting may be: ``test(value)`` is true for a good value;
+    ``allowed`` says what is allowed, in an error message."""
+
+    test: Callable[[object], bool]
+    allowed: str
+    # A near value to suggest for a refused one (or None), e.g. a misspelling's.
+    hint: Callable[[object], str | None] | None = None
+
+    def __call__(self, value: object) -> bool:
+        try:
+            return bool(self.test(value))
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            return False
+
+
+def rule(
+    test: Callable[[object], bool],
+    allowed: str,
+    hint: Callable[[object], str | None] | None = None,
+) -> Rule:
+    """A rule of the plugin's own: ``test`` may raise on a bad value;
+    ``hint(value)`` may name a near value to suggest."""
+    return Rule(test, allowed, hint)
+
+
+def whole(minimum: int = 0, example: int | None = None) -> Rule:
+    """A whole number (not True or False) of at least ``minimum``."""
+    allowed = f"a whole number of at least {minimum}"
+    if example is not None:
+        allowed += f", e.g. {example}"
+    return Rule(
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum,
+        allowed,
+    )
+
+
+def text(allowed: str = "a text") -> Rule:
+    return Rule(lambda v: isinstance(v, str), allowed)
+
+
+def flag() -> Rule:
+    return Rule(lambda v: isinstance(v, bool), "True or False")
+
+
+def one_of(*values: object) -> Rule:
+    return Rule(
+        lambda v: any(v == c and type(v) is type(c) for c in values),
+        "one of " + ", ".join(map(repr, values)),
+    )
+
+
+def texts(allowed: str = "a list of texts") -> Rule:
+    return Rule(
+        lambda v: isinstance(v, list | tuple) and all(isinstance(s, str) for s in v),
+        allowed,
+    )
+
+
+def kind(types: type | tuple[type, ...], allowed: str) -> Rule:
+    """Any value of ``types`` (True and False count only when bool is named)."""
+    names = types if isinstance(types, tuple) else (types,)
+    return Rule(
+        lambda v: isinstance(v, names) and (bool in names or not isinstance(v, bool)),
+        allowed,
+    )
+
+
+def optional(inner: Rule) -> Rule:
+    """None, or what ``inner`` allows."""
+    return Rule(lambda v: v is None or inner(v), f"None or {inner.allowed}")
+
+
+def _hint(checked: Rule, value: object) -> str | None:
+    if checked.hint is None:
+        return None
+    try:
+        return checked.hint(value)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        return None
+
+
+def apply_defaults(settings: dict, defaults: Mapping[str, object]) -> None:
+    """Fill in each default the site did not set, as a deep copy: the plugin's
+    table is never handed to a build (nor changed by one)."""
+    for key, value in defaults.items():
+        if key not in settings:
+            settings[key] = copy.deepcopy(value)
+
+
+def problems(settings: Mapping, rules: Mapping[str, Rule], plugin: str) -> list[str]:
+    """``plugin: KEY = value is not allowed; expected ...`` for every setting
+    of ``rules`` whose value its rule refuses (an unset key counts as None)."""
+    found = []
+    for key, check_value in rules.items():
+        value = settings.get(key)
+        if not check_value(value):
+            message = (
+                f"{plugin}: {key} = {value!r} is not allowed;"
+                f" expected {check_value.allowed}"
+            )
+            near = _hint(check_value, value)
+            found.append(f"{message}; did you mean {near}?" if near else message)
+    return found
+
+
+def check(
+    settings: Mapping,
+    rules: Mapping[str, Rule],
+    plugin: str,
+    error: type[SettingError] = SettingError,
+) -> None:
+    """Raise ``error`` naming every setting its rule refuses."""
+    found = problems(settings, rules, plugin)
+    if found:
+        raise error("\n".join(found))
+
+
+def apply(
+    settings: dict,
+    defaults: Mapping[str, object],
+    rules: Mapping[str, Rule],
+    plugin: str,
+    error: type[SettingError] = SettingError,
+) -> None:
+    """``apply_defaults``, then ``check``: what a plugin does when a build starts."""
+    apply_defaults(settings, defaults)
+    check(settings, rules, plugin, error)
+
+
+def site_url(settings: Mapping, path: str) -> str:
+    """The address of ``path`` (relative to the site's root): ``SITEURL`` +
+    "/" + path; root-relative when ``SITEURL`` is empty (development)."""
+    return f"{settings.get('SITEURL', '')}/{path}"
+
+
+# -- a build's own objects -------------------------------------------------------
+STATE_KEY = "KILAS_BUILD_STATE"
+
+
+class BuildState:
+    """What the plugins keep for one build, by plugin name.
+
+    It lives in the build's settings (``STATE_KEY``): the Pelican object
+    (``initialized``, ``finalized``), every generator and the shared context
+    hold that same dict, so a signal receiver of any kind finds it, and a
+    new build (new settings) starts with a new one. A forked process has its
+    own copy. It prints, pickles and copies as an empty state: it holds
+    processes and plans, never something a page shows.
+    """
+
+    def __init__(self) -> None:
+        self._parts: dict[str, object] = {}
+
+    def get(self, plugin: str) -> object | None:
+        return self._parts.get(plugin)
+
+    def set(self, plugin: str, value: object) -> object | None:
+        """Keep ``value`` for ``plugin``; return what it replaces."""
+        old = self._parts.get(plugin)
+        self._parts[plugin] = value
+        return old
+
+    def pop(self, plugin: str) -> object | None:
+        return self._parts.pop(plugin, None)
+
+    def __repr__(self) -> str:
+        return "BuildState()"
+
+    def __reduce__(self):
+        return (BuildState, ())
+
+    def __copy__(self) -> BuildState:
+        return self
+
+    def __deepcopy__(self, memo) -> BuildState:
+        return self
+
+
+def state(settings: dict) -> BuildState:
+    """The build's ``BuildState``, made on first use."""
+    found = settings.get(STATE_KEY)
+    if not isinstance(found, BuildState):
+        found = settings[STATE_KEY] = BuildState()
+    return found

@@ -1,0 +1,3 @@
+from .kilas_sitemap import register
+
+__all__ = ["register"]

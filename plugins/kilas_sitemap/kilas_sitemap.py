@@ -1,0 +1,346 @@
+"""Kilas sitemaps: ``sitemap.xml``, the news sitemap and ``robots.txt``.
+
+Written with ``xml.etree`` once every page is on disk (``finalized``):
+
+- ``sitemap.xml``: every HTML page of the output but the 404 page, drafts
+  and ``SEO_SITEMAP_EXCLUDE``, each with its ``lastmod`` (an item's
+  ``Modified`` or ``Date``; a term page's newest item; the newest item for
+  the rest);
+- ``news-sitemap.xml``: items published in the ``SEO_NEWS_WINDOW_HOURS``
+  before the build's "now" (``KILAS_NOW``, else the clock), newest first; not
+  written when there is none, as an empty ``urlset`` is invalid (a file left
+  by an earlier build goes);
+- ``robots.txt``: crawl everything but drafts, and the sitemaps written.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+from kilas_settings import (
+    SettingError,
+    apply,
+    kind,
+    optional,
+    rule,
+    site_url,
+    state,
+    text,
+    whole,
+)
+from markupsafe import Markup
+from pelican import signals
+from pelican.urlwrappers import URLWrapper
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, object] = {
+    # Output file names, relative to the site root.
+    "SEO_SITEMAP_SAVE_AS": "sitemap.xml",
+    "SEO_NEWS_SITEMAP_SAVE_AS": "news-sitemap.xml",
+    "SEO_ROBOTS_SAVE_AS": "robots.txt",
+    # Extra pages left out of sitemap.xml (shell patterns on the output path).
+    "SEO_SITEMAP_EXCLUDE": [],
+    # The news sitemap lists items published this many hours before "now".
+    "SEO_NEWS_WINDOW_HOURS": 48,
+    "SEO_NEWS_MAX_ITEMS": 1000,
+    # Publication name in the news sitemap; "" means PUBLISHER_NAME, then SITENAME.
+    "SEO_NEWS_PUBLICATION_NAME": "",
+    # The build's "now" (ISO 8601 string or datetime; None: the clock).
+    "KILAS_NOW": None,
+}
+RULES = {
+    "SEO_SITEMAP_SAVE_AS": text('a text ("" to leave it out)'),
+    "SEO_NEWS_SITEMAP_SAVE_AS": text('a text ("" to leave it out)'),
+    "SEO_ROBOTS_SAVE_AS": text('a text ("" to leave it out)'),
+    "SEO_NEWS_PUBLICATION_NAME": text('a text ("" to leave it out)'),
+    "SEO_NEWS_WINDOW_HOURS": whole(1),
+    "SEO_NEWS_MAX_ITEMS": whole(1),
+    "SEO_SITEMAP_EXCLUDE": kind((list, tuple), "a list of patterns"),
+    "KILAS_NOW": optional(
+        rule(
+            lambda value: (
+                isinstance(value, date) or datetime.fromisoformat(value) is not None
+            ),
+            "an ISO 8601 date and time",
+        )
+    ),
+}
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+
+ET.register_namespace("", SITEMAP_NS)
+ET.register_namespace("news", NEWS_NS)
+
+
+class SitemapSettingError(SettingError):
+    """A SEO_* sitemap setting or KILAS_NOW has a value the plugin cannot use."""
+
+
+@dataclass
+class _Read:
+    """What this build read, kept from ``all_generators_finalized`` (the
+    complete context) to ``finalized`` (every page written)."""
+
+    context: dict
+    generators: list
+
+
+def check_settings(pelican) -> None:
+    """Defaults filled in and every setting checked once, before reading; what
+    an earlier build in this process kept is dropped."""
+    apply(pelican.settings, DEFAULTS, RULES, "kilas_sitemap", SitemapSettingError)
+    state(pelican.settings).pop(__name__)
+
+
+def site_now(settings: dict) -> datetime:
+    """The build's "now": KILAS_NOW (tests fix it) or the clock, tz-aware."""
+    zone = ZoneInfo(settings.get("TIMEZONE") or "UTC")
+    value = settings.get("KILAS_NOW")
+    if value is None:
+        return datetime.now(zone)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise SitemapSettingError(
+                f"kilas_sitemap: KILAS_NOW = {value!r} is not an ISO 8601 date and time"
+            ) from exc
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value
+
+
+def _text(html: object) -> str:
+    return Markup(str(html)).striptags()
+
+
+def _modified(item) -> datetime | None:
+    """Last change of an item: Modified, else Date; None for undated pages."""
+    return getattr(item, "modified", None) or getattr(item, "date", None)
+
+
+def keep_context(generators) -> None:
+    """Remember what was read; the sitemaps are written after every page."""
+    if generators:
+        read = _Read(generators[0].context, list(generators))
+        state(generators[0].settings).set(__name__, read)
+
+
+def _content_items(generators, attrs) -> list:
+    return [
+        item
+        for generator in generators
+        for attr in attrs
+        for item in getattr(generator, attr, []) or []
+    ]
+
+
+def _term_lists(context: dict):
+    """(term, items) pairs of every taxonomy in the context (ours or not)."""
+    for value in context.values():
+        pairs = list(value.items()) if isinstance(value, dict) else value
+        if not isinstance(pairs, (list, tuple)) or not pairs:
+            continue
+        for pair in pairs:
+            if (
+                isinstance(pair, tuple)
+                and len(pair) == 2
+                and isinstance(pair[0], URLWrapper)
+                and isinstance(pair[1], (list, tuple))
+            ):
+                yield pair
+
+
+def _lastmods(context: dict, generators) -> tuple[dict, dict, datetime | None]:
+    """Exact lastmod per content page, per taxonomy folder, and the newest.
+
+    A folder ("wilayah/kp/", or "" for the site root) named by several terms
+    keeps the first one's lastmod.
+    """
+    published = _content_items(
+        generators,
+        ("articles", "translations", "pages", "hidden_pages", "hidden_articles"),
+    )
+    exact = {}
+    for item in published:
+        # Pelican works save_as out anew on every access: once per item.
+        save_as, modified = item.save_as, _modified(item)
+        if save_as and modified is not None:
+            exact[save_as] = modified
+    folders: dict[str, datetime | None] = {}
+    for term, items in _term_lists(context):
+        save_as = getattr(term, "save_as", "")
+        if not save_as or not items:
+            continue
+        folder = os.path.dirname(save_as)
+        latest = max(map(_modified, items))
+        folders.setdefault(folder + "/" if folder else "", latest)
+        exact.setdefault(save_as, latest)
+    articles = _content_items(generators, ("articles", "translations"))
+    newest = max(map(_modified, articles), default=None)
+    return exact, folders, newest
+
+
+def _folder_lastmod(relative: str, folders: dict, default):
+    """The lastmod of the deepest folder of ``folders`` holding ``relative``;
+    ``default`` when none does. Looks up each folder of the path, deepest
+    first, instead of trying every folder."""
+    end = len(relative)
+    while (end := relative.rfind("/", 0, end)) >= 0:
+        folder = relative[: end + 1]
+        if folder in folders:
+            return folders[folder]
+    return folders.get("", default)
+
+
+def _html_files(top: str, prefix: str = ""):
+    """Paths (``/``-separated, relative to ``top``) of everything named
+    ``*.html`` under ``top``, as ``Path(top).rglob("*.html")`` finds them
+    (symlinked folders are not entered), without a Path object per file."""
+    with os.scandir(top) as entries:
+        for entry in entries:
+            relative = prefix + entry.name
+            if relative.endswith(".html"):
+                yield relative
+            if entry.is_dir() and not entry.is_symlink():
+                yield from _html_files(entry.path, relative + "/")
+
+
+def _excluded(settings: dict, generators) -> tuple[set, list]:
+    drafts = _content_items(
+        generators, ("drafts", "drafts_translations", "draft_pages")
+    )
+    names = {item.save_as for item in drafts}
+    names.add(settings.get("NOTFOUND_SAVE_AS", "404.html"))
+    return names, list(settings["SEO_SITEMAP_EXCLUDE"])
+
+
+def _write_xml(root: ET.Element, path: Path) -> None:
+    ET.indent(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def write_sitemap(settings: dict, context: dict, generators) -> Path:
+    output = Path(settings["OUTPUT_PATH"])
+    exact, folders, newest = _lastmods(context, generators)
+    names, patterns = _excluded(settings, generators)
+    pages = []
+    for relative in _html_files(output) if output.is_dir() else ():
+        if relative in names or any(fnmatch.fnmatch(relative, p) for p in patterns):
+            continue
+        pages.append(relative)
+    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    for relative in sorted(pages):
+        lastmod = exact.get(relative)
+        if lastmod is None:
+            lastmod = _folder_lastmod(relative, folders, newest)
+        url = (
+            relative[: -len("index.html")]
+            if relative.endswith("index.html")
+            else relative
+        )
+        entry = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
+        ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = site_url(settings, url)
+        if lastmod is not None:
+            ET.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = lastmod.isoformat()
+    target = output / settings["SEO_SITEMAP_SAVE_AS"]
+    _write_xml(root, target)
+    return target
+
+
+def news_items(settings: dict, generators) -> list:
+    """Items published in the window before "now", newest first."""
+    now = site_now(settings)
+    start = now - timedelta(hours=settings["SEO_NEWS_WINDOW_HOURS"])
+    items = [
+        item
+        for item in _content_items(generators, ("articles", "translations"))
+        if start <= item.date <= now
+    ]
+    items.sort(key=lambda item: item.date, reverse=True)
+    return items[: settings["SEO_NEWS_MAX_ITEMS"]]
+
+
+def write_news_sitemap(settings: dict, generators) -> Path | None:
+    """The news sitemap, or no file when no item is in the window (a sitemap
+    without a ``<url>`` is invalid); a file left by an earlier build goes."""
+    target = Path(settings["OUTPUT_PATH"]) / settings["SEO_NEWS_SITEMAP_SAVE_AS"]
+    items = news_items(settings, generators)
+    if not items:
+        target.unlink(missing_ok=True)
+        return None
+    name = (
+        settings["SEO_NEWS_PUBLICATION_NAME"]
+        or settings.get("PUBLISHER_NAME")
+        or settings["SITENAME"]
+    )
+    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    for item in items:
+        entry = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
+        loc = site_url(settings, item.url)
+        ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = loc
+        news = ET.SubElement(entry, f"{{{NEWS_NS}}}news")
+        publication = ET.SubElement(news, f"{{{NEWS_NS}}}publication")
+        ET.SubElement(publication, f"{{{NEWS_NS}}}name").text = name
+        language = getattr(item, "lang", "") or settings["DEFAULT_LANG"]
+        ET.SubElement(publication, f"{{{NEWS_NS}}}language").text = language
+        published = item.date.isoformat()
+        ET.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = published
+        ET.SubElement(news, f"{{{NEWS_NS}}}title").text = _text(item.title)
+    _write_xml(root, target)
+    return target
+
+
+def write_robots(settings: dict, sitemaps: list[Path]) -> Path:
+    """Crawl everything but drafts; name the sitemaps written."""
+    base = urlparse(settings.get("SITEURL", "")).path.rstrip("/")
+    draft_folder = settings.get("DRAFT_URL", "").split("{", 1)[0]
+    lines = ["User-agent: *"]
+    if draft_folder:
+        lines.append(f"Disallow: {base}/{draft_folder}")
+    else:
+        lines.append("Disallow:")
+    lines.append("")
+    output = Path(settings["OUTPUT_PATH"])
+    for sitemap in sitemaps:
+        relative = sitemap.relative_to(output).as_posix()
+        lines.append(f"Sitemap: {site_url(settings, relative)}")
+    target = Path(settings["OUTPUT_PATH"]) / settings["SEO_ROBOTS_SAVE_AS"]
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+def write_machine_files(pelican) -> None:
+    """Every page is written: list them in the sitemaps, then robots.txt."""
+    read = state(pelican.settings).pop(__name__)
+    if read is None:
+        return  # nothing was read (check mode stops before writing)
+    settings = pelican.settings
+    sitemaps = [
+        write_sitemap(settings, read.context, read.generators),
+        write_news_sitemap(settings, read.generators),
+    ]
+    write_robots(settings, [path for path in sitemaps if path is not None])
+    logger.info("kilas_sitemap: wrote the sitemaps and robots.txt")
+
+
+def register() -> None:
+    # initialized: settings checked once, state of a previous build dropped.
+    signals.initialized.connect(check_settings)
+    # all_generators_finalized: the complete context, before writing.
+    signals.all_generators_finalized.connect(keep_context)
+    # finalized: every page is on disk, so the sitemap can list them all.
+    signals.finalized.connect(write_machine_files)
