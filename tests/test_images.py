@@ -458,22 +458,43 @@ def test_images_are_made_once_and_follow_the_photo(photo_project, tmp_path):
         encoding="utf-8",
     )
     output = project / "output"
-    assert run_build("--output", str(output), cwd=project).returncode == 0
+    result = run_build("--output", str(output), "-v", cwd=project)
+    assert result.returncode == 0
     first = {p: p.stat().st_ino for p in (output / "gambar").rglob("*") if p.is_file()}
     src = page(output, PHOTO_ITEM).xpath("//figure//img/@src")[0]
+    # Every photo and card was made once, whether queued while its item was
+    # read or after: as many as the site shows, and the cache keeps only those.
+    photos = len(list((output / "gambar" / "foto").glob("*-card.jpg")))
+    cards = len(list((output / "gambar" / "kartu").glob("*.png")))
+    assert re.search(r"kilas_images: \d+ worker\(s\) started", result.stderr)
+    made = f"kilas_images: made {photos} photo(s) and {cards} card(s)"
+    assert made in result.stderr, result.stderr[-2000:]
+    cache = output.parent / ".kilas-cache" / "output" / "images"
+    kept = {p.stat().st_ino for p in cache.iterdir() if p.name != "index.json"}
+    assert kept == set(first.values())
     # Again from nothing but the cache: the same files, not made again.
     import shutil
 
     shutil.rmtree(output)
-    assert run_build("--output", str(output), cwd=project).returncode == 0
+    result = run_build("--output", str(output), "-v", cwd=project)
+    assert result.returncode == 0
     second = {p: p.stat().st_ino for p in (output / "gambar").rglob("*") if p.is_file()}
     assert second == first
+    # No worker was even started.
+    assert "worker(s) started" not in result.stderr
+    assert (
+        f"kilas_images: nothing to make; all {len(first)} file(s) came from the cache"
+        in result.stderr
+    ), result.stderr[-2000:]
     # A new photo under the same name: new copies, the page follows.
     camera_photo(project / "content" / "images" / "sinuiju.jpg", (1600, 1200), 3)
     Image.open(project / "content" / "images" / "sinuiju.jpg").rotate(90).save(
         project / "content" / "images" / "sinuiju.jpg", quality=80
     )
-    assert run_build("--output", str(output), cwd=project).returncode == 0
+    result = run_build("--output", str(output), "-v", cwd=project)
+    assert result.returncode == 0
+    # Only the changed photo is made again; no card's words changed.
+    assert "kilas_images: made 1 photo(s) and 0 card(s)" in result.stderr
     new_src = page(output, PHOTO_ITEM).xpath("//figure//img/@src")[0]
     assert new_src != src
     assert _local(output, new_src).is_file()
