@@ -48,6 +48,8 @@ PHOTO_DESIGN = 1
 _LEFT = 1
 _MARGIN = _LEFT + 72
 _BAND_TOP = 536
+# Rows of a card compressed at a time (small enough for reused memory).
+_STRIP = 64
 # Headline sizes tried in turn: (pixels, most lines).
 _HEADLINE_SIZES = ((72, 3), (64, 4), (56, 4), (48, 5))
 _ELLIPSIS = "…"
@@ -369,6 +371,16 @@ class _Glyphs:
     def length(self, text: str) -> float:
         return self._layout(text)[1]
 
+    def then(self, length: float, last: str, word: str) -> float:
+        """The length of a line ``length`` long ending in the letter ``last``
+        ("" for an empty line) once a space and ``word`` follow: what
+        ``length`` gives for the longer line, without measuring it again."""
+        if last:
+            length += self.kerning(last, " ")
+            length += self.glyph(" ")[3]
+            length += self.kerning(" ", word[0])
+        return length + self.advance(word)
+
     def draw(self, image: Image.Image, x: int, baseline: int, text: str, value: int):
         """Paste ``text`` with its left end at ``x`` on ``baseline``."""
         for pen, word in self._layout(text)[0]:
@@ -388,16 +400,16 @@ def wrap(glyphs: _Glyphs, text: str, width: float, lines: int) -> list[str] | No
     lines)."""
     words = text.split()
     result: list[str] = []
-    current = ""
+    current, length = "", 0.0
     for word in words:
-        trial = f"{current} {word}" if current else word
-        if glyphs.length(trial) <= width:
-            current = trial
+        trial = glyphs.then(length, current[-1:], word)
+        if trial <= width:
+            current, length = f"{current} {word}" if current else word, trial
             continue
-        if not current or glyphs.length(word) > width:
+        if not current or glyphs.advance(word) > width:
             return None
         result.append(current)
-        current = word
+        current, length = word, glyphs.advance(word)
         if len(result) == lines:
             return None
     if current:
@@ -410,16 +422,17 @@ def shorten(glyphs: _Glyphs, text: str, width: float, lines: int) -> list[str]:
     Only a single word wider than a whole line is ever cut."""
     words = text.split()
     result: list[str] = []
-    current = ""
+    current, length = "", 0.0
     index = 0
     while index < len(words):
         word = words[index]
-        trial = f"{current} {word}" if current else word
-        if glyphs.length(trial) <= width:
-            current, index = trial, index + 1
-        elif current and len(result) < lines - 1 and glyphs.length(word) <= width:
+        trial = glyphs.then(length, current[-1:], word)
+        if trial <= width:
+            current = f"{current} {word}" if current else word
+            length, index = trial, index + 1
+        elif current and len(result) < lines - 1 and glyphs.advance(word) <= width:
             result.append(current)
-            current = ""
+            current, length = "", 0.0
         else:
             break
     else:
@@ -480,7 +493,18 @@ def _background(design: CardDesign) -> tuple[Image.Image, bytes]:
 
 def draw_card(design: CardDesign, job: CardJob) -> Image.Image:
     """The card of one page: palette indexes, after a column of zeros."""
-    image = _background(design)[0].copy()
+    return _draw(_background(design)[0].copy(), design, job)
+
+
+@functools.lru_cache(maxsize=4)
+def _canvas(design: CardDesign) -> Image.Image:
+    """The image each card of this process is drawn on in turn: a new image
+    per card would cost more in fresh memory than the drawing itself."""
+    return _background(design)[0].copy()
+
+
+def _draw(image: Image.Image, design: CardDesign, job: CardJob) -> Image.Image:
+    """Draw ``job``'s words on ``image``, a copy of the design's background."""
     width = CARD_SIZE[0] + 2 * _LEFT - 2 * _MARGIN
     kicker = _glyphs(design.regular, 30)
     baseline = 188
@@ -508,8 +532,21 @@ def draw_card(design: CardDesign, job: CardJob) -> Image.Image:
 
 def card_png(design: CardDesign, job: CardJob) -> bytes:
     """The card as a PNG file's bytes (8-bit palette)."""
-    _, palette = _background(design)
-    rows = draw_card(design, job).tobytes()  # filter byte, then the pixels
+    background, palette = _background(design)
+    canvas = _canvas(design)
+    canvas.paste(background)
+    _draw(canvas, design, job)
+    # Compressed a strip of rows (each row: its filter byte, then the
+    # pixels) at a time: small pieces of memory, reused from card to card.
+    compressor = _deflate.compressobj(level=1)
+    width, height = canvas.size
+    idat = [
+        compressor.compress(
+            canvas.crop((0, top, width, min(height, top + _STRIP))).tobytes()
+        )
+        for top in range(0, height, _STRIP)
+    ]
+    idat.append(compressor.flush())
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         crc = zlib.crc32(kind + data)
@@ -521,7 +558,7 @@ def card_png(design: CardDesign, job: CardJob) -> bytes:
             b"\x89PNG\r\n\x1a\n",
             chunk(b"IHDR", header),
             chunk(b"PLTE", palette),
-            chunk(b"IDAT", _deflate.compress(rows, 1)),
+            chunk(b"IDAT", b"".join(idat)),
             chunk(b"IEND", b""),
         )
     )
