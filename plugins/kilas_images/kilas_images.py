@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import re
+import resource
 import shutil
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -237,6 +238,8 @@ class _Run:
         self.pool: ProcessPoolExecutor | None = None
         # What this build asked the pool for: photos, cards.
         self.made = {"photos": 0, "cards": 0}
+        # CPU seconds the workers used (counted when they stop).
+        self.worker_seconds = 0.0
         # The generator that reads items (its Jinja environment formats dates).
         self.articles = None
         colors = settings["KILAS_IMAGES_CARD_COLORS"]
@@ -290,9 +293,15 @@ class _Run:
         self.tasks.append((self.pool.submit(function, *argument), labels))
 
     def stop(self) -> None:
+        """Stop the workers; what they cost is added to ``worker_seconds``."""
         if self.pool is not None:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            self.worker_seconds += (after.ru_utime - before.ru_utime) + (
+                after.ru_stime - before.ru_stime
+            )
 
     # -- the cache ----------------------------------------------------------------
     def _load_index(self) -> dict:
@@ -491,9 +500,11 @@ class _Run:
             return problems
         if any(self.made.values()):
             logger.info(
-                "kilas_images: made %d photo(s) and %d card(s); %d file(s) in the site",
+                "kilas_images: made %d photo(s) and %d card(s) in %.1f s of CPU;"
+                " %d file(s) in the site",
                 self.made["photos"],
                 self.made["cards"],
+                self.worker_seconds,
                 len(self.wanted),
             )
         else:
