@@ -140,15 +140,19 @@ def preview(c, siteurl="", port=CONFIG["port"]):
         "output": "folder of the built site (default output/)",
         "base_path": "path the site is served under, e.g. /kilas/ (default /)",
         "site_url": "absolute links starting with it count as internal",
+        "state": "JSON file of the pages and feeds that passed: validate only "
+        "those changed since (links are always checked in full)",
     }
 )
-def check_site(c, output=CONFIG["output"], base_path="/", site_url=""):
+def check_site(c, output=CONFIG["output"], base_path="/", site_url="", state=""):
     """Check a built site: valid HTML, internal links and anchors, feeds."""
     from kilas.sitecheck import main as run_checks  # noqa: PLC0415
 
     args = [str(PROJECT / output), "--base-path", base_path]
     if site_url:
         args += ["--site-url", site_url]
+    if state:
+        args += ["--state", str(PROJECT / state)]
     sys.exit(run_checks(args))
 
 

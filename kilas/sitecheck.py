@@ -6,13 +6,21 @@
   stay under the site's path prefix and, with a ``#fragment``, to an existing anchor;
 * ``feed``: every Atom/RSS feed must parse cleanly, each entry needs a link and an id.
 
+With ``--state FILE`` the check is incremental: FILE remembers the digest of
+every page and feed that passed the HTML and feed checks (and the validator's
+identity), and only the files whose bytes changed since are checked again. Links
+are always checked in full: a change anywhere can break a link on any page. A
+missing or unreadable state, or a new validator, only means a full check.
+
 Usage: ``python -m kilas.sitecheck OUTPUT_DIR [--base-path /kilas/] [--site-url URL]
-[--only html,link,feed]``
+[--only html,link,feed] [--state FILE]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import importlib.resources
 import json
 import logging
@@ -20,7 +28,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit, urlunsplit
@@ -57,8 +66,12 @@ URL_ATTRIBUTES = {
     "track": ("src",),
     "embed": ("src",),
 }
+# Links that lead to the same place from any page.
+_PAGE_INDEPENDENT = ("/", "http://", "https://")
 HARMLESS_FRAGMENTS = {"", "top"}  # "#" and "#top" scroll to the top of any page
 HTML_SUFFIXES = (".html", ".htm")
+# Changes when the state file's meaning changes (see CheckedState).
+STATE_VERSION = "1"
 
 _HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 _XML_PARSER = lxml.etree.XMLParser(
@@ -112,44 +125,94 @@ def _site_relative(url: str, site: Path) -> str:
         return url
 
 
-def check_html(site: Path) -> list[Problem]:
-    """Validate every HTML page with vnu, in a single Java process."""
+def _java() -> str:
     java = shutil.which("java")
     if java is None:
         raise RuntimeError(
             "Java is needed to validate the HTML but was not found: "
             "install it with `sudo apt-get install default-jre-headless`"
         )
-    site = Path(site).resolve()
-    command = [java, "-jar", str(_vnu_jar()), "--format", "json", "--exit-zero-always"]
-    command += ["--skip-non-html", str(site)]
-    logger.debug("running %s", command)
-    # Java skips files whose names it cannot decode under a non-UTF-8 locale.
-    environment = {**os.environ, "LC_ALL": "C.UTF-8"}
-    run = subprocess.run(
-        command,
-        check=False,
-        capture_output=True,
-        env=environment,
-        encoding="utf-8",
-        errors="replace",
-    )
-    output = run.stderr + run.stdout  # vnu writes its JSON report to stderr
-    start = output.find('{"messages"')
-    if run.returncode != 0 or start < 0:
-        raise RuntimeError(f"the HTML checker (vnu) failed:\n{output.strip()[-2000:]}")
-    report, _ = json.JSONDecoder().raw_decode(output, start)
-    return _sorted(
-        Problem(
-            "html",
-            _site_relative(message.get("url", ""), site),
-            message.get("firstLine", message.get("lastLine")),
-            message.get("message", "").strip(),
+    return java
+
+
+def _place_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copyfile(source, target)
+
+
+class _Validator:
+    """The Nu HTML Checker (vnu) running in the background, in one Java process,
+    on a whole site or on some of its pages; ``problems()`` waits for it."""
+
+    def __init__(self, site: Path, pages: Collection[str] | None = None) -> None:
+        self.site = Path(site).resolve()
+        self._folders = contextlib.ExitStack()
+        self._run = None
+        self._folder = folder = self.site
+        if pages is not None and not pages:
+            return  # nothing to validate: no Java needed
+        command = [_java(), "-jar", str(_vnu_jar()), "--format", "json"]
+        if pages is not None:
+            # vnu takes folders and files; a folder of links to the pages keeps
+            # the command short and each page's path relative to the site.
+            temporary = tempfile.TemporaryDirectory(prefix="kilas-sitecheck-")
+            self._folder = folder = Path(
+                self._folders.enter_context(temporary)
+            ).resolve()
+            for relative in pages:
+                _place_copy(self.site / relative, folder / relative)
+        command += ["--exit-zero-always", "--skip-non-html", str(folder)]
+        logger.debug("running %s", command)
+        # Java skips files whose names it cannot decode under a non-UTF-8 locale.
+        environment = {**os.environ, "LC_ALL": "C.UTF-8"}
+        # Files, not pipes: nothing reads vnu's report until it is done.
+        self._output = self._folders.enter_context(tempfile.TemporaryFile())  # noqa: SIM115
+        self._run = subprocess.Popen(
+            command, stdout=self._output, stderr=self._output, env=environment
         )
-        for message in report["messages"]
-        if message.get("type") in ("error", "non-document-error")
-        and not any(known in message.get("message", "") for known in NEWER_THAN_VNU)
-    )
+
+    def problems(self) -> list[Problem]:
+        with self._folders:
+            if self._run is None:
+                return []
+            code = self._run.wait()
+            self._output.seek(0)
+            # vnu writes its JSON report to stderr
+            output = self._output.read().decode("utf-8", "replace")
+            start = output.find('{"messages"')
+            if code != 0 or start < 0:
+                raise RuntimeError(
+                    f"the HTML checker (vnu) failed:\n{output.strip()[-2000:]}"
+                )
+            report, _ = json.JSONDecoder().raw_decode(output, start)
+            return _sorted(
+                Problem(
+                    "html",
+                    _site_relative(message.get("url", ""), self._folder),
+                    message.get("firstLine", message.get("lastLine")),
+                    message.get("message", "").strip(),
+                )
+                for message in report["messages"]
+                if message.get("type") in ("error", "non-document-error")
+                and not any(
+                    known in message.get("message", "") for known in NEWER_THAN_VNU
+                )
+            )
+
+    def stop(self) -> None:
+        with self._folders:
+            if self._run is not None and self._run.poll() is None:
+                self._run.kill()
+                self._run.wait()
+
+
+def check_html(site: Path, pages: Collection[str] | None = None) -> list[Problem]:
+    """Validate every HTML page with vnu (or only ``pages``, paths relative to
+    the site), in a single Java process."""
+    return _Validator(site, pages).problems()
 
 
 # --- links --------------------------------------------------------------------------
@@ -245,6 +308,10 @@ def check_links(
             anchors[target] = _anchors(_parse_html(site / target))
         return anchors[target]
 
+    # A link written from the site's root or as a full address leads to the
+    # same place from every page: judged once (most links of a published site,
+    # whose navigation repeats on every page).
+    verdicts: dict[str, str | None] = {}
     problems = []
     for page in _html_files(site):
         relative = page.relative_to(site).as_posix()
@@ -254,7 +321,14 @@ def check_links(
             continue
         page_url = _page_url(relative, base_path)
         for line, url in _references(root):
-            message = _link_problem(url, page_url, base_path, origin, files, anchors_of)
+            if url in verdicts:
+                message = verdicts[url]
+            else:
+                message = _link_problem(
+                    url, page_url, base_path, origin, files, anchors_of
+                )
+                if url.startswith(_PAGE_INDEPENDENT):
+                    verdicts[url] = message
             if message:
                 problems.append(Problem("link", relative, line, message))
     return _sorted(problems)
@@ -310,9 +384,18 @@ def _link_problem(
 # --- feeds --------------------------------------------------------------------------
 
 
-def _feeds(site: Path) -> Iterator[tuple[Path, lxml.etree._Element | None]]:
-    """(file, root element) of every feed; root is None for unreadable XML."""
-    for path in sorted(Path(site).rglob("*.xml")):
+def _xml_files(site: Path) -> list[Path]:
+    return sorted(p for p in Path(site).rglob("*.xml") if p.is_file())
+
+
+def _feeds(
+    site: Path, files: Collection[str] | None = None
+) -> Iterator[tuple[Path, lxml.etree._Element | None]]:
+    """(file, root element) of every feed (among ``files``, relative to the
+    site, when given); root is None for unreadable XML."""
+    for path in _xml_files(site):
+        if files is not None and path.relative_to(site).as_posix() not in files:
+            continue
         try:
             root = lxml.etree.parse(str(path), _XML_PARSER).getroot()
         except lxml.etree.XMLSyntaxError:
@@ -321,11 +404,11 @@ def _feeds(site: Path) -> Iterator[tuple[Path, lxml.etree._Element | None]]:
             yield path, root
 
 
-def check_feeds(site: Path) -> list[Problem]:
-    """Parse every Atom/RSS feed with feedparser."""
+def check_feeds(site: Path, files: Collection[str] | None = None) -> list[Problem]:
+    """Parse every Atom/RSS feed (or those among ``files``) with feedparser."""
     site = Path(site)
     problems = []
-    for path, root in _feeds(site):
+    for path, root in _feeds(site, files):
         relative = path.relative_to(site).as_posix()
         if root is None:
             problems.append(Problem("feed", relative, None, "not a readable XML file"))
@@ -350,6 +433,69 @@ def check_feeds(site: Path) -> list[Problem]:
     return _sorted(problems)
 
 
+# --- incremental checks -------------------------------------------------------------
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def _checker_identity() -> str:
+    """What the HTML and feed verdicts depend on besides a file's bytes."""
+    digest = hashlib.sha256(STATE_VERSION.encode())
+    digest.update(Path(__file__).read_bytes())  # these rules
+    digest.update(f"feedparser={feedparser.__version__}".encode())
+    try:
+        digest.update(_vnu_jar().read_bytes())
+    except RuntimeError:
+        digest.update(b"no vnu")
+    return digest.hexdigest()
+
+
+class CheckedState:
+    """Files that passed the HTML and feed checks, by the digest of their bytes.
+
+    Kept between runs in a JSON file (``--state``); a verdict depends only on
+    the file's bytes and the checker (its identity is stored too), so a file
+    whose digest is recorded needs no new check. Anything unreadable, or a
+    new checker, starts empty: the cost of a lost state is a full check."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.identity = _checker_identity()
+        self.passed: dict[str, dict[str, str]] = {
+            check: {} for check in ("html", "feed")
+        }
+        # Files checked again by the last check_site run, per check.
+        self.rechecked: dict[str, int] = {}
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+            if saved.get("identity") == self.identity:
+                for check in self.passed:
+                    self.passed[check] = dict(saved[check])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+
+    def changed(self, check: str, digests: dict[str, str]) -> set[str]:
+        """Files whose bytes did not pass ``check`` before."""
+        known = self.passed[check]
+        return {name for name, digest in digests.items() if known.get(name) != digest}
+
+    def record(self, check: str, digests: dict[str, str], problems: list) -> None:
+        failed = {problem.path for problem in problems if problem.check == check}
+        self.passed[check] = {
+            name: digest for name, digest in digests.items() if name not in failed
+        }
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        saved = {"identity": self.identity, **self.passed}
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        temporary.write_text(json.dumps(saved, sort_keys=True), encoding="utf-8")
+        temporary.replace(self.path)
+
+
 # --- everything ---------------------------------------------------------------------
 
 
@@ -358,21 +504,53 @@ def check_site(
     base_path: str = "/",
     checks: Iterable[str] = CHECKS,
     site_url: str | None = None,
+    state: Path | CheckedState | None = None,
 ) -> list[Problem]:
-    """Run the chosen checks (see CHECKS) on a built site."""
+    """Run the chosen checks (see CHECKS) on a built site.
+
+    With ``state`` (a JSON file, see CheckedState) only the pages and feeds
+    that changed since they last passed are validated and parsed again; the
+    links of every page are always checked. The HTML validator runs in the
+    background while the links and feeds are checked."""
     checks = tuple(checks)
     unknown = sorted(set(checks) - set(CHECKS))
     if unknown:
         raise ValueError(
             f"unknown check {', '.join(unknown)}: choose among {', '.join(CHECKS)}"
         )
+    site = Path(site)
+    memory = state
+    if state is not None and not isinstance(state, CheckedState):
+        memory = CheckedState(state)
+    digests: dict[str, dict[str, str]] = {}
+    todo: dict[str, set[str] | None] = {"html": None, "feed": None}
+    if memory is not None:
+        files = {"html": _html_files(site), "feed": _xml_files(site)}
+        for check in (check for check in files if check in checks):
+            digests[check] = {
+                path.relative_to(site).as_posix(): _file_digest(path)
+                for path in files[check]
+            }
+            changed = memory.changed(check, digests[check])
+            memory.rechecked[check] = len(changed)
+            # Everything changed: check the site itself, as without a state.
+            todo[check] = None if len(changed) == len(digests[check]) else changed
+    validator = _Validator(site, todo["html"]) if "html" in checks else None
     problems = []
-    if "html" in checks:
-        problems += check_html(site)
-    if "link" in checks:
-        problems += check_links(site, base_path, site_url)
-    if "feed" in checks:
-        problems += check_feeds(site)
+    try:
+        if "link" in checks:
+            problems += check_links(site, base_path, site_url)
+        if "feed" in checks:
+            problems += check_feeds(site, todo["feed"])
+        if validator is not None:
+            problems = validator.problems() + problems
+    finally:
+        if validator is not None:
+            validator.stop()
+    if memory is not None:
+        for check, found in digests.items():
+            memory.record(check, found, problems)
+        memory.save()
     return problems
 
 
@@ -395,13 +573,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", default=",".join(CHECKS), help="checks to run (default: all)"
     )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        help="JSON file remembering the pages and feeds that passed: only those "
+        "changed since are validated again (links are always checked in full)",
+    )
     args = parser.parse_args(argv)
     checks = [name.strip() for name in args.only.split(",") if name.strip()]
     site: Path = args.output_dir
     if not site.is_dir():
         parser.error(f"{site} is not a folder: build the site first")
+    memory = CheckedState(args.state) if args.state else None
     try:
-        problems = check_site(site, args.base_path, checks, args.site_url)
+        problems = check_site(site, args.base_path, checks, args.site_url, memory)
     except ValueError as error:
         parser.error(str(error))
     except RuntimeError as error:
@@ -412,7 +597,15 @@ def main(argv: list[str] | None = None) -> int:
     pages = len(_html_files(site))
     feeds = sum(1 for _, root in _feeds(site) if root is not None)
     summary = f"{_plural(len(problems), 'problem')} in {_plural(pages, 'HTML file')}"
-    print(f"site check: {summary}, {_plural(feeds, 'feed')}")
+    summary += f", {_plural(feeds, 'feed')}"
+    if memory is not None:
+        again = [
+            f"{memory.rechecked[check]} {noun}"
+            for check, noun in (("html", "HTML"), ("feed", "XML"))
+            if check in memory.rechecked
+        ]
+        summary += f"; changed since they last passed: {', '.join(again)}"
+    print(f"site check: {summary}")
     return 1 if problems else 0
 
 

@@ -242,7 +242,7 @@ def website_jsonld(settings: dict, search_url: str = "") -> dict:
 def jsonld_script(data: object) -> Markup:
     """``<script type="application/ld+json">``; no ``<``, ``>`` or ``&`` in it,
     so ``</script>`` or ``<!--`` in a headline cannot end or confuse it."""
-    text = json.dumps(data, ensure_ascii=False)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escaped)
     return Markup(f'<script type="application/ld+json">{text}</script>')
