@@ -146,7 +146,7 @@ SEARCH_BROWSE_URL = TIMELINE_URL
 
 # -- Photos and share cards (kilas_images) ---------------------------------
 # Its defaults (plugins/kilas_images/README.md): copies and cards in gambar/,
-# widths 240 to 1600, WebP then JPEG.
+# widths 240 to 1200, WebP then JPEG.
 
 # -- Search engines (kilas_seo, kilas_feeds, kilas_sitemap) ----------------
 # Their defaults: plugins/kilas_seo, kilas_feeds and kilas_sitemap READMEs.

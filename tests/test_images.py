@@ -22,6 +22,7 @@ SITE_URL = "https://kilas.example.org/berita"
 PHOTO_ITEM = "2024/09/foto-banjir-sinuiju/"
 PLAIN_ITEM = "2024/09/kafe-kopi-tutup/"
 REMOTE_ITEM = "2024/09/foto-dari-kantor-berita/"
+HIDDEN_ITEM = "2024/09/foto-tersembunyi/"
 # A headline with an accent, an en dash and curly quotes, long enough to wrap.
 TRICKY_TITLE = (
     "Café “Kopi Kenangan” di Sinŭiju Tutup – Pemilik Menyebut Banjir "
@@ -83,6 +84,19 @@ def photo_project(tmp_path_factory) -> Path:
     )
     (items / "kafe-kopi-tutup.md").write_text(
         _item("kafe", TRICKY_TITLE, day=10), encoding="utf-8"
+    )
+    # A hidden item (a page, not listed) with a photo of its own.
+    camera_photo(project / "content" / "images" / "tersembunyi.jpg", (2400, 1600), 1)
+    (items / "foto-tersembunyi.md").write_text(
+        _item(
+            "tersembunyi",
+            "Foto Tersembunyi",
+            "Status: hidden\nImage: images/tersembunyi.jpg\n"
+            "Image_Alt: Tanggul sungai yang jebol\n"
+            "Image_Credit: Fotografer Uji/Kilas\n",
+            day=8,
+        ),
+        encoding="utf-8",
     )
     (items / "foto-dari-kantor-berita.md").write_text(
         _item(
@@ -225,6 +239,26 @@ def _record(requests: list, request) -> None:
 
 def urlpath(url: str) -> str:
     return "/" + url.split("/", 3)[3]
+
+
+def test_hidden_item_gets_its_photo_and_card_not_the_original(photo_site):
+    """A hidden item has a page: it shows its photo's copies, shares the
+    photo's card, and its camera file (EXIF, GPS) is not published."""
+    tree = page(photo_site, HIDDEN_ITEM)
+    img = tree.xpath("//figure[@class='photo']//img")[0]
+    assert img.get("alt") == "Tanggul sungai yang jebol"
+    sources = tree.xpath("//figure[@class='photo']//source")
+    assert sources, "no modern format offered"
+    for value in [img.get("srcset"), *(s.get("srcset") for s in sources)]:
+        for url, width in _srcset(value):
+            with Image.open(_local(photo_site, url)) as copy:
+                assert copy.width == width, (url, copy.size)
+                assert not copy.getexif(), url
+    url, card = _card(photo_site, HIDDEN_ITEM)
+    assert card.format == "JPEG" and "/gambar/foto/" in url, url
+    assert not (photo_site / "images" / "tersembunyi.jpg").exists()
+    published = list(photo_site.rglob("*"))
+    assert not [p for p in published if p.name == "tersembunyi.jpg"], published
 
 
 def test_list_entries_show_a_small_lazy_photo(photo_site):
@@ -424,28 +458,50 @@ def test_images_are_made_once_and_follow_the_photo(photo_project, tmp_path):
         encoding="utf-8",
     )
     output = project / "output"
-    assert run_build("--output", str(output), cwd=project).returncode == 0
+    result = run_build("--output", str(output), "-v", cwd=project)
+    assert result.returncode == 0
     # output/ holds copies (never hard links) of the image cache's files.
     cache = project / ".kilas-cache" / "output" / "images"
     made = {p: p.stat().st_ino for p in cache.iterdir()}
     first = {p: p.read_bytes() for p in (output / "gambar").rglob("*") if p.is_file()}
+    outputs = {p.stat().st_ino for p in (output / "gambar").rglob("*") if p.is_file()}
+    assert not outputs & set(made.values())
     src = page(output, PHOTO_ITEM).xpath("//figure//img/@src")[0]
+    # Every photo and card was made once, whether queued while its item was
+    # read or after: as many as the site shows, and the cache keeps only those.
+    photos = len(list((output / "gambar" / "foto").glob("*-card.jpg")))
+    cards = len(list((output / "gambar" / "kartu").glob("*.png")))
+    assert re.search(r"kilas_images: \d+ worker\(s\) started", result.stderr)
+    made_line = f"kilas_images: made {photos} photo(s) and {cards} card(s)"
+    assert made_line in result.stderr, result.stderr[-2000:]
+    kept = sorted(p.read_bytes() for p in cache.iterdir() if p.name != "index.json")
+    assert kept == sorted(first.values())
     # Again from nothing but the cache: the same files, not made again.
     import shutil
 
     shutil.rmtree(output)
-    assert run_build("--output", str(output), cwd=project).returncode == 0
+    result = run_build("--output", str(output), "-v", cwd=project)
+    assert result.returncode == 0
     second = {p: p.read_bytes() for p in (output / "gambar").rglob("*") if p.is_file()}
     assert second == first
     assert {p: p.stat().st_ino for p in cache.iterdir() if p.name != "index.json"} == {
         p: i for p, i in made.items() if p.name != "index.json"
     }
+    # No worker was even started.
+    assert "worker(s) started" not in result.stderr
+    assert (
+        f"kilas_images: nothing to make; all {len(first)} file(s) came from the cache"
+        in result.stderr
+    ), result.stderr[-2000:]
     # A new photo under the same name: new copies, the page follows.
     camera_photo(project / "content" / "images" / "sinuiju.jpg", (1600, 1200), 3)
     Image.open(project / "content" / "images" / "sinuiju.jpg").rotate(90).save(
         project / "content" / "images" / "sinuiju.jpg", quality=80
     )
-    assert run_build("--output", str(output), cwd=project).returncode == 0
+    result = run_build("--output", str(output), "-v", cwd=project)
+    assert result.returncode == 0
+    # Only the changed photo is made again; no card's words changed.
+    assert "kilas_images: made 1 photo(s) and 0 card(s)" in result.stderr
     new_src = page(output, PHOTO_ITEM).xpath("//figure//img/@src")[0]
     assert new_src != src
     assert _local(output, new_src).is_file()

@@ -163,7 +163,7 @@ def test_article_page_shows_every_part(site):
     assert page.xpath("//aside[contains(@class,'correction')]//p")[0].text_content()
     # The photo (plugin kilas_images): its largest copy's size, credited.
     image = page.xpath("//figure[@class='photo']//img")[0]
-    assert (image.get("width"), image.get("height")) == ("1600", "1067")
+    assert (image.get("width"), image.get("height")) == ("1200", "800")
     assert (
         "Foto: Ilustrasi Redaksi Kilas" in page.xpath("//figcaption")[0].text_content()
     )

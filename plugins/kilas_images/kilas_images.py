@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import re
+import resource
 import shutil
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ from kilas_settings import (
 )
 from markupsafe import Markup
 from pelican import signals
+from pelican.contents import Article
 from PIL import Image
 
 from . import render
@@ -62,7 +64,8 @@ DEFAULTS: dict[str, object] = {
     # Folder of the published photos and cards, inside the output.
     "KILAS_IMAGES_DIR": "gambar",
     # Widths of a photo's copies (never wider than the photo itself).
-    "KILAS_IMAGES_WIDTHS": (240, 480, 800, 1200, 1600),
+    # 1200 covers the article column (42rem) at 1.8x and a phone at 3x.
+    "KILAS_IMAGES_WIDTHS": (240, 480, 800, 1200),
     # Formats of the copies, preferred first; the last is the fallback.
     "KILAS_IMAGES_FORMATS": ("webp", "jpeg"),
     # Encoder quality per format (0-100).
@@ -233,6 +236,12 @@ class _Run:
         # Cards of items with a photo, by id(item), until the item takes it.
         self.photo_cards: dict[int, ShareCard] = {}
         self.pool: ProcessPoolExecutor | None = None
+        # What this build asked the pool for: photos, cards.
+        self.made = {"photos": 0, "cards": 0}
+        # CPU seconds the workers used (counted when they stop).
+        self.worker_seconds = 0.0
+        # The generator that reads items (its Jinja environment formats dates).
+        self.articles = None
         colors = settings["KILAS_IMAGES_CARD_COLORS"]
         fonts = settings["KILAS_IMAGES_CARD_FONTS"]
         bold = _font_path(settings, fonts["bold"])
@@ -266,10 +275,15 @@ class _Run:
 
     # -- the pool ---------------------------------------------------------------
     def start(self) -> None:
-        """Fork the workers now, while this process is small."""
+        """Fork the workers, at the first thing to make (never when the cache
+        has everything). They run at a lower priority: they take what the
+        build leaves idle (one core while Pelican reads) and give way to
+        the processes that read and write pages."""
         workers = self.settings["KILAS_IMAGES_WORKERS"] or os.cpu_count() or 1
-        self.pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
-        self.pool.submit(int)  # the workers start with the first task
+        logger.info("kilas_images: %d worker(s) started", workers)
+        self.pool = ProcessPoolExecutor(
+            workers, mp_context=get_context("fork"), initializer=render.start_worker
+        )
 
     def submit(self, function, argument, labels: list[str]) -> None:
         """Queue ``function(*argument)``; ``labels`` name what it makes, one
@@ -279,9 +293,15 @@ class _Run:
         self.tasks.append((self.pool.submit(function, *argument), labels))
 
     def stop(self) -> None:
+        """Stop the workers; what they cost is added to ``worker_seconds``."""
         if self.pool is not None:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            self.worker_seconds += (after.ru_utime - before.ru_utime) + (
+                after.ru_stime - before.ru_stime
+            )
 
     # -- the cache ----------------------------------------------------------------
     def _load_index(self) -> dict:
@@ -330,20 +350,12 @@ class _Run:
                 image, "", (), image, "", (), None, None, sizes, thumb_sizes,
                 **text, remote=True,
             )  # fmt: skip
-        source = os.path.join(self.settings["PATH"], image)
-        digest, width, height = self.photo_facts(source)
-        key = _hash(self.photo_key, digest)[:20]
-        top = max(self.widths)
-        widths = sorted({w for w in self.widths if w < width} | {min(width, top)})
-        size = (width, height)
+        source, key, size, widths = self._photo_plan(image)
         # Short names: every byte of a srcset is in the page's weight.
         base = f"{self.folder}/foto/{key[:12]}"
-        files = []
 
         def name(suffix: str) -> str:
-            cached = f"{key}-{suffix}"
-            files.append(cached)
-            return self.want(f"{base}-{suffix}", str(self.cache / cached))
+            return self.want(f"{base}-{suffix}", str(self.cache / f"{key}-{suffix}"))
 
         urls = {
             (f, w): name(f"{w}{render.extension(f)}")
@@ -366,13 +378,7 @@ class _Run:
             crops.append((name(f"{label}.jpg"), crop[2] - crop[0], crop[3] - crop[1]))
         card = name("card.jpg")
         self.photo_sources.add(os.path.normpath(image))
-        if key not in self.queued and not all(f in self.present for f in files):
-            self.queued.add(key)
-            job = PhotoJob(
-                source, str(self.cache / key), size, tuple(widths), self.formats,
-                self.quality,
-            )  # fmt: skip
-            self.submit(render.make_photo, (job,), [image])
+        self._queue_photo(image, source, key, size, widths)
         middle = next((w for w in lead if w >= 800), lead[-1])
         photo = Photo(
             src=urls["jpeg", middle],
@@ -395,21 +401,75 @@ class _Run:
         )
         return photo
 
+    def _photo_plan(self, image: str) -> tuple[str, str, tuple[int, int], list[int]]:
+        """(source file, key, upright size, widths) of a local photo."""
+        source = os.path.join(self.settings["PATH"], image)
+        digest, width, height = self.photo_facts(source)
+        key = _hash(self.photo_key, digest)[:20]
+        top = max(self.widths)
+        widths = sorted({w for w in self.widths if w < width} | {min(width, top)})
+        return source, key, (width, height), widths
+
+    def _queue_photo(self, image, source, key, size, widths) -> None:
+        """Make the photo's files unless the cache has them all or they are
+        queued."""
+        if key in self.queued:
+            return
+        suffixes = [
+            *(f"{w}{render.extension(f)}" for f in self.formats for w in widths),
+            *(f"{label}.jpg" for label in render.CROPS),
+            "card.jpg",
+        ]
+        if all(f"{key}-{suffix}" in self.present for suffix in suffixes):
+            return
+        self.queued.add(key)
+        self.made["photos"] += 1
+        job = PhotoJob(
+            source, str(self.cache / key), size, tuple(widths), self.formats,
+            self.quality,
+        )  # fmt: skip
+        self.submit(render.make_photo, (job,), [image])
+
+    def early(self, item) -> None:
+        """An item just read: what it needs is queued now, so that the pool
+        works while Pelican reads the rest. Nothing is published from here:
+        ``add_item_images`` plans every item again once all are read (an
+        item changed or dropped meanwhile costs one wasted image, which the
+        cache then forgets)."""
+        image = str(getattr(item, "image", "") or "")
+        if re.match(r"^https://", image, re.IGNORECASE):
+            return
+        if image:
+            # A photo that cannot be read is reported when items are planned.
+            with contextlib.suppress(OSError, ValueError, Image.DecompressionBombError):
+                self._queue_photo(image, *self._photo_plan(image))
+        elif self.articles is not None:
+            self._queue_card(*_item_card_text(self.articles, item)[1:])
+
     # -- cards --------------------------------------------------------------------------
-    def card(self, name: str, kicker: str, headline: str, band: str) -> ShareCard:
-        """A generated card; drawn by the pool unless the cache has it."""
-        key = _hash(self.design_key, kicker, headline, band)[:20]
-        cached = f"{key}.png"
-        slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:60] or "kartu"
-        url = self.want(
-            f"{self.folder}/kartu/{slug}-{key[:10]}.png", str(self.cache / cached)
-        )
+    def _card_key(self, kicker: str, headline: str, band: str) -> str:
+        return _hash(self.design_key, kicker, headline, band)[:20]
+
+    def _queue_card(self, kicker: str, headline: str, band: str) -> str:
+        """Draw the card unless the cache has it or it is queued; its cache
+        file's name."""
+        cached = f"{self._card_key(kicker, headline, band)}.png"
         if cached not in self.present and cached not in self.queued:
             self.queued.add(cached)
+            self.made["cards"] += 1
             job = CardJob(str(self.cache / cached), kicker, headline, band)
             self.batch.append((job, cached))
             if len(self.batch) >= _CARDS_PER_TASK:
                 self.flush()
+        return cached
+
+    def card(self, name: str, kicker: str, headline: str, band: str) -> ShareCard:
+        """A generated card; drawn by the pool unless the cache has it."""
+        cached = self._queue_card(kicker, headline, band)
+        slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:60] or "kartu"
+        url = self.want(
+            f"{self.folder}/kartu/{slug}-{cached[:10]}.png", str(self.cache / cached)
+        )
         return ShareCard(url, *render.CARD_SIZE, "image/png", headline)
 
     def flush(self) -> None:
@@ -438,6 +498,20 @@ class _Run:
         self.stop()
         if problems:
             return problems
+        if any(self.made.values()):
+            logger.info(
+                "kilas_images: made %d photo(s) and %d card(s) in %.1f s of CPU;"
+                " %d file(s) in the site",
+                self.made["photos"],
+                self.made["cards"],
+                self.worker_seconds,
+                len(self.wanted),
+            )
+        else:
+            logger.info(
+                "kilas_images: nothing to make; all %d file(s) came from the cache",
+                len(self.wanted),
+            )
         _link_folder(output, self.folder, self.wanted)
         self._save(set(self.wanted.values()))
         return 0
@@ -472,14 +546,19 @@ def _link_folder(output: Path, folder: str, wanted: dict[str, str]) -> None:
                     stat.st_mtime_ns,
                 )
     for name in present.keys() - wanted.keys():
-        os.unlink(output / name)
+        os.unlink(os.path.join(output, name))
+    folders: set[str] = set()
     for name, cached in wanted.items():
-        target = output / name
         stat = os.stat(cached)
         if present.get(name) == (stat.st_size, stat.st_mtime_ns):
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.unlink(missing_ok=True)
+        target = os.path.join(output, name)
+        parent = os.path.dirname(target)
+        if parent not in folders:
+            os.makedirs(parent, exist_ok=True)
+            folders.add(parent)
+        if name in present:
+            os.unlink(target)
         shutil.copy2(cached, target)
 
 
@@ -516,6 +595,11 @@ def _item_card(run: _Run, generator, item) -> ShareCard:
     photo = getattr(item, "photo", None)
     if photo is not None and photo.remote:
         return ShareCard(photo.src, None, None, None, photo.alt)
+    return run.card(*_item_card_text(generator, item))
+
+
+def _item_card_text(generator, item) -> tuple[str, str, str, str]:
+    """(name, kicker, headline, band) of an item's drawn card."""
     category = getattr(item, "category", None)
     regions = getattr(item, "regions", None) or []
     kicker = " · ".join(
@@ -531,30 +615,47 @@ def _item_card(run: _Run, generator, item) -> ShareCard:
         part for part in (source.name if source else "", _when(generator, item)) if part
     )
     name = f"{item.slug}-{item.lang}" if item.lang else item.slug
-    return run.card(name, kicker, _plain(item.title), band)
+    return name, kicker, _plain(item.title), band
 
 
 # -- signal receivers ---------------------------------------------------------------
 def start_run(pelican) -> None:
-    """Settings checked; the pool forked now, while the process is small.
-    A check-only build (``--check``) makes no images."""
+    """Settings checked. A check-only build (``--check``) makes no images.
+    The pool is forked at the first thing to make."""
     old = state(pelican.settings).pop(__name__)
     if old is not None:
         old.stop()
     check_settings(pelican.settings)
     if getattr(pelican, "check_only", False):
         return
-    run = _Run(pelican.settings)
-    state(pelican.settings).set(__name__, run)
-    run.start()
+    state(pelican.settings).set(__name__, _Run(pelican.settings))
+
+
+def note_generator(generator) -> None:
+    """The generator that reads items: cards of items read are queued with
+    its date filter (see ``queue_item_images``)."""
+    run = _run(generator.settings)
+    if run is not None:
+        run.articles = generator
+
+
+def queue_item_images(content) -> None:
+    """An item was read: its photo or card goes to the pool now."""
+    if not isinstance(content, Article):
+        return
+    run = _run(content.settings)
+    if run is not None:
+        run.early(content)
 
 
 def add_item_images(generator) -> None:
-    """Every item and translation (drafts too) gets its photo and card."""
+    """Every item and translation (hidden ones and drafts too) gets its
+    photo and card."""
     run = _run(generator.settings)
     if run is None:
         return
-    for attr in ("articles", "translations", "drafts", "drafts_translations"):
+    kinds = ("articles", "translations", "hidden_articles", "hidden_translations")
+    for attr in (*kinds, "drafts", "drafts_translations"):
         for item in getattr(generator, attr, []) or []:
             item.photo = run.photo(item)
             item.share_card = _item_card(run, generator, item)
@@ -653,10 +754,15 @@ def stop_pool(pelican, **kwargs) -> None:
 
 
 def register() -> None:
-    # initialized: settings checked, the pool forked while the process is small.
+    # initialized: settings checked, a new run (autoreload rebuilds too).
     signals.initialized.connect(start_run)
     # generator_init: templates get share_card() in every generator.
     signals.generator_init.connect(add_template_globals)
+    # article_generator_init: the items' generator, whose date filter cards use.
+    signals.article_generator_init.connect(note_generator)
+    # content_object_init: an item just read; its images start while the
+    # rest is read (one core is idle then).
+    signals.content_object_init.connect(queue_item_images)
     # article_generator_finalized: items are read; photos and cards are queued
     # before kilas_seo writes JSON-LD (listed before it in PLUGINS).
     signals.article_generator_finalized.connect(add_item_images)

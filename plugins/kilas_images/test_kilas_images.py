@@ -95,3 +95,84 @@ def test_default_settings_pass():
     settings = {"THEME": str(FONTS.parent)}
     kilas_images.check_settings(settings)
     assert settings["KILAS_IMAGES_FORMATS"][-1] == "jpeg"
+
+
+# How a camera stores an upright picture for each EXIF orientation: the
+# inverse of what the plugin applies.
+_STORED = {
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def _upright_picture(size: tuple[int, int]) -> Image.Image:
+    """Blue, a red block at the top left, a green one at the bottom right."""
+    picture = Image.new("RGB", size, (20, 40, 200))
+    width, height = size
+    picture.paste((220, 20, 20), (0, 0, width // 3, height // 3))
+    picture.paste((20, 200, 40), (width * 2 // 3, height * 2 // 3, width, height))
+    return picture
+
+
+@pytest.mark.parametrize("orientation", sorted(_STORED))
+@pytest.mark.parametrize("size", [(2400, 1600), (1000, 1500)])
+def test_every_copy_is_upright_and_sized_whatever_the_orientation(
+    tmp_path, orientation, size
+):
+    """Decoded small (DCT scaling), shrunk, then turned: each copy and crop
+    is the upright photo at its width, without EXIF."""
+    upright = _upright_picture(size)
+    turn = _STORED[orientation]
+    stored = upright.transpose(turn) if turn is not None else upright
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    source = tmp_path / "foto.jpg"
+    stored.save(source, quality=95, exif=exif.tobytes())
+    widths = (240, 480, 800, 1200)
+    job = render.PhotoJob(
+        str(source), str(tmp_path / "k"), size, widths, ("webp", "jpeg"),
+        (("webp", 75), ("jpeg", 80)),
+    )  # fmt: skip
+    assert render.make_photo(job) is None
+    for width in widths:
+        for suffix in (".webp", ".jpg"):
+            with Image.open(tmp_path / f"k-{width}{suffix}") as copy:
+                assert copy.size == (width, render.height_at(size, width))
+                assert not copy.getexif()
+                expected = upright.resize(copy.size, Image.Resampling.LANCZOS)
+                pixels = zip(
+                    copy.convert("RGB").tobytes(), expected.tobytes(), strict=True
+                )
+                difference = sum(abs(a - b) for a, b in pixels) / len(
+                    expected.tobytes()
+                )
+                assert difference < 6, (orientation, width, suffix, difference)
+    with Image.open(tmp_path / "k-card.jpg") as card:
+        assert card.size == render.CARD_SIZE
+
+
+def test_cards_drawn_from_remembered_words_match_fresh_ones(monkeypatch):
+    """A card is the same whether its words' masks were made for it, kept
+    from earlier cards, or made again after the memory was emptied."""
+    job = render.CardJob(
+        "", "EKONOMI · JAWA BARAT",
+        "Harga Beras Naik di Pasar Induk, Pedagang “Menunggu” Operasi Pasar",
+        "Kabar Nusantara · Senin, 1 Juli 2024 · 10.30 WIB",
+    )  # fmt: skip
+    render._glyphs.cache_clear()
+    first = render.card_png(DESIGN, job)
+    assert render.card_png(DESIGN, job) == first
+    monkeypatch.setattr(render, "_WORDS_KEPT", 1)
+    others = render.CardJob("", "X", "Banjir Bandang Melanda Kota Lama", "Y")
+    render.card_png(DESIGN, others)
+    assert render.card_png(DESIGN, job) == first
+    # Measured lengths are the letters' advances and kerning, word by word.
+    glyphs = render._glyphs(BOLD, 72)
+    line = "Pedagang “Menunggu” AVATAR"
+    assert abs(glyphs.length(line) - glyphs.font.getlength(line)) < 2
