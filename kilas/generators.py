@@ -23,6 +23,11 @@ logger = logging.getLogger(__name__)
 items_written = signal("kilas_items_written")
 # Sent with the Pelican object when a build stops on an error.
 build_failed = signal("kilas_build_failed")
+# Sent with the Pelican object once everything is written: a receiver returns
+# the first moment after the build's "now" at which the site would change by
+# itself (an item entering or leaving the news sitemap's window), or None.
+# A build with nothing changed keeps the site only until then (kilas.fastpath).
+valid_until = signal("kilas_valid_until")
 
 
 def _positions(items: list) -> dict[int, int]:

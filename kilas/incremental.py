@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import zlib
+from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from pelican.plugins import signals
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from kilas.generators import KilasArticlesGenerator, build_failed
+from kilas.generators import KilasArticlesGenerator, build_failed, valid_until
 from kilas.output import NOTICE, _open_file, _tree, shown
 
 logger = logging.getLogger(__name__)
@@ -311,6 +312,7 @@ class KilasPelican(Pelican):
         self._lap("write", started)
         signals.finalized.send(self)
         self._lap("finalize", started)
+        self.stats["valid_until"] = _valid_until(self, generators)
         _save_keys(self.settings, writer.signature, writer.keys)
         self.stats["rendered"] = len(writer.rendered)
         self.stats["rendered_pages"] = sorted(writer.rendered)
@@ -386,6 +388,22 @@ class KilasPelican(Pelican):
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
+
+
+def _valid_until(pelican, generators) -> float | None:
+    """The first moment (a timestamp) after the build's "now" at which the
+    site would change by itself, or None: what plugins answer
+    (``kilas_valid_until``), and the items scheduled after "now", which
+    kilas_contract keeps in KILAS_SCHEDULE, join the site at their time."""
+    moments = [
+        when.timestamp()
+        for _, when in valid_until.send(pelican, generators=generators)
+        if when is not None
+    ]
+    for entry in pelican.settings.get("KILAS_SCHEDULE") or []:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            moments.append(datetime.fromisoformat(entry["date"]).timestamp())
+    return min(moments, default=None)
 
 
 def _detach_static(staging: Path, generators, settings: dict) -> None:
