@@ -32,7 +32,7 @@ from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, StaticGenerator
 from pelican.paginator import Paginator
 from pelican.plugins import signals
-from pelican.utils import sanitised_join
+from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from kilas.generators import KilasArticlesGenerator, build_failed, valid_until
@@ -152,9 +152,16 @@ class KilasWriter(Writer):
         self.rendered: list[str] = []
         self._skip: set[str] = set()
         self.on_render = None
+        # Plugins listen to content_written: tell them of every page, kept
+        # or written by another process too (see KilasPelican._write).
+        self.hearing = False
+        self._others: set[str] = set()  # pages another process writes
+        self.later: list[tuple] = []  # ... told once it wrote them
+        self._context: dict = {}
 
-    def claim(self, name: str, key: str) -> bool:
-        """Record ``name``; True when this process must write it now."""
+    def claim(self, name: str, key: str, page: bool = True) -> bool:
+        """Record ``name``; True when this process must write it now.
+        ``page``: a page (plugins hear of it: content_written), not a feed."""
         self.keys[name] = key
         path = sanitised_join(self.output_path, name)
         mine = zlib.crc32(name.encode()) % self.workers == self.rank
@@ -165,6 +172,8 @@ class KilasWriter(Writer):
                 self.on_render()
             return True
         self._skip.add(path)
+        if self.hearing and page and not mine:
+            self._others.add(path)
         return False
 
     def _open_w(self, filename, encoding, override=False):
@@ -187,40 +196,93 @@ class KilasWriter(Writer):
         self._written_files.add(filename)
         return _new_file(filename, encoding)
 
-    def write_file(self, name, template, context, *args, **kwargs):
+    def write_file(
+        self,
+        name,
+        template,
+        context,
+        relative_urls=False,
+        paginated=None,
+        template_name=None,
+        override_output=False,
+        url=None,
+        **kwargs,
+    ):
         if not name:
             return None
         key = hashlib.sha1(
             f"{self.signature}:{template.name}:{_body_hash(kwargs)}".encode()
         ).hexdigest()
-        names = [name] if args else self._page_names(name, kwargs)
+        plan = self._plan(name, paginated, template_name, url, kwargs)
         # Decide each page first: when none is to be written by this process,
         # Pelican does not even copy the context (or make folders) for them.
-        decided = {page: self.claim(page, f"{key}:{page}") for page in names}
-        if names and not any(decided.values()):
-            for page in names:
-                self._skip.discard(sanitised_join(self.output_path, page))
+        decided = {page: self.claim(page, f"{key}:{page}") for page, _ in plan}
+        if not any(decided.values()):
+            for page, extra in plan:
+                path = sanitised_join(self.output_path, page)
+                self._skip.discard(path)
+                if self.hearing:
+                    local = _page_context(context, page, relative_urls, kwargs, extra)
+                    self._heard(path, context, local)
             return None
+        # Pelican tells content_written of every page of the call: those it
+        # renders, those kept, and those of another process (held back until
+        # that process wrote them: see _pages_heard).
+        self._context = context
         return super().write_file(
-            name, _Template(template, self, key, decided), context, *args, **kwargs
+            name,
+            _Template(template, self, key, decided),
+            context,
+            relative_urls,
+            paginated,
+            template_name,
+            override_output,
+            url,
+            **kwargs,
         )
 
-    def _page_names(self, name: str, kwargs: dict) -> list[str]:
-        """The files Pelican's write_file will write for these arguments:
-        one, or one per page of a paginated list (as in Writer.write_file)."""
-        template_name = kwargs.get("template_name")
-        paginated = kwargs.get("paginated")
+    def _heard(self, path: str, context, local: dict) -> None:
+        """Tell plugins of a page this process does not write now: kept from
+        the last build (at once), or written by another process (later)."""
+        if path in self._others:
+            self._others.discard(path)
+            self.later.append((path, context, local))
+        else:
+            signals.content_written.send(path, context={**context, **local})
+
+    def _plan(self, name, paginated, template_name, url, kwargs) -> list:
+        """The files Pelican's write_file writes for these arguments, each
+        with its pagination variables: one, or one per page of a paginated
+        list (as in Writer.write_file)."""
         if paginated is None:
             paginated = {k: v for k, v in kwargs.items() if k in {"articles", "dates"}}
         if not paginated or template_name not in self.settings["PAGINATED_TEMPLATES"]:
-            return [name]
+            return [(name, {})]
         per_page = (
             self.settings["PAGINATED_TEMPLATES"][template_name]
             or self.settings["DEFAULT_PAGINATION"]
         )
-        objects = next(iter(paginated.values()))
-        pages = Paginator(name, kwargs.get("url"), objects, self.settings, per_page)
-        return [pages.page(n).save_as for n in range(1, pages.num_pages + 1)]
+        paginators = {
+            key: Paginator(name, url, objects, self.settings, per_page)
+            for key, objects in paginated.items()
+        }
+        first = next(iter(paginators.values()))
+        plan = []
+        for number in range(1, first.num_pages + 1):
+            extra = {}
+            if self.hearing:
+                for key, paginator in paginators.items():
+                    last = paginator.num_pages
+                    extra[f"{key}_paginator"] = paginator
+                    extra[f"{key}_page"] = paginator.page(number)
+                    extra[f"{key}_previous_page"] = (
+                        paginator.page(number - 1) if number > 1 else None
+                    )
+                    extra[f"{key}_next_page"] = (
+                        paginator.page(number + 1) if number < last else None
+                    )
+            plan.append((first.page(number).save_as, extra))
+        return plan
 
     def write_feed(self, elements, context, path=None, *args, **kwargs):
         if not path:
@@ -229,10 +291,57 @@ class KilasWriter(Writer):
         digest = hashlib.sha1(f"{self.signature}:{shown}".encode())
         for element in elements[: self.settings["FEED_MAX_ITEMS"]]:
             digest.update((getattr(element, "_content", None) or "").encode())
-        if not self.claim(path, digest.hexdigest()):
+        if not self.claim(path, digest.hexdigest(), page=False):
             self._skip.discard(sanitised_join(self.output_path, path))
             return None
         return super().write_feed(elements, context, path, *args, **kwargs)
+
+
+def _page_context(context, page: str, relative_urls, kwargs, extra) -> dict:
+    """A page's own variables, to go over the site's context, as
+    Writer.write_file makes them (its localcontext)."""
+    local = {"localsiteurl": context.get("localsiteurl")}
+    if relative_urls:
+        relative = path_to_url(get_relative_path(page))
+        local["SITEURL"] = local["localsiteurl"] = relative
+    local["output_file"] = page
+    local.update(kwargs)
+    local.update(extra)
+    return local
+
+
+_MISSING = object()
+
+
+@contextlib.contextmanager
+def _pages_heard(writer: KilasWriter):
+    """Pelican's content_written while pages are written, once per page and
+    once the page is on disk: a forked writer tells nothing (the parent
+    tells of every page), and the parent holds back a page another process
+    writes (``writer.later``) until that process has ended."""
+    signal = signals.content_written
+    send = signal.send
+
+    def filtered(sender=None, /, **kwargs):
+        if writer.rank:
+            return []
+        if sender in writer._others:
+            writer._others.discard(sender)
+            context = writer._context
+            local = {
+                key: value
+                for key, value in kwargs["context"].items()
+                if context.get(key, _MISSING) is not value
+            }
+            writer.later.append((sender, context, local))
+            return []
+        return send(sender, **kwargs)
+
+    signal.send = filtered
+    try:
+        yield
+    finally:
+        del signal.send
 
 
 class KilasPelican(Pelican):
@@ -325,6 +434,17 @@ class KilasPelican(Pelican):
 
     def _write(self, generators, writer: KilasWriter, workers: int) -> None:
         """Write in ``workers`` processes: forked children take a share each."""
+        # Only when a plugin listens: telling of kept pages costs a copy of
+        # the context each.
+        writer.hearing = bool(signals.content_written.receivers)
+        with _pages_heard(writer) if writer.hearing else contextlib.nullcontext():
+            self._write_shares(generators, writer, workers)
+            # Every process has ended: its pages are on disk.
+            for path, context, local in writer.later:
+                signals.content_written.send(path, context={**context, **local})
+            writer.later = []
+
+    def _write_shares(self, generators, writer: KilasWriter, workers: int) -> None:
         children = []
         results = Path(tempfile.mkdtemp(prefix="kilas-write-"))
         try:
