@@ -18,7 +18,7 @@ from kilas.incremental import KilasPelican
 
 PLUGINS = PROJECT / "plugins"
 # Folders of plugins/ that are libraries the plugins import, not plugins.
-LIBRARIES = {"kilas_settings"}
+LIBRARIES = {"kilas_render", "kilas_settings"}
 # The content contract is restructured in phase 2 of issue 17.
 LATER = {"kilas_contract"}
 KINDS = ("filters", "globals", "tests")

@@ -67,7 +67,7 @@ def test_a_damaged_render_cache_is_dropped_and_rebuilt(tmp_path, clean, how):
     item.write_text(item.read_text() + "\nTambahan.\n", encoding="utf-8")
     result = run_build(*args)
     assert result.returncode == 0, result.stderr
-    assert "kilas_contract: the render cache" in result.stderr
+    assert "kilas_render: the render cache" in result.stderr
     assert "it was dropped and the items are rendered again" in result.stderr
     page = (tmp_path / "out" / "2024/08/baik/index.html").read_text(encoding="utf-8")
     assert "Tambahan." in page
@@ -83,16 +83,18 @@ def test_a_damaged_render_cache_is_dropped_and_rebuilt(tmp_path, clean, how):
 
 def test_the_cache_key_follows_the_sanitiser_policy(monkeypatch):
     """A change to the allow-list renders every item again."""
-    from kilas_contract import render, sanitise
+    import kilas_render as render
+    from kilas_contract.contract import item_parts
+    from kilas_render import sanitise
 
     from kilas.build import load_settings
 
     settings = load_settings(Path(__file__).resolve().parent.parent / "pelicanconf.py")
-    before = render.render_options(settings)
+    before = render.render_options(settings, item_parts)
     monkeypatch.setattr(sanitise, "TAGS", sanitise.TAGS - {"table"})
-    after = render.render_options(settings)
+    after = render.render_options(settings, item_parts)
     assert before != after
     raw = b"Title: x\n\n| a |\n|---|\n| 1 |\n"
     assert render.cache_key(raw, before) != render.cache_key(raw, after)
     monkeypatch.setattr(sanitise, "URL_SCHEMES", sanitise.URL_SCHEMES | {"ftp"})
-    assert render.render_options(settings) not in (before, after)
+    assert render.render_options(settings, item_parts) not in (before, after)

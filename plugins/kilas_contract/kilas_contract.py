@@ -27,6 +27,8 @@ from urllib.parse import urljoin, urlparse
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from kilas_render import NOTICE, RenderCache, decode, summary_links
+from kilas_render.sanitise import url_scheme
 from kilas_settings import state
 from pelican import signals
 from pelican.generators import ArticlesGenerator
@@ -44,6 +46,7 @@ from .contract import (
     Problem,
     explain,
     field_key,
+    item_parts,
     other_name,
     parse_date,
     split_header,
@@ -57,8 +60,6 @@ from .registry import (
     SourceRegistry,
     Story,
 )
-from .render import NOTICE, RenderCache, decode, summary_links
-from .sanitise import url_scheme
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ class _Run:
         self.wrappers: dict[tuple[str, str], object] = {}
         self.story_names: dict[str, Story] = {}
         self.displayed: dict[str, str] = {}
-        self.renders = RenderCache(settings)
+        self.renders = RenderCache(settings, item_parts)
         self._prefilled = False
         self.discovery = discover(settings, self.display)
         for problem in self.discovery.problems:
