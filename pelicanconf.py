@@ -1,8 +1,5 @@
 # Kilas development settings. `publishconf.py` imports these and changes only
 # what publishing needs. Every URL word is a setting with an Indonesian default.
-import sys
-from pathlib import Path
-
 # -- Site -------------------------------------------------------------------
 SITENAME = "Kilas"
 SITESUBTITLE = "Ringkasan berita dari banyak sumber"
@@ -16,6 +13,9 @@ DEFAULT_PAGINATION = 10
 
 # -- Content ----------------------------------------------------------------
 PATH = "content"
+# Resolved from this file's folder (Pelican's default is relative to the
+# folder a build starts in).
+OUTPUT_PATH = "output"
 ARTICLE_PATHS = ["items"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "extra"]
@@ -54,11 +54,9 @@ MARKDOWN = {
 # -- Theme and plugins ------------------------------------------------------
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-# Pelican loads each plugin from PLUGIN_PATHS; the library the plugins share
-# (plugins/kilas_settings: setting defaults and checks) is found on sys.path.
-_plugins = str(Path(__file__).resolve().parent / "plugins")
-if _plugins not in sys.path:
-    sys.path.insert(0, _plugins)
+# Pelican loads each plugin from PLUGIN_PATHS; the libraries the plugins share
+# (kilas_settings, kilas_render) are importable because the project is
+# installed (`pip install -e .`, see pyproject.toml).
 PLUGINS = [
     "kilas_contract",
     "kilas_i18n",

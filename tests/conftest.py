@@ -40,6 +40,21 @@ def run_build(
     )
 
 
+def run_invoke(
+    project: Path, *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """`invoke ARGS` as a whole process in ``cwd`` (default: ``project``),
+    output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=cwd or project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
 def copy_project(dest: Path) -> Path:
     """A copy of the project's site parts (not .venv, not output/)."""
     for part in PROJECT_PARTS:
