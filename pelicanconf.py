@@ -155,6 +155,9 @@ KILAS_NOW = None
 
 # -- Build ------------------------------------------------------------------
 DELETE_OUTPUT_DIRECTORY = True
+# Stock `pelican`'s caches (kilas_images' photos and cards), in the project
+# folder wherever a build starts (`python -m kilas.build` uses .kilas-cache/).
+CACHE_PATH = "cache"
 # Kept in output/ through every build and by `invoke clean`: a Git clone of
 # the published branch, a custom domain, GitHub Pages' no-Jekyll marker.
 OUTPUT_RETENTION = [".git", "CNAME", ".nojekyll"]
