@@ -99,10 +99,8 @@ TAGS_SAVE_AS = "tag/index.html"
 # editions (edisi/) take the Indonesian defaults of kilas_taxonomy and
 # kilas_timeline (their READMEs list every URL setting).
 # The timeline (Pelican's period archives; plugin kilas_timeline for the
-# index, the day pages, which are daily editions, and the weekly editions).
-# Set here because the archive and the search page point to it.
-TIMELINE_URL = "linimasa/"
-TIMELINE_SAVE_AS = "linimasa/index.html"
+# index at its TIMELINE_URL, linimasa/, the day pages, which are daily
+# editions, and the weekly editions).
 YEAR_ARCHIVE_URL = "linimasa/{date:%Y}/"
 YEAR_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/index.html"
 MONTH_ARCHIVE_URL = "linimasa/{date:%Y}/{date:%m}/"
@@ -110,8 +108,8 @@ MONTH_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/{date:%m}/index.html"
 DAY_ARCHIVE_URL = "linimasa/{date:%Y}/{date:%m}/{date:%d}/"
 DAY_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/{date:%m}/{date:%d}/index.html"
 # One archive: the timeline. Pelican's flat archive page is not written, and
-# anything that links to ARCHIVES_URL reaches the timeline.
-ARCHIVES_URL = TIMELINE_URL
+# anything that links to ARCHIVES_URL reaches the timeline (TIMELINE_URL).
+ARCHIVES_URL = "linimasa/"
 ARCHIVES_SAVE_AS = ""
 AUTHOR_SAVE_AS = ""
 AUTHORS_SAVE_AS = ""
@@ -138,9 +136,8 @@ RSS_FEED_SUMMARY_ONLY = False
 FEED_MAX_ITEMS = 25
 
 # -- Search (kilas_search: Pagefind, indexed by every build) -----------------
-# Every setting has its default (plugins/kilas_search/README.md) but this one.
-# Without JavaScript the search page links here (the timeline, once it exists).
-SEARCH_BROWSE_URL = TIMELINE_URL
+# Every setting has its default (plugins/kilas_search/README.md): without
+# JavaScript the search page links to the timeline (SEARCH_BROWSE_URL).
 
 # -- Photos and share cards (kilas_images) ---------------------------------
 # Its defaults (plugins/kilas_images/README.md): copies and cards in gambar/,
@@ -148,10 +145,9 @@ SEARCH_BROWSE_URL = TIMELINE_URL
 
 # -- Search engines (kilas_seo, kilas_feeds, kilas_sitemap) ----------------
 # Their defaults: plugins/kilas_seo, kilas_feeds and kilas_sitemap READMEs.
-# The build's one "now" (ISO 8601; None: the clock; the environment variable
-# KILAS_NOW wins): items dated later are scheduled, left out until a build
-# after their time; the news sitemap counts back from it.
-KILAS_NOW = None
+# The build's one "now" is KILAS_NOW (kilas_contract; default: the clock; the
+# environment variable KILAS_NOW wins): items dated later are scheduled, and
+# the news sitemap counts back from it.
 
 # -- Build ------------------------------------------------------------------
 DELETE_OUTPUT_DIRECTORY = True

@@ -89,6 +89,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+def site_files(site: Path) -> dict[str, bytes]:
+    """``snapshot`` of a built site but Pagefind's bundle (its files are named
+    by hashes each run makes: not byte-stable)."""
+    return {k: v for k, v in snapshot(site).items() if not k.startswith("pagefind/")}
+
+
 def build_published(project: Path, output: Path, site_url: str, **extra) -> dict:
     """The project's publish settings for ``site_url``, built in this process
     (without the search index, which other tests cover)."""

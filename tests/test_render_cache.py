@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_build, snapshot
+from conftest import run_build, site_files
 
 FIXTURE = Path(__file__).parent / "fixtures" / "contract"
 
@@ -42,12 +42,7 @@ def clean(tmp_path_factory):
         "--content", str(root / "content"), "--output", str(root / "out")
     )
     assert result.returncode == 0, result.stderr
-    return _pages(root / "out")
-
-
-def _pages(site: Path) -> dict[str, bytes]:
-    """Every file but Pagefind's (its bundles are not byte-stable)."""
-    return {k: v for k, v in snapshot(site).items() if not k.startswith("pagefind/")}
+    return site_files(root / "out")
 
 
 @pytest.mark.parametrize(
@@ -78,7 +73,7 @@ def test_a_damaged_render_cache_is_dropped_and_rebuilt(tmp_path, clean, how):
     assert again.returncode == 0 and "render cache" not in again.stderr
     item.write_text(item.read_text().replace("\nTambahan.\n", ""), encoding="utf-8")
     assert run_build(*args).returncode == 0
-    assert _pages(tmp_path / "out") == clean
+    assert site_files(tmp_path / "out") == clean
 
 
 def test_the_cache_key_follows_the_sanitiser_policy(monkeypatch):

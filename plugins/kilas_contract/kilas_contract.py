@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from kilas_render import NOTICE, RenderCache, decode, summary_links
 from kilas_render.sanitise import url_scheme
-from kilas_settings import state
+from kilas_settings import apply_defaults, state
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 from pelican.readers import MarkdownReader
@@ -786,8 +786,7 @@ def start_run(pelican) -> None:
     cached with the Markdown output instead of being recomputed every build.
     """
     settings = pelican.settings
-    for key, value in DEFAULTS.items():
-        settings.setdefault(key, value)
+    apply_defaults(settings, DEFAULTS)
     # One "now" for the whole build: kilas_seo's news sitemap reads it too.
     settings["KILAS_NOW"] = build_now(settings)
     _check_csp(settings.get("KILAS_CSP"))
