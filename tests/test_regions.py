@@ -108,6 +108,9 @@ TABLE = [
     ("LCS", "laut-china-selatan", "Laut China Selatan"),
     ("Tibet", "CN-XZ", "Tibet"),
     ("Rafah", "PS-RFH", "Rafah"),
+    ("Katalonia", "ES-CT", "Katalonia"),
+    ("Catalonia", "ES-CT", "Katalonia"),
+    ("Skotlandia", "GB-SCT", "Skotlandia"),
     # Capitals that are subdivisions of their own, by their Indonesian names.
     ("Seoul", "KR-11", "Seoul"),
     ("Pyongyang", "KP-01", "Pyongyang"),
