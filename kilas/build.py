@@ -19,7 +19,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from pelican.log import LimitFilter
 from pelican.plugins import signals
 from pelican.settings import read_settings
 
@@ -37,6 +36,7 @@ from kilas.output import (
     retained_names,
 )
 from kilas.output import describe as describe_error
+from kilas.pelican_coupling import reset_log_limits
 
 logger = logging.getLogger(__name__)
 
@@ -162,8 +162,7 @@ def _run_pelican(settings: dict, check_only: bool) -> tuple[_Tally, dict, OSErro
     root = logging.getLogger()
     root.addHandler(tally)
     # Pelican's duplicate filter remembers messages across runs in one process.
-    LimitFilter._raised_messages.clear()
-    LimitFilter._group_count.clear()
+    reset_log_limits()
     progress = None
     if _Progress.wanted():
         items = sum(1 for _ in Path(settings["PATH"]).rglob("*.md"))

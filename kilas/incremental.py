@@ -26,16 +26,18 @@ import zlib
 from importlib.metadata import version
 from pathlib import Path
 
-from pelican import Pelican
-from pelican.contents import Content
-from pelican.generators import ArticlesGenerator, StaticGenerator
-from pelican.paginator import Paginator
+from pelican.generators import StaticGenerator
 from pelican.plugins import signals
 from pelican.utils import sanitised_join
-from pelican.writers import FileOverwriteFailedError, Writer
 
-from kilas.generators import KilasArticlesGenerator, build_failed
 from kilas.output import NOTICE, _open_file, _tree, shown
+from kilas.pelican_coupling import (
+    CoupledPelican,
+    CoupledWriter,
+    body_of,
+    build_failed,
+    memoized_urls,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +102,7 @@ def _body_hash(kwargs: dict) -> str:
     for key in ("article", "page"):
         content = kwargs.get(key)
         if content is not None:
-            digest.update((getattr(content, "_content", None) or "").encode())
+            digest.update(body_of(content).encode())
     return digest.hexdigest()
 
 
@@ -139,7 +141,7 @@ def _new_file(path: str, encoding: str):
     return open(path, "w", encoding=encoding)
 
 
-class KilasWriter(Writer):
+class KilasWriter(CoupledWriter):
     """Pelican's writer that skips unchanged pages and shares the rest."""
 
     def __init__(self, output_path, settings=None) -> None:
@@ -149,7 +151,6 @@ class KilasWriter(Writer):
         self.keys: dict[str, str] = {}
         self.rank, self.workers = 0, 1
         self.rendered: list[str] = []
-        self._skip: set[str] = set()
         self.on_render = None
 
     def claim(self, name: str, key: str) -> bool:
@@ -163,27 +164,10 @@ class KilasWriter(Writer):
             if self.on_render:
                 self.on_render()
             return True
-        self._skip.add(path)
+        self.skip(path)
         return False
 
-    def _open_w(self, filename, encoding, override=False):
-        if filename in self._skip:
-            self._skip.discard(filename)
-            return open(os.devnull, "w", encoding=encoding)
-        # Pelican's rules against writing one file twice, as in Writer._open_w.
-        if filename in self._overridden_files:
-            if override:
-                raise FileOverwriteFailedError(
-                    f'Failed to overwrite "{filename}" a second time'
-                )
-            return open(os.devnull, "w", encoding=encoding)
-        if filename in self._written_files and not override:
-            raise FileOverwriteFailedError(
-                f'Failed to overwrite "{filename}": it was already written'
-            )
-        if override:
-            self._overridden_files.add(filename)
-        self._written_files.add(filename)
+    def open_new(self, filename: str, encoding: str):
         return _new_file(filename, encoding)
 
     def write_file(self, name, template, context, *args, **kwargs):
@@ -192,34 +176,17 @@ class KilasWriter(Writer):
         key = hashlib.sha1(
             f"{self.signature}:{template.name}:{_body_hash(kwargs)}".encode()
         ).hexdigest()
-        names = [name] if args else self._page_names(name, kwargs)
+        names = [name] if args else self.page_names(name, kwargs)
         # Decide each page first: when none is to be written by this process,
         # Pelican does not even copy the context (or make folders) for them.
         decided = {page: self.claim(page, f"{key}:{page}") for page in names}
         if names and not any(decided.values()):
             for page in names:
-                self._skip.discard(sanitised_join(self.output_path, page))
+                self.unskip(sanitised_join(self.output_path, page))
             return None
         return super().write_file(
             name, _Template(template, self, key, decided), context, *args, **kwargs
         )
-
-    def _page_names(self, name: str, kwargs: dict) -> list[str]:
-        """The files Pelican's write_file will write for these arguments:
-        one, or one per page of a paginated list (as in Writer.write_file)."""
-        template_name = kwargs.get("template_name")
-        paginated = kwargs.get("paginated")
-        if paginated is None:
-            paginated = {k: v for k, v in kwargs.items() if k in {"articles", "dates"}}
-        if not paginated or template_name not in self.settings["PAGINATED_TEMPLATES"]:
-            return [name]
-        per_page = (
-            self.settings["PAGINATED_TEMPLATES"][template_name]
-            or self.settings["DEFAULT_PAGINATION"]
-        )
-        objects = next(iter(paginated.values()))
-        pages = Paginator(name, kwargs.get("url"), objects, self.settings, per_page)
-        return [pages.page(n).save_as for n in range(1, pages.num_pages + 1)]
 
     def write_feed(self, elements, context, path=None, *args, **kwargs):
         if not path:
@@ -227,14 +194,14 @@ class KilasWriter(Writer):
         shown = json.dumps(_stable([args, kwargs]))
         digest = hashlib.sha1(f"{self.signature}:{shown}".encode())
         for element in elements[: self.settings["FEED_MAX_ITEMS"]]:
-            digest.update((getattr(element, "_content", None) or "").encode())
+            digest.update(body_of(element).encode())
         if not self.claim(path, digest.hexdigest()):
-            self._skip.discard(sanitised_join(self.output_path, path))
+            self.unskip(sanitised_join(self.output_path, path))
             return None
         return super().write_feed(elements, context, path, *args, **kwargs)
 
 
-class KilasPelican(Pelican):
+class KilasPelican(CoupledPelican):
     """Pelican's run, with reading and writing as in ``Pelican.run`` but
     writing incremental and spread over ``workers`` processes."""
 
@@ -246,18 +213,9 @@ class KilasPelican(Pelican):
         self.progress = progress
         self.stats: dict = {}
 
-    def _get_writer(self):
-        return KilasWriter(self.output_path, settings=self.settings)
-
-    def _get_generator_classes(self):
-        return [
-            KilasArticlesGenerator if cls is ArticlesGenerator else cls
-            for cls in super()._get_generator_classes()
-        ]
-
     def run(self):
         try:
-            with _memoized_urls():
+            with memoized_urls():
                 self._run()
         except BaseException:
             # Plugins stop what they started in the background.
@@ -266,36 +224,16 @@ class KilasPelican(Pelican):
 
     def _run(self):
         started = time.perf_counter()
-        context = self.settings.copy()
-        context["generated_content"] = {}
-        context["static_links"] = set()
-        context["static_content"] = {}
-        context["localsiteurl"] = self.settings["SITEURL"]
-        generators = [
-            cls(
-                context=context,
-                settings=self.settings,
-                path=self.path,
-                theme=self.theme,
-                output_path=self.output_path,
-            )
-            for cls in self._get_generator_classes()
-        ]
-        for generator in generators:
-            if hasattr(generator, "generate_context"):
-                generator.generate_context()
-            if hasattr(generator, "check_disabled_readers"):
-                generator.check_disabled_readers()
-        signals.all_generators_finalized.send(generators)
+        generators = self.read()
         self._lap("read", started)
         items = sum(len(getattr(g, "articles", [])) for g in generators)
         self.stats["items"] = items
         if self.check_only:
             return
-        for generator in generators:
-            if hasattr(generator, "refresh_metadata_intersite_links"):
-                generator.refresh_metadata_intersite_links()
-        writer = self._get_writer()
+        self.refresh_links(generators)
+        # Kilas' writer, made here: Pelican's get_writer signal is for a
+        # stock run (no plugin of ours connects it).
+        writer = KilasWriter(self.output_path, settings=self.settings)
         writer.signature = site_signature(generators, self.settings)
         signature, writer.previous = _load_keys(self.settings)
         if self.progress:
@@ -447,63 +385,6 @@ def _read_static(path: Path | None) -> dict[str, tuple[str, str]]:
             NOTICE, "kilas: %s is unreadable; every static file is checked", path
         )
         return {}
-
-
-# What Pelican formats an item's URLs from (Content.url_format and
-# get_url_setting): setting any of these again forgets the URLs computed.
-_URL_INPUTS = frozenset(
-    {
-        "metadata",
-        "source_path",
-        "slug",
-        "lang",
-        "in_default_lang",
-        "date",
-        "status",
-        "author",
-        "category",
-        "override_url",
-        "override_save_as",
-    }
-)
-
-
-@contextlib.contextmanager
-def _memoized_urls():
-    """Compute each item's ``url`` and ``save_as`` once, not on every access.
-
-    Pelican formats them from their patterns each time (a copy of the
-    metadata and a relative path of the source file), and a build asks about
-    ten times per item. A computed URL is forgotten when one of its inputs is
-    set again. (No plugin of ours changes an item's metadata in place.)
-    """
-    original_get = Content.get_url_setting
-    own_setattr = "__setattr__" in Content.__dict__
-    original_set = Content.__setattr__
-
-    def get_url_setting(self, key):
-        urls = self.__dict__.get("_kilas_urls")
-        if urls is None:
-            urls = self.__dict__["_kilas_urls"] = {}
-        if key not in urls:
-            urls[key] = original_get(self, key)
-        return urls[key]
-
-    def __setattr__(self, name, value):
-        original_set(self, name, value)
-        if name in _URL_INPUTS:
-            self.__dict__.pop("_kilas_urls", None)
-
-    Content.get_url_setting = get_url_setting
-    Content.__setattr__ = __setattr__
-    try:
-        yield
-    finally:
-        Content.get_url_setting = original_get
-        if own_setattr:
-            Content.__setattr__ = original_set
-        else:
-            del Content.__setattr__
 
 
 def _keys_file(settings: dict) -> Path | None:
