@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from kilas_render import NOTICE, RenderCache, decode, summary_links
 from kilas_render.sanitise import url_scheme
-from kilas_settings import apply_defaults, state
+from kilas_settings import SettingError, apply_defaults, check, optional, rule, state
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 from pelican.readers import MarkdownReader
@@ -77,7 +77,7 @@ DEFAULTS = {
 }
 
 
-class ContractSettingError(ValueError):
+class ContractSettingError(SettingError):
     """A KILAS_* setting of this plugin has a value it cannot use."""
 
 
@@ -277,32 +277,29 @@ _CSP_NAME = re.compile(r"^[a-z][a-z-]*$")
 _CSP_SOURCE = re.compile(r"^[^\s\"'<>&;,]+$|^'[a-z0-9+/=-]+'$")
 
 
-def _check_csp(policy) -> None:
+def _is_csp(policy) -> bool:
     """KILAS_CSP (theme/templates/partials/csp.html prints it as it is): a
-    mapping of directive names to lists of source expressions."""
-    if policy is None:
-        return
-    allowed = (
-        'a mapping of directive names to lists of sources, e.g. {"default-src":'
-        " [\"'self'\"]}"
+    mapping of directive names to lists of source expressions, each a
+    keyword in single quotes ('self', 'none') or a scheme or host."""
+    return isinstance(policy, dict) and all(
+        isinstance(name, str)
+        and _CSP_NAME.match(name)
+        and isinstance(sources, list | tuple)
+        and all(isinstance(s, str) and _CSP_SOURCE.match(s) for s in sources)
+        for name, sources in policy.items()
     )
-    if not isinstance(policy, dict):
-        raise ContractSettingError(f"kilas_contract: KILAS_CSP must be {allowed}")
-    for name, sources in policy.items():
-        if not (isinstance(name, str) and _CSP_NAME.match(name)) or not isinstance(
-            sources, list | tuple
-        ):
-            raise ContractSettingError(
-                f"kilas_contract: KILAS_CSP[{name!r}] is not allowed; it must be"
-                f" {allowed}"
-            )
-        for source in sources:
-            if not (isinstance(source, str) and _CSP_SOURCE.match(source)):
-                raise ContractSettingError(
-                    f"kilas_contract: KILAS_CSP[{name!r}] has the source"
-                    f" {source!r}; a source is a keyword in single quotes"
-                    " ('self', 'none') or a scheme or host (https:, example.org)"
-                )
+
+
+RULES = {
+    "KILAS_CSP": optional(
+        rule(
+            _is_csp,
+            'a mapping of directive names to lists of sources, e.g. {"default-src":'
+            " [\"'self'\"]}; a source is a keyword in single quotes ('self',"
+            " 'none') or a scheme or host (https:, example.org)",
+        )
+    ),
+}
 
 
 def _display(path: Path | str) -> str:
@@ -789,7 +786,7 @@ def start_run(pelican) -> None:
     apply_defaults(settings, DEFAULTS)
     # One "now" for the whole build: kilas_seo's news sitemap reads it too.
     settings["KILAS_NOW"] = build_now(settings)
-    _check_csp(settings.get("KILAS_CSP"))
+    check(settings, RULES, "kilas_contract", ContractSettingError)
     if settings.get("TYPOGRIFY"):
         settings["TYPOGRIFY"] = False
         settings["KILAS_TYPOGRIFY"] = True
