@@ -29,7 +29,15 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from kilas_render import NOTICE, RenderCache, decode, summary_links
 from kilas_render.sanitise import url_scheme
-from kilas_settings import SettingError, apply_defaults, check, optional, rule, state
+from kilas_settings import (
+    SettingError,
+    apply_defaults,
+    check,
+    optional,
+    rule,
+    state,
+    zone_abbreviation,
+)
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 from pelican.readers import MarkdownReader
@@ -982,8 +990,6 @@ def _report_held(run: _Run) -> None:
 
 def _when(date: datetime, settings: dict) -> str:
     """``2024-08-04 10:30 WIB``: the site's zone, by its abbreviation."""
-    from kilas_i18n.kilas_i18n import zone_abbreviation  # noqa: PLC0415
-
     lang = settings.get("DEFAULT_LANG", "id")
     return f"{date:%Y-%m-%d %H:%M} {zone_abbreviation(date, lang)}"
 
