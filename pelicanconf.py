@@ -1,8 +1,5 @@
 # Kilas development settings. `publishconf.py` imports these and changes only
 # what publishing needs. Every URL word is a setting with an Indonesian default.
-import sys
-from pathlib import Path
-
 # -- Site -------------------------------------------------------------------
 SITENAME = "Kilas"
 SITESUBTITLE = "Ringkasan berita dari banyak sumber"
@@ -16,6 +13,9 @@ DEFAULT_PAGINATION = 10
 
 # -- Content ----------------------------------------------------------------
 PATH = "content"
+# Resolved from this file's folder (Pelican's default is relative to the
+# folder a build starts in).
+OUTPUT_PATH = "output"
 ARTICLE_PATHS = ["items"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "extra"]
@@ -54,11 +54,9 @@ MARKDOWN = {
 # -- Theme and plugins ------------------------------------------------------
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-# Pelican loads each plugin from PLUGIN_PATHS; the library the plugins share
-# (plugins/kilas_settings: setting defaults and checks) is found on sys.path.
-_plugins = str(Path(__file__).resolve().parent / "plugins")
-if _plugins not in sys.path:
-    sys.path.insert(0, _plugins)
+# Pelican loads each plugin from PLUGIN_PATHS; the libraries the plugins share
+# (kilas_settings, kilas_render) are importable because the project is
+# installed (`pip install -e .`, see pyproject.toml).
 PLUGINS = [
     "kilas_contract",
     "kilas_i18n",
@@ -101,10 +99,8 @@ TAGS_SAVE_AS = "tag/index.html"
 # editions (edisi/) take the Indonesian defaults of kilas_taxonomy and
 # kilas_timeline (their READMEs list every URL setting).
 # The timeline (Pelican's period archives; plugin kilas_timeline for the
-# index, the day pages, which are daily editions, and the weekly editions).
-# Set here because the archive and the search page point to it.
-TIMELINE_URL = "linimasa/"
-TIMELINE_SAVE_AS = "linimasa/index.html"
+# index at its TIMELINE_URL, linimasa/, the day pages, which are daily
+# editions, and the weekly editions).
 YEAR_ARCHIVE_URL = "linimasa/{date:%Y}/"
 YEAR_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/index.html"
 MONTH_ARCHIVE_URL = "linimasa/{date:%Y}/{date:%m}/"
@@ -112,8 +108,8 @@ MONTH_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/{date:%m}/index.html"
 DAY_ARCHIVE_URL = "linimasa/{date:%Y}/{date:%m}/{date:%d}/"
 DAY_ARCHIVE_SAVE_AS = "linimasa/{date:%Y}/{date:%m}/{date:%d}/index.html"
 # One archive: the timeline. Pelican's flat archive page is not written, and
-# anything that links to ARCHIVES_URL reaches the timeline.
-ARCHIVES_URL = TIMELINE_URL
+# anything that links to ARCHIVES_URL reaches the timeline (TIMELINE_URL).
+ARCHIVES_URL = "linimasa/"
 ARCHIVES_SAVE_AS = ""
 AUTHOR_SAVE_AS = ""
 AUTHORS_SAVE_AS = ""
@@ -140,9 +136,8 @@ RSS_FEED_SUMMARY_ONLY = False
 FEED_MAX_ITEMS = 25
 
 # -- Search (kilas_search: Pagefind, indexed by every build) -----------------
-# Every setting has its default (plugins/kilas_search/README.md) but this one.
-# Without JavaScript the search page links here (the timeline, once it exists).
-SEARCH_BROWSE_URL = TIMELINE_URL
+# Every setting has its default (plugins/kilas_search/README.md): without
+# JavaScript the search page links to the timeline (SEARCH_BROWSE_URL).
 
 # -- Photos and share cards (kilas_images) ---------------------------------
 # Its defaults (plugins/kilas_images/README.md): copies and cards in gambar/,
@@ -150,13 +145,15 @@ SEARCH_BROWSE_URL = TIMELINE_URL
 
 # -- Search engines (kilas_seo, kilas_feeds, kilas_sitemap) ----------------
 # Their defaults: plugins/kilas_seo, kilas_feeds and kilas_sitemap READMEs.
-# The build's one "now" (ISO 8601; None: the clock; the environment variable
-# KILAS_NOW wins): items dated later are scheduled, left out until a build
-# after their time; the news sitemap counts back from it.
-KILAS_NOW = None
+# The build's one "now" is KILAS_NOW (kilas_contract; default: the clock; the
+# environment variable KILAS_NOW wins): items dated later are scheduled, and
+# the news sitemap counts back from it.
 
 # -- Build ------------------------------------------------------------------
 DELETE_OUTPUT_DIRECTORY = True
+# Stock `pelican`'s caches (kilas_images' photos and cards), in the project
+# folder wherever a build starts (`python -m kilas.build` uses .kilas-cache/).
+CACHE_PATH = "cache"
 # Kept in output/ through every build and by `invoke clean`: a Git clone of
 # the published branch, a custom domain, GitHub Pages' no-Jekyll marker.
 OUTPUT_RETENTION = [".git", "CNAME", ".nojekyll"]

@@ -1,12 +1,15 @@
 # Kilas publish settings: everything from pelicanconf.py, plus what a public
 # site needs. `invoke preview --siteurl URL` and `invoke gh-pages --siteurl URL`
 # override SITEURL (a project site lives under https://<user>.github.io/<repo>).
-import os
-import sys
+from pathlib import Path
 
-# pelicanconf.py sits beside this file, wherever the build is started from.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pelicanconf import *
+from pelican.settings import get_settings_from_file
+
+# Every setting of pelicanconf.py, which sits beside this file (wherever the
+# build is started from: no sys.path edit), as `from pelicanconf import *`.
+globals().update(
+    get_settings_from_file(str(Path(__file__).with_name("pelicanconf.py")))
+)
 
 # -- Site -------------------------------------------------------------------
 SITEURL = "https://kilas.github.io"

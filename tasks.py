@@ -1,7 +1,10 @@
-"""Kilas tasks: `invoke --list` shows them, `invoke --help TASK` explains one."""
+"""Kilas tasks: `invoke --list` shows them, `invoke --help TASK` explains one.
 
-import os
-import shutil
+Thin wrappers over ``kilas/``. Invoke finds this file from any folder of the
+project and puts the project root on the path; every path below is resolved
+from the project root, never from the folder a task is run in.
+"""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -9,12 +12,11 @@ from pathlib import Path
 from invoke import task
 
 PROJECT = Path(__file__).resolve().parent
-sys.path.insert(0, str(PROJECT))
 
 CONFIG = {
-    "settings": "pelicanconf.py",
-    "publish_settings": "publishconf.py",
-    "output": "output",
+    "settings": PROJECT / "pelicanconf.py",
+    "publish_settings": PROJECT / "publishconf.py",
+    "output": PROJECT / "output",
     "host": "127.0.0.1",
     "port": 8000,
 }
@@ -40,7 +42,7 @@ def _guard(folder, what="write to", deletes=True):
     from kilas.build import BuildFailed, guard  # noqa: PLC0415
 
     try:
-        return guard(PROJECT / CONFIG["settings"], PROJECT / folder, what, deletes)
+        return guard(CONFIG["settings"], PROJECT / folder, what, deletes)
     except BuildFailed as exc:
         sys.exit(f"kilas: {exc}")
 
@@ -52,7 +54,7 @@ def build(c, verbose=False):
     from kilas.build import describe  # noqa: PLC0415
 
     settings = _build_or_exit(settings_file=CONFIG["settings"], output=CONFIG["output"])
-    print(f"kilas: built {CONFIG['output']}/ {describe(settings)}")
+    print(f"kilas: built {CONFIG['output'].name}/ {describe(settings)}")
 
 
 @task
@@ -63,14 +65,14 @@ def clean(c):
 
     _init_logging()
     try:
-        kept = run_clean(PROJECT / CONFIG["settings"], PROJECT / CONFIG["output"])
+        kept = run_clean(CONFIG["settings"], CONFIG["output"])
     except BuildFailed as exc:
         sys.exit(f"kilas: {exc}")
     if kept:
         shown = ", ".join(kept[:5]) + (
             f" and {len(kept) - 5} more" if len(kept) > 5 else ""
         )
-        print(f"kilas: kept in {CONFIG['output']}/ what no build wrote: {shown}")
+        print(f"kilas: kept in {CONFIG['output'].name}/ what no build wrote: {shown}")
 
 
 @task(pre=[clean], post=[build])
@@ -89,10 +91,10 @@ def check(c):
 def _serve(root, port, prefix="/"):
     from kilas.serve import make_server  # noqa: PLC0415
 
-    server = make_server(PROJECT / root, port, prefix)
+    server = make_server(root, port, prefix)
     host, port = server.server_address[:2]
     prefix = f"/{prefix.strip('/')}/" if prefix.strip("/") else "/"
-    print(f"kilas: serving {root}/ at http://{host}:{port}{prefix} (Ctrl+C stops)")
+    print(f"kilas: serving {root.name}/ at http://{host}:{port}{prefix} (Ctrl+C stops)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -129,28 +131,36 @@ def livereload(c, port=CONFIG["port"]):
     rebuild_site()
     server = Server()
     for pattern in ("content/**/*", "theme/**/*", "plugins/**/*.py", "*conf.py"):
-        server.watch(pattern, rebuild_site)
-    server.serve(host=CONFIG["host"], port=int(port), root=CONFIG["output"])
+        server.watch(str(PROJECT / pattern), rebuild_site)
+    server.serve(host=CONFIG["host"], port=int(port), root=str(CONFIG["output"]))
 
 
 @task(
     help={
-        "siteurl": "SITEURL to build for (default http://127.0.0.1:PORT)",
-        "port": "port on 127.0.0.1 (default 8000)",
+        "siteurl": "SITEURL to build for (default: publishconf.py's; with "
+        "--serve: http://127.0.0.1:PORT)",
+        "serve": "also serve the build locally (Ctrl+C stops)",
+        "port": "port on 127.0.0.1 for --serve (default 8000)",
     }
 )
-def preview(c, siteurl="", port=CONFIG["port"]):
-    """Build with the publish settings and serve the result locally."""
+def preview(c, siteurl="", serve=False, port=CONFIG["port"]):
+    """Build with the publish settings (publishconf.py) into output/, as
+    Pelican's quickstart `preview` does; --serve also serves it."""
     from urllib.parse import urlparse  # noqa: PLC0415
 
+    from kilas.build import describe  # noqa: PLC0415
+
     _init_logging()
-    siteurl = (siteurl or f"http://{CONFIG['host']}:{port}").rstrip("/")
-    _build_or_exit(
+    if serve and not siteurl:
+        siteurl = f"http://{CONFIG['host']}:{port}"
+    settings = _build_or_exit(
         settings_file=CONFIG["publish_settings"],
         output=CONFIG["output"],
-        siteurl=siteurl,
+        siteurl=siteurl.rstrip("/") or None,
     )
-    _serve(CONFIG["output"], int(port), urlparse(siteurl).path or "/")
+    print(f"kilas: built {CONFIG['output'].name}/ {describe(settings)}")
+    if serve:
+        _serve(CONFIG["output"], int(port), urlparse(siteurl).path or "/")
 
 
 # -- Publishing -------------------------------------------------------------
@@ -165,7 +175,7 @@ def preview(c, siteurl="", port=CONFIG["port"]):
         "those changed since (links are always checked in full)",
     }
 )
-def check_site(c, output=CONFIG["output"], base_path="/", site_url="", state=""):
+def check_site(c, output="output", base_path="/", site_url="", state=""):
     """Check a built site: valid HTML, internal links and anchors, feeds."""
     from kilas.sitecheck import main as run_checks  # noqa: PLC0415
 
@@ -290,95 +300,37 @@ def screenshots(c, output="docs/screenshots"):
 
 
 LIGHTHOUSE_PAGES = {"home": "", "article": SCREENSHOT_PAGES["article"]}
-LIGHTHOUSE_CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 
 
 @task
 def lighthouse(c):
     """Build, then print Lighthouse's four scores for home and article (mobile)."""
-    import json  # noqa: PLC0415
-
     from kilas import browser  # noqa: PLC0415
+    from kilas.lighthouse import LighthouseError, binary, scores  # noqa: PLC0415
 
     _init_logging()
     site = _guard(".build/lighthouse")
-    binary = PROJECT / "node_modules" / ".bin" / "lighthouse"
-    if not binary.exists():
-        sys.exit("kilas: Lighthouse is missing: run `npm ci` first")
-    site.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, CHROME_PATH=browser.chromium_path())
-    flags = " ".join(["--headless", *browser.CHROMIUM_FLAGS])
     failed = False
-    with browser.served(site) as base:
-        # Absolute links, as published (hreflang links must be absolute).
-        _build_or_exit(
-            settings_file=CONFIG["publish_settings"],
-            output=str(site),
-            siteurl=base.rstrip("/"),
-        )
-        for name, path in LIGHTHOUSE_PAGES.items():
-            run = subprocess.run(
-                [
-                    str(binary),
-                    base + path,
-                    "--quiet",
-                    "--output=json",
-                    "--output-path=stdout",
-                    f"--chrome-flags={flags}",
-                    f"--only-categories={','.join(LIGHTHOUSE_CATEGORIES)}",
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
+    try:
+        program = binary(PROJECT)
+        site.mkdir(parents=True, exist_ok=True)
+        with browser.served(site) as base:
+            # Absolute links, as published (hreflang links must be absolute).
+            _build_or_exit(
+                settings_file=CONFIG["publish_settings"],
+                output=str(site),
+                siteurl=base.rstrip("/"),
             )
-            if run.returncode != 0:
-                sys.exit(f"kilas: Lighthouse failed on {name}:\n{run.stderr[-2000:]}")
-            report = json.loads(run.stdout)
-            scores = {
-                key: round(report["categories"][key]["score"] * 100)
-                for key in LIGHTHOUSE_CATEGORIES
-            }
-            failed |= any(score < 100 for score in scores.values())
-            print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in scores.items()))
-            for audit in report["audits"].values():
-                score = audit.get("score")
-                mode = audit.get("scoreDisplayMode")
-                if score is not None and score < 1 and mode in ("binary", "numeric"):
-                    print(f"  {audit['id']}: {score} {audit['title']}")
+            for name, path in LIGHTHOUSE_PAGES.items():
+                found, audits = scores(program, base + path, name)
+                failed |= any(score < 100 for score in found.values())
+                print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in found.items()))
+                for line in audits:
+                    print(f"  {line}")
+    except LighthouseError as exc:
+        sys.exit(f"kilas: {exc}")
     if failed:
         sys.exit(1)
-
-
-def _install_system_packages():
-    """Install what the tests need from Debian (chromium; Java, npm when missing)."""
-    from kilas.browser import chromium_path  # noqa: PLC0415
-
-    try:
-        packages = [] if os.path.exists(chromium_path()) else ["chromium"]
-    except RuntimeError:
-        packages = ["chromium"]
-    if not shutil.which("java"):
-        packages.append("default-jre-headless")
-    if not shutil.which("npm"):
-        packages.append("npm")
-    if not packages:
-        return
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(
-        [
-            *sudo,
-            "apt-get",
-            "install",
-            "-y",
-            "-qq",
-            *packages,
-        ],
-        check=True,
-        env=env,
-    )
 
 
 @task(help={"articles": "number of synthetic items (default 1000)"})
@@ -399,7 +351,9 @@ def bench(c, articles=1000):
 def test(c, setup=False, k=""):
     """Run the whole test suite (ruff, builds, validator, links, feeds, browser)."""
     if setup:
-        _install_system_packages()
+        from kilas.system import install_system_packages  # noqa: PLC0415
+
+        install_system_packages()
         with c.cd(str(PROJECT)):
             c.run("npm ci --no-audit --no-fund", echo=True)
     args = [sys.executable, "-m", "pytest", "-q", "-ra"]

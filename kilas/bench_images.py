@@ -104,8 +104,7 @@ def add_photos(content: Path, share: float, seed: int = 1) -> int:
 
 
 def _plugin():
-    """The plugin's modules (plugins/ is not a package on sys.path)."""
-    sys.path.insert(0, str(PROJECT / "plugins"))
+    """The plugin's modules, loaded when first measured."""
     from kilas_images import kilas_images, render  # noqa: PLC0415
 
     return kilas_images, render

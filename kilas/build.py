@@ -163,17 +163,16 @@ def _quiet_feed_domain(record: logging.LogRecord) -> bool:
 def _run_pelican(settings: dict, check_only: bool) -> tuple[_Tally, dict, OSError]:
     """Run Pelican once; return the tally of warnings and errors, stats, and
     the I/O error that stopped it (None when none did)."""
-    from pelican.log import LimitFilter  # noqa: PLC0415
     from pelican.plugins import signals  # noqa: PLC0415
 
     from kilas.incremental import KilasPelican  # noqa: PLC0415
+    from kilas.pelican_coupling import reset_log_limits  # noqa: PLC0415
 
     tally = _Tally()
     root = logging.getLogger()
     root.addHandler(tally)
     # Pelican's duplicate filter remembers messages across runs in one process.
-    LimitFilter._raised_messages.clear()
-    LimitFilter._group_count.clear()
+    reset_log_limits()
     progress = None
     if _Progress.wanted():
         items = sum(1 for _ in Path(settings["PATH"]).rglob("*.md"))

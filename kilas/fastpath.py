@@ -132,10 +132,12 @@ def _packages() -> list[str]:
 
 
 def build_now(values: dict) -> datetime:
-    """The build's "now" as kilas_contract takes it: the environment
+    """The build's "now" as kilas_contract's build_now takes it (read here
+    without importing the plugin, which imports Pelican): the environment
     variable KILAS_NOW, else the setting, else the clock; in the site's time
     zone when it names none. Raises ValueError (or LookupError, TypeError)
-    on a value the contract would refuse too."""
+    on a value the contract refuses too; a value only the contract refuses
+    makes a real build, which reports it."""
     from zoneinfo import ZoneInfo  # noqa: PLC0415
 
     zone = ZoneInfo(values.get("TIMEZONE") or "UTC")

@@ -23,20 +23,26 @@ import sys
 import tempfile
 import time
 import zlib
+from contextlib import nullcontext
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from pelican import Pelican
-from pelican.contents import Content
-from pelican.generators import ArticlesGenerator, StaticGenerator
-from pelican.paginator import Paginator
+from pelican.generators import StaticGenerator
 from pelican.plugins import signals
-from pelican.utils import get_relative_path, path_to_url, sanitised_join
-from pelican.writers import FileOverwriteFailedError, Writer
+from pelican.utils import sanitised_join
 
-from kilas.generators import KilasArticlesGenerator, build_failed, valid_until
 from kilas.output import NOTICE, _open_file, _tree, shown
+from kilas.pelican_coupling import (
+    CoupledPelican,
+    CoupledWriter,
+    body_of,
+    build_failed,
+    content_written_held,
+    memoized_urls,
+    page_context,
+    valid_until,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +107,7 @@ def _body_hash(kwargs: dict) -> str:
     for key in ("article", "page"):
         content = kwargs.get(key)
         if content is not None:
-            digest.update((getattr(content, "_content", None) or "").encode())
+            digest.update(body_of(content).encode())
     return digest.hexdigest()
 
 
@@ -140,7 +146,10 @@ def _new_file(path: str, encoding: str):
     return open(path, "w", encoding=encoding)
 
 
-class KilasWriter(Writer):
+_MISSING = object()
+
+
+class KilasWriter(CoupledWriter):
     """Pelican's writer that skips unchanged pages and shares the rest."""
 
     def __init__(self, output_path, settings=None) -> None:
@@ -150,7 +159,6 @@ class KilasWriter(Writer):
         self.keys: dict[str, str] = {}
         self.rank, self.workers = 0, 1
         self.rendered: list[str] = []
-        self._skip: set[str] = set()
         self.on_render = None
         # Plugins listen to content_written: tell them of every page, kept
         # or written by another process too (see KilasPelican._write).
@@ -171,29 +179,30 @@ class KilasWriter(Writer):
             if self.on_render:
                 self.on_render()
             return True
-        self._skip.add(path)
+        self.skip(path)
         if self.hearing and page and not mine:
             self._others.add(path)
         return False
 
-    def _open_w(self, filename, encoding, override=False):
-        if filename in self._skip:
-            self._skip.discard(filename)
-            return open(os.devnull, "w", encoding=encoding)
-        # Pelican's rules against writing one file twice, as in Writer._open_w.
-        if filename in self._overridden_files:
-            if override:
-                raise FileOverwriteFailedError(
-                    f'Failed to overwrite "{filename}" a second time'
-                )
-            return open(os.devnull, "w", encoding=encoding)
-        if filename in self._written_files and not override:
-            raise FileOverwriteFailedError(
-                f'Failed to overwrite "{filename}": it was already written'
-            )
-        if override:
-            self._overridden_files.add(filename)
-        self._written_files.add(filename)
+    def hold(self, path: str, localcontext) -> bool:
+        """Whether Pelican's content_written for ``path`` waits: in a forked
+        writer always (the parent tells of every page), in the parent for a
+        page another process writes (told once that process has ended)."""
+        if self.rank:
+            return True
+        if path not in self._others:
+            return False
+        self._others.discard(path)
+        context = self._context
+        local = {
+            key: value
+            for key, value in localcontext.items()
+            if context.get(key, _MISSING) is not value
+        }
+        self.later.append((path, context, local))
+        return True
+
+    def open_new(self, filename: str, encoding: str):
         return _new_file(filename, encoding)
 
     def write_file(
@@ -213,21 +222,21 @@ class KilasWriter(Writer):
         key = hashlib.sha1(
             f"{self.signature}:{template.name}:{_body_hash(kwargs)}".encode()
         ).hexdigest()
-        plan = self._plan(name, paginated, template_name, url, kwargs)
+        plan = self.pages(name, paginated, template_name, url, kwargs, self.hearing)
         # Decide each page first: when none is to be written by this process,
         # Pelican does not even copy the context (or make folders) for them.
         decided = {page: self.claim(page, f"{key}:{page}") for page, _ in plan}
         if not any(decided.values()):
             for page, extra in plan:
                 path = sanitised_join(self.output_path, page)
-                self._skip.discard(path)
+                self.unskip(path)
                 if self.hearing:
-                    local = _page_context(context, page, relative_urls, kwargs, extra)
+                    local = page_context(context, page, relative_urls, kwargs, extra)
                     self._heard(path, context, local)
             return None
         # Pelican tells content_written of every page of the call: those it
         # renders, those kept, and those of another process (held back until
-        # that process wrote them: see _pages_heard).
+        # that process wrote them: see hold).
         self._context = context
         return super().write_file(
             name,
@@ -250,101 +259,20 @@ class KilasWriter(Writer):
         else:
             signals.content_written.send(path, context={**context, **local})
 
-    def _plan(self, name, paginated, template_name, url, kwargs) -> list:
-        """The files Pelican's write_file writes for these arguments, each
-        with its pagination variables: one, or one per page of a paginated
-        list (as in Writer.write_file)."""
-        if paginated is None:
-            paginated = {k: v for k, v in kwargs.items() if k in {"articles", "dates"}}
-        if not paginated or template_name not in self.settings["PAGINATED_TEMPLATES"]:
-            return [(name, {})]
-        per_page = (
-            self.settings["PAGINATED_TEMPLATES"][template_name]
-            or self.settings["DEFAULT_PAGINATION"]
-        )
-        paginators = {
-            key: Paginator(name, url, objects, self.settings, per_page)
-            for key, objects in paginated.items()
-        }
-        first = next(iter(paginators.values()))
-        plan = []
-        for number in range(1, first.num_pages + 1):
-            extra = {}
-            if self.hearing:
-                for key, paginator in paginators.items():
-                    last = paginator.num_pages
-                    extra[f"{key}_paginator"] = paginator
-                    extra[f"{key}_page"] = paginator.page(number)
-                    extra[f"{key}_previous_page"] = (
-                        paginator.page(number - 1) if number > 1 else None
-                    )
-                    extra[f"{key}_next_page"] = (
-                        paginator.page(number + 1) if number < last else None
-                    )
-            plan.append((first.page(number).save_as, extra))
-        return plan
-
     def write_feed(self, elements, context, path=None, *args, **kwargs):
         if not path:
             return super().write_feed(elements, context, path, *args, **kwargs)
         shown = json.dumps(_stable([args, kwargs]))
         digest = hashlib.sha1(f"{self.signature}:{shown}".encode())
         for element in elements[: self.settings["FEED_MAX_ITEMS"]]:
-            digest.update((getattr(element, "_content", None) or "").encode())
+            digest.update(body_of(element).encode())
         if not self.claim(path, digest.hexdigest(), page=False):
-            self._skip.discard(sanitised_join(self.output_path, path))
+            self.unskip(sanitised_join(self.output_path, path))
             return None
         return super().write_feed(elements, context, path, *args, **kwargs)
 
 
-def _page_context(context, page: str, relative_urls, kwargs, extra) -> dict:
-    """A page's own variables, to go over the site's context, as
-    Writer.write_file makes them (its localcontext)."""
-    local = {"localsiteurl": context.get("localsiteurl")}
-    if relative_urls:
-        relative = path_to_url(get_relative_path(page))
-        local["SITEURL"] = local["localsiteurl"] = relative
-    local["output_file"] = page
-    local.update(kwargs)
-    local.update(extra)
-    return local
-
-
-_MISSING = object()
-
-
-@contextlib.contextmanager
-def _pages_heard(writer: KilasWriter):
-    """Pelican's content_written while pages are written, once per page and
-    once the page is on disk: a forked writer tells nothing (the parent
-    tells of every page), and the parent holds back a page another process
-    writes (``writer.later``) until that process has ended."""
-    signal = signals.content_written
-    send = signal.send
-
-    def filtered(sender=None, /, **kwargs):
-        if writer.rank:
-            return []
-        if sender in writer._others:
-            writer._others.discard(sender)
-            context = writer._context
-            local = {
-                key: value
-                for key, value in kwargs["context"].items()
-                if context.get(key, _MISSING) is not value
-            }
-            writer.later.append((sender, context, local))
-            return []
-        return send(sender, **kwargs)
-
-    signal.send = filtered
-    try:
-        yield
-    finally:
-        del signal.send
-
-
-class KilasPelican(Pelican):
+class KilasPelican(CoupledPelican):
     """Pelican's run, with reading and writing as in ``Pelican.run`` but
     writing incremental and spread over ``workers`` processes."""
 
@@ -356,18 +284,9 @@ class KilasPelican(Pelican):
         self.progress = progress
         self.stats: dict = {}
 
-    def _get_writer(self):
-        return KilasWriter(self.output_path, settings=self.settings)
-
-    def _get_generator_classes(self):
-        return [
-            KilasArticlesGenerator if cls is ArticlesGenerator else cls
-            for cls in super()._get_generator_classes()
-        ]
-
     def run(self):
         try:
-            with _memoized_urls():
+            with memoized_urls():
                 self._run()
         except BaseException:
             # Plugins stop what they started in the background.
@@ -376,36 +295,16 @@ class KilasPelican(Pelican):
 
     def _run(self):
         started = time.perf_counter()
-        context = self.settings.copy()
-        context["generated_content"] = {}
-        context["static_links"] = set()
-        context["static_content"] = {}
-        context["localsiteurl"] = self.settings["SITEURL"]
-        generators = [
-            cls(
-                context=context,
-                settings=self.settings,
-                path=self.path,
-                theme=self.theme,
-                output_path=self.output_path,
-            )
-            for cls in self._get_generator_classes()
-        ]
-        for generator in generators:
-            if hasattr(generator, "generate_context"):
-                generator.generate_context()
-            if hasattr(generator, "check_disabled_readers"):
-                generator.check_disabled_readers()
-        signals.all_generators_finalized.send(generators)
+        generators = self.read()
         self._lap("read", started)
         items = sum(len(getattr(g, "articles", [])) for g in generators)
         self.stats["items"] = items
         if self.check_only:
             return
-        for generator in generators:
-            if hasattr(generator, "refresh_metadata_intersite_links"):
-                generator.refresh_metadata_intersite_links()
-        writer = self._get_writer()
+        self.refresh_links(generators)
+        # Kilas' writer, made here: Pelican's get_writer signal is for a
+        # stock run (no plugin of ours connects it).
+        writer = KilasWriter(self.output_path, settings=self.settings)
         writer.signature = site_signature(generators, self.settings)
         signature, writer.previous = _load_keys(self.settings)
         if self.progress:
@@ -437,7 +336,7 @@ class KilasPelican(Pelican):
         # Only when a plugin listens: telling of kept pages costs a copy of
         # the context each.
         writer.hearing = bool(signals.content_written.receivers)
-        with _pages_heard(writer) if writer.hearing else contextlib.nullcontext():
+        with content_written_held(writer.hold) if writer.hearing else nullcontext():
             self._write_shares(generators, writer, workers)
             # Every process has ended: its pages are on disk.
             for path, context, local in writer.later:
@@ -585,63 +484,6 @@ def _read_static(path: Path | None) -> dict[str, tuple[str, str]]:
             NOTICE, "kilas: %s is unreadable; every static file is checked", path
         )
         return {}
-
-
-# What Pelican formats an item's URLs from (Content.url_format and
-# get_url_setting): setting any of these again forgets the URLs computed.
-_URL_INPUTS = frozenset(
-    {
-        "metadata",
-        "source_path",
-        "slug",
-        "lang",
-        "in_default_lang",
-        "date",
-        "status",
-        "author",
-        "category",
-        "override_url",
-        "override_save_as",
-    }
-)
-
-
-@contextlib.contextmanager
-def _memoized_urls():
-    """Compute each item's ``url`` and ``save_as`` once, not on every access.
-
-    Pelican formats them from their patterns each time (a copy of the
-    metadata and a relative path of the source file), and a build asks about
-    ten times per item. A computed URL is forgotten when one of its inputs is
-    set again. (No plugin of ours changes an item's metadata in place.)
-    """
-    original_get = Content.get_url_setting
-    own_setattr = "__setattr__" in Content.__dict__
-    original_set = Content.__setattr__
-
-    def get_url_setting(self, key):
-        urls = self.__dict__.get("_kilas_urls")
-        if urls is None:
-            urls = self.__dict__["_kilas_urls"] = {}
-        if key not in urls:
-            urls[key] = original_get(self, key)
-        return urls[key]
-
-    def __setattr__(self, name, value):
-        original_set(self, name, value)
-        if name in _URL_INPUTS:
-            self.__dict__.pop("_kilas_urls", None)
-
-    Content.get_url_setting = get_url_setting
-    Content.__setattr__ = __setattr__
-    try:
-        yield
-    finally:
-        Content.get_url_setting = original_get
-        if own_setattr:
-            Content.__setattr__ = original_set
-        else:
-            del Content.__setattr__
 
 
 def _keys_file(settings: dict) -> Path | None:

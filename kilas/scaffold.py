@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pelican.utils import slugify
-
-from kilas.build import PROJECT, load_settings
-
-sys.path.insert(0, str(PROJECT / "plugins"))
 from kilas_contract.contract import PLACEHOLDERS, explain, split_list, suggest
 from kilas_contract.registry import RegionRegistry, SourceRegistry
+from pelican.utils import slugify
+
+from kilas.build import load_settings
 
 logger = logging.getLogger(__name__)
 

@@ -40,6 +40,21 @@ def run_build(
     )
 
 
+def run_invoke(
+    project: Path, *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """`invoke ARGS` as a whole process in ``cwd`` (default: ``project``),
+    output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=cwd or project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
 def copy_project(dest: Path) -> Path:
     """A copy of the project's site parts (not .venv, not output/)."""
     for part in PROJECT_PARTS:
@@ -72,6 +87,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    """``snapshot`` of a built site but Pagefind's bundle (its files are named
+    by hashes each run makes: not byte-stable)."""
+    return {k: v for k, v in snapshot(site).items() if not k.startswith("pagefind/")}
 
 
 def build_published(project: Path, output: Path, site_url: str, **extra) -> dict:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PROJECT, run_build, snapshot
+from conftest import PROJECT, run_build, run_invoke, snapshot
 from lxml import html
 
 SAMPLE = "2024/08/putin-tawarkan-bantuan-banjir-korea-utara/index.html"
@@ -60,18 +60,8 @@ def test_failed_build_leaves_output_byte_identical(project, tmp_path):
     ]
 
 
-def _invoke(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_new_item_passes_check(project):
-    result = _invoke(
+    result = run_invoke(
         project,
         "new",
         "Banjir Susulan di Sinuiju",
@@ -88,10 +78,10 @@ def test_new_item_passes_check(project):
     assert "Region: Korea Utara; Rusia" in text
     assert "Source: SinarHarapan.id" in text
     assert "Category: Bencana" in text
-    check = _invoke(project, "check")
+    check = run_invoke(project, "check")
     assert check.returncode == 0, check.stderr
     assert not (project / "output").exists()
-    again = _invoke(
+    again = run_invoke(
         project,
         "new",
         "Banjir Susulan di Sinuiju",
@@ -108,7 +98,7 @@ def test_new_item_passes_check(project):
 
 
 def test_new_item_refuses_unknown_values(project):
-    result = _invoke(
+    result = run_invoke(
         project,
         "new",
         "Judul",
@@ -125,7 +115,7 @@ def test_new_item_refuses_unknown_values(project):
 
 
 def test_invoke_list_shows_every_task():
-    listing = _invoke(PROJECT, "--list").stdout
+    listing = run_invoke(PROJECT, "--list").stdout
     for name in (
         "build",
         "rebuild",
@@ -141,6 +131,31 @@ def test_invoke_list_shows_every_task():
         "bench",
     ):
         assert f"  {name} " in listing, listing
+
+
+def test_tasks_run_from_any_folder_of_the_project(project):
+    """invoke finds tasks.py from content/ (and deeper); every path is the
+    project's, not the folder's: the site lands in the project's output/."""
+    items = project / "content" / "items"
+    result = run_invoke(project, "check", cwd=items)
+    assert result.returncode == 0, result.stderr
+    assert "every item is valid" in result.stdout
+    result = run_invoke(project, "build", cwd=project / "content")
+    assert result.returncode == 0, result.stderr
+    assert "built output/" in result.stdout
+    assert (project / "output" / "index.html").is_file()
+    assert not (project / "content" / "output").exists()
+    assert not (items / "output").exists()
+
+
+def test_preview_builds_with_the_publish_settings(project):
+    """As in Pelican's quickstart: `invoke preview` builds output/ with
+    publishconf.py (absolute links to its SITEURL), and serves nothing."""
+    result = run_invoke(project, "preview", cwd=project / "content", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "serving" not in result.stdout
+    home = (project / "output" / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="canonical" href="https://kilas.github.io/"' in home
 
 
 def test_repository_content_checks_clean():

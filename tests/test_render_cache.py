@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_build, snapshot
+from conftest import run_build, site_files
 
 FIXTURE = Path(__file__).parent / "fixtures" / "contract"
 
@@ -42,12 +42,7 @@ def clean(tmp_path_factory):
         "--content", str(root / "content"), "--output", str(root / "out")
     )
     assert result.returncode == 0, result.stderr
-    return _pages(root / "out")
-
-
-def _pages(site: Path) -> dict[str, bytes]:
-    """Every file but Pagefind's (its bundles are not byte-stable)."""
-    return {k: v for k, v in snapshot(site).items() if not k.startswith("pagefind/")}
+    return site_files(root / "out")
 
 
 @pytest.mark.parametrize(
@@ -67,7 +62,7 @@ def test_a_damaged_render_cache_is_dropped_and_rebuilt(tmp_path, clean, how):
     item.write_text(item.read_text() + "\nTambahan.\n", encoding="utf-8")
     result = run_build(*args)
     assert result.returncode == 0, result.stderr
-    assert "kilas_contract: the render cache" in result.stderr
+    assert "kilas_render: the render cache" in result.stderr
     assert "it was dropped and the items are rendered again" in result.stderr
     page = (tmp_path / "out" / "2024/08/baik/index.html").read_text(encoding="utf-8")
     assert "Tambahan." in page
@@ -78,21 +73,23 @@ def test_a_damaged_render_cache_is_dropped_and_rebuilt(tmp_path, clean, how):
     assert again.returncode == 0 and "render cache" not in again.stderr
     item.write_text(item.read_text().replace("\nTambahan.\n", ""), encoding="utf-8")
     assert run_build(*args).returncode == 0
-    assert _pages(tmp_path / "out") == clean
+    assert site_files(tmp_path / "out") == clean
 
 
 def test_the_cache_key_follows_the_sanitiser_policy(monkeypatch):
     """A change to the allow-list renders every item again."""
-    from kilas_contract import render, sanitise
+    import kilas_render as render
+    from kilas_contract.contract import item_parts
+    from kilas_render import sanitise
 
     from kilas.build import load_settings
 
     settings = load_settings(Path(__file__).resolve().parent.parent / "pelicanconf.py")
-    before = render.render_options(settings)
+    before = render.render_options(settings, item_parts)
     monkeypatch.setattr(sanitise, "TAGS", sanitise.TAGS - {"table"})
-    after = render.render_options(settings)
+    after = render.render_options(settings, item_parts)
     assert before != after
     raw = b"Title: x\n\n| a |\n|---|\n| 1 |\n"
     assert render.cache_key(raw, before) != render.cache_key(raw, after)
     monkeypatch.setattr(sanitise, "URL_SCHEMES", sanitise.URL_SCHEMES | {"ftp"})
-    assert render.render_options(settings) not in (before, after)
+    assert render.render_options(settings, item_parts) not in (before, after)

@@ -22,7 +22,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, run_build, search_shards, snapshot
+from conftest import PROJECT, run_build, run_invoke, search_shards, snapshot
 
 import kilas.output
 from kilas.bench import write_corpus
@@ -94,17 +94,6 @@ def _git_init(folder: Path) -> None:
     subprocess.run(["git", "init", "-q"], cwd=folder, check=True, env=env)
     subprocess.run(["git", "add", "-A"], cwd=folder, check=True, env=env)
     subprocess.run([*GIT, "commit", "-qm", "site"], cwd=folder, check=True, env=env)
-
-
-def _invoke(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
 
 
 def _files(folder: Path) -> set[tuple[int, int]]:
@@ -204,7 +193,7 @@ def test_tasks_refuse_folders_they_must_not_touch(project):
         ["lighthouse"],
         ["screenshots", "--output", "content/images"],
     ):
-        result = _invoke(project, *args)
+        result = run_invoke(project, *args)
         assert result.returncode == 1, (args, result.stdout, result.stderr)
         line = result.stderr.strip()
         assert "Traceback" not in result.stderr
@@ -690,23 +679,23 @@ def test_retained_files_survive_builds_and_clean(project):
     assert any(name.startswith(".git/objects/") for name in kept)
     for text in ("", "versi baru."):
         _edit(project, text)
-        result = _invoke(project, "build")
+        result = run_invoke(project, "build")
         assert result.returncode == 0, result.stderr
         files = snapshot(output)
         assert {n: d for n, d in files.items() if n in kept} == kept
         assert (output / PAGE).is_file()
     (output / "catatan-saya.txt").write_text("milik saya\n", encoding="utf-8")
-    result = _invoke(project, "clean")
+    result = run_invoke(project, "clean")
     assert result.returncode == 0, result.stderr
     assert "catatan-saya.txt" in result.stdout  # kept, and said so
     assert snapshot(output) == {**kept, "catatan-saya.txt": b"milik saya\n"}
     assert not (project / ".kilas-cache" / "output").exists()
     # That note is not a site a build made: the next build refuses it.
-    refused = _invoke(project, "build")
+    refused = run_invoke(project, "build")
     assert refused.returncode == 1
     assert "catatan-saya.txt" in refused.stderr
     (output / "catatan-saya.txt").unlink()
-    assert _invoke(project, "build").returncode == 0
+    assert run_invoke(project, "build").returncode == 0
     assert {n: d for n, d in snapshot(output).items() if n in kept} == kept
 
 

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-
-def _invoke(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+from conftest import run_invoke
 
 
 def _new(project: Path, title: str, *extra: str) -> Path:
-    result = _invoke(
+    result = run_invoke(
         project, "new", title, "--region", "KP", "--source", "KCNA",
         "--category", "Bencana", *extra,
     )  # fmt: skip
@@ -30,11 +20,11 @@ def test_a_scaffold_is_a_draft_until_its_prompts_are_replaced(project: Path):
     path = _new(project, "Banjir Susulan", "--summary", "Banjir susulan melanda.")
     text = path.read_text(encoding="utf-8")
     assert "Status: draft\n" in text
-    assert _invoke(project, "check").returncode == 0
+    assert run_invoke(project, "check").returncode == 0
 
     # Publishing it as it is: the body prompt is named by file, line and field.
     path.write_text(text.replace("Status: draft\n", ""), encoding="utf-8")
-    check = _invoke(project, "check")
+    check = run_invoke(project, "check")
     assert check.returncode == 1
     relative = path.relative_to(project).as_posix()
     assert f"{relative}:8: Body: still holds the prompt" in check.stderr
@@ -43,14 +33,14 @@ def test_a_scaffold_is_a_draft_until_its_prompts_are_replaced(project: Path):
     body = text.split("\n\n", 1)[1]
     finished = text.replace("Status: draft\n", "").replace(body, "Isi butir.\n")
     path.write_text(finished, encoding="utf-8")
-    assert _invoke(project, "check").returncode == 0
+    assert run_invoke(project, "check").returncode == 0
 
 
 def test_without_a_summary_both_prompts_are_named(project: Path):
     path = _new(project, "Banjir Kedua")
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("Status: draft\n", ""), encoding="utf-8")
-    check = _invoke(project, "check")
+    check = run_invoke(project, "check")
     assert check.returncode == 1
     relative = path.relative_to(project).as_posix()
     assert f"{relative}:6: Summary: still holds the prompt" in check.stderr

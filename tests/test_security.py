@@ -9,9 +9,10 @@ import re
 from pathlib import Path
 
 import feedparser
+import kilas_render as rendering
 import pytest
 from conftest import page
-from kilas_contract import render as rendering
+from kilas_contract.contract import item_parts
 from lxml import etree, html
 
 from kilas import browser
@@ -168,7 +169,7 @@ def test_normal_body_renders_as_without_the_sanitiser(project: Path):
 
     settings = load_settings(project / "pelicanconf.py")
     settings["KILAS_TYPOGRIFY"] = True
-    options = rendering.render_options(settings)
+    options = rendering.render_options(settings, item_parts)
     body, _, _, removed = rendering.render(NORMAL, None, None, options)
     assert removed == ()
     unsanitised = rendering._typogrify(options)(

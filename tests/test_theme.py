@@ -311,8 +311,12 @@ def test_a_category_order_outside_the_categories_fails(project, tmp_path):
 
 def test_one_archive_and_no_dead_links(site):
     assert not (site / "arsip").exists()
+    from kilas_timeline.kilas_timeline import DEFAULTS
+
     settings = load_settings(PROJECT / "pelicanconf.py")
-    assert settings["ARCHIVES_URL"] == settings["TIMELINE_URL"]
+    timeline = settings.get("TIMELINE_URL", DEFAULTS["TIMELINE_URL"])
+    assert settings["ARCHIVES_URL"] == timeline
+    assert (site / timeline / "index.html").is_file()
     assert not settings["ARCHIVES_SAVE_AS"]
     for page in _html_pages(site):
         root = html.fromstring(page.read_bytes())

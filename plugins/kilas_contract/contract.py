@@ -154,6 +154,14 @@ def split_header(text: str) -> tuple[list[HeaderLine], str, int]:
     return header, "\n".join(lines[end:]), end
 
 
+def item_parts(text: str) -> tuple[str, str | None, str | None]:
+    """The body, and the raw Title and Summary values, of an item's text
+    (what ``kilas_render`` renders)."""
+    header, body, _ = split_header(text)
+    values = {key.lower(): value for key, value, _ in header}
+    return body, values.get("title"), values.get("summary")
+
+
 def other_name(name: str) -> str | None:
     """The field an Indonesian or other name means: ``sumber`` -> ``Source``."""
     return _OTHER.get(field_key(name))

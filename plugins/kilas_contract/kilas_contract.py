@@ -27,6 +27,17 @@ from urllib.parse import urljoin, urlparse
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from kilas_render import NOTICE, RenderCache, decode, summary_links
+from kilas_render.sanitise import url_scheme
+from kilas_settings import (
+    SettingError,
+    apply_defaults,
+    check,
+    optional,
+    rule,
+    state,
+    zone_abbreviation,
+)
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 from pelican.readers import MarkdownReader
@@ -43,6 +54,7 @@ from .contract import (
     Problem,
     explain,
     field_key,
+    item_parts,
     other_name,
     parse_date,
     split_header,
@@ -56,8 +68,6 @@ from .registry import (
     SourceRegistry,
     Story,
 )
-from .render import NOTICE, RenderCache, decode, summary_links
-from .sanitise import url_scheme
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +85,7 @@ DEFAULTS = {
 }
 
 
-class ContractSettingError(ValueError):
+class ContractSettingError(SettingError):
     """A KILAS_* setting of this plugin has a value it cannot use."""
 
 
@@ -138,7 +148,7 @@ class _Run:
         self.wrappers: dict[tuple[str, str], object] = {}
         self.story_names: dict[str, Story] = {}
         self.displayed: dict[str, str] = {}
-        self.renders = RenderCache(settings)
+        self.renders = RenderCache(settings, item_parts)
         self._prefilled = False
         self.discovery = discover(settings, self.display)
         for problem in self.discovery.problems:
@@ -205,12 +215,10 @@ class _Run:
         logger.log(NOTICE, "%s", problem)
 
 
-# One run at a time: reset on every `initialized` (autoreload rebuilds too).
-_current: dict[str, _Run] = {}
-
-
-def _run() -> _Run:
-    return _current["run"]
+def _run(settings: dict) -> _Run:
+    """This build's run, kept in its ``BuildState`` (made on `initialized`:
+    autoreload rebuilds start clean)."""
+    return state(settings).get(__name__)
 
 
 @functools.cache
@@ -277,32 +285,29 @@ _CSP_NAME = re.compile(r"^[a-z][a-z-]*$")
 _CSP_SOURCE = re.compile(r"^[^\s\"'<>&;,]+$|^'[a-z0-9+/=-]+'$")
 
 
-def _check_csp(policy) -> None:
+def _is_csp(policy) -> bool:
     """KILAS_CSP (theme/templates/partials/csp.html prints it as it is): a
-    mapping of directive names to lists of source expressions."""
-    if policy is None:
-        return
-    allowed = (
-        'a mapping of directive names to lists of sources, e.g. {"default-src":'
-        " [\"'self'\"]}"
+    mapping of directive names to lists of source expressions, each a
+    keyword in single quotes ('self', 'none') or a scheme or host."""
+    return isinstance(policy, dict) and all(
+        isinstance(name, str)
+        and _CSP_NAME.match(name)
+        and isinstance(sources, list | tuple)
+        and all(isinstance(s, str) and _CSP_SOURCE.match(s) for s in sources)
+        for name, sources in policy.items()
     )
-    if not isinstance(policy, dict):
-        raise ContractSettingError(f"kilas_contract: KILAS_CSP must be {allowed}")
-    for name, sources in policy.items():
-        if not (isinstance(name, str) and _CSP_NAME.match(name)) or not isinstance(
-            sources, list | tuple
-        ):
-            raise ContractSettingError(
-                f"kilas_contract: KILAS_CSP[{name!r}] is not allowed; it must be"
-                f" {allowed}"
-            )
-        for source in sources:
-            if not (isinstance(source, str) and _CSP_SOURCE.match(source)):
-                raise ContractSettingError(
-                    f"kilas_contract: KILAS_CSP[{name!r}] has the source"
-                    f" {source!r}; a source is a keyword in single quotes"
-                    " ('self', 'none') or a scheme or host (https:, example.org)"
-                )
+
+
+RULES = {
+    "KILAS_CSP": optional(
+        rule(
+            _is_csp,
+            'a mapping of directive names to lists of sources, e.g. {"default-src":'
+            " [\"'self'\"]}; a source is a keyword in single quotes ('self',"
+            " 'none') or a scheme or host (https:, example.org)",
+        )
+    ),
+}
 
 
 def _display(path: Path | str) -> str:
@@ -325,7 +330,7 @@ class ItemReader(MarkdownReader):
     # -- reading -----------------------------------------------------------
     def read(self, source_path: str):
         self._source_path = source_path
-        self._path = _run().display(source_path)
+        self._path = _run(self.settings).display(source_path)
         self._problems: list[Problem] = []
         try:
             with open(source_path, "rb") as handle:  # no Path object per file
@@ -348,7 +353,7 @@ class ItemReader(MarkdownReader):
             return self._fail()
         if held:
             return "", {"status": "skip"}
-        run = _run()
+        run = _run(self.settings)
         run.prefill()
         body_html, title, summary, removed = run.renders.get(raw, text)
         for line, what in removed:
@@ -371,7 +376,7 @@ class ItemReader(MarkdownReader):
     def _held(self, header, metadata: dict, draft: bool, is_item: bool) -> bool:
         """Whether the item stays out of this build: a draft of a publish
         build, or an item (or the translation of one) dated after "now"."""
-        run = _run()
+        run = _run(self.settings)
         relative = os.path.relpath(self._source_path, self.settings["PATH"])
         if draft:
             if not self.settings.get("KILAS_DRAFTS"):
@@ -385,7 +390,7 @@ class ItemReader(MarkdownReader):
         title = next((v for k, v, _ in header if field_key(k) == "title"), "")
         if date > run.now:
             run.scheduled.append((date, self._path, title))
-            run.held[relative] = f"scheduled for {_when(date)}"
+            run.held[relative] = f"scheduled for {_when(date, self.settings)}"
             return True
         if metadata.get("translation") == "true":
             values = {field_key(k): v for k, v, _ in header}
@@ -393,7 +398,7 @@ class ItemReader(MarkdownReader):
             original = run.scheduled_ids().get(ident)
             if original:
                 run.scheduled.append((original, self._path, title))
-                run.held[relative] = f"scheduled for {_when(original)}"
+                run.held[relative] = f"scheduled for {_when(original, self.settings)}"
                 return True
         modified = metadata.get("modified")
         if modified and modified > run.now:
@@ -430,7 +435,7 @@ class ItemReader(MarkdownReader):
 
     def _fail(self):
         for problem in self._problems:
-            _run().add(problem)
+            _run(self.settings).add(problem)
         return "", {"status": "skip"}
 
     def _problem(self, line: int | None, field: str | None, message: str) -> None:
@@ -558,7 +563,7 @@ class ItemReader(MarkdownReader):
                 ]
             raise _Bad(
                 explain(
-                    f'"{shown}": there is no file {_run().display(path)}',
+                    f'"{shown}": there is no file {_run(self.settings).display(path)}',
                     allowed,
                     suggest(relative, names),
                 )
@@ -610,7 +615,7 @@ class ItemReader(MarkdownReader):
     def _read_markdown(self, value: str) -> str:
         """Checked here; rendered (Markdown, typogrify) with the body. Links
         go to web addresses or within the site, nowhere else."""
-        for target in summary_links(value, _run().renders.options):
+        for target in summary_links(value, _run(self.settings).renders.options):
             scheme = url_scheme(target)
             if scheme not in (None, "http", "https"):
                 raise _Bad(
@@ -648,7 +653,7 @@ class ItemReader(MarkdownReader):
             return value
         for category in categories:
             if category.casefold() == value.casefold():
-                return _run().wrapper(self, "category", category)
+                return _run(self.settings).wrapper(self, "category", category)
         raise _Bad(
             explain(
                 f'unknown category "{value}"',
@@ -659,10 +664,10 @@ class ItemReader(MarkdownReader):
 
     def _split_region(self, value: str) -> list[str]:
         """``Georgia, Amerika Serikat`` is one place, not two."""
-        return _run().regions.split(value)
+        return _run(self.settings).regions.split(value)
 
     def _read_region(self, value: str):
-        found = _run().regions.resolve(value)
+        found = _run(self.settings).regions.resolve(value)
         if found.value is not None:
             return found.value
         if found.ambiguous:
@@ -694,7 +699,7 @@ class ItemReader(MarkdownReader):
         )
 
     def _read_source(self, value: str):
-        found = _run().sources.resolve(value)
+        found = _run(self.settings).sources.resolve(value)
         if found.value is not None:
             return found.value
         registry = self.settings.get("KILAS_SOURCES_FILE", "sources.yaml")
@@ -707,7 +712,7 @@ class ItemReader(MarkdownReader):
         )
 
     def _read_story(self, value: str) -> Story:
-        run = _run()
+        run = _run(self.settings)
         name = " ".join(value.split())
         if name not in run.story_names:
             story = Story(name, self.settings)
@@ -715,10 +720,12 @@ class ItemReader(MarkdownReader):
         return run.story_names[name]
 
     def _read_tag(self, value: str):
-        return _run().wrapper(self, "tags", value)[0]
+        return _run(self.settings).wrapper(self, "tags", value)[0]
 
     def _read_author(self, value: str):
-        return _run().wrapper(self, "author", html.escape(value, quote=False))
+        return _run(self.settings).wrapper(
+            self, "author", html.escape(value, quote=False)
+        )
 
     def _read_url(self, value: str) -> str:
         parsed = urlparse(value)
@@ -784,22 +791,22 @@ def start_run(pelican) -> None:
     cached with the Markdown output instead of being recomputed every build.
     """
     settings = pelican.settings
-    for key, value in DEFAULTS.items():
-        settings.setdefault(key, value)
+    apply_defaults(settings, DEFAULTS)
     # One "now" for the whole build: kilas_seo's news sitemap reads it too.
     settings["KILAS_NOW"] = build_now(settings)
-    _check_csp(settings.get("KILAS_CSP"))
+    check(settings, RULES, "kilas_contract", ContractSettingError)
     if settings.get("TYPOGRIFY"):
         settings["TYPOGRIFY"] = False
         settings["KILAS_TYPOGRIFY"] = True
-    _current["run"] = _Run(settings)
+    state(settings).set(__name__, _Run(settings))
 
 
 def add_reader(readers) -> None:
     """Read every Markdown file through the contract, whatever the case of its
     extension (discovery lists the files; Pelican picks a reader by suffix)."""
     suffixes = {
-        os.path.splitext(path)[1][1:] for path in _run().discovery.markdown
+        os.path.splitext(path)[1][1:]
+        for path in _run(readers.settings).discovery.markdown
     } | set(ItemReader.file_extensions)
     for suffix in suffixes:
         readers.reader_classes[suffix] = ItemReader
@@ -807,7 +814,7 @@ def add_reader(readers) -> None:
 
 def use_discovery(generator) -> None:
     """Every generator reads the files discovery found, not its own walk."""
-    run = _run()
+    run = _run(generator.settings)
     generator.get_files = _DiscoveredFiles(run.discovery)
     if isinstance(generator, ArticlesGenerator):
         run.env = generator.env
@@ -827,7 +834,7 @@ class _DiscoveredFiles:
 def add_source_links(context, feed) -> None:
     """A feed entry of an item with Source_URL ends with the same "Read the
     original report at <source>" link as its page (partials/source_link.html)."""
-    run = _run()
+    run = _run(context)
     if run.env is None:
         return
     if run.feed_links is None:
@@ -854,7 +861,7 @@ def check_urls(generators) -> None:
     """Two items must not write the same page; then fail once if needed.
     Items held back are listed (a notice, not a problem)."""
     owners: dict[str, str] = {}
-    run = _run()
+    run = _run(generators[0].settings)
     # Pelican records every item and page it read in the shared context.
     for _, content in sorted(generators[0].context["generated_content"].items()):
         save_as = content.save_as
@@ -961,10 +968,16 @@ def _report_held(run: _Run) -> None:
             "kilas_contract: %d item(s) scheduled, left out of this build until"
             " their time (now is %s):",
             len(schedule),
-            _when(run.now),
+            _when(run.now, run.settings),
         )
     for date, path, title in schedule:
-        logger.log(NOTICE, "  %s  %s (%s)", _when(date), path, html.unescape(title))
+        logger.log(
+            NOTICE,
+            "  %s  %s (%s)",
+            _when(date, run.settings),
+            path,
+            html.unescape(title),
+        )
     if run.drafts_left_out:
         logger.log(
             NOTICE,
@@ -975,11 +988,9 @@ def _report_held(run: _Run) -> None:
         )
 
 
-def _when(date: datetime) -> str:
+def _when(date: datetime, settings: dict) -> str:
     """``2024-08-04 10:30 WIB``: the site's zone, by its abbreviation."""
-    from kilas_i18n.kilas_i18n import zone_abbreviation  # noqa: PLC0415
-
-    lang = _run().settings.get("DEFAULT_LANG", "id")
+    lang = settings.get("DEFAULT_LANG", "id")
     return f"{date:%Y-%m-%d %H:%M} {zone_abbreviation(date, lang)}"
 
 

@@ -15,55 +15,28 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.core import get_global
-from babel.dates import format_date, format_datetime, format_skeleton
-from babel.languages import get_official_languages
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
+from kilas_settings import zone_abbreviation
 from pelican import signals
 
 logger = logging.getLogger(__name__)
 
 # Babel's short zone name when CLDR has no abbreviation: "+0700".
-_OFFSET_NAME = re.compile(r"^(GMT|UTC)?[+-]\d")
 
 
 class I18nSettingError(ValueError):
     """A localisation setting has a value the plugin cannot use."""
-
-
-def zone_abbreviation(value: datetime, lang: str) -> str:
-    """The abbreviation of ``value``'s time zone that readers know.
-
-    CLDR's commonly used short name in the interface language (WIB, WITA and
-    WIT in Indonesian); when that language has none (English names
-    Asia/Jakarta "+0700"), the name used in the zone's own country, in its
-    official languages (so an English page of an Indonesian site also says
-    WIB); else the offset, "GMT+07:00".
-    """
-    zone = getattr(value.tzinfo, "key", None)
-    territory = get_global("zone_territories").get(zone or "")
-    languages = [lang]
-    if territory:
-        languages += get_official_languages(territory, de_facto=True)
-    for language in dict.fromkeys(languages):
-        try:
-            name = format_datetime(value, "zzz", locale=language)
-        except (ValueError, LookupError):
-            continue
-        if not _OFFSET_NAME.match(name):
-            return name
-    return format_datetime(value, "OOOO", locale=lang)
 
 
 @lru_cache(maxsize=8)

@@ -426,7 +426,7 @@ def register() -> None:
     # article_generator_finalized: every item is read; nothing is written yet.
     signals.article_generator_finalized.connect(plan_site)
     # kilas_items_written: every item page is on disk, the listing pages
-    # are not yet (sent by Kilas' build, kilas/generators.py).
+    # are not yet (sent by Kilas' build, kilas/pelican_coupling.py).
     signal("kilas_items_written").connect(index_early)
     signal("kilas_build_failed").connect(stop_indexing)
     # finalized: every page is on disk; Pagefind reads the written HTML.

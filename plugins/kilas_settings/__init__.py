@@ -26,8 +26,14 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+
+from babel.core import get_global
+from babel.dates import format_datetime
+from babel.languages import get_official_languages
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +55,7 @@ __all__ = [
     "text",
     "texts",
     "whole",
+    "zone_abbreviation",
 ]
 
 
@@ -192,6 +199,33 @@ def site_url(settings: Mapping, path: str) -> str:
     """The address of ``path`` (relative to the site's root): ``SITEURL`` +
     "/" + path; root-relative when ``SITEURL`` is empty (development)."""
     return f"{settings.get('SITEURL', '')}/{path}"
+
+
+_OFFSET_NAME = re.compile(r"^(GMT|UTC)?[+-]\d")
+
+
+def zone_abbreviation(value: datetime, lang: str) -> str:
+    """The abbreviation of ``value``'s time zone that readers know.
+
+    CLDR's commonly used short name in the interface language (WIB, WITA and
+    WIT in Indonesian); when that language has none (English names
+    Asia/Jakarta "+0700"), the name used in the zone's own country, in its
+    official languages (so an English page of an Indonesian site also says
+    WIB); else the offset, "GMT+07:00".
+    """
+    zone = getattr(value.tzinfo, "key", None)
+    territory = get_global("zone_territories").get(zone or "")
+    languages = [lang]
+    if territory:
+        languages += get_official_languages(territory, de_facto=True)
+    for language in dict.fromkeys(languages):
+        try:
+            name = format_datetime(value, "zzz", locale=language)
+        except (ValueError, LookupError):
+            continue
+        if not _OFFSET_NAME.match(name):
+            return name
+    return format_datetime(value, "OOOO", locale=lang)
 
 
 # -- a build's own objects -------------------------------------------------------

@@ -20,18 +20,15 @@ import logging
 import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
 
 from blinker import signal
 from kilas_settings import (
     SettingError,
     apply,
     kind,
-    optional,
-    rule,
     site_url,
     state,
     text,
@@ -55,8 +52,6 @@ DEFAULTS: dict[str, object] = {
     "SEO_NEWS_MAX_ITEMS": 1000,
     # Publication name in the news sitemap; "" means PUBLISHER_NAME, then SITENAME.
     "SEO_NEWS_PUBLICATION_NAME": "",
-    # The build's "now" (ISO 8601 string or datetime; None: the clock).
-    "KILAS_NOW": None,
 }
 RULES = {
     "SEO_SITEMAP_SAVE_AS": text('a text ("" to leave it out)'),
@@ -66,14 +61,6 @@ RULES = {
     "SEO_NEWS_WINDOW_HOURS": whole(1),
     "SEO_NEWS_MAX_ITEMS": whole(1),
     "SEO_SITEMAP_EXCLUDE": kind((list, tuple), "a list of patterns"),
-    "KILAS_NOW": optional(
-        rule(
-            lambda value: (
-                isinstance(value, date) or datetime.fromisoformat(value) is not None
-            ),
-            "an ISO 8601 date and time",
-        )
-    ),
 }
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -84,7 +71,7 @@ ET.register_namespace("news", NEWS_NS)
 
 
 class SitemapSettingError(SettingError):
-    """A SEO_* sitemap setting or KILAS_NOW has a value the plugin cannot use."""
+    """A SEO_* sitemap setting has a value the plugin cannot use."""
 
 
 @dataclass
@@ -104,22 +91,14 @@ def check_settings(pelican) -> None:
 
 
 def site_now(settings: dict) -> datetime:
-    """The build's "now": KILAS_NOW (tests fix it) or the clock, tz-aware."""
-    zone = ZoneInfo(settings.get("TIMEZONE") or "UTC")
+    """The build's "now", as kilas_contract works it out once on
+    `initialized` from KILAS_NOW (its setting, defined there) or the clock."""
     value = settings.get("KILAS_NOW")
-    if value is None:
-        return datetime.now(zone)
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError as exc:
-            raise SitemapSettingError(
-                f"kilas_sitemap: KILAS_NOW = {value!r} is not an ISO 8601 date and time"
-            ) from exc
-    elif isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
+    if not isinstance(value, datetime):
+        raise SitemapSettingError(
+            f"kilas_sitemap: KILAS_NOW = {value!r} was not worked out;"
+            " list kilas_contract before kilas_sitemap in PLUGINS"
+        )
     return value
 
 

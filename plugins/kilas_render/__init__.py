@@ -1,9 +1,15 @@
 """Turning an item's text into HTML: Markdown, typogrify, then the sanitiser.
 
-This is the expensive part of reading (Markdown and typogrify were 43% of a
-stock Pelican build here), so it is a pure function of the file's bytes and
-the settings, cached on disk between builds and, on a cold cache, spread over
-every core before Pelican starts reading.
+Not a plugin (it has no ``register``): a small library the content contract
+(``kilas_contract``) reads items through. Rendering is the expensive part of
+reading (Markdown and typogrify were 43% of a stock Pelican build here), so it
+is a pure function of the file's bytes and the settings, cached on disk
+between builds (``RenderCache``) and, on a cold cache, spread over every core
+before Pelican starts reading.
+
+What an item's text is made of (its body, Title and Summary) is the caller's
+to say: ``RenderCache(settings, parts)`` takes that function, and the code of
+its module is part of every cache key, as this library's own code is.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ import os
 import pickle
 import re
 import shutil
+import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from importlib.metadata import version
@@ -27,7 +35,6 @@ from pathlib import Path
 from markdown import Markdown
 
 from . import sanitise
-from .contract import split_header
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +50,14 @@ _ELISION = re.compile(r"(?<![\w'])'(?=\d)")
 _LINKISH = re.compile(r"\][(\[:]|<")
 
 
-def render_options(settings: dict) -> str:
-    """Everything the output of ``render`` depends on, as a stable string."""
+# How an item's text splits: ``parts(text) -> (body, title, summary)``, the
+# raw Title and Summary values (None when absent).
+Parts = Callable[[str], tuple[str, str | None, str | None]]
+
+
+def render_options(settings: dict, parts: Parts) -> str:
+    """Everything the output of ``render`` depends on, as a stable string
+    (with the code of this library and of ``parts``' module)."""
     markdown = dict(settings["MARKDOWN"])
     # As Pelican's Markdown reader does: every configured extension is loaded
     # (``extra`` gives tables, footnotes, abbreviations, definition lists).
@@ -66,10 +79,8 @@ def render_options(settings: dict) -> str:
             "ignore": list(settings.get("TYPOGRIFY_IGNORE_TAGS", [])),
             "omit": list(settings.get("TYPOGRIFY_OMIT_FILTERS", [])),
         }
-    code = b"".join(
-        Path(__file__).with_name(name).read_bytes()
-        for name in ("render.py", "contract.py", "sanitise.py")
-    )
+    sources = (__file__, sanitise.__file__, sys.modules[parts.__module__].__file__)
+    code = b"".join(Path(name).read_bytes() for name in sources)
     return json.dumps(
         {
             "markdown": markdown,
@@ -156,13 +167,6 @@ def _line_of(text: str, needle: str) -> int:
     return text.count("\n", 0, max(at, 0)) + 1
 
 
-def parts(text: str) -> tuple[str, str | None, str | None]:
-    """The body, and the raw Title and Summary values, of an item's text."""
-    header, body, _ = split_header(text)
-    values = {key.lower(): value for key, value, _ in header}
-    return body, values.get("title"), values.get("summary")
-
-
 def decode(raw: bytes) -> str:
     text = raw.decode("utf-8-sig")
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -172,8 +176,8 @@ def cache_key(raw: bytes, options: str) -> str:
     return hashlib.sha1(options.encode() + b"\0" + raw).hexdigest()
 
 
-def _render_file(job: tuple[str, str]):
-    path, options = job
+def _render_file(job: tuple[str, str, Parts]):
+    path, options, parts = job
     try:
         raw = Path(path).read_bytes()
         text = decode(raw)
@@ -210,8 +214,9 @@ class RenderCache:
 
     FILE = "kilas-render.pickle"
 
-    def __init__(self, settings: dict) -> None:
-        self.options = render_options(settings)
+    def __init__(self, settings: dict, parts: Parts) -> None:
+        self.parts = parts
+        self.options = render_options(settings, parts)
         self.path = None
         self.entries: dict[str, tuple] = {}
         self.used: set[str] = set()
@@ -250,7 +255,7 @@ class RenderCache:
             entries = {}
         logger.log(
             NOTICE,
-            "kilas_contract: the render cache %s %s; it was dropped and the"
+            "kilas_render: the render cache %s %s; it was dropped and the"
             " items are rendered again",
             _shown(path),
             problem,
@@ -262,7 +267,7 @@ class RenderCache:
         key = cache_key(raw, self.options)
         self.used.add(key)
         if key not in self.entries:
-            self.entries[key] = render(*parts(text), self.options)
+            self.entries[key] = render(*self.parts(text), self.options)
         return self.entries[key]
 
     def prefill(self, files: list[str]) -> None:
@@ -278,7 +283,7 @@ class RenderCache:
         workers = min(os.cpu_count() or 1, 8)
         if len(missing) < POOL_THRESHOLD or workers < 2:
             return
-        jobs = [(path, self.options) for path in missing]
+        jobs = [(path, self.options, self.parts) for path in missing]
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
             for result in pool.map(_render_file, jobs, chunksize=16):
                 if result:

@@ -1,0 +1,92 @@
+"""The Pelican functions Kilas copies, overrides or reads into are the ones
+it was ported to (kilas/pelican_coupling.py, UPSTREAM): a Pelican upgrade
+that changes one fails here, naming it."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from pelican import Pelican
+from pelican.generators import ArticlesGenerator
+from pelican.writers import Writer
+
+from kilas import pelican_coupling
+from kilas.incremental import KilasPelican, KilasWriter
+from kilas.pelican_coupling import UPSTREAM, upstream_hash
+
+GUIDE = "docs/architecture.md, 'Upgrading Pelican'"
+
+
+@pytest.mark.parametrize("name", sorted(UPSTREAM))
+def test_each_pinned_upstream_function_is_unchanged(name):
+    pinned, use = UPSTREAM[name]
+    found = upstream_hash(name)
+    assert found == pinned, (
+        f"Pelican's {name} changed (pelican {version('pelican')}; hash {found},"
+        f" pinned {pinned} from pelican {pelican_coupling.PELICAN_VERSION})."
+        f" Kilas depends on it: {use}. Re-port: compare the new {name} with the"
+        f" copy or override in kilas/pelican_coupling.py, port the change, run"
+        f" tests/test_stock_pelican.py, then pin the new hash in UPSTREAM ({GUIDE})."
+    )
+
+
+@pytest.mark.parametrize(
+    ("ours", "base"),
+    [
+        (KilasPelican, Pelican),
+        (KilasWriter, Writer),
+        (pelican_coupling.KilasArticlesGenerator, ArticlesGenerator),
+    ],
+    ids=lambda cls: cls.__name__,
+)
+def test_every_override_of_pelican_is_pinned(ours, base):
+    """A method Kilas defines over one of Pelican's is pinned (so a new
+    override cannot slip in unguarded)."""
+    pinned = {name.rsplit(".", 1)[1] for name in UPSTREAM}
+    overridden = [
+        name
+        for cls in ours.__mro__
+        if cls.__module__.startswith("kilas.")
+        for name in vars(cls)
+        if not name.startswith("__") and hasattr(base, name)
+    ]
+    assert overridden, f"{ours.__name__} overrides nothing of {base.__name__}"
+    unpinned = sorted(set(overridden) - pinned)
+    assert unpinned == [], f"{ours.__name__} overrides unpinned {unpinned}"
+
+
+# What kilas/ may take from Pelican outside the coupling module: public API.
+PUBLIC = {
+    "pelican.plugins.signals",
+    "pelican.settings.read_settings",
+    "pelican.utils.slugify",
+    "pelican.utils.sanitised_join",
+    "pelican.generators.StaticGenerator",  # isinstance only
+}
+
+
+def test_only_the_coupling_module_imports_pelicans_internals():
+    """Outside kilas/pelican_coupling.py, kilas/ imports only public names of
+    Pelican (no class to subclass or patch)."""
+    kilas = Path(pelican_coupling.__file__).parent
+    found = {}
+    for path in sorted(kilas.glob("*.py")):
+        if path.name == "pelican_coupling.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "pelican"
+            ):
+                for alias in node.names:
+                    found[f"{node.module}.{alias.name}"] = path.name
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] == "pelican":
+                        found[alias.name] = path.name
+    assert "pelican.plugins.signals" in found  # the check reads imports
+    assert {k: v for k, v in found.items() if k not in PUBLIC} == {}
+    assert inspect.getsourcefile(KilasWriter._open_w) == pelican_coupling.__file__
