@@ -290,7 +290,7 @@ def _unchanged(inputs: fastpath.Inputs, settings_file, started: float) -> dict |
         cache = check_target(
             cache_dir(target), values, roots, "keep the build cache in", False
         )
-        if not cache.is_dir():
+        if not cache.is_dir() or not inputs.may_be_unchanged(cache):
             return None
         with build_lock(cache, target):
             recover(cache / "staging", target, cache, retention)

@@ -251,20 +251,29 @@ class Inputs:
 
     # -- a build that changes nothing ---------------------------------------------
 
+    def may_be_unchanged(self, cache: Path) -> bool:
+        """What can be told without the build lock: the last build's record
+        is there, for these settings, and time has not changed the site.
+        (A real build then takes the lock once, not twice.)"""
+        saved = self.previous(cache) if self.ready else None
+        return saved is not None and self._same_key_and_time(saved)
+
+    def _same_key_and_time(self, saved: dict) -> bool:
+        if saved["key"] != self.key or saved["trees"].keys() != self.trees.keys():
+            return False
+        # Time alone changes the site from "until" on (or went back).
+        return saved["now"] <= self.now and (
+            saved["until"] is None or self.now < saved["until"]
+        )
+
     def unchanged(self, target: Path, cache: Path, retention) -> dict | None:
         """The last build's figures when nothing changed, else None. Called
         holding the build lock, after an interrupted switch was finished."""
         if not self.ready:
             return None
         self.saved = saved = self.previous(cache)
-        if saved is None or saved["key"] != self.key:
+        if saved is None or not self._same_key_and_time(saved):
             return None
-        if saved["trees"].keys() != self.trees.keys():
-            return None
-        if self.now < saved["now"] or (
-            saved["until"] is not None and self.now >= saved["until"]
-        ):
-            return None  # time alone changes the site (or went back)
         touched = self._same_files(saved)
         if touched is None:
             return None
