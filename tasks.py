@@ -335,7 +335,7 @@ def lighthouse(c):
 
 @task(help={"articles": "number of synthetic items (default 1000)"})
 def bench(c, articles=1000):
-    """Measure Kilas against stock Pelican on a synthetic corpus; print figures."""
+    """Measure Kilas (clean build, edit, add, retitle, delete, no change) against stock Pelican."""
     from kilas.bench import main as run_bench  # noqa: PLC0415
 
     sys.exit(run_bench(["--articles", str(articles), "--project-root", str(PROJECT)]))

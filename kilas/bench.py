@@ -1,12 +1,23 @@
 """Build benchmark: a synthetic Kilas corpus, Kilas builds vs. stock Pelican.
 
-    python -m kilas.bench --articles 1000            # Kilas full/edit/no-op + Pelican
+    python -m kilas.bench --articles 1000            # Kilas builds + Pelican
     python -m kilas.bench --articles 1000 --pelican-only
 
-The last line of a full run is machine-readable:
-``bench articles=N kilas_full_s=.. kilas_edit_s=.. kilas_noop_s=.. pelican_full_s=..
-full_ratio=.. edit_ratio=.. peak_mib=..`` (peak_mib: peak memory of the Kilas
-full build, all its processes together; see Measure).
+On one corpus, in one run, each a whole process: a clean Kilas build; then a
+rebuild after each of these changes, in order: one item's body edited, a new
+item dated latest added, one item retitled, one item deleted, nothing
+changed; then a livereload save; then stock Pelican's clean build. Kilas has
+no livereload server that keeps the site in memory yet: ``invoke
+livereload`` runs an ordinary build for a save, so the livereload save is
+timed as the rebuild after another item's body is edited (``kilas_live_s``;
+``live_s`` is the same figure: the server's polling delay is not in it).
+The last line is machine-readable:
+
+``bench articles=N kilas_full_s= kilas_edit_s= kilas_add_s= kilas_retitle_s=
+kilas_delete_s= kilas_noop_s= kilas_live_s= pelican_full_s= full_ratio=
+edit_ratio= add_ratio= retitle_ratio= delete_ratio= noop_ratio= live_s=
+peak_mib=`` (each ratio is that time over pelican_full_s; peak_mib: peak
+memory of the Kilas clean build, all its processes together; see Measure).
 """
 
 from __future__ import annotations
@@ -494,13 +505,14 @@ def bench(
     seed: int = 1,
     items_dir: str = ITEMS_DIR,
 ) -> dict[str, float]:
-    """Kilas full / one-item edit / no-op builds and a stock Pelican full build on one corpus.
+    """A Kilas clean build, its rebuilds after each change (see the module's
+    docstring) and a stock Pelican clean build, on one corpus.
 
     Uses workdir (its corpus/, kilas-out/ and pelican-out/ are recreated) or a temporary
     folder. Items go to content/<items_dir>/ (Kilas reads ARTICLE_PATHS = ["items"]).
     """
-    if articles < 1:
-        raise ValueError("articles must be >= 1")
+    if articles < 5:
+        raise ValueError("articles must be >= 5 (each change takes another item)")
     with tempfile.TemporaryDirectory(prefix="kilas-bench-") as tmp:
         work = Path(workdir or tmp).resolve()
         for sub in ("corpus", "kilas-out", "pelican-out"):
@@ -522,26 +534,35 @@ def bench(
         full = step("kilas full build", run_command(cmd, project_root))
         if (pages := sum(1 for _ in out.rglob("*.html"))) < articles:
             logger.warning("Kilas wrote %d HTML files for %d items", pages, articles)
-        edited = sorted(content.rglob("*.md"))[articles // 2]
-        with edited.open("a", encoding="utf-8") as fh:
-            fh.write(
-                "\nPembaruan: redaksi menambahkan satu kalimat untuk menguji pembangunan ulang.\n"
-            )
-        edit = step(
-            f"kilas edit rebuild ({edited.name})", run_command(cmd, project_root)
-        )
-        noop = step("kilas no-op rebuild", run_command(cmd, project_root))
+        items = sorted(content.rglob("*.md"))
+        times = {}
+        for name, label, change in (
+            ("edit", "body edited", lambda: append_sentence(items[articles // 2])),
+            ("add", "new item dated latest", lambda: add_latest(content, items)),
+            ("retitle", "item retitled", lambda: retitle(items[articles // 3])),
+            ("delete", "item deleted", lambda: delete(items[(articles * 2) // 3])),
+            ("noop", "nothing changed", lambda: ""),
+            (
+                "live",
+                "livereload save: an edit build",
+                lambda: append_sentence(items[articles // 5], LIVE_SENTENCE),
+            ),
+        ):
+            what = change()
+            run = step(f"kilas {label} {what}".rstrip(), run_command(cmd, project_root))
+            times[name] = run.seconds
         pelican = step(
             "stock pelican full build", run_stock_pelican(content, work / "pelican-out")
         )
+    changes = ("edit", "add", "retitle", "delete", "noop")
     result = {
         "articles": articles,
         "kilas_full_s": full.seconds,
-        "kilas_edit_s": edit.seconds,
-        "kilas_noop_s": noop.seconds,
+        **{f"kilas_{name}_s": times[name] for name in (*changes, "live")},
         "pelican_full_s": pelican.seconds,
         "full_ratio": full.seconds / pelican.seconds,
-        "edit_ratio": edit.seconds / pelican.seconds,
+        **{f"{name}_ratio": times[name] / pelican.seconds for name in changes},
+        "live_s": times["live"],
         "peak_mib": full.peak_mib,
         "pelican_peak_mib": pelican.peak_mib,
     }
@@ -551,6 +572,54 @@ def bench(
         flush=True,
     )
     return result
+
+
+SENTENCE = (
+    "Pembaruan: redaksi menambahkan satu kalimat untuk menguji pembangunan ulang."
+)
+LIVE_SENTENCE = "Simpan langsung: kalimat ini ditambahkan untuk menguji livereload."
+
+
+def append_sentence(item: Path, sentence: str = SENTENCE) -> str:
+    """Edit an item's body: one sentence more at its end."""
+    with item.open("a", encoding="utf-8") as fh:
+        fh.write(f"\n{sentence}\n")
+    return f"({item.name})"
+
+
+def retitle(item: Path) -> str:
+    """Change an item's headline (its file name, so its URL, stays)."""
+    text = item.read_text(encoding="utf-8")
+    item.write_text(text.replace("Title: ", "Title: Diperbarui: ", 1), encoding="utf-8")
+    return f"({item.name})"
+
+
+def delete(item: Path) -> str:
+    item.unlink()
+    return f"({item.name})"
+
+
+def add_latest(content: Path, items: Sequence[Path]) -> str:
+    """A new item one minute after the latest one, as a newsroom adds one."""
+    dates = []
+    for item in items:
+        head = item.read_text(encoding="utf-8").split("\n\n", 1)[0]
+        when = re.search(r"^Date: (.+)$", head, re.MULTILINE)
+        dates.append(datetime.strptime(when.group(1), "%Y-%m-%d %H:%M"))
+    when = max(dates) + timedelta(minutes=1)
+    source = items[len(items) // 4].read_text(encoding="utf-8")
+    source = re.sub(
+        r"^Title: .*$", "Title: Berita Terbaru Sore Ini", source, count=1, flags=re.M
+    )
+    source = re.sub(
+        r"^Date: .*$", f"Date: {when:%Y-%m-%d %H:%M}", source, count=1, flags=re.M
+    )
+    path = (
+        content / ITEMS_DIR / f"{when:%Y}" / f"{when:%m}" / "berita-terbaru-sore-ini.md"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source, encoding="utf-8")
+    return f"({path.name}, {when:%Y-%m-%d %H:%M})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

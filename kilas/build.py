@@ -19,10 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from pelican.plugins import signals
-from pelican.settings import read_settings
-
-from kilas.incremental import KilasPelican, forget_pages
+from kilas import fastpath
 from kilas.output import (
     OutputError,
     StagingCheck,
@@ -36,7 +33,9 @@ from kilas.output import (
     retained_names,
 )
 from kilas.output import describe as describe_error
-from kilas.pelican_coupling import reset_log_limits
+
+# Pelican is imported when a build has something to do: a build that would
+# change nothing (kilas.fastpath) stops before.
 
 logger = logging.getLogger(__name__)
 
@@ -110,11 +109,15 @@ class _Progress:
         return sys.stderr.isatty() and not os.environ.get("CI")
 
     def __enter__(self):
+        from pelican.plugins import signals  # noqa: PLC0415
+
         self._bar.start()
         signals.content_object_init.connect(self.item_read)
         return self
 
     def __exit__(self, *exc_info) -> None:
+        from pelican.plugins import signals  # noqa: PLC0415
+
         signals.content_object_init.disconnect(self.item_read)
         self._bar.stop()
 
@@ -133,6 +136,8 @@ def load_settings(
     extra: dict | None = None,
 ) -> dict:
     """Pelican settings with the command line's overrides applied."""
+    from pelican.settings import read_settings  # noqa: PLC0415
+
     override: dict = dict(extra or {})
     if content is not None:
         override["PATH"] = str(Path(content).resolve())
@@ -158,6 +163,11 @@ def _quiet_feed_domain(record: logging.LogRecord) -> bool:
 def _run_pelican(settings: dict, check_only: bool) -> tuple[_Tally, dict, OSError]:
     """Run Pelican once; return the tally of warnings and errors, stats, and
     the I/O error that stopped it (None when none did)."""
+    from pelican.plugins import signals  # noqa: PLC0415
+
+    from kilas.incremental import KilasPelican  # noqa: PLC0415
+    from kilas.pelican_coupling import reset_log_limits  # noqa: PLC0415
+
     tally = _Tally()
     root = logging.getLogger()
     root.addHandler(tally)
@@ -212,8 +222,16 @@ def build(
     Pelican writes into a staging folder kept between builds (so unchanged
     pages are not rendered again); only a build with no warning and no error
     is published, and ``output/`` then switches to it in one step. One build
-    at a time writes an output folder; a second one waits.
+    at a time writes an output folder; a second one waits. A build that
+    would change nothing stops before Pelican starts (kilas.fastpath).
     """
+    started = time.perf_counter()
+    inputs = None
+    if not check_only:
+        inputs = fastpath.Inputs(settings_file, content, output, siteurl, extra)
+        unchanged = _unchanged(inputs, settings_file, started)
+        if unchanged is not None:
+            return unchanged
     settings = load_settings(settings_file, content, output, siteurl, extra)
     roots = {Path(settings_file).resolve().parent, PROJECT}
     try:
@@ -227,7 +245,6 @@ def build(
     staging = cache / "staging"
     settings["OUTPUT_PATH"] = str(staging)
     settings["KILAS_CACHE_DIR"] = str(cache)
-    started = time.perf_counter()
     kept = f"{target.name}/ was left as it was"
     # A build makes millions of objects that live to its end: collecting
     # garbage less often saves a tenth of the time at 10,000 items, with the
@@ -242,7 +259,9 @@ def build(
         else:
             with build_lock(cache, target):
                 recover(staging, target, cache, retention)
+                inputs.recall(cache)
                 stats = _build_and_publish(settings, target, retention, kept)
+                inputs.save(cache, settings, stats)
     except UnsafeTarget as exc:
         raise BuildFailed(str(exc)) from None
     except OutputError as exc:
@@ -255,6 +274,40 @@ def build(
     settings["KILAS_BUILD_SECONDS"] = time.perf_counter() - started
     settings["KILAS_STATS"] = stats
     return settings
+
+
+def _unchanged(inputs: fastpath.Inputs, settings_file, started: float) -> dict | None:
+    """The settings a build returns when nothing changed since the last one
+    (output/ is already the site), else None. Holds the build lock while it
+    looks: a build under way finishes first."""
+    if not inputs.ready:
+        return None
+    values = inputs.values
+    roots = {Path(settings_file).resolve().parent, PROJECT}
+    try:
+        retention = retained_names(values)
+        target = check_target(values["OUTPUT_PATH"], values, roots)
+        cache = check_target(
+            cache_dir(target), values, roots, "keep the build cache in", False
+        )
+        if not cache.is_dir() or not inputs.may_be_unchanged(cache):
+            return None
+        with build_lock(cache, target):
+            recover(cache / "staging", target, cache, retention)
+            saved = inputs.unchanged(target, cache, retention)
+    except (OutputError, OSError):
+        return None  # the build says what is wrong
+    if saved is None:
+        return None
+    stats = dict(saved["stats"])
+    stats.update(rendered=0, rendered_pages=[], copied=0, unchanged=True)
+    return {
+        **values,
+        "OUTPUT_PATH": str(target),
+        "KILAS_SCHEDULE": saved["schedule"],
+        "KILAS_BUILD_SECONDS": time.perf_counter() - started,
+        "KILAS_STATS": stats,
+    }
 
 
 def guard(
@@ -293,6 +346,10 @@ def clean(settings_file: str | Path, output: str | Path) -> list[str]:
 def _build_and_publish(settings: dict, target: Path, retention, kept: str) -> dict:
     """Check the staging folder (while Pelican reads), build into it, and
     publish it to ``target``; return the build's stats."""
+    from pelican.plugins import signals  # noqa: PLC0415
+
+    from kilas.incremental import forget_pages  # noqa: PLC0415
+
     started = time.perf_counter()
     staging = Path(settings["OUTPUT_PATH"])
     cache = Path(settings["KILAS_CACHE_DIR"])

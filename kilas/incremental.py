@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 import zlib
+from contextlib import nullcontext
+from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -36,7 +38,10 @@ from kilas.pelican_coupling import (
     CoupledWriter,
     body_of,
     build_failed,
+    content_written_held,
     memoized_urls,
+    page_context,
+    valid_until,
 )
 
 logger = logging.getLogger(__name__)
@@ -141,6 +146,9 @@ def _new_file(path: str, encoding: str):
     return open(path, "w", encoding=encoding)
 
 
+_MISSING = object()
+
+
 class KilasWriter(CoupledWriter):
     """Pelican's writer that skips unchanged pages and shares the rest."""
 
@@ -152,9 +160,16 @@ class KilasWriter(CoupledWriter):
         self.rank, self.workers = 0, 1
         self.rendered: list[str] = []
         self.on_render = None
+        # Plugins listen to content_written: tell them of every page, kept
+        # or written by another process too (see KilasPelican._write).
+        self.hearing = False
+        self._others: set[str] = set()  # pages another process writes
+        self.later: list[tuple] = []  # ... told once it wrote them
+        self._context: dict = {}
 
-    def claim(self, name: str, key: str) -> bool:
-        """Record ``name``; True when this process must write it now."""
+    def claim(self, name: str, key: str, page: bool = True) -> bool:
+        """Record ``name``; True when this process must write it now.
+        ``page``: a page (plugins hear of it: content_written), not a feed."""
         self.keys[name] = key
         path = sanitised_join(self.output_path, name)
         mine = zlib.crc32(name.encode()) % self.workers == self.rank
@@ -165,28 +180,84 @@ class KilasWriter(CoupledWriter):
                 self.on_render()
             return True
         self.skip(path)
+        if self.hearing and page and not mine:
+            self._others.add(path)
         return False
+
+    def hold(self, path: str, localcontext) -> bool:
+        """Whether Pelican's content_written for ``path`` waits: in a forked
+        writer always (the parent tells of every page), in the parent for a
+        page another process writes (told once that process has ended)."""
+        if self.rank:
+            return True
+        if path not in self._others:
+            return False
+        self._others.discard(path)
+        context = self._context
+        local = {
+            key: value
+            for key, value in localcontext.items()
+            if context.get(key, _MISSING) is not value
+        }
+        self.later.append((path, context, local))
+        return True
 
     def open_new(self, filename: str, encoding: str):
         return _new_file(filename, encoding)
 
-    def write_file(self, name, template, context, *args, **kwargs):
+    def write_file(
+        self,
+        name,
+        template,
+        context,
+        relative_urls=False,
+        paginated=None,
+        template_name=None,
+        override_output=False,
+        url=None,
+        **kwargs,
+    ):
         if not name:
             return None
         key = hashlib.sha1(
             f"{self.signature}:{template.name}:{_body_hash(kwargs)}".encode()
         ).hexdigest()
-        names = [name] if args else self.page_names(name, kwargs)
+        plan = self.pages(name, paginated, template_name, url, kwargs, self.hearing)
         # Decide each page first: when none is to be written by this process,
         # Pelican does not even copy the context (or make folders) for them.
-        decided = {page: self.claim(page, f"{key}:{page}") for page in names}
-        if names and not any(decided.values()):
-            for page in names:
-                self.unskip(sanitised_join(self.output_path, page))
+        decided = {page: self.claim(page, f"{key}:{page}") for page, _ in plan}
+        if not any(decided.values()):
+            for page, extra in plan:
+                path = sanitised_join(self.output_path, page)
+                self.unskip(path)
+                if self.hearing:
+                    local = page_context(context, page, relative_urls, kwargs, extra)
+                    self._heard(path, context, local)
             return None
+        # Pelican tells content_written of every page of the call: those it
+        # renders, those kept, and those of another process (held back until
+        # that process wrote them: see hold).
+        self._context = context
         return super().write_file(
-            name, _Template(template, self, key, decided), context, *args, **kwargs
+            name,
+            _Template(template, self, key, decided),
+            context,
+            relative_urls,
+            paginated,
+            template_name,
+            override_output,
+            url,
+            **kwargs,
         )
+
+    def _heard(self, path: str, context, local: dict) -> None:
+        """Tell plugins of a page this process does not write now: kept from
+        the last build (at once), or written by another process (later)."""
+        if path in self._others:
+            self._others.discard(path)
+            self.later.append((path, context, local))
+        else:
+            signals.content_written.send(path, context={**context, **local})
 
     def write_feed(self, elements, context, path=None, *args, **kwargs):
         if not path:
@@ -195,7 +266,7 @@ class KilasWriter(CoupledWriter):
         digest = hashlib.sha1(f"{self.signature}:{shown}".encode())
         for element in elements[: self.settings["FEED_MAX_ITEMS"]]:
             digest.update(body_of(element).encode())
-        if not self.claim(path, digest.hexdigest()):
+        if not self.claim(path, digest.hexdigest(), page=False):
             self.unskip(sanitised_join(self.output_path, path))
             return None
         return super().write_feed(elements, context, path, *args, **kwargs)
@@ -249,6 +320,7 @@ class KilasPelican(CoupledPelican):
         self._lap("write", started)
         signals.finalized.send(self)
         self._lap("finalize", started)
+        self.stats["valid_until"] = _valid_until(self, generators)
         _save_keys(self.settings, writer.signature, writer.keys)
         self.stats["rendered"] = len(writer.rendered)
         self.stats["rendered_pages"] = sorted(writer.rendered)
@@ -261,6 +333,17 @@ class KilasPelican(CoupledPelican):
 
     def _write(self, generators, writer: KilasWriter, workers: int) -> None:
         """Write in ``workers`` processes: forked children take a share each."""
+        # Only when a plugin listens: telling of kept pages costs a copy of
+        # the context each.
+        writer.hearing = bool(signals.content_written.receivers)
+        with content_written_held(writer.hold) if writer.hearing else nullcontext():
+            self._write_shares(generators, writer, workers)
+            # Every process has ended: its pages are on disk.
+            for path, context, local in writer.later:
+                signals.content_written.send(path, context={**context, **local})
+            writer.later = []
+
+    def _write_shares(self, generators, writer: KilasWriter, workers: int) -> None:
         children = []
         results = Path(tempfile.mkdtemp(prefix="kilas-write-"))
         try:
@@ -324,6 +407,22 @@ class KilasPelican(CoupledPelican):
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
+
+
+def _valid_until(pelican, generators) -> float | None:
+    """The first moment (a timestamp) after the build's "now" at which the
+    site would change by itself, or None: what plugins answer
+    (``kilas_valid_until``), and the items scheduled after "now", which
+    kilas_contract keeps in KILAS_SCHEDULE, join the site at their time."""
+    moments = [
+        when.timestamp()
+        for _, when in valid_until.send(pelican, generators=generators)
+        if when is not None
+    ]
+    for entry in pelican.settings.get("KILAS_SCHEDULE") or []:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            moments.append(datetime.fromisoformat(entry["date"]).timestamp())
+    return min(moments, default=None)
 
 
 def _detach_static(staging: Path, generators, settings: dict) -> None:

@@ -44,6 +44,7 @@ import os
 import pickle
 import shutil
 import signal
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -289,7 +290,7 @@ def build_lock(cache: Path, target: Path):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            holder = _holder(fd)
             logger.log(
                 NOTICE,
                 "kilas: another build (pid %s) is writing %s/; waiting for it to end",
@@ -315,6 +316,17 @@ def build_lock(cache: Path, target: Path):
     finally:
         _HOLDER["pid"] = held
         os.close(fd)
+
+
+def _holder(fd: int) -> str:
+    """The pid in the lock file: the holder writes it just after it got the
+    lock, so an empty file is read again for a moment before giving up."""
+    for _ in range(100):
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if holder:
+            return holder
+        time.sleep(0.01)
+    return "?"
 
 
 def sound_cache(cache: Path) -> None:

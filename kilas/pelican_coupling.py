@@ -4,7 +4,8 @@ Kilas builds with stock Pelican's reading, generators, templates and writer,
 and changes four things about how a build runs (``kilas.incremental``):
 pages whose inputs did not change are not rendered again, the rest are
 written by forked processes, an item's URLs are computed once, and the
-articles generator drops its quadratic list scans. Each needs a hook Pelican
+articles generator drops its quadratic list scans; plugins hear of every page
+(``content_written``), kept or written by another process too. Each needs a hook Pelican
 does not offer publicly. They are all here, each with the upstream function
 it copies or overrides named in a comment, and each of those functions is
 pinned in ``UPSTREAM``: ``tests/test_pelican_coupling.py`` hashes the
@@ -45,6 +46,7 @@ from pelican.contents import Content
 from pelican.generators import ArticlesGenerator
 from pelican.log import LimitFilter
 from pelican.paginator import Paginator
+from pelican.utils import get_relative_path, path_to_url
 from pelican.writers import FileOverwriteFailedError, Writer
 
 logger = logging.getLogger(__name__)
@@ -55,6 +57,12 @@ logger = logging.getLogger(__name__)
 items_written = signal("kilas_items_written")
 # Sent with the Pelican object when a build stops on an error.
 build_failed = signal("kilas_build_failed")
+# Sent with the Pelican object (and ``generators``) once everything is
+# written: a receiver returns the first moment after the build's "now" at
+# which the site would change by itself (an item entering or leaving the news
+# sitemap's window), or None. A build with nothing changed keeps the site
+# only until then (kilas.fastpath).
+valid_until = signal("kilas_valid_until")
 
 
 def _positions(items: list) -> dict[int, int]:
@@ -179,22 +187,77 @@ class CoupledWriter(Writer):
         return self.open_new(filename, encoding)
 
     # Touch point: Writer.write_file (its choice of pages is copied: one
-    # file, or one per page of a paginated list).
-    def page_names(self, name: str, kwargs: dict) -> list[str]:
-        """The files Pelican's write_file will write for these arguments."""
-        template_name = kwargs.get("template_name")
-        paginated = kwargs.get("paginated")
+    # file, or one per page of a paginated list, with the pagination
+    # variables it gives each page).
+    def pages(
+        self, name: str, paginated, template_name, url, kwargs: dict, variables=False
+    ) -> list[tuple[str, dict]]:
+        """The files Pelican's write_file writes for these arguments, each
+        with its pagination variables (``variables``; else none)."""
         if paginated is None:
             paginated = {k: v for k, v in kwargs.items() if k in {"articles", "dates"}}
         if not paginated or template_name not in self.settings["PAGINATED_TEMPLATES"]:
-            return [name]
+            return [(name, {})]
         per_page = (
             self.settings["PAGINATED_TEMPLATES"][template_name]
             or self.settings["DEFAULT_PAGINATION"]
         )
-        objects = next(iter(paginated.values()))
-        pages = Paginator(name, kwargs.get("url"), objects, self.settings, per_page)
-        return [pages.page(n).save_as for n in range(1, pages.num_pages + 1)]
+        paginators = {
+            key: Paginator(name, url, objects, self.settings, per_page)
+            for key, objects in paginated.items()
+        }
+        first = next(iter(paginators.values()))
+        found = []
+        for number in range(1, first.num_pages + 1):
+            extra = {}
+            for key, paginator in paginators.items() if variables else ():
+                last = paginator.num_pages
+                extra[f"{key}_paginator"] = paginator
+                extra[f"{key}_page"] = paginator.page(number)
+                extra[f"{key}_previous_page"] = (
+                    paginator.page(number - 1) if number > 1 else None
+                )
+                extra[f"{key}_next_page"] = (
+                    paginator.page(number + 1) if number < last else None
+                )
+            found.append((first.page(number).save_as, extra))
+        return found
+
+
+def page_context(context, page: str, relative_urls, kwargs: dict, extra) -> dict:
+    """A page's own variables, to go over the site's context, as
+    Writer.write_file gives them to its template and to ``content_written``.
+    Touch point: Writer.write_file (its ``_get_localcontext``, copied)."""
+    local = {"localsiteurl": context.get("localsiteurl")}
+    if relative_urls:
+        relative = path_to_url(get_relative_path(page))
+        local["SITEURL"] = local["localsiteurl"] = relative
+    local["output_file"] = page
+    local.update(kwargs)
+    local.update(extra)
+    return local
+
+
+@contextlib.contextmanager
+def content_written_held(hold):
+    """While pages are written, Pelican's ``content_written`` for a page is
+    sent only when ``hold(path, context)`` is false (the caller tells of a
+    held page itself, later or never). Touch point: Writer.write_file sends
+    ``content_written`` for every page of a call, written or skipped, from
+    its ``_write_file``; the signal's ``send`` is replaced for the while."""
+    written = signals.content_written
+    send = written.send
+
+    def filtered(sender=None, /, **kwargs):
+        if hold(sender, kwargs.get("context")):
+            return []
+        return send(sender, **kwargs)
+
+    written.send = filtered
+    try:
+        yield
+    finally:
+        del written.send
 
 
 def body_of(content) -> str:
@@ -347,8 +410,9 @@ UPSTREAM: dict[str, tuple[str, str]] = {
     ),
     "pelican.writers.Writer.write_file": (
         "bc413dbc8e38b57f",
-        "CoupledWriter.page_names copies its pagination; KilasWriter.write_file "
-        "relies on it rendering before opening the file",
+        "CoupledWriter.pages copies its pagination, page_context its local "
+        "context; KilasWriter.write_file relies on it rendering before opening "
+        "the file, content_written_held on it sending content_written per page",
     ),
     "pelican.writers.Writer.write_feed": (
         "43b7e0c0117fa45c",

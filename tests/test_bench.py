@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from lxml import html
 
 from kilas import bench
 
@@ -143,16 +144,31 @@ def test_bench_smoke_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     last = out.strip().splitlines()[-1]
     f = r"\d+\.\d\d"
     assert re.fullmatch(
-        rf"bench articles=20 kilas_full_s={f} kilas_edit_s={f} kilas_noop_s={f} "
-        rf"pelican_full_s={f} full_ratio={f} edit_ratio={f} peak_mib={f}",
+        rf"bench articles=20 kilas_full_s={f} kilas_edit_s={f} kilas_add_s={f} "
+        rf"kilas_retitle_s={f} kilas_delete_s={f} kilas_noop_s={f} kilas_live_s={f} "
+        rf"pelican_full_s={f} full_ratio={f} edit_ratio={f} add_ratio={f} "
+        rf"retitle_ratio={f} delete_ratio={f} noop_ratio={f} live_s={f} peak_mib={f}",
         last,
     ), last
-    assert result["full_ratio"] == pytest.approx(
-        result["kilas_full_s"] / result["pelican_full_s"]
-    )
+    for name in ("full", "edit", "add", "retitle", "delete", "noop"):
+        assert result[f"{name}_ratio"] == pytest.approx(
+            result[f"kilas_{name}_s"] / result["pelican_full_s"]
+        )
+    assert result["live_s"] == result["kilas_live_s"] > 0
     assert "all processes together" in out
-    # The edit went live: the edited item's page carries the added sentence.
+    # Every change went live: the new item has its page, the retitled one its
+    # new headline, the deleted one no page, the livereload save its text.
     site = tmp_path / "work" / "kilas-out"
+    items = tmp_path / "work" / "corpus" / "content" / "items"
+    assert list(site.rglob("berita-terbaru-sore-ini/index.html"))
+    pages = {p.parent.name: p for p in site.glob("20*/*/*/index.html")}
+    assert len(pages) == len(list(items.rglob("*.md"))) == 20
+    headlines = [html.parse(str(p)).xpath("string(//h1)") for p in pages.values()]
+    assert sum(h.startswith("Diperbarui:") for h in headlines) == 1, headlines
+    assert {p.stem for p in items.rglob("*.md")} == set(pages)
+    live = [p for p in pages.values() if "Simpan langsung" in p.read_text("utf-8")]
+    assert len(live) == 1
+    # The edit went live: the edited item's page carries the added sentence.
     edited = [
         page
         for page in site.rglob("index.html")

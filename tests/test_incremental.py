@@ -4,10 +4,13 @@ are rendered again. Figures of speed come from `invoke bench`, not from here."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 from conftest import run_build, snapshot
+from pelican.plugins import signals
 
 from kilas.bench import write_corpus
 from kilas.build import BuildFailed, build, cache_dir
@@ -125,3 +128,61 @@ def test_failure_while_writing_leaves_output_untouched(project, tmp_path):
     staged = (cache_dir(output) / "staging" / page).read_text(encoding="utf-8")
     assert "Kalimat baru di" in staged  # rewritten in staging before the failure
     assert "Kalimat baru di" not in (output / page).read_text(encoding="utf-8")
+
+
+def _heard_pages(corpus: Path, output: Path) -> tuple[dict, list]:
+    """A build with a plugin listening to content_written: the build's stats
+    and what it heard (path, output_file, page number, file there then)."""
+    heard = []
+
+    def written(path, context):
+        page = context.get("articles_page")
+        number = page.number if page is not None else None
+        heard.append((path, context["output_file"], number, os.path.isfile(path)))
+
+    signals.content_written.connect(written)
+    try:
+        stats = _stats(corpus, output)
+    finally:
+        signals.content_written.disconnect(written)
+    return stats, heard
+
+
+def test_content_written_fires_for_every_page(corpus, tmp_path):
+    """Plugins that act on every page (sitemaps, minifiers) hear of every page
+    a build makes, written by this process or a forked one, or kept from the
+    last build: once each, once its file is on disk, with its own variables
+    (``output_file``, its page of a paginated list)."""
+    content = tmp_path / "content"
+    shutil.copytree(corpus, content)
+    output = tmp_path / "output"
+    staging = cache_dir(output) / "staging"
+    item = sorted(content.rglob("*.md"))[5]
+    for change in ("clean", "body", "title"):
+        if change == "body":
+            _edit(item, "\n\n", "\n\nKalimat tambahan di awal isi.\n\n")
+        elif change == "title":
+            _edit(item, "Title: ", "Title: Diperbarui: ")
+        stats, heard = _heard_pages(content, output)
+        pages = {
+            str(path.relative_to(staging))
+            for path in staging.rglob("*.html")
+            if path.relative_to(staging).parts[0] != "pagefind"
+        }
+        names = [name for _, name, _, _ in heard]
+        assert sorted(names) == sorted(pages), change  # every page, each once
+        assert all(path == str(staging / name) for path, name, _, _ in heard)
+        assert all(there for *_, there in heard), change
+        numbered = [(name, n) for _, name, n, _ in heard if n is not None]
+        assert any(n > 1 for _, n in numbered)
+        # The page of a list a page shows is the page written there.
+        assert all(
+            name.endswith(f"halaman/{n}/index.html")
+            if n > 1
+            else "halaman/" not in name
+            for name, n in numbered
+        ), numbered
+        if change == "body":  # most pages kept, one process
+            assert 0 < stats["rendered"] < len(pages) // 10, stats["rendered"]
+        else:  # every page rendered, by two processes
+            assert stats["rendered"] == stats["pages"]

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
+from blinker import signal
 from kilas_settings import (
     SettingError,
     apply,
@@ -283,6 +284,23 @@ def write_news_sitemap(settings: dict, generators) -> Path | None:
     return target
 
 
+def next_change(pelican, generators=()) -> datetime | None:
+    """The first moment after "now" at which the news sitemap changes by
+    itself: an item leaves its window, or an item dated later enters it
+    (Kilas keeps a site with nothing changed only until then; the
+    ``kilas_valid_until`` signal)."""
+    settings = pelican.settings
+    now = site_now(settings)
+    window = timedelta(hours=settings["SEO_NEWS_WINDOW_HOURS"])
+    moments = []
+    for item in _content_items(generators, ("articles", "translations")):
+        if item.date > now:
+            moments.append(item.date)
+        elif item.date + window >= now:
+            moments.append(item.date + window)
+    return min(moments, default=None)
+
+
 def write_robots(settings: dict, sitemaps: list[Path]) -> Path:
     """Crawl everything but drafts; name the sitemaps written."""
     base = urlparse(settings.get("SITEURL", "")).path.rstrip("/")
@@ -323,3 +341,6 @@ def register() -> None:
     signals.all_generators_finalized.connect(keep_context)
     # finalized: every page is on disk, so the sitemap can list them all.
     signals.finalized.connect(write_machine_files)
+    # kilas_valid_until (Kilas' build): how long a site with nothing changed
+    # stays right.
+    signal("kilas_valid_until").connect(next_change)
