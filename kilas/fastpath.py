@@ -132,23 +132,12 @@ def _packages() -> list[str]:
 
 
 def build_now(values: dict) -> datetime:
-    """The build's "now" as kilas_contract's build_now takes it (read here
-    without importing the plugin, which imports Pelican): the environment
-    variable KILAS_NOW, else the setting, else the clock; in the site's time
-    zone when it names none. Raises ValueError (or LookupError, TypeError)
-    on a value the contract refuses too; a value only the contract refuses
-    makes a real build, which reports it."""
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
+    """The build's "now" as kilas_contract takes it (kilas_settings.build_now;
+    the plugin itself imports Pelican). Raises SettingError on a value the
+    contract refuses too; the real build then reports it."""
+    from kilas_settings import build_now as settings_now  # noqa: PLC0415
 
-    zone = ZoneInfo(values.get("TIMEZONE") or "UTC")
-    value = os.environ.get("KILAS_NOW", "").strip() or values.get("KILAS_NOW")
-    if value is None:
-        return datetime.now(zone)
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    return value if value.tzinfo else value.replace(tzinfo=zone)
+    return settings_now(values)
 
 
 class Inputs:

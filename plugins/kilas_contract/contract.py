@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
 from typing import NamedTuple
 
 
@@ -104,7 +103,6 @@ BOOLEANS = {"true": True, "yes": True, "ya": True, "false": False, "no": False}
 ATTRIBUTES = {"region": "regions"}
 
 _OTHER = {other: field for field, others in OTHER_NAMES.items() for other in others}
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 _HEADER_RE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
 _MORE_RE = re.compile(r"^[ ]{4,}(?P<value>.*)$")
@@ -197,13 +195,3 @@ def explain(message: str, allowed: str = "", suggestion: str | None = None) -> s
     if suggestion:
         text += f'. Did you mean "{suggestion}"?'
     return text
-
-
-def parse_date(value: str, zone: tzinfo) -> datetime:
-    """An ISO 8601 date and time as an instant in ``zone``: an offset or ``Z``
-    is honoured, then the time converted; without one the time is ``zone``'s.
-    Raises ValueError."""
-    if not _ISO_DATE.match(value):
-        raise ValueError(value)
-    date = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    return date.astimezone(zone) if date.tzinfo else date.replace(tzinfo=zone)

@@ -34,9 +34,13 @@ from kilas_settings import (
     apply_defaults,
     check,
     optional,
+    parse_date,
     rule,
     state,
     zone_abbreviation,
+)
+from kilas_settings import (
+    build_now as settings_now,
 )
 from pelican import signals
 from pelican.generators import ArticlesGenerator
@@ -56,7 +60,6 @@ from .contract import (
     field_key,
     item_parts,
     other_name,
-    parse_date,
     split_header,
     split_list,
     suggest,
@@ -262,23 +265,9 @@ def _slug(settings: dict, source_path: str, values: dict) -> str:
 
 
 def build_now(settings: dict) -> datetime:
-    """The build's one "now", in the site's zone: the environment variable
-    KILAS_NOW, else the setting KILAS_NOW, else the clock."""
-    zone = ZoneInfo(settings["TIMEZONE"])
-    value, where = os.environ.get("KILAS_NOW", "").strip(), "environment variable"
-    if not value:
-        value, where = settings.get("KILAS_NOW"), "setting"
-    if value is None:
-        return datetime.now(zone)
-    if isinstance(value, datetime):
-        return value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=zone)
-    try:
-        return parse_date(str(value), zone)
-    except (TypeError, ValueError):
-        raise ContractSettingError(
-            f"kilas_contract: KILAS_NOW = {value!r} ({where}) is not an ISO 8601"
-            " date and time; write e.g. 2024-08-05T12:00+07:00"
-        ) from None
+    """The build's one "now" (kilas_settings.build_now, with this plugin's
+    error)."""
+    return settings_now(settings, "kilas_contract", ContractSettingError)
 
 
 _CSP_NAME = re.compile(r"^[a-z][a-z-]*$")

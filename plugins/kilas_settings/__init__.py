@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from babel.core import get_global
 from babel.dates import format_datetime
@@ -43,11 +45,13 @@ __all__ = [
     "SettingError",
     "apply",
     "apply_defaults",
+    "build_now",
     "check",
     "flag",
     "kind",
     "one_of",
     "optional",
+    "parse_date",
     "problems",
     "rule",
     "site_url",
@@ -226,6 +230,46 @@ def zone_abbreviation(value: datetime, lang: str) -> str:
         if not _OFFSET_NAME.match(name):
             return name
     return format_datetime(value, "OOOO", locale=lang)
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+
+
+def parse_date(value: str, zone: tzinfo) -> datetime:
+    """An ISO 8601 date and time as an instant in ``zone``: an offset or ``Z``
+    is honoured, then the time converted; without one the time is ``zone``'s.
+    Raises ValueError."""
+    if not _ISO_DATE.match(value):
+        raise ValueError(value)
+    date = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    return date.astimezone(zone) if date.tzinfo else date.replace(tzinfo=zone)
+
+
+def build_now(
+    settings: Mapping,
+    plugin: str = "kilas",
+    error: type[SettingError] = SettingError,
+) -> datetime:
+    """The build's one "now", in the site's zone: the environment variable
+    KILAS_NOW, else the setting KILAS_NOW, else the clock. The one reading of
+    KILAS_NOW: kilas_contract holds items back by it, and kilas/fastpath.py
+    (which must not import Pelican) decides by it whether time changed the
+    site. Raises ``error`` naming the value and where it came from."""
+    zone = ZoneInfo(settings.get("TIMEZONE") or "UTC")
+    value, where = os.environ.get("KILAS_NOW", "").strip(), "environment variable"
+    if not value:
+        value, where = settings.get("KILAS_NOW"), "setting"
+    if value is None:
+        return datetime.now(zone)
+    if isinstance(value, datetime):
+        return value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=zone)
+    try:
+        return parse_date(str(value), zone)
+    except (TypeError, ValueError):
+        raise error(
+            f"{plugin}: KILAS_NOW = {value!r} ({where}) is not an ISO 8601"
+            " date and time; write e.g. 2024-08-05T12:00+07:00"
+        ) from None
 
 
 # -- a build's own objects -------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import pickle
+from datetime import datetime
 
 import pytest
 
@@ -12,6 +13,7 @@ from kilas_settings import (
     BuildState,
     SettingError,
     apply,
+    build_now,
     flag,
     kind,
     one_of,
@@ -121,3 +123,21 @@ def test_a_forked_process_changes_only_its_own_copy():
     os.waitpid(pid, 0)
     assert os.read(read, 100) == b"child"
     assert state(settings).get("plugin") == "parent"
+
+
+def test_build_now_reads_kilas_now_once_for_everyone(monkeypatch):
+    settings = {"TIMEZONE": "Asia/Jakarta", "KILAS_NOW": "2024-08-04T01:30+09:00"}
+    monkeypatch.delenv("KILAS_NOW", raising=False)
+    now = build_now(settings)
+    assert (now.isoformat(), now.tzinfo.key) == (
+        "2024-08-03T23:30:00+07:00",
+        "Asia/Jakarta",
+    )
+    monkeypatch.setenv("KILAS_NOW", "2024-08-05 12:00")
+    assert build_now(settings).isoformat() == "2024-08-05T12:00:00+07:00"
+    monkeypatch.setenv("KILAS_NOW", "besok")
+    with pytest.raises(XError, match=r"kilas_x: KILAS_NOW = 'besok' \(environment"):
+        build_now(settings, "kilas_x", XError)
+    monkeypatch.delenv("KILAS_NOW")
+    before = datetime.now().astimezone()
+    assert build_now({"TIMEZONE": "Asia/Jakarta"}) >= before
