@@ -233,13 +233,8 @@ def build(
         if unchanged is not None:
             return unchanged
     settings = load_settings(settings_file, content, output, siteurl, extra)
-    roots = {Path(settings_file).resolve().parent, PROJECT}
     try:
-        retention = retained_names(settings)
-        target = check_target(settings["OUTPUT_PATH"], settings, roots)
-        cache = check_target(
-            cache_dir(target), settings, roots, "keep the build cache in", False
-        )
+        retention, target, cache = _places(settings, settings_file)
     except OutputError as exc:
         raise BuildFailed(str(exc)) from None
     staging = cache / "staging"
@@ -276,6 +271,18 @@ def build(
     return settings
 
 
+def _places(settings: dict, settings_file) -> tuple[frozenset, Path, Path]:
+    """The names output/ keeps, output/ and its build cache, each refused
+    (OutputError) where a build must not write."""
+    roots = {Path(settings_file).resolve().parent, PROJECT}
+    retention = retained_names(settings)
+    target = check_target(settings["OUTPUT_PATH"], settings, roots)
+    cache = check_target(
+        cache_dir(target), settings, roots, "keep the build cache in", False
+    )
+    return retention, target, cache
+
+
 def _unchanged(inputs: fastpath.Inputs, settings_file, started: float) -> dict | None:
     """The settings a build returns when nothing changed since the last one
     (output/ is already the site), else None. Holds the build lock while it
@@ -283,13 +290,8 @@ def _unchanged(inputs: fastpath.Inputs, settings_file, started: float) -> dict |
     if not inputs.ready:
         return None
     values = inputs.values
-    roots = {Path(settings_file).resolve().parent, PROJECT}
     try:
-        retention = retained_names(values)
-        target = check_target(values["OUTPUT_PATH"], values, roots)
-        cache = check_target(
-            cache_dir(target), values, roots, "keep the build cache in", False
-        )
+        retention, target, cache = _places(values, settings_file)
         if not cache.is_dir() or not inputs.may_be_unchanged(cache):
             return None
         with build_lock(cache, target):

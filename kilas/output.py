@@ -698,6 +698,37 @@ def _split(files, folders, workers: int) -> list[tuple[list[str], list[str]]]:
     return groups
 
 
+def _in_child(work) -> tuple[int, int]:
+    """Run ``work()`` in a forked process; return its pid and the pipe its
+    result comes through (``_child_result``): ("ok", value), or ("oserror",
+    the error's number, text and path)."""
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            os.close(reading)
+            try:
+                result = ("ok", work())
+            except OSError as exc:
+                result = ("oserror", (exc.errno, exc.strerror, exc.filename))
+            with os.fdopen(writing, "wb") as pipe:
+                pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writing)
+    return pid, reading
+
+
+def _child_result(pid: int, reading: int) -> tuple[str, object]:
+    """Wait for an ``_in_child`` process; ("", None) when it said nothing."""
+    with os.fdopen(reading, "rb") as pipe:
+        said = pipe.read()
+    os.waitpid(pid, 0)
+    return pickle.loads(said) if said else ("", None)
+
+
 def _copy_part(source, target, files, folders, have, steps) -> dict:
     _make_folders(target, folders, steps)
     keys = {}
@@ -712,26 +743,14 @@ def _copy_part(source, target, files, folders, have, steps) -> dict:
 def _copy_groups(source, target, groups, have, steps) -> dict:
     """Copy each group in a process of its own (the first one here);
     return the stat keys of the copies."""
-    children = []
-    for files, folders in groups[1:]:
-        reading, writing = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # a copying process: never returns
-            code = 1
-            try:
-                os.close(reading)
-                try:
-                    done = _copy_part(source, target, files, folders, have, steps)
-                    result = ("ok", done)
-                except OSError as exc:
-                    result = ("oserror", (exc.errno, exc.strerror, exc.filename))
-                with os.fdopen(writing, "wb") as pipe:
-                    pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(writing)
-        children.append((pid, reading))
+    children = [
+        _in_child(
+            lambda files=files, folders=folders: _copy_part(
+                source, target, files, folders, have, steps
+            )
+        )
+        for files, folders in groups[1:]
+    ]
     keys, failure = {}, None
     try:
         files, folders = groups[0]
@@ -739,10 +758,7 @@ def _copy_groups(source, target, groups, have, steps) -> dict:
     except OSError as exc:
         failure = exc
     for pid, reading in children:
-        with os.fdopen(reading, "rb") as pipe:
-            said = pipe.read()
-        os.waitpid(pid, 0)
-        kind, value = pickle.loads(said) if said else ("", None)
+        kind, value = _child_result(pid, reading)
         if kind == "ok":
             keys.update(value)
         elif failure is None:
@@ -807,37 +823,21 @@ class StagingCheck:
         if fresh:
             staging.mkdir(parents=True, exist_ok=True)
             self.dropped = set(self.record.staging) if self.record else None
-        reading, writing = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the checking process: never returns
-            code = 1
-            try:
-                os.close(reading)
-                try:
-                    dropped = self.dropped
-                    if not fresh:
-                        dropped = _check_staging(staging, self.record, search_dir)
-                    present = output is not None and os.path.lexists(output)
-                    tree = scan(output, retention) if present else None
-                    found = ("ok", (dropped, tree))
-                except OSError as exc:
-                    found = ("oserror", (exc.errno, exc.strerror, exc.filename))
-                with os.fdopen(writing, "wb") as pipe:
-                    pickle.dump(found, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(writing)
-        self._pid, self._reading = pid, reading
+
+        def check() -> tuple:
+            dropped = self.dropped
+            if not fresh:
+                dropped = _check_staging(staging, self.record, search_dir)
+            present = output is not None and os.path.lexists(output)
+            return dropped, scan(output, retention) if present else None
+
+        self._pid, self._reading = _in_child(check)
 
     def result(self) -> set[str] | None:
         """The staged paths dropped or missing (None: all of them)."""
         if self._pid:
-            with os.fdopen(self._reading, "rb") as pipe:
-                said = pipe.read()
-            os.waitpid(self._pid, 0)
+            kind, value = _child_result(self._pid, self._reading)
             self._pid = 0
-            kind, value = pickle.loads(said) if said else ("", None)
             if kind == "oserror":
                 raise OSError(*value)
             if kind != "ok":
