@@ -109,6 +109,10 @@ TABLE = [
     ("Tibet", "CN-XZ", "Tibet"),
     ("Rafah", "PS-RFH", "Rafah"),
     ("Katalonia", "ES-CT", "Katalonia"),
+    # Administrative levels as copy writes them, abbreviated or not.
+    ("Prov. Jawa Barat", "ID-JB", "Jawa Barat"),
+    ("Provinsi Papua Pegunungan", "ID-PE", "Papua Pegunungan"),
+    ("Kep. Riau", "ID-KR", "Kepulauan Riau"),
     ("Catalonia", "ES-CT", "Katalonia"),
     ("Skotlandia", "GB-SCT", "Skotlandia"),
     # Capitals that are subdivisions of their own, by their Indonesian names.
@@ -337,6 +341,29 @@ def test_a_place_inside_a_region_is_explained(content, tmp_path):
     # Uruguay's Flores is still reached as "Name, Country".
     assert not any("asing.md" in line for line in lines)
     assert "2 problem(s)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "inside"),
+    [
+        ("Kab. Bogor", "ID-JB"),
+        ("Kabupaten Bogor", "ID-JB"),
+        ("Kota Surabaya", "ID-JI"),
+        ("Kota Bekasi", "ID-JB"),
+        ("Kep. Seribu", "ID-JK"),
+        ("Kota Kinabalu", "MY"),
+        ("Kota Gaza", "gaza"),
+        ("Kota Bengkulu", "ID-BE"),
+        ("Kab. Kepulauan Seribu", "ID-JK"),
+    ],
+)
+def test_a_place_with_its_level_is_explained_as_the_place(written, inside):
+    """Kota, Kabupaten and their abbreviations before a place's name: the
+    place is found and explained, never left unknown or read as another."""
+    found = RegionRegistry(SETTINGS, Path("/nonexistent/regions.yaml")).resolve(written)
+    assert found.value is None
+    assert found.inside is not None, found
+    assert found.inside.code == inside
 
 
 def test_comma_lists_and_name_country(content, tmp_path):

@@ -72,6 +72,19 @@ _PART_WORDS = frozenset(
         "region",
     ]
 )
+# How Indonesian copy writes an administrative level before a name: its
+# abbreviation ("Prov. Jawa Barat", "Kab. Bogor", "Kep. Seribu") is read as
+# the word, and the level is dropped when the name with it is not known.
+# "Provinsi X" is X; a city or regency ("Kota Surabaya", "Kota Gaza",
+# "Kabupaten Bogor") lies in what its bare name resolves to, so it is
+# explained as a place inside that region, never filed as the region.
+_ABBREVIATIONS = {"prov.": "provinsi", "kab.": "kabupaten", "kep.": "kepulauan"}
+_LEVELS = {
+    "provinsi ": False,
+    "kabupaten ": True,
+    "kota administrasi ": True,
+    "kota ": True,
+}
 # Ranks of a lookup key, best first.
 _NAME, _CODE, _FOREIGN = 0, 1, 2
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -84,6 +97,19 @@ def normalize(text: str) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("\u2019", "'").replace("_", " ").replace("-", " ")
     return " ".join(text.casefold().split())
+
+
+def _without_level(norm: str) -> tuple[str, bool]:
+    """``norm`` with an abbreviated level spelt out and a leading level
+    dropped ("kab. bogor" -> "bogor", "kep. seribu" -> "kepulauan seribu"),
+    and whether the dropped level names a place inside the rest."""
+    first, _, rest = norm.partition(" ")
+    if rest and first in _ABBREVIATIONS:
+        norm = f"{_ABBREVIATIONS[first]} {rest}"
+    for level, inner in _LEVELS.items():
+        if norm.startswith(level) and norm[len(level) :].strip():
+            return norm[len(level) :].strip(), inner
+    return norm, False
 
 
 class RegistryError(ValueError):
@@ -694,6 +720,17 @@ class RegionRegistry:
 
     def _lookup(self, text: str) -> Lookup:
         norm = normalize(text)
+        found = self._lookup_norm(text, norm)
+        plain, inner = _without_level(norm)
+        if plain == norm or found.value is not None or found.ambiguous or found.inside:
+            return found
+        bare = self._lookup_norm(text, plain)
+        if inner and bare.value is not None:
+            return Lookup(None, bare.value.name, inside=bare.value)
+        known = bare.value is not None or bare.ambiguous or bare.inside
+        return bare if known or not found.suggestion else found
+
+    def _lookup_norm(self, text: str, norm: str) -> Lookup:
         found = self._best(norm, _FOREIGN)
         if found is not None:
             return found
