@@ -67,13 +67,21 @@ def _digest(path: str) -> bytes:
         return hashlib.file_digest(handle, "blake2b").digest()[:16]
 
 
+# The key of an entry that cannot be read: no file has it.
+_UNREADABLE = (-1, -1, -1, -1)
+
+
 def _key(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 def _scan(root: str) -> dict[str, tuple[int, int, int, int]]:
-    """Every file below ``root`` (links followed): relative path -> key."""
+    """Every file below ``root`` (links followed, each folder once):
+    relative path -> key. An entry that cannot be read (a link in a loop, a
+    folder it may not open) gets a key no file has, so the build runs and
+    reports it."""
     found: dict[str, tuple[int, int, int, int]] = {}
+    seen: set[tuple[int, int]] = set()
     todo = [""]
     while todo:
         folder = todo.pop()
@@ -81,17 +89,27 @@ def _scan(root: str) -> dict[str, tuple[int, int, int, int]]:
             entries = os.scandir(os.path.join(root, folder))
         except (FileNotFoundError, NotADirectoryError):
             continue
+        except OSError:
+            found[folder] = _UNREADABLE
+            continue
         with entries:
             for entry in entries:
                 name = f"{folder}/{entry.name}" if folder else entry.name
                 try:
+                    st = entry.stat()
                     if entry.is_dir():
                         if entry.name not in _SKIPPED:
-                            todo.append(name)
+                            if (st.st_dev, st.st_ino) in seen:
+                                found[name] = _UNREADABLE
+                            else:
+                                seen.add((st.st_dev, st.st_ino))
+                                todo.append(name)
                         continue
-                    found[name] = _key(entry.stat())
+                    found[name] = _key(st)
                 except FileNotFoundError:
                     continue
+                except OSError:
+                    found[name] = _UNREADABLE
     return found
 
 

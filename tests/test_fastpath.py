@@ -198,3 +198,23 @@ def test_time_alone_changes_the_site(timed, tmp_path, monkeypatch):
     assert list(output.rglob("terbit-nanti"))
     assert any("terbit-nanti" in url for url in _news(output))
     assert build_at("2024-08-06T13:30:00+07:00").get("unchanged")
+
+
+def test_links_in_a_loop_are_reported_not_a_traceback(project, tmp_path):
+    """A link to itself, and a folder link back up the tree: the no-change
+    check neither crashes nor walks for ever; the build names the file."""
+    output = tmp_path / "output"
+    assert run_build("--output", str(output), cwd=project).returncode == 0
+    site = snapshot(output)
+    items = project / "content" / "items"
+    (items / "loop.md").symlink_to("loop.md")
+    (items / "naik").symlink_to("..")
+    result = run_build("--output", str(output), cwd=project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "content/items/loop.md:" in result.stderr
+    assert snapshot(output) == site
+    (items / "loop.md").unlink()
+    result = run_build("--output", str(output), cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
