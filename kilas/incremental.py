@@ -40,7 +40,13 @@ from kilas.pelican_coupling import (
     page_context,
     valid_until,
 )
-from kilas.records import Recorder, Unkeyable, environment_digest, stable
+from kilas.records import (
+    Recorder,
+    Settings,
+    Unkeyable,
+    environment_digest,
+    stable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +111,8 @@ class KilasWriter(CoupledWriter):
         self.previous: dict[str, tuple] = {}
         self.records: dict[str, tuple] = {}
         self.names: set[str] = set()  # every page and feed of this build
+        # Settings forked writers read while pages rendered, and otherwise.
+        self.reads: tuple[set, set] = (set(), set())
         self.rank, self.workers = 0, 1
         self.rendered: list[str] = []
         self.on_render = None
@@ -227,8 +235,7 @@ class KilasWriter(CoupledWriter):
         # A feed shows its arguments, the settings and its entries' fields
         # and bodies.
         shown = json.dumps(stable([args, kwargs])).encode()
-        digest = hashlib.blake2b(self.recorder.environment.encode(), digest_size=20)
-        digest.update(shown)
+        digest = hashlib.blake2b(shown, digest_size=20)
         digests = self.recorder.digests
         try:
             for element in elements[: self.settings["FEED_MAX_ITEMS"]]:
@@ -252,6 +259,8 @@ class KilasPelican(CoupledPelican):
         # Set first: plugins see it on `initialized` (sent by Pelican's init).
         self.check_only = check_only
         super().__init__(settings)
+        if isinstance(settings, Settings):
+            settings.forget_reads()  # the plugins' checks of every setting
         self.workers = workers or min(os.cpu_count() or 1, 4)
         self.progress = progress
         self.stats: dict = {}
@@ -277,13 +286,17 @@ class KilasPelican(CoupledPelican):
         # Kilas' writer, made here: Pelican's get_writer signal is for a
         # stock run (no plugin of ours connects it).
         writer = KilasWriter(self.output_path, settings=self.settings)
-        writer.recorder = Recorder(environment_digest(self.settings))
+        environment, page_settings, writer.previous = _load_records(self.settings)
+        writer.recorder = Recorder(
+            environment_digest(self.settings, page_settings), self.settings
+        )
+        if environment != writer.recorder.environment:
+            writer.previous = {}  # every key holds the environment's digest
         for generator in generators:
             if getattr(generator, "env", None) is not None:
                 writer.recorder.install(generator.env)
-        environment, writer.previous = _load_records(self.settings)
-        if environment != writer.recorder.environment:
-            writer.previous = {}  # every key holds the environment's digest
+        if isinstance(self.settings, Settings):
+            self.settings.recorder = writer.recorder
         if self.progress:
             writer.on_render = self.progress.page_written
         # Each process checks its own share of the pages against their
@@ -296,13 +309,27 @@ class KilasPelican(CoupledPelican):
         signals.finalized.send(self)
         self._lap("finalize", started)
         self.stats["valid_until"] = _valid_until(self, generators)
-        _save_records(self.settings, writer.recorder.environment, writer.records)
+        self._save_records(writer)
         self.stats["rendered"] = len(writer.rendered)
         self.stats["rendered_pages"] = sorted(writer.rendered)
         self.stats["pages"] = len(writer.names)
         self.stats["unkeyable"] = sorted(
             name for name, (key, _) in writer.records.items() if key is None
         )
+
+    def _save_records(self, writer: KilasWriter) -> None:
+        """The pages' records, with the environment's digest made without
+        the settings only pages read in this build (the next build leaves
+        out the same ones)."""
+        settings = self.settings
+        page_settings = set()
+        if isinstance(settings, Settings):
+            settings.recorder = None
+            settings.inside |= writer.reads[0]
+            settings.outside |= writer.reads[1]
+            page_settings = settings.page_settings()
+        environment = environment_digest(settings, page_settings)
+        _save_records(settings, environment, page_settings, writer.records)
 
     def _lap(self, name: str, started: float) -> None:
         """Seconds from the start of the run to the end of each phase."""
@@ -345,9 +372,11 @@ class KilasPelican(CoupledPelican):
                 if os.waitstatus_to_exitcode(status) != 0 or not result.exists():
                     raise RuntimeError("kilas: a writing process failed (see above)")
                 with result.open("rb") as handle:
-                    rendered, records, problems = pickle.load(handle)
+                    rendered, records, problems, (inside, outside) = pickle.load(handle)
                 writer.rendered += rendered
                 writer.records.update(records)
+                writer.reads[0].update(inside)
+                writer.reads[1].update(outside)
                 for level, count in problems.items():
                     for _ in range(count):
                         logger.log(
@@ -371,7 +400,13 @@ class KilasPelican(CoupledPelican):
             for handler in logging.getLogger().handlers:
                 problems.update(getattr(handler, "counts", {}))
             with (results / f"{os.getpid()}.pickle").open("wb") as handle:
-                pickle.dump((writer.rendered, writer.records, problems), handle)
+                settings = self.settings
+                reads = (
+                    (settings.inside, settings.outside)
+                    if isinstance(settings, Settings)
+                    else (set(), set())
+                )
+                pickle.dump((writer.rendered, writer.records, problems, reads), handle)
             code = 0
         except OSError as exc:
             name = exc.filename if exc.filename is not None else _open_file(exc)
@@ -470,16 +505,18 @@ def _records_file(settings: dict) -> Path | None:
     return Path(folder) / "pages.json" if folder else None
 
 
-def _load_records(settings: dict) -> tuple[str, dict[str, tuple]]:
-    """The environment's digest and the pages' records of the last
-    successful build, forgotten until this one succeeds. Records that cannot
-    be read are dropped with a notice: every page is then written again."""
+def _load_records(settings: dict) -> tuple[str, list[str], dict[str, tuple]]:
+    """The environment's digest, the settings only pages read and the pages'
+    records of the last successful build, forgotten until this one succeeds.
+    Records that cannot be read are dropped with a notice: every page is
+    then written again."""
     path = _records_file(settings)
     if not path or not os.path.lexists(path):
-        return "", {}
+        return "", [], {}
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
         environment, table = saved["environment"], saved["reads"]
+        page_settings = [str(name) for name in saved["page_settings"]]
         reads = [tuple((str(k), str(n)) for k, n in entry) for entry in table]
         records = {
             str(name): (key if key is None else str(key), reads[index])
@@ -501,15 +538,17 @@ def _load_records(settings: dict) -> tuple[str, dict[str, tuple]]:
             shown(path),
             exc,
         )
-        environment, records = "", {}
+        environment, page_settings, records = "", [], {}
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
     else:
         path.unlink()
-    return environment, records
+    return environment, page_settings, records
 
 
-def _save_records(settings: dict, environment: str, records: dict) -> None:
+def _save_records(
+    settings: dict, environment: str, page_settings, records: dict
+) -> None:
     """Pages' records, each page's reads kept once in a table (most pages of
     a kind read the same names)."""
     path = _records_file(settings)
@@ -521,7 +560,12 @@ def _save_records(settings: dict, environment: str, records: dict) -> None:
         for name, (key, reads) in records.items()
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    saved = {"environment": environment, "reads": list(table), "pages": pages}
+    saved = {
+        "environment": environment,
+        "page_settings": sorted(page_settings),
+        "reads": list(table),
+        "pages": pages,
+    }
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(json.dumps(saved, sort_keys=True), encoding="utf-8")
     os.replace(temporary, path)
@@ -536,9 +580,9 @@ def forget_pages(settings: dict, names: set[str] | None) -> None:
     if names is None:
         path.unlink()
         return
-    environment, records = _load_records(settings)
+    environment, page_settings, records = _load_records(settings)
     kept = {k: v for k, v in records.items() if os.path.normpath(k) not in names}
-    _save_records(settings, environment, kept)
+    _save_records(settings, environment, page_settings, kept)
 
 
 def _theme_files(settings: dict) -> set[str]:

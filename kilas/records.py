@@ -210,6 +210,57 @@ class Digests:
         return _blake(*parts)
 
 
+class Settings(dict):
+    """The build's settings, telling which are read while a page renders
+    (``inside``) and which at any other time after Pelican started
+    (``outside``: what reading and writing use). A setting read only while
+    pages render is recorded by the pages that read it; the others are part
+    of the environment. Reads while the settings are checked, before
+    reading, are not counted (``forget_reads``)."""
+
+    __slots__ = ("inside", "outside", "recorder")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.recorder: Recorder | None = None
+        self.outside: set[str] = set()
+        self.inside: set[str] = set()
+
+    def forget_reads(self) -> None:
+        self.outside, self.inside = set(), set()
+
+    def _note(self, key) -> None:
+        recorder = self.recorder
+        if recorder is not None and recorder.current is not None:
+            recorder.current.add(("s", str(key)))
+            self.inside.add(key)
+        else:
+            self.outside.add(key)
+
+    def __getitem__(self, key):
+        self._note(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._note(key)
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self._note(key)
+        return super().__contains__(key)
+
+    def setdefault(self, key, default=None):
+        self._note(key)
+        return super().setdefault(key, default)
+
+    def __reduce__(self):
+        return (dict, (dict(self),))
+
+    def page_settings(self) -> set[str]:
+        """Settings only pages read (this build)."""
+        return {str(k) for k in self.inside - self.outside}
+
+
 def _lookup(name: str, maps) -> object:
     for mapping in maps:
         value = mapping.get(name, missing)
@@ -227,8 +278,9 @@ class Recorder:
     rendered part across pages (``capture`` and ``replay``).
     """
 
-    def __init__(self, environment_digest: str) -> None:
+    def __init__(self, environment_digest: str, settings: dict | None = None) -> None:
         self.environment = environment_digest
+        self.settings = settings or {}
         self.digests = Digests()
         self.current: set | None = None
         self._maps: tuple = ()
@@ -297,12 +349,16 @@ class Recorder:
     def key(self, reads, maps: tuple, env) -> str | None:
         """The page's key from the values of what it read, in that order
         (None: unkeyable)."""
-        digest = hashlib.blake2b(self.environment.encode(), digest_size=20)
+        digest = hashlib.blake2b(digest_size=20)
         try:
             for kind, name in reads:
                 digest.update(f"{kind}:{name}\0".encode())
                 if kind == "n":
                     digest.update(self.digests.of(_lookup(name, maps)))
+                elif kind == "s":
+                    digest.update(
+                        self.digests.of(dict.get(self.settings, name, missing))
+                    )
                 elif kind == "m":
                     key, _, member = name.partition("\0")
                     found = _lookup(key, maps)
@@ -403,14 +459,17 @@ def _hash_tree(digest, folder: Path, pattern: str, skip: Path | None = None) -> 
             digest.update(path.read_bytes())
 
 
-def environment_digest(settings: dict) -> str:
+def environment_digest(settings: dict, page_settings=()) -> str:
     """What every page depends on besides what it reads: the packages, the
-    settings, the plugins' and Kilas' code, and the theme's files other than
-    its templates (each page records the templates it loads)."""
+    settings (but ``page_settings``, which the pages reading them record),
+    the plugins' and Kilas' code, and the theme's files other than its
+    templates (each page records the templates it loads)."""
     digest = hashlib.sha1()
     for package in _RENDERING_PACKAGES:
         digest.update(f"{package}={version(package)}".encode())
-    shown = {k: v for k, v in settings.items() if k not in _VOLATILE}
+    left = _VOLATILE | set(page_settings)
+    shown = {k: v for k, v in settings.items() if k not in left}
+    digest.update(json.dumps(sorted(page_settings)).encode())
     digest.update(json.dumps(stable(shown), default=str).encode())
     theme = Path(settings["THEME"])
     _hash_tree(digest, theme, "*", skip=theme / "templates")
