@@ -33,7 +33,6 @@ from kilas.output import NOTICE, _open_file, _tree, shown
 from kilas.pelican_coupling import (
     CoupledPelican,
     CoupledWriter,
-    body_of,
     build_failed,
     content_written_held,
     memoized_urls,
@@ -45,6 +44,7 @@ from kilas.records import (
     Settings,
     Unkeyable,
     environment_digest,
+    shown_body,
     stable,
 )
 
@@ -240,7 +240,7 @@ class KilasWriter(CoupledWriter):
         try:
             for element in elements[: self.settings["FEED_MAX_ITEMS"]]:
                 digest.update(digests.of(element, 1))
-                digest.update(digests.of(body_of(element)))
+                digest.update(digests.of(shown_body(element)))
             key = digest.hexdigest()
         except Unkeyable:
             key = None

@@ -85,6 +85,14 @@ def _plain(value) -> bytes:
     return _blake(type(value).__name__.encode(), repr(value).encode())
 
 
+def shown_body(content) -> str:
+    """An item's body as pages and feeds show it: links to other files are
+    resolved then (their addresses may have changed), so such a body is
+    taken as shown."""
+    body = body_of(content)
+    return content.content if _SITE_LINK.search(body) else body
+
+
 def _is_entity(value) -> bool:
     return isinstance(value, Content | URLWrapper) or "save_as" in getattr(
         value, "__dict__", ()
@@ -171,6 +179,8 @@ class Digests:
     def _entity(self, value, level: int) -> bytes:
         content = isinstance(value, Content)
         kind = type(value).__qualname__.encode()
+        if isinstance(value, URLWrapper):  # its slug is made when first asked
+            return _plain(f"{kind}:{value.name}:{value.slug}")
         if level >= 2:  # two steps away: an item by its address, a term by name
             if content:
                 return _plain(f"{kind}:{value.source_path}:{value.url}:{value.lang}")
@@ -186,10 +196,7 @@ class Digests:
                 continue  # a listed item's neighbours and related items
             parts += [name.encode(), self.of(field, level + 1)]
         if content and level == 0:
-            body = body_of(value)
-            # Links to other files are resolved when the body is shown.
-            shown = value.content if _SITE_LINK.search(body) else body
-            parts.append(_plain(shown))
+            parts.append(_plain(shown_body(value)))
         elif content and "summary" not in value.metadata:
             parts.append(_plain(value.summary))  # made from the body
         return _blake(*parts)
