@@ -52,6 +52,9 @@ logger = logging.getLogger(__name__)
 
 # Forking costs about 0.1 s; below this many items one process is quicker.
 PARALLEL_THRESHOLD = 150
+# With at most this many items changed (new, deleted or different), a build
+# renders few pages: one process is quicker than two checking half each.
+FEW_CHANGES = 20
 
 
 class _Template:
@@ -111,6 +114,7 @@ class KilasWriter(CoupledWriter):
         self.previous: dict[str, tuple] = {}
         self.records: dict[str, tuple] = {}
         self.names: set[str] = set()  # every page and feed of this build
+        self.items: dict[str, str] = {}  # each item's digest
         # Settings forked writers read while pages rendered, and otherwise.
         self.reads: tuple[set, set] = (set(), set())
         self.rank, self.workers = 0, 1
@@ -286,7 +290,9 @@ class KilasPelican(CoupledPelican):
         # Kilas' writer, made here: Pelican's get_writer signal is for a
         # stock run (no plugin of ours connects it).
         writer = KilasWriter(self.output_path, settings=self.settings)
-        environment, page_settings, writer.previous = _load_records(self.settings)
+        environment, page_settings, items_before, writer.previous = _load_records(
+            self.settings
+        )
         writer.recorder = Recorder(
             environment_digest(self.settings, page_settings), self.settings
         )
@@ -300,8 +306,13 @@ class KilasPelican(CoupledPelican):
         if self.progress:
             writer.on_render = self.progress.page_written
         # Each process checks its own share of the pages against their
-        # records, and renders those that changed.
-        workers = self.workers if items >= PARALLEL_THRESHOLD else 1
+        # records, and renders those that changed. A few items changed
+        # (an edit, a new item) change a few pages: one process is quicker.
+        writer.items = _item_digests(generators, writer.recorder)
+        changed = len(set(writer.items.items()) ^ set(items_before.items()))
+        few = writer.previous and changed <= FEW_CHANGES
+        workers = self.workers if items >= PARALLEL_THRESHOLD and not few else 1
+        self.stats["items_changed"] = changed
         _detach_static(Path(self.output_path), generators, self.settings)
         self._write(generators, writer, workers)
         _remove_stale(Path(self.output_path), writer.names, generators, self.settings)
@@ -329,7 +340,9 @@ class KilasPelican(CoupledPelican):
             settings.outside |= writer.reads[1]
             page_settings = settings.page_settings()
         environment = environment_digest(settings, page_settings)
-        _save_records(settings, environment, page_settings, writer.records)
+        _save_records(
+            settings, environment, page_settings, writer.items, writer.records
+        )
 
     def _lap(self, name: str, started: float) -> None:
         """Seconds from the start of the run to the end of each phase."""
@@ -500,23 +513,36 @@ def _read_static(path: Path | None) -> dict[str, tuple[str, str]]:
         return {}
 
 
+def _item_digests(generators, recorder: Recorder) -> dict[str, str]:
+    """Every item's and page's digest (all it shows on its own page)."""
+    found = {}
+    for content in generators[0].context.get("generated_content", {}).values():
+        try:
+            found[content.source_path] = recorder.digests.of(content).hex()
+        except Unkeyable:
+            found[content.source_path] = ""
+    return found
+
+
 def _records_file(settings: dict) -> Path | None:
     folder = settings.get("KILAS_CACHE_DIR")
     return Path(folder) / "pages.json" if folder else None
 
 
-def _load_records(settings: dict) -> tuple[str, list[str], dict[str, tuple]]:
-    """The environment's digest, the settings only pages read and the pages'
-    records of the last successful build, forgotten until this one succeeds.
+def _load_records(settings: dict) -> tuple[str, list[str], dict, dict[str, tuple]]:
+    """The environment's digest, the settings only pages read, the items'
+    digests and the pages' records of the last successful build, forgotten
+    until this one succeeds.
     Records that cannot be read are dropped with a notice: every page is
     then written again."""
     path = _records_file(settings)
     if not path or not os.path.lexists(path):
-        return "", [], {}
+        return "", [], {}, {}
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
         environment, table = saved["environment"], saved["reads"]
         page_settings = [str(name) for name in saved["page_settings"]]
+        items = {str(k): str(v) for k, v in saved["items"].items()}
         reads = [tuple((str(k), str(n)) for k, n in entry) for entry in table]
         records = {
             str(name): (key if key is None else str(key), reads[index])
@@ -538,16 +564,16 @@ def _load_records(settings: dict) -> tuple[str, list[str], dict[str, tuple]]:
             shown(path),
             exc,
         )
-        environment, page_settings, records = "", [], {}
+        environment, page_settings, items, records = "", [], {}, {}
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
     else:
         path.unlink()
-    return environment, page_settings, records
+    return environment, page_settings, items, records
 
 
 def _save_records(
-    settings: dict, environment: str, page_settings, records: dict
+    settings: dict, environment: str, page_settings, items: dict, records: dict
 ) -> None:
     """Pages' records, each page's reads kept once in a table (most pages of
     a kind read the same names)."""
@@ -563,6 +589,7 @@ def _save_records(
     saved = {
         "environment": environment,
         "page_settings": sorted(page_settings),
+        "items": items,
         "reads": list(table),
         "pages": pages,
     }
@@ -580,9 +607,9 @@ def forget_pages(settings: dict, names: set[str] | None) -> None:
     if names is None:
         path.unlink()
         return
-    environment, page_settings, records = _load_records(settings)
+    environment, page_settings, items, records = _load_records(settings)
     kept = {k: v for k, v in records.items() if os.path.normpath(k) not in names}
-    _save_records(settings, environment, page_settings, kept)
+    _save_records(settings, environment, page_settings, items, kept)
 
 
 def _theme_files(settings: dict) -> set[str]:

@@ -67,6 +67,7 @@ _NOT_SHOWN = {"settings", "_context"}
 # An intra-site link Pelican resolves when the body is shown ({filename}...).
 _SITE_LINK = re.compile(r"""=\s*["'][{|]""")
 _PLAIN = (str, int, float, bool, type(None), bytes)
+_JSON = (list, tuple, dict)
 _CALLABLE = (FunctionType, BuiltinFunctionType, MethodType, ModuleType, type)
 
 
@@ -77,12 +78,23 @@ def _blake(*parts: bytes) -> bytes:
     return digest.digest()
 
 
+def _not_json(value):
+    raise TypeError(type(value).__name__)
+
+
+_to_json = json.JSONEncoder(ensure_ascii=False, default=_not_json).encode
+
+
 def _plain(value) -> bytes:
+    """A plain value's bytes, tagged with its type and length (hashed with
+    the value holding it)."""
     if isinstance(value, str):
-        return _blake(type(value).__name__.encode(), value.encode("utf-8", "replace"))
-    if isinstance(value, bytes):
-        return _blake(b"b", value)
-    return _blake(type(value).__name__.encode(), repr(value).encode())
+        data = value.encode("utf-8", "surrogatepass")
+    elif isinstance(value, bytes):
+        data = value
+    else:
+        data = repr(value).encode()
+    return b"%s:%d:%s" % (type(value).__name__.encode(), len(data), data)
 
 
 def shown_body(content) -> str:
@@ -97,6 +109,15 @@ def _is_entity(value) -> bool:
     return isinstance(value, Content | URLWrapper) or "save_as" in getattr(
         value, "__dict__", ()
     )
+
+
+def _not_attributes(content, metadata: dict) -> dict:
+    """The metadata Pelican did not also set as the item's attributes (those
+    are digested as attributes)."""
+    fields = vars(content)
+    return {
+        k: v for k, v in metadata.items() if fields.get(k.lower(), missing) is not v
+    }
 
 
 def _links_items(value) -> bool:
@@ -146,6 +167,13 @@ class Digests:
             return _plain(f"{type(value).__name__}:{value.isoformat()}:{zone}")
         if isinstance(value, timedelta | Decimal | PurePath | Enum | tzinfo):
             return _plain(f"{type(value).__name__}:{value}")
+        if type(value) in _JSON:
+            # Plain data (JSON-LD, lists of texts) in one go; anything else
+            # in it (a date, an object) is walked below.
+            try:
+                return _blake(b"J", _to_json(value).encode("utf-8", "surrogatepass"))
+            except TypeError:
+                pass
         if isinstance(value, list | tuple):
             return _blake(b"L", *(self.of(v, inner) for v in value))
         if isinstance(value, dict):
@@ -189,12 +217,14 @@ class Digests:
                 for name, field in self._fields(value, content)
                 if isinstance(field, str | int | float | bool | date) or field is None
             )
-            return _blake(b"T", kind, *(n.encode() + d for n, d in plain))
-        parts = [b"E", kind]
-        for name, field in self._fields(value, content):
+            return _blake(b"T", kind, *(n.encode() + b"\0" + d for n, d in plain))
+        parts = [b"E", kind, b"\0"]
+        for name, shown in self._fields(value, content):
+            metadata = content and name == "metadata"
+            field = _not_attributes(value, shown) if metadata else shown
             if content and level and _links_items(field):
                 continue  # a listed item's neighbours and related items
-            parts += [name.encode(), self.of(field, level + 1)]
+            parts += [name.encode(), b"\0", self.of(field, level + 1)]
         if content and level == 0:
             parts.append(_plain(shown_body(value)))
         elif content and "summary" not in value.metadata:
@@ -213,7 +243,7 @@ class Digests:
         parts = [b"O", type(value).__qualname__.encode()]
         for name, field in fields.items():
             if name not in _NOT_SHOWN:
-                parts += [name.encode(), self.of(field, level)]
+                parts += [name.encode(), b"\0", self.of(field, level)]
         return _blake(*parts)
 
 

@@ -263,6 +263,15 @@ def _settings(project):
         settings.write("\nTIMELINE_HOME_DAYS = 3\n")
 
 
+def _entry_template(project):
+    # The list entry, rendered once per item and shown by many pages.
+    _edit(
+        project / "theme/templates/partials/digest_item_body.html",
+        "{#",
+        '<span hidden data-entry="1"></span>{#',
+    )
+
+
 def _site_build(project: Path, output: Path) -> dict:
     return build(settings_file=project / "pelicanconf.py", output=output)["KILAS_STATS"]
 
@@ -309,6 +318,7 @@ def kinds_site(tmp_path_factory):
         _rename,
         _template,
         _settings,
+        _entry_template,
     ],
 )
 def test_each_kind_of_change_renders_the_pages_it_changes(kinds_site, change):
