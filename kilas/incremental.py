@@ -45,6 +45,7 @@ from kilas.records import (
     Unkeyable,
     environment_digest,
     shown_body,
+    site_digests,
     stable,
 )
 
@@ -52,9 +53,6 @@ logger = logging.getLogger(__name__)
 
 # Forking costs about 0.1 s; below this many items one process is quicker.
 PARALLEL_THRESHOLD = 150
-# With at most this many items changed (new, deleted or different), a build
-# renders few pages: one process is quicker than two checking half each.
-FEW_CHANGES = 20
 
 
 class _Template:
@@ -114,7 +112,10 @@ class KilasWriter(CoupledWriter):
         self.previous: dict[str, tuple] = {}
         self.records: dict[str, tuple] = {}
         self.names: set[str] = set()  # every page and feed of this build
-        self.items: dict[str, str] = {}  # each item's digest
+        # When only bodies changed since the last build: the items' and
+        # pages' source paths whose body changed (else None).
+        self.changed_bodies: set[str] | None = None
+        self.signature, self.bodies = "", {}
         # Settings forked writers read while pages rendered, and otherwise.
         self.reads: tuple[set, set] = (set(), set())
         self.rank, self.workers = 0, 1
@@ -222,7 +223,13 @@ class KilasWriter(CoupledWriter):
 
     def _holds(self, record, maps: tuple, env) -> bool:
         key, reads = record
-        return key is not None and self.recorder.key(reads, maps, env) == key
+        if key is None:
+            return False
+        if self.changed_bodies is not None and not self.recorder.shows(
+            reads, maps, self.changed_bodies
+        ):
+            return True  # only bodies changed, none that this page shows
+        return self.recorder.key(reads, maps, env) == key
 
     def _heard(self, path: str, context, local: dict) -> None:
         """Tell plugins of a page this process does not write now: kept from
@@ -236,22 +243,36 @@ class KilasWriter(CoupledWriter):
     def write_feed(self, elements, context, path=None, *args, **kwargs):
         if not path:
             return super().write_feed(elements, context, path, *args, **kwargs)
-        # A feed shows its arguments, the settings and its entries' fields
-        # and bodies.
-        shown = json.dumps(stable([args, kwargs])).encode()
-        digest = hashlib.blake2b(shown, digest_size=20)
-        digests = self.recorder.digests
-        try:
-            for element in elements[: self.settings["FEED_MAX_ITEMS"]]:
-                digest.update(digests.of(element, 1))
-                digest.update(digests.of(shown_body(element)))
-            key = digest.hexdigest()
-        except Unkeyable:
-            key = None
-        if not self.claim(path, lambda record: key and record[0] == key, page=False):
+        shown = elements[: self.settings["FEED_MAX_ITEMS"]]
+        keys = []
+
+        def key() -> str | None:
+            """A feed shows its arguments, the settings and its entries'
+            fields and bodies."""
+            if not keys:
+                digests = self.recorder.digests
+                digest = hashlib.blake2b(digest_size=20)
+                digest.update(json.dumps(stable([args, kwargs])).encode())
+                try:
+                    for element in shown:
+                        digest.update(digests.of(element, 1))
+                        digest.update(digests.of(shown_body(element)))
+                    keys.append(digest.hexdigest())
+                except Unkeyable:
+                    keys.append(None)
+            return keys[0]
+
+        changed = self.changed_bodies
+        if changed is not None and not any(
+            getattr(element, "source_path", None) in changed for element in shown
+        ):
+            holds = lambda record: record[0] is not None  # noqa: E731  (as last time)
+        else:
+            holds = lambda record: key() is not None and record[0] == key()  # noqa: E731
+        if not self.claim(path, holds, page=False):
             self.unskip(sanitised_join(self.output_path, path))
             return None
-        self.records[path] = (key, ())
+        self.records[path] = (key(), ())
         return super().write_feed(elements, context, path, *args, **kwargs)
 
 
@@ -290,14 +311,20 @@ class KilasPelican(CoupledPelican):
         # Kilas' writer, made here: Pelican's get_writer signal is for a
         # stock run (no plugin of ours connects it).
         writer = KilasWriter(self.output_path, settings=self.settings)
-        environment, page_settings, items_before, writer.previous = _load_records(
-            self.settings
-        )
+        environment, page_settings, site, writer.previous = _load_records(self.settings)
         writer.recorder = Recorder(
             environment_digest(self.settings, page_settings), self.settings
         )
         if environment != writer.recorder.environment:
             writer.previous = {}  # every key holds the environment's digest
+        contents = generators[0].context.get("generated_content", {}).values()
+        signature, writer.bodies = site_digests(contents, self.settings, page_settings)
+        if writer.previous and signature and signature == site.get("signature"):
+            before = site.get("bodies", {})
+            writer.changed_bodies = {
+                path for path, body in writer.bodies.items() if before.get(path) != body
+            }
+        writer.signature = signature
         for generator in generators:
             if getattr(generator, "env", None) is not None:
                 writer.recorder.install(generator.env)
@@ -306,13 +333,11 @@ class KilasPelican(CoupledPelican):
         if self.progress:
             writer.on_render = self.progress.page_written
         # Each process checks its own share of the pages against their
-        # records, and renders those that changed. A few items changed
-        # (an edit, a new item) change a few pages: one process is quicker.
-        writer.items = _item_digests(generators, writer.recorder)
-        changed = len(set(writer.items.items()) ^ set(items_before.items()))
-        few = writer.previous and changed <= FEW_CHANGES
-        workers = self.workers if items >= PARALLEL_THRESHOLD and not few else 1
-        self.stats["items_changed"] = changed
+        # records (most of an edit's work), and renders those that changed.
+        # When only bodies changed, only their pages and feeds are checked.
+        bodies_only = writer.changed_bodies is not None
+        many = items >= PARALLEL_THRESHOLD and not bodies_only
+        workers = self.workers if many else 1
         _detach_static(Path(self.output_path), generators, self.settings)
         self._write(generators, writer, workers)
         _remove_stale(Path(self.output_path), writer.names, generators, self.settings)
@@ -340,9 +365,8 @@ class KilasPelican(CoupledPelican):
             settings.outside |= writer.reads[1]
             page_settings = settings.page_settings()
         environment = environment_digest(settings, page_settings)
-        _save_records(
-            settings, environment, page_settings, writer.items, writer.records
-        )
+        site = {"signature": writer.signature, "bodies": writer.bodies}
+        _save_records(settings, environment, page_settings, site, writer.records)
 
     def _lap(self, name: str, started: float) -> None:
         """Seconds from the start of the run to the end of each phase."""
@@ -513,26 +537,15 @@ def _read_static(path: Path | None) -> dict[str, tuple[str, str]]:
         return {}
 
 
-def _item_digests(generators, recorder: Recorder) -> dict[str, str]:
-    """Every item's and page's digest (all it shows on its own page)."""
-    found = {}
-    for content in generators[0].context.get("generated_content", {}).values():
-        try:
-            found[content.source_path] = recorder.digests.of(content).hex()
-        except Unkeyable:
-            found[content.source_path] = ""
-    return found
-
-
 def _records_file(settings: dict) -> Path | None:
     folder = settings.get("KILAS_CACHE_DIR")
     return Path(folder) / "pages.json" if folder else None
 
 
 def _load_records(settings: dict) -> tuple[str, list[str], dict, dict[str, tuple]]:
-    """The environment's digest, the settings only pages read, the items'
-    digests and the pages' records of the last successful build, forgotten
-    until this one succeeds.
+    """The environment's digest, the settings only pages read, the site's
+    digests (``site_digests``) and the pages' records of the last successful
+    build, forgotten until this one succeeds.
     Records that cannot be read are dropped with a notice: every page is
     then written again."""
     path = _records_file(settings)
@@ -542,7 +555,10 @@ def _load_records(settings: dict) -> tuple[str, list[str], dict, dict[str, tuple
         saved = json.loads(path.read_text(encoding="utf-8"))
         environment, table = saved["environment"], saved["reads"]
         page_settings = [str(name) for name in saved["page_settings"]]
-        items = {str(k): str(v) for k, v in saved["items"].items()}
+        site = {
+            "signature": str(saved["site"]["signature"]),
+            "bodies": {str(k): str(v) for k, v in saved["site"]["bodies"].items()},
+        }
         reads = [tuple((str(k), str(n)) for k, n in entry) for entry in table]
         records = {
             str(name): (key if key is None else str(key), reads[index])
@@ -564,16 +580,16 @@ def _load_records(settings: dict) -> tuple[str, list[str], dict, dict[str, tuple
             shown(path),
             exc,
         )
-        environment, page_settings, items, records = "", [], {}, {}
+        environment, page_settings, site, records = "", [], {}, {}
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
     else:
         path.unlink()
-    return environment, page_settings, items, records
+    return environment, page_settings, site, records
 
 
 def _save_records(
-    settings: dict, environment: str, page_settings, items: dict, records: dict
+    settings: dict, environment: str, page_settings, site: dict, records: dict
 ) -> None:
     """Pages' records, each page's reads kept once in a table (most pages of
     a kind read the same names)."""
@@ -589,7 +605,7 @@ def _save_records(
     saved = {
         "environment": environment,
         "page_settings": sorted(page_settings),
-        "items": items,
+        "site": site,
         "reads": list(table),
         "pages": pages,
     }
@@ -607,9 +623,9 @@ def forget_pages(settings: dict, names: set[str] | None) -> None:
     if names is None:
         path.unlink()
         return
-    environment, page_settings, items, records = _load_records(settings)
+    environment, page_settings, site, records = _load_records(settings)
     kept = {k: v for k, v in records.items() if os.path.normpath(k) not in names}
-    _save_records(settings, environment, page_settings, items, kept)
+    _save_records(settings, environment, page_settings, site, kept)
 
 
 def _theme_files(settings: dict) -> set[str]:

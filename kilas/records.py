@@ -67,7 +67,23 @@ _NOT_SHOWN = {"settings", "_context"}
 # An intra-site link Pelican resolves when the body is shown ({filename}...).
 _SITE_LINK = re.compile(r"""=\s*["'][{|]""")
 _PLAIN = (str, int, float, bool, type(None), bytes)
-_JSON = (list, tuple, dict)
+# Plain values the JSON encoder cannot write.
+_OTHER_PLAIN = (timedelta, Decimal, PurePath, Enum, tzinfo)
+_DIGESTED = (
+    bytes,
+    date,
+    time,
+    *_OTHER_PLAIN,
+    FunctionType,
+    BuiltinFunctionType,
+    MethodType,
+    ModuleType,
+    type,
+    partial,
+    Paginator,
+    set,
+    frozenset,
+)
 _CALLABLE = (FunctionType, BuiltinFunctionType, MethodType, ModuleType, type)
 
 
@@ -76,13 +92,6 @@ def _blake(*parts: bytes) -> bytes:
     for part in parts:
         digest.update(part)
     return digest.digest()
-
-
-def _not_json(value):
-    raise TypeError(type(value).__name__)
-
-
-_to_json = json.JSONEncoder(ensure_ascii=False, default=_not_json).encode
 
 
 def _plain(value) -> bytes:
@@ -137,6 +146,7 @@ class Digests:
     def __init__(self) -> None:
         self._memo: dict[tuple[int, int], tuple[object, bytes]] = {}
         self._active: set[tuple[int, int]] = set()
+        self._encoders: dict[int, object] = {}
 
     def of(self, value, level: int = 0) -> bytes:
         if type(value) in _PLAIN:
@@ -167,20 +177,6 @@ class Digests:
             return _plain(f"{type(value).__name__}:{value.isoformat()}:{zone}")
         if isinstance(value, timedelta | Decimal | PurePath | Enum | tzinfo):
             return _plain(f"{type(value).__name__}:{value}")
-        if type(value) in _JSON:
-            # Plain data (JSON-LD, lists of texts) in one go; anything else
-            # in it (a date, an object) is walked below.
-            try:
-                return _blake(b"J", _to_json(value).encode("utf-8", "surrogatepass"))
-            except TypeError:
-                pass
-        if isinstance(value, list | tuple):
-            return _blake(b"L", *(self.of(v, inner) for v in value))
-        if isinstance(value, dict):
-            parts = []
-            for k, v in value.items():
-                parts += [self.of(k, inner), self.of(v, inner)]
-            return _blake(b"D", *parts)
         if isinstance(value, set | frozenset):
             return _blake(b"S", *sorted(self.of(v, inner) for v in value))
         if isinstance(value, partial):
@@ -196,7 +192,44 @@ class Digests:
             return _plain(f"paginator:{shape}:{value.count}")
         if _is_entity(value):
             return self._entity(value, level)
-        return self._object(value, inner)
+        if isinstance(value, list | tuple | dict):
+            return _blake(b"J", self._json(value, inner))
+        return _blake(b"O", self._json(_fields_of(value), inner))
+
+    def _json(self, value, level: int) -> bytes:
+        """``value`` (a list, dict or an object's fields) as JSON, made by
+        the C encoder; what JSON cannot hold is digested where it lies (an
+        entity or a set), or taken apart (an object)."""
+        encode = self._encoders.get(level)
+        if encode is None:
+
+            def apart(found):
+                if _is_entity(found):
+                    return self.of(found, level).hex()
+                if found is missing or isinstance(found, Undefined):
+                    return "\0missing"
+                if isinstance(found, _DIGESTED) or (
+                    callable(found) and not hasattr(found, "__dict__")
+                ):
+                    return self.of(found, level).hex()
+                return {"\0class": type(found).__qualname__, **_fields_of(found)}
+
+            encode = json.JSONEncoder(ensure_ascii=False, default=apart).encode
+            self._encoders[level] = encode
+        try:
+            return encode(value).encode("utf-8", "surrogatepass")
+        except ValueError as exc:  # a cycle of objects that are not entities
+            raise Unkeyable(str(exc)) from None
+        except TypeError:  # keys JSON cannot hold (tuples, objects)
+            return self._walk(value, level)
+
+    def _walk(self, value, level: int) -> bytes:
+        if isinstance(value, list | tuple):
+            return _blake(b"L", *(self.of(v, level) for v in value))
+        parts = []
+        for k, v in value.items():
+            parts += [self.of(k, level), self.of(v, level)]
+        return _blake(b"D", *parts)
 
     def _fields(self, value, content: bool):
         for name, field in vars(value).items():
@@ -218,33 +251,41 @@ class Digests:
                 if isinstance(field, str | int | float | bool | date) or field is None
             )
             return _blake(b"T", kind, *(n.encode() + b"\0" + d for n, d in plain))
-        parts = [b"E", kind, b"\0"]
-        for name, shown in self._fields(value, content):
-            metadata = content and name == "metadata"
-            field = _not_attributes(value, shown) if metadata else shown
-            if content and level and _links_items(field):
-                continue  # a listed item's neighbours and related items
-            parts += [name.encode(), b"\0", self.of(field, level + 1)]
-        if content and level == 0:
-            parts.append(_plain(shown_body(value)))
-        elif content and "summary" not in value.metadata:
-            parts.append(_plain(value.summary))  # made from the body
-        return _blake(*parts)
+        if not content:
+            return _blake(b"E", kind, b"\0", self._json(_fields_of(value), level + 1))
+        # An item's own fields are digested once, for its page and for the
+        # lists that show it (what they hold two steps away: a term by its
+        # name and address); its page adds its links to other items (their
+        # own fields) and its body.
+        own, links = self._own_fields(value)
+        if level == 0:
+            body = _plain(shown_body(value))
+            return _blake(b"E", kind, b"\0", own, self._json(links, 1), body)
+        if "summary" not in value.metadata:
+            return _blake(b"E", kind, b"\0", own, _plain(value.summary))
+        return _blake(b"E", kind, b"\0", own)
 
-    def _object(self, value, level: int) -> bytes:
-        fields = getattr(value, "__dict__", None)
-        if fields is None:
-            slots = [
-                s for c in type(value).__mro__ for s in getattr(c, "__slots__", ())
-            ]
-            if not slots:
-                raise Unkeyable(type(value).__qualname__)
-            fields = {s: getattr(value, s, None) for s in slots}
-        parts = [b"O", type(value).__qualname__.encode()]
-        for name, field in fields.items():
-            if name not in _NOT_SHOWN:
-                parts += [name.encode(), b"\0", self.of(field, level)]
-        return _blake(*parts)
+    def _own_fields(self, item) -> tuple[bytes, dict]:
+        key = (id(item), -1)
+        hit = self._memo.get(key)
+        if hit is None:
+            own, links = {}, {}
+            for name, shown in self._fields(item, True):
+                field = _not_attributes(item, shown) if name == "metadata" else shown
+                (links if _links_items(field) else own)[name] = field
+            hit = self._memo[key] = (item, self._json(own, 2), links)
+        return hit[1], hit[2]
+
+
+def _fields_of(value) -> dict:
+    """An object's fields (but the settings and a shared context)."""
+    fields = getattr(value, "__dict__", None)
+    if fields is None:
+        slots = [s for c in type(value).__mro__ for s in getattr(c, "__slots__", ())]
+        if not slots:
+            raise Unkeyable(type(value).__qualname__)
+        fields = {s: getattr(value, s, None) for s in slots}
+    return {k: v for k, v in fields.items() if k not in _NOT_SHOWN}
 
 
 class Settings(dict):
@@ -406,6 +447,15 @@ class Recorder:
             return None
         return digest.hexdigest()
 
+    def shows(self, reads, maps: tuple, paths: set[str]) -> bool:
+        """Whether a page read, by name, an item or page of ``paths``."""
+        for kind, name in reads:
+            if kind == "n":
+                value = _lookup(name, maps)
+                if isinstance(value, Content) and value.source_path in paths:
+                    return True
+        return False
+
     def _source(self, env, name: str) -> bytes:
         key = (id(env), name)
         if key not in self._sources:
@@ -462,6 +512,56 @@ class _Membership:
 
     def __getattr__(self, name):
         return getattr(self._whole(), name)
+
+
+def _plainly(value):
+    """JSON for what ``site_digests`` meets in an item's fields: a term by
+    name, a date by its text, another item by its file, an object by its
+    fields."""
+    if isinstance(value, URLWrapper):
+        return f"{type(value).__name__}:{value.name}:{value.slug}"
+    if isinstance(value, (date, time, *_OTHER_PLAIN)):
+        return f"{type(value).__name__}:{value}:{getattr(value, 'tzinfo', None)}"
+    if isinstance(value, set | frozenset):
+        return sorted(map(str, value))
+    if isinstance(value, Content):
+        return f"{type(value).__name__}:{value.source_path}"
+    return {"\0class": type(value).__qualname__, **_fields_of(value)}
+
+
+_fields_json = json.JSONEncoder(ensure_ascii=False, default=_plainly).encode
+
+
+def site_digests(contents, settings: dict, page_settings) -> tuple[str, dict]:
+    """What every item and page is made of, but their bodies: their files,
+    addresses and fields (metadata, and what plugins added: photos, related
+    items, neighbours), with the theme's templates and the settings
+    only pages read (a digest, "" when it cannot be made); and each one's
+    body as shown, by source path. When the first is as in the last build,
+    an edit changed bodies only: the pages showing no changed body at all
+    are as they were (lists show titles and summaries, which are metadata;
+    a body is shown on its own page and in feeds)."""
+    digest = hashlib.blake2b(digest_size=20)
+    _hash_tree(digest, Path(settings["THEME"]) / "templates", "*")
+    shown = {k: dict.get(settings, k) for k in sorted(page_settings)}
+    digest.update(json.dumps(stable(shown), default=str).encode())
+    bodies = {}
+    try:
+        for content in sorted(contents, key=lambda c: c.source_path):
+            digest.update(f"{content.source_path}\0{content.save_as}\0".encode())
+            fields = {
+                k: v
+                for k, v in vars(content).items()
+                if not k.startswith("_") and k not in _NOT_SHOWN
+            }
+            digest.update(_fields_json(fields).encode("utf-8", "replace"))
+            body = _plain(shown_body(content))
+            if "summary" not in content.metadata:
+                body += _plain(content.summary)  # made from the body
+            bodies[content.source_path] = _blake(body).hex()
+    except (TypeError, ValueError, Unkeyable):
+        return "", bodies
+    return digest.hexdigest(), bodies
 
 
 class RecordingContext(Context):

@@ -343,4 +343,7 @@ def test_each_kind_of_change_renders_the_pages_it_changes(kinds_site, change):
     )[:20]
     clean = project / "clean" / "output"
     _site_build(project, clean)
-    assert _ordered(snapshot(output)) == _ordered(snapshot(clean))
+    built, made = _ordered(snapshot(output)), _ordered(snapshot(clean))
+    assert built == made, sorted(
+        n for n in {*built, *made} if built.get(n) != made.get(n)
+    )
