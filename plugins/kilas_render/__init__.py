@@ -127,13 +127,22 @@ def _typogrify(options: str):
     return apply
 
 
-# SmartyPants converts each piece of text between tags with a score of
-# regular expressions, each of which matches only text holding one of these
-# characters: a piece without any is returned as it came, now without running
-# them (a third of typogrify's time on a digest's items, which hold few
-# quotes). Same output; tests/test_render_cache.py compares both on texts
-# of every kind.
-_NEEDED = {"convert_quotes": ("'", '"'), "process_escapes": ("\\",)}
+# SmartyPants converts each piece of text between tags with a row of
+# regular expressions (a pattern looked up, then run, for each), each of
+# which matches only text holding one of these strings: a piece holding none
+# is returned as it came, without running them (a third of typogrify's time
+# on a digest's items, which hold few quotes). Same output:
+# tests/test_render_cache.py compares both on texts of every kind.
+_NEEDED = {
+    "process_escapes": ("\\",),
+    "convert_quotes": ("'", '"'),
+    "convert_backticks": ("``", "''"),
+    "convert_single_backticks": ("`", "'"),
+    "convert_dashes": ("--",),
+    "convert_dashes_oldschool": ("--",),
+    "convert_dashes_oldschool_inverted": ("--",),
+    "convert_ellipses": ("...", ". . ."),
+}
 
 
 def _skip_untouched(smartypants) -> None:
