@@ -138,6 +138,8 @@ def load_settings(
     """Pelican settings with the command line's overrides applied."""
     from pelican.settings import read_settings  # noqa: PLC0415
 
+    from kilas.records import Settings  # noqa: PLC0415
+
     override: dict = dict(extra or {})
     if content is not None:
         override["PATH"] = str(Path(content).resolve())
@@ -151,7 +153,7 @@ def load_settings(
     settings_logger = logging.getLogger("pelican.settings")
     settings_logger.addFilter(_quiet_feed_domain)
     try:
-        return read_settings(str(settings_file), override=override)
+        return Settings(read_settings(str(settings_file), override=override))
     finally:
         settings_logger.removeFilter(_quiet_feed_domain)
 

@@ -1,13 +1,11 @@
 """Fast, incremental, parallel writing for Kilas builds.
 
-Pelican renders every page on every build. Here each page gets a key: the
-hash of everything it can show (settings, theme, plugins, every item's
-metadata, and the body of the item the page is about). A page whose key did
-not change since the last successful build is not rendered again; its file in
-the persistent staging folder is already right. Pages left to render are
-shared between processes forked after reading (copy-on-write: the read site
-is not copied). Bodies appear only on their own page and in feeds; listing
-pages show titles and summaries, which are metadata.
+Pelican renders every page on every build. Here each page is rendered only
+when what it read last time changed (``kilas.records``: the names its
+templates looked up and the templates they loaded, each page's key a digest
+of their values). Pages left to render are shared between processes forked
+after reading (copy-on-write: the read site is not copied); each process
+checks and records its own pages.
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ import time
 import zlib
 from contextlib import nullcontext
 from datetime import datetime
-from importlib.metadata import version
 from pathlib import Path
 
 from pelican.generators import StaticGenerator
@@ -36,7 +33,6 @@ from kilas.output import NOTICE, _open_file, _tree, shown
 from kilas.pelican_coupling import (
     CoupledPelican,
     CoupledWriter,
-    body_of,
     build_failed,
     content_written_held,
     memoized_urls,
@@ -44,92 +40,50 @@ from kilas.pelican_coupling import (
     pages_written,
     valid_until,
 )
+from kilas.records import (
+    Recorder,
+    Settings,
+    Unkeyable,
+    environment_digest,
+    shown_body,
+    stable,
+)
 
 logger = logging.getLogger(__name__)
 
 # Forking costs about 0.1 s; below this many items one process is quicker.
 PARALLEL_THRESHOLD = 150
-# A new version of any of these may change pages: their versions are in the key.
-_RENDERING_PACKAGES = ("pelican", "jinja2", "markdown", "typogrify", "babel")
-
-
-def _stable(value):
-    """A JSON-able form of settings and metadata without memory addresses."""
-    if isinstance(value, dict):
-        return {str(k): _stable(v) for k, v in sorted(value.items(), key=str)}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [_stable(v) for v in value]
-        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
-    if callable(value) and hasattr(value, "__qualname__"):
-        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
-    if hasattr(value, "slug") and hasattr(value, "name"):
-        return f"{type(value).__name__}:{value.name}:{value.slug}"
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)
-
-
-def _hash_tree(digest, folder: Path, pattern: str) -> None:
-    for path in sorted(folder.rglob(pattern)) if folder.exists() else ():
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(folder)).encode())
-            digest.update(path.read_bytes())
-
-
-def site_signature(generators, settings: dict) -> str:
-    """Hash of all a listing page can depend on."""
-    digest = hashlib.sha1()
-    for package in _RENDERING_PACKAGES:
-        digest.update(f"{package}={version(package)}".encode())
-    # KILAS_NOW changes every build; what it decides (which items are in
-    # the site) is in the items hashed below, and KILAS_SCHEDULE with them.
-    volatile = {"OUTPUT_PATH", "KILAS_CACHE_DIR", "KILAS_NOW", "KILAS_SCHEDULE"}
-    shown = {k: v for k, v in settings.items() if k not in volatile}
-    digest.update(json.dumps(_stable(shown), default=str).encode())
-    _hash_tree(digest, Path(settings["THEME"]), "*")
-    for folder in settings.get("PLUGIN_PATHS", []):
-        _hash_tree(digest, Path(folder), "*.py")
-    # Pelican records every item and page it read (drafts, hidden and
-    # translations included) and every static file in the shared context.
-    context = generators[0].context
-    for _, content in sorted(context["generated_content"].items()):
-        digest.update(content.source_path.encode())
-        digest.update(str(content.save_as).encode())
-        digest.update(json.dumps(_stable(content.metadata)).encode())
-    for save_as in sorted(
-        static.save_as for static in context["static_content"].values()
-    ):
-        digest.update(save_as.encode())
-    return digest.hexdigest()
-
-
-def _body_hash(kwargs: dict) -> str:
-    digest = hashlib.sha1()
-    for key in ("article", "page"):
-        content = kwargs.get(key)
-        if content is not None:
-            digest.update(body_of(content).encode())
-    return digest.hexdigest()
+# With at most this many items changed (new, deleted or different), a build
+# renders few pages: one process is quicker than two checking half each.
+FEW_CHANGES = 20
 
 
 class _Template:
-    """A template that renders only pages this process must (re)write.
+    """A template that renders only pages this process must (re)write, and
+    records what each page it renders reads.
 
     ``decided`` names pages already claimed (True: render) or skipped."""
 
-    def __init__(self, template, writer: KilasWriter, key: str, decided=None) -> None:
+    def __init__(self, template, writer: KilasWriter, decided: dict) -> None:
         self._template = template
         self._writer = writer
-        self._key = key
-        self._decided = decided or {}
+        self._decided = decided
         self.name = template.name
 
     def render(self, context) -> str:
         name = context["output_file"]
-        render = self._decided.get(name)
-        if render is None:
-            render = self._writer.claim(name, f"{self._key}:{name}")
-        return self._template.render(context) if render else ""
+        if not self._decided.get(name, True):
+            return ""
+        template, recorder = self._template, self._writer.recorder
+        maps = (context, template.environment.globals)
+        with recorder.page(maps, template.name) as reads:
+            html = template.render(context)
+        reads = tuple(sorted(reads))
+        self._writer.records[name] = (
+            recorder.key(reads, maps, template.environment),
+            reads,
+        )
+        return html
 
 
 def _new_file(path: str, encoding: str):
@@ -155,9 +109,15 @@ class KilasWriter(CoupledWriter):
 
     def __init__(self, output_path, settings=None) -> None:
         super().__init__(output_path, settings=settings)
-        self.signature = ""
-        self.previous: dict[str, str] = {}
-        self.keys: dict[str, str] = {}
+        self.recorder = Recorder("")
+        # Each page's record (key, reads): the last build's, and this
+        # process's pages' in this build (kept or made again).
+        self.previous: dict[str, tuple] = {}
+        self.records: dict[str, tuple] = {}
+        self.names: set[str] = set()  # every page and feed of this build
+        self.items: dict[str, str] = {}  # each item's digest
+        # Settings forked writers read while pages rendered, and otherwise.
+        self.reads: tuple[set, set] = (set(), set())
         self.rank, self.workers = 0, 1
         self.rendered: list[str] = []
         self.on_render = None
@@ -168,18 +128,23 @@ class KilasWriter(CoupledWriter):
         self.later: list[tuple] = []  # ... told once it wrote them
         self._context: dict = {}
 
-    def claim(self, name: str, key: str, page: bool = True) -> bool:
+    def claim(self, name: str, holds, page: bool = True) -> bool:
         """Record ``name``; True when this process must write it now.
-        ``page``: a page (plugins hear of it: content_written), not a feed."""
-        self.keys[name] = key
+        ``holds(record)``: whether the last build's record of the page still
+        holds. ``page``: a page (plugins hear of it: content_written), not a
+        feed."""
+        self.names.add(name)
         path = sanitised_join(self.output_path, name)
         mine = zlib.crc32(name.encode()) % self.workers == self.rank
-        fresh = self.previous.get(name) == key and os.path.exists(path)
-        if mine and not fresh:
-            self.rendered.append(name)
-            if self.on_render:
-                self.on_render()
-            return True
+        if mine:
+            previous = self.previous.get(name)
+            if previous is not None and os.path.exists(path) and holds(previous):
+                self.records[name] = previous
+            else:
+                self.rendered.append(name)
+                if self.on_render:
+                    self.on_render()
+                return True
         self.skip(path)
         if self.hearing and page and not mine:
             self._others.add(path)
@@ -220,19 +185,24 @@ class KilasWriter(CoupledWriter):
     ):
         if not name:
             return None
-        key = hashlib.sha1(
-            f"{self.signature}:{template.name}:{_body_hash(kwargs)}".encode()
-        ).hexdigest()
-        plan = self.pages(name, paginated, template_name, url, kwargs, self.hearing)
+        env = template.environment
+        self.recorder.install(env)
+        plan = self.pages(name, paginated, template_name, url, kwargs, True)
         # Decide each page first: when none is to be written by this process,
         # Pelican does not even copy the context (or make folders) for them.
-        decided = {page: self.claim(page, f"{key}:{page}") for page, _ in plan}
+        decided, kept = {}, []
+        for page, extra in plan:
+            local = page_context(context, page, relative_urls, kwargs, extra)
+            maps = (local, context, env.globals)
+            decided[page] = self.claim(
+                page, lambda record, maps=maps: self._holds(record, maps, env)
+            )
+            kept.append((page, local))
         if not any(decided.values()):
-            for page, extra in plan:
+            for page, local in kept:
                 path = sanitised_join(self.output_path, page)
                 self.unskip(path)
                 if self.hearing:
-                    local = page_context(context, page, relative_urls, kwargs, extra)
                     self._heard(path, context, local)
             return None
         # Pelican tells content_written of every page of the call: those it
@@ -241,7 +211,7 @@ class KilasWriter(CoupledWriter):
         self._context = context
         return super().write_file(
             name,
-            _Template(template, self, key, decided),
+            _Template(template, self, decided),
             context,
             relative_urls,
             paginated,
@@ -250,6 +220,10 @@ class KilasWriter(CoupledWriter):
             url,
             **kwargs,
         )
+
+    def _holds(self, record, maps: tuple, env) -> bool:
+        key, reads = record
+        return key is not None and self.recorder.key(reads, maps, env) == key
 
     def _heard(self, path: str, context, local: dict) -> None:
         """Tell plugins of a page this process does not write now: kept from
@@ -263,13 +237,22 @@ class KilasWriter(CoupledWriter):
     def write_feed(self, elements, context, path=None, *args, **kwargs):
         if not path:
             return super().write_feed(elements, context, path, *args, **kwargs)
-        shown = json.dumps(_stable([args, kwargs]))
-        digest = hashlib.sha1(f"{self.signature}:{shown}".encode())
-        for element in elements[: self.settings["FEED_MAX_ITEMS"]]:
-            digest.update(body_of(element).encode())
-        if not self.claim(path, digest.hexdigest(), page=False):
+        # A feed shows its arguments, the settings and its entries' fields
+        # and bodies.
+        shown = json.dumps(stable([args, kwargs])).encode()
+        digest = hashlib.blake2b(shown, digest_size=20)
+        digests = self.recorder.digests
+        try:
+            for element in elements[: self.settings["FEED_MAX_ITEMS"]]:
+                digest.update(digests.of(element, 1))
+                digest.update(digests.of(shown_body(element)))
+            key = digest.hexdigest()
+        except Unkeyable:
+            key = None
+        if not self.claim(path, lambda record: key and record[0] == key, page=False):
             self.unskip(sanitised_join(self.output_path, path))
             return None
+        self.records[path] = (key, ())
         return super().write_feed(elements, context, path, *args, **kwargs)
 
 
@@ -281,6 +264,8 @@ class KilasPelican(CoupledPelican):
         # Set first: plugins see it on `initialized` (sent by Pelican's init).
         self.check_only = check_only
         super().__init__(settings)
+        if isinstance(settings, Settings):
+            settings.forget_reads()  # the plugins' checks of every setting
         self.workers = workers or min(os.cpu_count() or 1, 4)
         self.progress = progress
         self.stats: dict = {}
@@ -306,27 +291,60 @@ class KilasPelican(CoupledPelican):
         # Kilas' writer, made here: Pelican's get_writer signal is for a
         # stock run (no plugin of ours connects it).
         writer = KilasWriter(self.output_path, settings=self.settings)
-        writer.signature = site_signature(generators, self.settings)
-        signature, writer.previous = _load_keys(self.settings)
+        environment, page_settings, items_before, writer.previous = _load_records(
+            self.settings
+        )
+        writer.recorder = Recorder(
+            environment_digest(self.settings, page_settings), self.settings
+        )
+        if environment != writer.recorder.environment:
+            writer.previous = {}  # every key holds the environment's digest
+        for generator in generators:
+            if getattr(generator, "env", None) is not None:
+                writer.recorder.install(generator.env)
+        if isinstance(self.settings, Settings):
+            self.settings.recorder = writer.recorder
         if self.progress:
             writer.on_render = self.progress.page_written
-        # With the site's metadata, settings and theme as last time, only the
-        # pages of items whose text changed are rendered: too few to fork for.
-        same_site = signature == writer.signature and writer.previous
-        many = items >= PARALLEL_THRESHOLD and not same_site
-        workers = self.workers if many else 1
+        # Each process checks its own share of the pages against their
+        # records, and renders those that changed. A few items changed
+        # (an edit, a new item) change a few pages: one process is quicker.
+        writer.items = _item_digests(generators, writer.recorder)
+        changed = len(set(writer.items.items()) ^ set(items_before.items()))
+        few = writer.previous and changed <= FEW_CHANGES
+        workers = self.workers if items >= PARALLEL_THRESHOLD and not few else 1
+        self.stats["items_changed"] = changed
         _detach_static(Path(self.output_path), generators, self.settings)
         self._write(generators, writer, workers)
         pages_written.send(self, generators=generators)
-        _remove_stale(Path(self.output_path), writer.keys, generators, self.settings)
+        _remove_stale(Path(self.output_path), writer.names, generators, self.settings)
         self._lap("write", started)
         signals.finalized.send(self)
         self._lap("finalize", started)
         self.stats["valid_until"] = _valid_until(self, generators)
-        _save_keys(self.settings, writer.signature, writer.keys)
+        self._save_records(writer)
         self.stats["rendered"] = len(writer.rendered)
         self.stats["rendered_pages"] = sorted(writer.rendered)
-        self.stats["pages"] = len(writer.keys)
+        self.stats["pages"] = len(writer.names)
+        self.stats["unkeyable"] = sorted(
+            name for name, (key, _) in writer.records.items() if key is None
+        )
+
+    def _save_records(self, writer: KilasWriter) -> None:
+        """The pages' records, with the environment's digest made without
+        the settings only pages read in this build (the next build leaves
+        out the same ones)."""
+        settings = self.settings
+        page_settings = set()
+        if isinstance(settings, Settings):
+            settings.recorder = None
+            settings.inside |= writer.reads[0]
+            settings.outside |= writer.reads[1]
+            page_settings = settings.page_settings()
+        environment = environment_digest(settings, page_settings)
+        _save_records(
+            settings, environment, page_settings, writer.items, writer.records
+        )
 
     def _lap(self, name: str, started: float) -> None:
         """Seconds from the start of the run to the end of each phase."""
@@ -369,8 +387,11 @@ class KilasPelican(CoupledPelican):
                 if os.waitstatus_to_exitcode(status) != 0 or not result.exists():
                     raise RuntimeError("kilas: a writing process failed (see above)")
                 with result.open("rb") as handle:
-                    rendered, problems = pickle.load(handle)
+                    rendered, records, problems, (inside, outside) = pickle.load(handle)
                 writer.rendered += rendered
+                writer.records.update(records)
+                writer.reads[0].update(inside)
+                writer.reads[1].update(outside)
                 for level, count in problems.items():
                     for _ in range(count):
                         logger.log(
@@ -394,7 +415,13 @@ class KilasPelican(CoupledPelican):
             for handler in logging.getLogger().handlers:
                 problems.update(getattr(handler, "counts", {}))
             with (results / f"{os.getpid()}.pickle").open("wb") as handle:
-                pickle.dump((writer.rendered, problems), handle)
+                settings = self.settings
+                reads = (
+                    (settings.inside, settings.outside)
+                    if isinstance(settings, Settings)
+                    else (set(), set())
+                )
+                pickle.dump((writer.rendered, writer.records, problems, reads), handle)
             code = 0
         except OSError as exc:
             name = exc.filename if exc.filename is not None else _open_file(exc)
@@ -488,62 +515,103 @@ def _read_static(path: Path | None) -> dict[str, tuple[str, str]]:
         return {}
 
 
-def _keys_file(settings: dict) -> Path | None:
+def _item_digests(generators, recorder: Recorder) -> dict[str, str]:
+    """Every item's and page's digest (all it shows on its own page)."""
+    found = {}
+    for content in generators[0].context.get("generated_content", {}).values():
+        try:
+            found[content.source_path] = recorder.digests.of(content).hex()
+        except Unkeyable:
+            found[content.source_path] = ""
+    return found
+
+
+def _records_file(settings: dict) -> Path | None:
     folder = settings.get("KILAS_CACHE_DIR")
     return Path(folder) / "pages.json" if folder else None
 
 
-def _load_keys(settings: dict) -> tuple[str, dict[str, str]]:
-    """Site signature and page keys of the last successful build, forgotten
-    until this one succeeds. Keys that cannot be read are dropped with a
-    notice: every page is then written again."""
-    path = _keys_file(settings)
+def _load_records(settings: dict) -> tuple[str, list[str], dict, dict[str, tuple]]:
+    """The environment's digest, the settings only pages read, the items'
+    digests and the pages' records of the last successful build, forgotten
+    until this one succeeds.
+    Records that cannot be read are dropped with a notice: every page is
+    then written again."""
+    path = _records_file(settings)
     if not path or not os.path.lexists(path):
-        return "", {}
+        return "", [], {}, {}
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
-        signature, keys = saved["signature"], saved["pages"]
-        if not isinstance(signature, str) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
-        ):
-            raise TypeError("not a signature and keys")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        environment, table = saved["environment"], saved["reads"]
+        page_settings = [str(name) for name in saved["page_settings"]]
+        items = {str(k): str(v) for k, v in saved["items"].items()}
+        reads = [tuple((str(k), str(n)) for k, n in entry) for entry in table]
+        records = {
+            str(name): (key if key is None else str(key), reads[index])
+            for name, (key, index) in saved["pages"].items()
+        }
+        if not isinstance(environment, str):
+            raise TypeError("no environment")
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+    ) as exc:
         logger.log(
             NOTICE,
             "kilas: %s is unreadable (%s); every page is written again",
             shown(path),
             exc,
         )
-        signature, keys = "", {}
+        environment, page_settings, items, records = "", [], {}, {}
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
     else:
         path.unlink()
-    return signature, keys
+    return environment, page_settings, items, records
 
 
-def _save_keys(settings: dict, signature: str, keys: dict[str, str]) -> None:
-    path = _keys_file(settings)
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        saved = {"signature": signature, "pages": keys}
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(json.dumps(saved, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, path)
+def _save_records(
+    settings: dict, environment: str, page_settings, items: dict, records: dict
+) -> None:
+    """Pages' records, each page's reads kept once in a table (most pages of
+    a kind read the same names)."""
+    path = _records_file(settings)
+    if not path:
+        return
+    table: dict[tuple, int] = {}
+    pages = {
+        name: [key, table.setdefault(reads, len(table))]
+        for name, (key, reads) in records.items()
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saved = {
+        "environment": environment,
+        "page_settings": sorted(page_settings),
+        "items": items,
+        "reads": list(table),
+        "pages": pages,
+    }
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(saved, sort_keys=True), encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def forget_pages(settings: dict, names: set[str] | None) -> None:
-    """Drop the keys of pages whose staged files were dropped (None: every
-    page), so that they are written again."""
-    path = _keys_file(settings)
+    """Drop the records of pages whose staged files were dropped (None:
+    every page), so that they are written again."""
+    path = _records_file(settings)
     if not path or not path.is_file() or names == set():
         return
     if names is None:
         path.unlink()
         return
-    signature, keys = _load_keys(settings)
-    kept = {k: v for k, v in keys.items() if os.path.normpath(k) not in names}
-    _save_keys(settings, signature, kept)
+    environment, page_settings, items, records = _load_records(settings)
+    kept = {k: v for k, v in records.items() if os.path.normpath(k) not in names}
+    _save_records(settings, environment, page_settings, items, kept)
 
 
 def _theme_files(settings: dict) -> set[str]:
@@ -560,7 +628,7 @@ def _theme_files(settings: dict) -> set[str]:
     return files
 
 
-def _remove_stale(staging: Path, pages: dict, generators, settings: dict) -> None:
+def _remove_stale(staging: Path, pages, generators, settings: dict) -> None:
     """Delete what earlier builds wrote and this one no longer produces."""
     keep = {os.path.normpath(name) for name in pages} | _theme_files(settings)
     for generator in generators:

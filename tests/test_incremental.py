@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_build, snapshot
+from conftest import copy_project, run_build, snapshot
 from pelican.plugins import signals
 
 from kilas.bench import write_corpus
@@ -182,7 +183,164 @@ def test_content_written_fires_for_every_page(corpus, tmp_path):
             else "halaman/" not in name
             for name, n in numbered
         ), numbered
-        if change == "body":  # most pages kept, one process
-            assert 0 < stats["rendered"] < len(pages) // 10, stats["rendered"]
-        else:  # every page rendered, by two processes
+        if change == "clean":  # every page rendered, by two processes
             assert stats["rendered"] == stats["pages"]
+        else:  # most pages kept; the rest rendered by two processes
+            assert 0 < stats["rendered"] < len(pages) // 10, stats["rendered"]
+
+
+# -- every kind of change renders the pages that show it, and no others --------
+KINDS_ITEMS = 40
+
+
+def _items(project: Path) -> list[Path]:
+    return sorted((project / "content" / "items").rglob("*.md"))
+
+
+def _set_header(path: Path, field: str, value: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    changed = re.sub(rf"^{field}: .*$", f"{field}: {value}", text, count=1, flags=re.M)
+    assert changed != text
+    path.write_text(changed, encoding="utf-8")
+
+
+def _body(project):
+    _edit(_items(project)[3], "\n\n", "\n\nKalimat baru di awal isi.\n\n")
+
+
+def _title(project):
+    _edit(_items(project)[7], "Title: ", "Title: Diperbarui: ")
+
+
+def _summary(project):
+    _edit(_items(project)[11], "Summary: ", "Summary: Ringkasan yang diperbarui. ")
+
+
+def _region(project):
+    _set_header(_items(project)[15], "Region", "Jepang; Brasil")
+
+
+def _date(project):
+    # To another month (the URL follows the date): its month pages, lists
+    # and neighbours change.
+    item = _items(project)[19]
+    when = re.search(r"^Date: (\d{4})-(\d{2})", item.read_text(), re.M)
+    month = "03" if when.group(2) != "03" else "04"
+    _set_header(item, "Date", f"{when.group(1)}-{month}-15 09:00")
+
+
+def _new(project):
+    text = _items(project)[23].read_text(encoding="utf-8")
+    folder = project / "content" / "items" / "2024" / "12"
+    folder.mkdir(parents=True, exist_ok=True)
+    item = folder / "butir-terbaru-hari-ini.md"
+    item.write_text(text, encoding="utf-8")
+    _set_header(item, "Title", "Butir Terbaru Hari Ini")
+    _set_header(item, "Date", "2024-12-31 23:30")
+
+
+def _delete(project):
+    _items(project)[27].unlink()
+
+
+def _rename(project):
+    item = _items(project)[31]
+    item.rename(item.with_name(f"nama-baru-{item.name}"))
+
+
+def _template(project):
+    # A partial only period pages use (previous and next period).
+    _edit(
+        project / "theme/templates/partials/period_nav.html",
+        'class="period-nav"',
+        'class="period-nav" data-kind="{{ period.kind }}"',
+    )
+
+
+def _settings(project):
+    # A setting one page reads: the days listed on the home page.
+    with (project / "pelicanconf.py").open("a", encoding="utf-8") as settings:
+        settings.write("\nTIMELINE_HOME_DAYS = 3\n")
+
+
+def _entry_template(project):
+    # The list entry, rendered once per item and shown by many pages.
+    _edit(
+        project / "theme/templates/partials/digest_item_body.html",
+        "{#",
+        '<span hidden data-entry="1"></span>{#',
+    )
+
+
+def _site_build(project: Path, output: Path) -> dict:
+    return build(settings_file=project / "pelicanconf.py", output=output)["KILAS_STATS"]
+
+
+def _pages(site: Path) -> dict[str, bytes]:
+    """The files Pelican's writer makes (pages and feeds)."""
+    return {
+        name: data
+        for name, data in snapshot(site).items()
+        if name.endswith((".html", ".xml"))
+        and not name.startswith("pagefind/")
+        and name not in ("sitemap.xml", "news-sitemap.xml")
+    }
+
+
+@pytest.fixture(scope="module")
+def kinds_site(tmp_path_factory):
+    """A project copy with a 40-item corpus, built once and kept aside; each
+    kind of change starts from it again, at the same paths."""
+    root = tmp_path_factory.mktemp("kinds")
+    project = copy_project(root / "site")
+    shutil.rmtree(project / "content")
+    write_corpus(project, KINDS_ITEMS, items="items")
+    first = _site_build(project, project / "output")
+    assert first["rendered"] == first["pages"]
+    assert first["unkeyable"] == []
+    again = _site_build(project, project / "output")  # nothing changed
+    assert again["rendered"] == 0, again["rendered_pages"][:20]
+    pristine = root / "pristine"
+    shutil.copytree(project, pristine, symlinks=True)
+    return project, pristine
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _body,
+        _title,
+        _summary,
+        _region,
+        _date,
+        _new,
+        _delete,
+        _rename,
+        _template,
+        _settings,
+        _entry_template,
+    ],
+)
+def test_each_kind_of_change_renders_the_pages_it_changes(kinds_site, change):
+    """Rendered pages at most twice the pages whose bytes changed, plus 10;
+    the result equals a clean build byte for byte."""
+    project, pristine = kinds_site
+    shutil.rmtree(project)
+    shutil.copytree(pristine, project, symlinks=True)
+    output = project / "output"
+    before = _pages(output)
+    change(project)
+    stats = _site_build(project, output)
+    after = _pages(output)
+    changed = sorted(name for name in after if before.get(name) != after[name])
+    print(
+        f"{change.__name__.strip('_')}: {stats['rendered']} pages rendered,"
+        f" {len(changed)} changed, of {stats['pages']}"
+    )
+    assert changed
+    assert stats["rendered"] <= 2 * len(changed) + 10, sorted(
+        set(stats["rendered_pages"]) - set(changed)
+    )[:20]
+    clean = project / "clean" / "output"
+    _site_build(project, clean)
+    assert _ordered(snapshot(output)) == _ordered(snapshot(clean))

@@ -66,6 +66,10 @@ PUBLIC = {
     "pelican.utils.slugify",
     "pelican.utils.sanitised_join",
     "pelican.generators.StaticGenerator",  # isinstance only
+    # kilas/records.py tells an item, a paginator and a term from other values
+    "pelican.contents.Content",  # isinstance only
+    "pelican.paginator.Paginator",  # isinstance only, and its public count
+    "pelican.urlwrappers.URLWrapper",  # isinstance only, and its name and slug
 }
 
 

@@ -78,11 +78,18 @@ def _memoized_render(env, template_name: str, constants: dict):
     cache: dict = {}
 
     def render(content, *args):
+        # A runner that records what each page reads (Kilas' own) sets
+        # ``env.kilas_reads``: a page showing a cached entry read what
+        # rendering it read.
+        reads = getattr(env, "kilas_reads", None)
         key = (id(content), *args)
         if key not in cache:
-            template = env.get_template(template_name)
-            html = template.render(item=content, args=args, **constants)
-            cache[key] = (content, Markup(html))
+            with reads.capture() if reads else contextlib.nullcontext() as got:
+                template = env.get_template(template_name)
+                html = template.render(item=content, args=args, **constants)
+            cache[key] = (content, Markup(html), got)
+        elif reads:
+            reads.replay(cache[key][2])
         return cache[key][1]
 
     return render

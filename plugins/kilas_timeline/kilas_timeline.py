@@ -265,6 +265,23 @@ def take_over_day_archives(generator) -> None:
     generator.period_archives.pop("day", None)
 
 
+def give_archives_their_period(generators) -> None:
+    """Pelican's year and month pages get their ``Period`` as ``period``
+    (Pelican's own is a tuple of names no template of ours shows): a page
+    reads its own period, not the whole timeline."""
+    timeline = next(
+        (g.timeline for g in generators if isinstance(g, TimelineGenerator)), None
+    )
+    if timeline is None:
+        return
+    for generator in generators:
+        for archives in (getattr(generator, "period_archives", None) or {}).values():
+            for archive in archives:
+                found = timeline.period(archive["period_num"])
+                if found is not None:
+                    archive["period"] = found
+
+
 def get_generators(pelican):
     return TimelineGenerator
 
@@ -276,5 +293,8 @@ def register() -> None:
     signals.generator_init.connect(add_filters)
     # article_generator_finalized: drop Pelican's day archives, ours replace them.
     signals.article_generator_finalized.connect(take_over_day_archives)
+    # all_generators_finalized: the timeline is made; Pelican's period pages
+    # are not written yet.
+    signals.all_generators_finalized.connect(give_archives_their_period)
     # get_generators: our generator writes days, editions, the index and feed.
     signals.get_generators.connect(get_generators)

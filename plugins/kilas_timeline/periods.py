@@ -34,6 +34,10 @@ class Period:
     next: Period | None = None
     parts: list = field(default_factory=list)  # months of a year, days of a month
     category_order: tuple = field(default=(), repr=False)
+    # The periods holding it: a day's month and week, a month's year.
+    year: Period | None = field(default=None, repr=False)
+    month: Period | None = field(default=None, repr=False)
+    week: Period | None = field(default=None, repr=False)
 
     @property
     def count(self) -> int:
@@ -177,7 +181,10 @@ class Timeline:
             days_of.setdefault(day.key[:2], []).append(day)
         for month in self.months:
             month.parts = days_of.get(month.key, [])
-            self._by_key[("year", month.key[:1])].parts.append(month)
+            month.year = self._by_key[("year", month.key[:1])]
+            month.year.parts.append(month)
+            for day in month.parts:
+                day.month, day.week = month, self.week_of(day.date)
 
     def _urls(self, kind: str, day: date) -> tuple[str, str]:
         prefix = {

@@ -1,0 +1,516 @@
+"""What each page read, so that the next build renders only the pages whose
+inputs changed.
+
+While a page renders, Kilas records which names its templates looked up in
+the page's context (``article``, ``articles_page``, ``period``, ``SITEURL``,
+``timeline``...) and which templates they loaded. Python code that a
+template calls and that reads the context (``share_card()``, ``_()``) is
+recorded the same way: it reads through Jinja's context too. The page's key
+is a digest of the values found under those names and of those templates'
+sources, with the *environment*: Python's packages, the settings, the
+plugins' and Kilas' code and the theme's other files (message catalogs).
+The next build computes the key again from that build's values for the same
+names before rendering, and renders only when it differs.
+
+A value's digest covers what a page can show of it, by how far it lies from
+the page (an *entity* is an object with a page of its own: an item or page,
+a category, tag, region, source, story or period):
+
+- the entity a page is about (a name's value, such as ``article`` or
+  ``period``): all its fields, its body included;
+- an entity reached from it or listed by the page (neighbours, related
+  items, the items of a list page, a period's days): all its fields but the
+  body (its summary, which an entry shows, is a field);
+- an entity two steps away (a neighbour's neighbour, a listed item's
+  region): its plain fields (title, date, slug, name, URL), not its lists.
+
+Lists, dicts and other objects are followed to their members; a
+paginator stands for its shape (its items' count, not its items: the page
+shows its own). Functions stand for their name (their code is in the
+environment). A template that reads further than this (an item's
+neighbour's neighbour's list of regions) shows something its key does not
+cover: ``tests/test_incremental.py`` builds every kind of change
+incrementally and compares the result with a clean build, byte for byte.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+from datetime import date, time, timedelta, tzinfo
+from decimal import Decimal
+from enum import Enum
+from functools import partial
+from importlib.metadata import version
+from pathlib import Path, PurePath
+from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
+
+from jinja2.runtime import Context, Undefined
+from jinja2.utils import missing
+from pelican.contents import Content
+from pelican.paginator import Paginator
+from pelican.urlwrappers import URLWrapper
+
+from kilas.pelican_coupling import body_of
+
+# A new version of any of these may change pages: their versions are in the
+# environment's digest.
+_RENDERING_PACKAGES = ("pelican", "jinja2", "markdown", "typogrify", "babel")
+# Settings that change on every build: what they decide (which items are in
+# the site) is in the items the pages read.
+_VOLATILE = {"OUTPUT_PATH", "KILAS_CACHE_DIR", "KILAS_NOW", "KILAS_SCHEDULE"}
+# Never part of a value's digest: the settings (in the environment) and the
+# shared context an item keeps (every name a page reads is recorded itself).
+_NOT_SHOWN = {"settings", "_context"}
+# An intra-site link Pelican resolves when the body is shown ({filename}...).
+_SITE_LINK = re.compile(r"""=\s*["'][{|]""")
+_PLAIN = (str, int, float, bool, type(None), bytes)
+_JSON = (list, tuple, dict)
+_CALLABLE = (FunctionType, BuiltinFunctionType, MethodType, ModuleType, type)
+
+
+def _blake(*parts: bytes) -> bytes:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part)
+    return digest.digest()
+
+
+def _not_json(value):
+    raise TypeError(type(value).__name__)
+
+
+_to_json = json.JSONEncoder(ensure_ascii=False, default=_not_json).encode
+
+
+def _plain(value) -> bytes:
+    """A plain value's bytes, tagged with its type and length (hashed with
+    the value holding it)."""
+    if isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+    elif isinstance(value, bytes):
+        data = value
+    else:
+        data = repr(value).encode()
+    return b"%s:%d:%s" % (type(value).__name__.encode(), len(data), data)
+
+
+def shown_body(content) -> str:
+    """An item's body as pages and feeds show it: links to other files are
+    resolved then (their addresses may have changed), so such a body is
+    taken as shown."""
+    body = body_of(content)
+    return content.content if _SITE_LINK.search(body) else body
+
+
+def _is_entity(value) -> bool:
+    return isinstance(value, Content | URLWrapper) or "save_as" in getattr(
+        value, "__dict__", ()
+    )
+
+
+def _not_attributes(content, metadata: dict) -> dict:
+    """The metadata Pelican did not also set as the item's attributes (those
+    are digested as attributes)."""
+    fields = vars(content)
+    return {
+        k: v for k, v in metadata.items() if fields.get(k.lower(), missing) is not v
+    }
+
+
+def _links_items(value) -> bool:
+    if isinstance(value, list | tuple):
+        return bool(value) and all(isinstance(v, Content) for v in value)
+    return isinstance(value, Content)
+
+
+class Unkeyable(Exception):
+    """A value that cannot be digested the same way twice (a cycle of
+    objects that are not entities): its page is rendered on every build."""
+
+
+class Digests:
+    """Digests of the values pages read, computed once per value per build."""
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[int, int], tuple[object, bytes]] = {}
+        self._active: set[tuple[int, int]] = set()
+
+    def of(self, value, level: int = 0) -> bytes:
+        if type(value) in _PLAIN:
+            return _plain(value)
+        key = (id(value), level)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit[1]
+        if key in self._active:
+            raise Unkeyable(type(value).__qualname__)
+        self._active.add(key)
+        try:
+            digest = self._compute(value, level)
+        finally:
+            self._active.discard(key)
+        # The value is kept with its digest: its id is not reused this build.
+        self._memo[key] = (value, digest)
+        return digest
+
+    def _compute(self, value, level: int) -> bytes:
+        inner = max(level, 1)
+        if value is missing or isinstance(value, Undefined):
+            return b"missing"
+        if isinstance(value, _PLAIN):  # a str subclass: Markup
+            return _plain(value)
+        if isinstance(value, date | time):
+            zone = getattr(value, "tzinfo", None)
+            return _plain(f"{type(value).__name__}:{value.isoformat()}:{zone}")
+        if isinstance(value, timedelta | Decimal | PurePath | Enum | tzinfo):
+            return _plain(f"{type(value).__name__}:{value}")
+        if type(value) in _JSON:
+            # Plain data (JSON-LD, lists of texts) in one go; anything else
+            # in it (a date, an object) is walked below.
+            try:
+                return _blake(b"J", _to_json(value).encode("utf-8", "surrogatepass"))
+            except TypeError:
+                pass
+        if isinstance(value, list | tuple):
+            return _blake(b"L", *(self.of(v, inner) for v in value))
+        if isinstance(value, dict):
+            parts = []
+            for k, v in value.items():
+                parts += [self.of(k, inner), self.of(v, inner)]
+            return _blake(b"D", *parts)
+        if isinstance(value, set | frozenset):
+            return _blake(b"S", *sorted(self.of(v, inner) for v in value))
+        if isinstance(value, partial):
+            return _blake(b"F", self.of(value.func, inner))
+        if isinstance(value, _CALLABLE) or (
+            callable(value) and not hasattr(value, "__dict__")
+        ):
+            name = getattr(value, "__qualname__", type(value).__qualname__)
+            return _plain(f"{getattr(value, '__module__', '')}.{name}")
+        if isinstance(value, Paginator):
+            # Its shape: the page shows its own items (its ``*_page``).
+            shape = (value.name, value.url, value.per_page, value.orphans)
+            return _plain(f"paginator:{shape}:{value.count}")
+        if _is_entity(value):
+            return self._entity(value, level)
+        return self._object(value, inner)
+
+    def _fields(self, value, content: bool):
+        for name, field in vars(value).items():
+            if name in _NOT_SHOWN or (content and name.startswith("_")):
+                continue
+            yield name, field
+
+    def _entity(self, value, level: int) -> bytes:
+        content = isinstance(value, Content)
+        kind = type(value).__qualname__.encode()
+        if isinstance(value, URLWrapper):  # its slug is made when first asked
+            return _plain(f"{kind}:{value.name}:{value.slug}")
+        if level >= 2:  # two steps away: an item by its address, a term by name
+            if content:
+                return _plain(f"{kind}:{value.source_path}:{value.url}:{value.lang}")
+            plain = sorted(
+                (name, _plain(field))
+                for name, field in self._fields(value, content)
+                if isinstance(field, str | int | float | bool | date) or field is None
+            )
+            return _blake(b"T", kind, *(n.encode() + b"\0" + d for n, d in plain))
+        parts = [b"E", kind, b"\0"]
+        for name, shown in self._fields(value, content):
+            metadata = content and name == "metadata"
+            field = _not_attributes(value, shown) if metadata else shown
+            if content and level and _links_items(field):
+                continue  # a listed item's neighbours and related items
+            parts += [name.encode(), b"\0", self.of(field, level + 1)]
+        if content and level == 0:
+            parts.append(_plain(shown_body(value)))
+        elif content and "summary" not in value.metadata:
+            parts.append(_plain(value.summary))  # made from the body
+        return _blake(*parts)
+
+    def _object(self, value, level: int) -> bytes:
+        fields = getattr(value, "__dict__", None)
+        if fields is None:
+            slots = [
+                s for c in type(value).__mro__ for s in getattr(c, "__slots__", ())
+            ]
+            if not slots:
+                raise Unkeyable(type(value).__qualname__)
+            fields = {s: getattr(value, s, None) for s in slots}
+        parts = [b"O", type(value).__qualname__.encode()]
+        for name, field in fields.items():
+            if name not in _NOT_SHOWN:
+                parts += [name.encode(), b"\0", self.of(field, level)]
+        return _blake(*parts)
+
+
+class Settings(dict):
+    """The build's settings, telling which are read while a page renders
+    (``inside``) and which at any other time after Pelican started
+    (``outside``: what reading and writing use). A setting read only while
+    pages render is recorded by the pages that read it; the others are part
+    of the environment. Reads while the settings are checked, before
+    reading, are not counted (``forget_reads``)."""
+
+    __slots__ = ("inside", "outside", "recorder")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.recorder: Recorder | None = None
+        self.outside: set[str] = set()
+        self.inside: set[str] = set()
+
+    def forget_reads(self) -> None:
+        self.outside, self.inside = set(), set()
+
+    def _note(self, key) -> None:
+        recorder = self.recorder
+        if recorder is not None and recorder.current is not None:
+            recorder.current.add(("s", str(key)))
+            self.inside.add(key)
+        else:
+            self.outside.add(key)
+
+    def __getitem__(self, key):
+        self._note(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._note(key)
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self._note(key)
+        return super().__contains__(key)
+
+    def setdefault(self, key, default=None):
+        self._note(key)
+        return super().setdefault(key, default)
+
+    def __reduce__(self):
+        return (dict, (dict(self),))
+
+    def page_settings(self) -> set[str]:
+        """Settings only pages read (this build)."""
+        return {str(k) for k in self.inside - self.outside}
+
+
+def _lookup(name: str, maps) -> object:
+    for mapping in maps:
+        value = mapping.get(name, missing)
+        if value is not missing:
+            return value
+    return missing
+
+
+class Recorder:
+    """Watches renders: the names and templates each page reads.
+
+    Installed on a Jinja environment (``install``): its context class
+    records lookups, ``get_template`` records loads, and
+    ``env.kilas_reads`` is this recorder, for Python code that caches a
+    rendered part across pages (``capture`` and ``replay``).
+    """
+
+    def __init__(self, environment_digest: str, settings: dict | None = None) -> None:
+        self.environment = environment_digest
+        self.settings = settings or {}
+        self.digests = Digests()
+        self.current: set | None = None
+        self._maps: tuple = ()
+        self._sources: dict[tuple[int, str], bytes] = {}
+
+    def install(self, env) -> None:
+        if getattr(env, "kilas_reads", None) is self:
+            return
+        env.kilas_reads = self
+        env.context_class = RecordingContext
+        for method in ("get_template", "select_template", "get_or_select_template"):
+            setattr(env, method, self._loading(getattr(env, method)))
+
+    def _loading(self, load):
+        def recorded(*args, **kwargs):
+            template = load(*args, **kwargs)
+            if self.current is not None:
+                self.current.add(("t", template.name))
+            return template
+
+        return recorded
+
+    def seen(self, key: str, value):
+        """A template looked ``key`` up and found ``value``: recorded when
+        it is the page's own (not a template's local variable). A set is
+        given as a ``_Membership``: asking whether a text is in it records
+        the answer, any other use the whole set."""
+        current = self.current
+        if (
+            current is not None
+            and ("n", key) not in current
+            and _lookup(key, self._maps) is value
+        ):
+            if isinstance(value, frozenset | set):
+                return _Membership(self, key, value)
+            current.add(("n", key))
+        return value
+
+    @contextlib.contextmanager
+    def page(self, maps: tuple, template_name: str):
+        """Record one page's render; ``maps``: where its names are found."""
+        reads = {("t", template_name)}
+        self.current, self._maps = reads, maps
+        try:
+            yield reads
+        finally:
+            self.current, self._maps = None, ()
+
+    @contextlib.contextmanager
+    def capture(self):
+        """What a part renders reads (kept by the caller for ``replay``)."""
+        outer, got = self.current, set()
+        self.current = got
+        try:
+            yield got
+        finally:
+            self.current = outer
+            if outer is not None:
+                outer |= got
+
+    def replay(self, reads) -> None:
+        """A cached part is shown again: the page read what it read."""
+        if self.current is not None and reads:
+            self.current |= reads
+
+    def key(self, reads, maps: tuple, env) -> str | None:
+        """The page's key from the values of what it read, in that order
+        (None: unkeyable)."""
+        digest = hashlib.blake2b(digest_size=20)
+        try:
+            for kind, name in reads:
+                digest.update(f"{kind}:{name}\0".encode())
+                if kind == "n":
+                    digest.update(self.digests.of(_lookup(name, maps)))
+                elif kind == "s":
+                    digest.update(
+                        self.digests.of(dict.get(self.settings, name, missing))
+                    )
+                elif kind == "m":
+                    key, _, member = name.partition("\0")
+                    found = _lookup(key, maps)
+                    digest.update(b"1" if _has(found, member) else b"0")
+                else:
+                    digest.update(self._source(env, name))
+        except Unkeyable:
+            return None
+        return digest.hexdigest()
+
+    def _source(self, env, name: str) -> bytes:
+        key = (id(env), name)
+        if key not in self._sources:
+            try:
+                source = env.loader.get_source(env, name)[0]
+            except Exception:  # noqa: BLE001  (gone: a page that loads it must change)
+                source = "\0missing"
+            self._sources[key] = _plain(source)
+        return self._sources[key]
+
+
+def _has(found, member: str) -> bool:
+    try:
+        return member in found
+    except TypeError:
+        return False
+
+
+class _Membership:
+    """A set a page looked up: ``text in it`` records the answer (the page
+    depends on it, not on the rest of the set); any other use records the
+    set. Text members only; what else the set holds is asked as usual."""
+
+    def __init__(self, recorder: Recorder, name: str, members) -> None:
+        self._recorder, self._name, self._members = recorder, name, members
+
+    def __contains__(self, member) -> bool:
+        current = self._recorder.current
+        if current is not None:
+            if isinstance(member, str) and "\0" not in member:
+                current.add(("m", f"{self._name}\0{member}"))
+            else:
+                current.add(("n", self._name))
+        return member in self._members
+
+    def _whole(self):
+        if self._recorder.current is not None:
+            self._recorder.current.add(("n", self._name))
+        return self._members
+
+    def __iter__(self):
+        return iter(self._whole())
+
+    def __len__(self) -> int:
+        return len(self._whole())
+
+    def __bool__(self) -> bool:
+        return bool(self._whole())
+
+    def __eq__(self, other) -> bool:
+        return self._whole() == other
+
+    __hash__ = None
+
+    def __getattr__(self, name):
+        return getattr(self._whole(), name)
+
+
+class RecordingContext(Context):
+    """Jinja's context, telling the recorder every name looked up."""
+
+    def resolve_or_missing(self, key: str):
+        value = super().resolve_or_missing(key)
+        recorder = getattr(self.environment, "kilas_reads", None)
+        return value if recorder is None else recorder.seen(key, value)
+
+
+def stable(value):
+    """A JSON-able form of settings without memory addresses."""
+    if isinstance(value, dict):
+        return {str(k): stable(v) for k, v in sorted(value.items(), key=str)}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [stable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _hash_tree(digest, folder: Path, pattern: str, skip: Path | None = None) -> None:
+    for path in sorted(folder.rglob(pattern)) if folder.exists() else ():
+        if skip is not None and path.is_relative_to(skip):
+            continue
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+
+
+def environment_digest(settings: dict, page_settings=()) -> str:
+    """What every page depends on besides what it reads: the packages, the
+    settings (but ``page_settings``, which the pages reading them record),
+    the plugins' and Kilas' code, and the theme's files other than its
+    templates (each page records the templates it loads)."""
+    digest = hashlib.sha1()
+    for package in _RENDERING_PACKAGES:
+        digest.update(f"{package}={version(package)}".encode())
+    left = _VOLATILE | set(page_settings)
+    shown = {k: v for k, v in settings.items() if k not in left}
+    digest.update(json.dumps(sorted(page_settings)).encode())
+    digest.update(json.dumps(stable(shown), default=str).encode())
+    theme = Path(settings["THEME"])
+    _hash_tree(digest, theme, "*", skip=theme / "templates")
+    for folder in settings.get("PLUGIN_PATHS", []):
+        _hash_tree(digest, Path(folder), "*.py")
+    _hash_tree(digest, Path(__file__).parent, "*.py")
+    return digest.hexdigest()
