@@ -37,6 +37,7 @@ from kilas.pelican_coupling import (
     content_written_held,
     memoized_urls,
     page_context,
+    pages_written,
     valid_until,
 )
 from kilas.records import (
@@ -340,6 +341,7 @@ class KilasPelican(CoupledPelican):
         workers = self.workers if many else 1
         _detach_static(Path(self.output_path), generators, self.settings)
         self._write(generators, writer, workers)
+        pages_written.send(self, generators=generators)
         _remove_stale(Path(self.output_path), writer.names, generators, self.settings)
         self._lap("write", started)
         signals.finalized.send(self)

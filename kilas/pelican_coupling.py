@@ -55,6 +55,10 @@ logger = logging.getLogger(__name__)
 # Sent with the writer once every item page (and translation) is written,
 # before the listing pages: the search index can start on them.
 items_written = signal("kilas_items_written")
+# Sent with the Pelican object (and ``generators``) once every page is
+# written, before ``finalized``: the search index can start while the other
+# final steps are done.
+pages_written = signal("kilas_pages_written")
 # Sent with the Pelican object when a build stops on an error.
 build_failed = signal("kilas_build_failed")
 # Sent with the Pelican object (and ``generators``) once everything is

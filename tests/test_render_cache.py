@@ -93,3 +93,49 @@ def test_the_cache_key_follows_the_sanitiser_policy(monkeypatch):
     assert render.cache_key(raw, before) != render.cache_key(raw, after)
     monkeypatch.setattr(sanitise, "URL_SCHEMES", sanitise.URL_SCHEMES | {"ftp"})
     assert render.render_options(settings, item_parts) not in (before, after)
+
+
+def _texts() -> list[str]:
+    """Texts of every kind SmartyPants meets: quotes of both kinds where each
+    rule of convert_quotes looks (start, after a space, an entity or a dash,
+    before punctuation, digits or an "s"), escapes, dashes, entities, tags."""
+    import random
+
+    pieces = [
+        "'", '"', "\\", "\\\\", '\\"', "\\'", "\\.", "\\-", "\\`", "`", "``", "''",
+        "--", "---", "...", ". . .", ". .", "&quot;", "&nbsp;", "&#8211;", "&#8212;", "&mdash;",
+        "&ndash;", "&#x2013;", "&#x2014;", " ", "\n", "\t", "(", "[", "{", "-",
+        ".", ",", "!", "?", ";", "s", "80s", "'90-an", "a", "kata", "Jakarta",
+        "1", "2024", "<p>", "</p>", "<pre>", "</pre>", "<code>'x'</code>", "é",
+    ]  # fmt: skip
+    rng = random.Random(14)
+    texts = ["", "plain words, no quotes - at all.", *pieces]
+    texts += ["".join(rng.choices(pieces, k=rng.randrange(1, 12))) for _ in range(4000)]
+    return texts
+
+
+def test_smartypants_shortcut_changes_no_text():
+    """kilas_render skips SmartyPants conversions on texts they cannot
+    change; every text converts exactly as with SmartyPants' own functions,
+    alone and through typogrify."""
+    import kilas_render as render
+    import smartypants
+    from typogrify.filters import typogrify
+
+    render._skip_untouched(smartypants)
+    for name in render._NEEDED:
+        quick = getattr(smartypants, name)
+        original = quick.__wrapped__
+        for text in _texts():
+            assert quick(text) == original(text), (name, text)
+    # The whole filter chain, with the shortcuts and without.
+    texts = _texts()
+    quick = [typogrify(text) for text in texts]
+    saved = {name: getattr(smartypants, name) for name in render._NEEDED}
+    try:
+        for name, function in saved.items():
+            setattr(smartypants, name, function.__wrapped__)
+        assert [typogrify(text) for text in texts] == quick
+    finally:
+        for name, function in saved.items():
+            setattr(smartypants, name, function)

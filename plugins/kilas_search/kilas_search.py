@@ -187,11 +187,18 @@ class Shard:
 
     def __init__(self, site, pages: list[str], bundle: Path, language, scratch=None):
         self.pages, self.bundle, self.language = pages, bundle, language
-        self.folder = Path(tempfile.mkdtemp(prefix="kilas-search-", dir=scratch))
-        _link_pages(site, pages, self.folder)
+        self.site, self.scratch = site, scratch
+        self.folder: Path | None = None
         self.process = None
 
     def start(self) -> None:
+        # The folder of links is made when the run starts, so that the
+        # first run starts without waiting for every shard's links.
+        if self.folder is None:
+            self.folder = Path(
+                tempfile.mkdtemp(prefix="kilas-search-", dir=self.scratch)
+            )
+            _link_pages(self.site, self.pages, self.folder)
         shutil.rmtree(self.bundle, ignore_errors=True)
         self.log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in wait)
         command = [_pagefind(), "--site", str(self.folder)]
@@ -250,7 +257,9 @@ class Shard:
         )
 
     def close(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
 def page_digests(site: Path, pages, known: dict) -> dict[str, list]:
@@ -353,9 +362,10 @@ class Indexing:
             if not (bundle / name).is_dir()
         ]
 
-    def start(self) -> None:
-        if self.shards:
-            self.shards[0].start()
+    def start(self, runs: int = 1) -> None:
+        """Start the first ``runs`` Pagefind runs in the background."""
+        for shard in self.shards[:runs]:
+            shard.start()
 
     def abandon(self) -> None:
         """Stop Pagefind runs of a build that failed before its end."""
@@ -405,6 +415,18 @@ def index_early(generator, writer) -> None:
     job.start()
 
 
+def index_written(pelican, generators=None) -> None:
+    """Every page is written; the other final steps (share cards, sitemaps)
+    are not done yet. Start indexing now, one Pagefind run per core, while
+    they are done (``index_early`` started already after a small change)."""
+    search = state(pelican.settings).get(__name__)
+    if search is None or search.job is not None:
+        return
+    search.job = job = Indexing(pelican.settings, search.plan)
+    if job.enabled:
+        job.start(os.cpu_count() or 1)
+
+
 def stop_indexing(pelican) -> None:
     """The build failed: stop the Pagefind runs ``index_early`` started."""
     search = state(pelican.settings).pop(__name__)
@@ -428,6 +450,9 @@ def register() -> None:
     # kilas_items_written: every item page is on disk, the listing pages
     # are not yet (sent by Kilas' build, kilas/pelican_coupling.py).
     signal("kilas_items_written").connect(index_early)
+    # kilas_pages_written: every page is on disk, before the final steps
+    # (sent by Kilas' build, kilas/pelican_coupling.py).
+    signal("kilas_pages_written").connect(index_written)
     signal("kilas_build_failed").connect(stop_indexing)
     # finalized: every page is on disk; Pagefind reads the written HTML.
     signals.finalized.connect(index_site)

@@ -15,8 +15,15 @@ import math
 import re
 
 from babel import Locale
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
-from kilas_settings import apply, whole
+from jinja2 import (
+    BytecodeCache,
+    ChoiceLoader,
+    FileSystemLoader,
+    PrefixLoader,
+    TemplateError,
+)
+from jinja2.bccache import Bucket
+from kilas_settings import apply, state, whole
 from markupsafe import Markup
 from pelican import signals
 
@@ -88,11 +95,71 @@ def _memoized_render(env, template_name: str, constants: dict):
     return render
 
 
+class _SharedCode(BytecodeCache):
+    """Compiled templates kept in memory for one build and shared by every
+    generator's environment (each generator has its own): a template is
+    compiled once per build, not once per generator and writing process.
+
+    Compiled code depends on how an environment parses and generates code,
+    so the code is kept per ``_dialect``; and on the source, whose checksum
+    must match (Jinja's own check)."""
+
+    def __init__(self) -> None:
+        self.code: dict[tuple, tuple[str, object]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        found = self.code.get((_dialect(bucket.environment), bucket.key))
+        if found is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        key = (_dialect(bucket.environment), bucket.key)
+        self.code[key] = (bucket.checksum, bucket.code)
+
+
+def _dialect(env) -> tuple:
+    """What of an environment the compiled code of a template depends on."""
+    return (
+        env.block_start_string,
+        env.block_end_string,
+        env.variable_start_string,
+        env.variable_end_string,
+        env.comment_start_string,
+        env.comment_end_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newline_sequence,
+        env.keep_trailing_newline,
+        env.optimized,
+        env.is_async,
+        env.autoescape if isinstance(env.autoescape, bool) else id(env.autoescape),
+        id(env.finalize) if env.finalize is not None else None,
+        tuple(sorted(env.extensions)),
+    )
+
+
+def _shared_code(settings: dict) -> _SharedCode:
+    """The build's template code (a new build starts with none)."""
+    build = state(settings)
+    found = build.get(__name__)
+    if not isinstance(found, _SharedCode):
+        found = _SharedCode()
+        build.set(__name__, found)
+    return found
+
+
 def setup_theme(generator) -> None:
     """Only our templates, and the theme's filters, in every generator."""
     settings = generator.settings
     words_per_minute = settings["KILAS_THEME_WORDS_PER_MINUTE"]
     generator.env.loader = _strict_loader(generator)
+    # Templates do not change during a build: no look at each template's
+    # time on every use (a stat per page and included template), and the
+    # code compiled once for every generator.
+    generator.env.auto_reload = False
+    generator.env.bytecode_cache = _shared_code(settings)
     generator.env.filters.update(
         {
             "reading_minutes": lambda html: reading_minutes(html, words_per_minute),
@@ -110,6 +177,19 @@ def setup_theme(generator) -> None:
     )
 
 
+def compile_templates(generators) -> None:
+    """Compile the theme's templates before writing starts: the processes
+    forked to write then share the code instead of each compiling it. A
+    template that does not compile is left to the page that uses it, which
+    reports the error as before."""
+    env = next((g.env for g in generators if hasattr(g, "env")), None)
+    if env is None or env.bytecode_cache is None:
+        return
+    for name in env.loader.loaders[0].list_templates():
+        with contextlib.suppress(TemplateError, UnicodeDecodeError):
+            env.get_template(name)
+
+
 def check_settings(pelican) -> None:
     """Defaults filled in and every setting checked once, before reading."""
     apply(pelican.settings, DEFAULTS, RULES, plugin="kilas_theme")
@@ -120,3 +200,6 @@ def register() -> None:
     signals.initialized.connect(check_settings)
     # generator_init: each generator builds its own Jinja environment and loader.
     signals.generator_init.connect(setup_theme)
+    # all_generators_finalized: everything is read; the templates are
+    # compiled once, before the writing processes are forked.
+    signals.all_generators_finalized.connect(compile_templates)
