@@ -117,6 +117,7 @@ class KilasWriter(CoupledWriter):
         # pages' source paths whose body changed (else None).
         self.changed_bodies: set[str] | None = None
         self.signature, self.bodies = "", {}
+        self.page_settings: list[str] = []  # the last build's
         # Settings forked writers read while pages rendered, and otherwise.
         self.reads: tuple[set, set] = (set(), set())
         self.rank, self.workers = 0, 1
@@ -313,6 +314,7 @@ class KilasPelican(CoupledPelican):
         # stock run (no plugin of ours connects it).
         writer = KilasWriter(self.output_path, settings=self.settings)
         environment, page_settings, site, writer.previous = _load_records(self.settings)
+        writer.page_settings = page_settings
         writer.recorder = Recorder(
             environment_digest(self.settings, page_settings), self.settings
         )
@@ -363,7 +365,9 @@ class KilasPelican(CoupledPelican):
         page_settings = set()
         if isinstance(settings, Settings):
             settings.recorder = None
-            settings.inside |= writer.reads[0]
+            # A setting stays one only pages read (pages this build kept
+            # read it too) until something reads it at another time.
+            settings.inside |= writer.reads[0] | set(writer.page_settings)
             settings.outside |= writer.reads[1]
             page_settings = settings.page_settings()
         environment = environment_digest(settings, page_settings)
