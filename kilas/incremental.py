@@ -48,6 +48,7 @@ from kilas.records import (
     shown_body,
     site_digests,
     stable,
+    surroundings,
 )
 
 logger = logging.getLogger(__name__)
@@ -321,8 +322,13 @@ class KilasPelican(CoupledPelican):
         if environment != writer.recorder.environment:
             writer.previous = {}  # every key holds the environment's digest
         contents = generators[0].context.get("generated_content", {}).values()
-        signature, writer.bodies = site_digests(contents, self.settings, page_settings)
-        if writer.previous and signature and signature == site.get("signature"):
+        signature, writer.bodies = site_digests(contents)
+        around = surroundings(self.settings, page_settings)
+        if (
+            writer.previous
+            and signature
+            and f"{signature}:{around}" == site.get("signature")
+        ):
             before = site.get("bodies", {})
             writer.changed_bodies = {
                 path for path, body in writer.bodies.items() if before.get(path) != body
@@ -371,7 +377,11 @@ class KilasPelican(CoupledPelican):
             settings.outside |= writer.reads[1]
             page_settings = settings.page_settings()
         environment = environment_digest(settings, page_settings)
-        site = {"signature": writer.signature, "bodies": writer.bodies}
+        # Made with this build's settings only pages read: the next build
+        # makes it with the same ones.
+        around = surroundings(settings, page_settings)
+        signature = f"{writer.signature}:{around}" if writer.signature else ""
+        site = {"signature": signature, "bodies": writer.bodies}
         _save_records(settings, environment, page_settings, site, writer.records)
 
     def _lap(self, name: str, started: float) -> None:

@@ -532,19 +532,26 @@ def _plainly(value):
 _fields_json = json.JSONEncoder(ensure_ascii=False, default=_plainly).encode
 
 
-def site_digests(contents, settings: dict, page_settings) -> tuple[str, dict]:
-    """What every item and page is made of, but their bodies: their files,
-    addresses and fields (metadata, and what plugins added: photos, related
-    items, neighbours), with the theme's templates and the settings
-    only pages read (a digest, "" when it cannot be made); and each one's
-    body as shown, by source path. When the first is as in the last build,
-    an edit changed bodies only: the pages showing no changed body at all
-    are as they were (lists show titles and summaries, which are metadata;
-    a body is shown on its own page and in feeds)."""
+def surroundings(settings: dict, page_settings) -> str:
+    """The theme's templates and the values of the settings only pages
+    read: what ``site_digests`` leaves to the pages' records."""
     digest = hashlib.blake2b(digest_size=20)
     _hash_tree(digest, Path(settings["THEME"]) / "templates", "*")
     shown = {k: dict.get(settings, k) for k in sorted(page_settings)}
     digest.update(json.dumps(stable(shown), default=str).encode())
+    return digest.hexdigest()
+
+
+def site_digests(contents) -> tuple[str, dict]:
+    """What every item and page is made of, but their bodies: their files,
+    addresses and fields (metadata, and what plugins added: photos, related
+    items, neighbours) (a digest, "" when it cannot be made); and each
+    one's body as shown, by source path. When the first is as in the last
+    build, and the ``surroundings`` too, an edit changed bodies only: the
+    pages showing no changed body at all are as they were (lists show
+    titles and summaries, which are metadata; a body is shown on its own
+    page and in feeds)."""
+    digest = hashlib.blake2b(digest_size=20)
     bodies = {}
     try:
         for content in sorted(contents, key=lambda c: c.source_path):
