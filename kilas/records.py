@@ -20,16 +20,18 @@ a category, tag, region, source, story or period):
   ``period``): all its fields, its body included;
 - an entity reached from it or listed by the page (neighbours, related
   items, the items of a list page, a period's days): all its fields but the
-  body (its summary, which an entry shows, is a field);
-- an entity two steps away (a neighbour's neighbour, a listed item's
-  region): its plain fields (title, date, slug, name, URL), not its lists.
+  body (its summary, which an entry shows, is a field) and, for an item,
+  but its own links to other items;
+- an entity two steps away (a neighbour's neighbour, the region, source
+  or tag an item names): an item by its address, another entity by its
+  plain fields (name, slug, address, dates), not its lists.
 
 Lists, dicts and other objects are followed to their members; a
 paginator stands for its shape (its items' count, not its items: the page
 shows its own). Functions stand for their name (their code is in the
-environment). A template that reads further than this (an item's
-neighbour's neighbour's list of regions) shows something its key does not
-cover: ``tests/test_incremental.py`` builds every kind of change
+environment). A template that reads further than this (how many items an
+item's region holds, an item's neighbour's neighbours) shows something its
+key does not cover: ``tests/test_incremental.py`` builds every kind of change
 incrementally and compares the result with a clean build, byte for byte.
 """
 
