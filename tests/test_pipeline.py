@@ -394,7 +394,9 @@ def test_replay_of_the_content_path(tmp_path):
     last = out.strip().splitlines()[-1].split()
     assert last[:3] == ["replay", "articles=20", "suite=0"]
     figures = dict(part.split("=") for part in last[1:])
-    assert float(figures["content_s"]) > 0
-    assert float(figures["ratio"]) == pytest.approx(
-        float(figures["content_s"]) / float(figures["cold_s"]), abs=0.002
-    )
+    content, cold = float(figures["content_s"]), float(figures["cold_s"])
+    assert content > 0
+    # Times are printed to 0.01 s and the ratio to 0.001: the ratio of the
+    # printed times may differ from the printed ratio by their rounding.
+    slack = 0.005 * (1 + content / cold) / cold + 0.0005
+    assert float(figures["ratio"]) == pytest.approx(content / cold, abs=slack)
