@@ -41,6 +41,7 @@ from kilas.pelican_coupling import (
     valid_until,
 )
 from kilas.records import (
+    ReadingDict,
     Recorder,
     Settings,
     Unkeyable,
@@ -247,23 +248,22 @@ class KilasWriter(CoupledWriter):
         if not path:
             return super().write_feed(elements, context, path, *args, **kwargs)
         shown = elements[: self.settings["FEED_MAX_ITEMS"]]
-        keys = []
+        recorder = self.recorder
 
-        def key() -> str | None:
-            """A feed shows its arguments, the settings and its entries'
-            fields and bodies."""
-            if not keys:
-                digests = self.recorder.digests
-                digest = hashlib.blake2b(digest_size=20)
-                digest.update(json.dumps(stable([args, kwargs])).encode())
-                try:
-                    for element in shown:
-                        digest.update(digests.of(element, 1))
-                        digest.update(digests.of(shown_body(element)))
-                    keys.append(digest.hexdigest())
-                except Unkeyable:
-                    keys.append(None)
-            return keys[0]
+        def key(reads) -> str | None:
+            """A feed shows its arguments, the settings, its entries' fields
+            and bodies, and what it read from the context (the plugins that
+            hear of it: kilas_feeds' ids read the site's oldest item)."""
+            digest = hashlib.blake2b(digest_size=20)
+            digest.update(json.dumps(stable([args, kwargs])).encode())
+            try:
+                for element in shown:
+                    digest.update(recorder.digests.of(element, 1))
+                    digest.update(recorder.digests.of(shown_body(element)))
+                digest.update(recorder.names(reads, context))
+            except Unkeyable:
+                return None
+            return digest.hexdigest()
 
         changed = self.changed_bodies
         if changed is not None and not any(
@@ -271,12 +271,17 @@ class KilasWriter(CoupledWriter):
         ):
             holds = lambda record: record[0] is not None  # noqa: E731  (as last time)
         else:
-            holds = lambda record: key() is not None and record[0] == key()  # noqa: E731
+            holds = lambda record: (  # noqa: E731
+                record[0] is not None and key(record[1]) == record[0]
+            )
         if not self.claim(path, holds, page=False):
             self.unskip(sanitised_join(self.output_path, path))
             return None
-        self.records[path] = (key(), ())
-        return super().write_feed(elements, context, path, *args, **kwargs)
+        reading = ReadingDict(context)
+        written = super().write_feed(elements, reading, path, *args, **kwargs)
+        reads = tuple(sorted(reading.reads))
+        self.records[path] = (key(reads), reads)
+        return written
 
 
 class KilasPelican(CoupledPelican):

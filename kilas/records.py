@@ -172,6 +172,9 @@ class Digests:
         inner = max(level, 1)
         if value is missing or isinstance(value, Undefined):
             return b"missing"
+        constant = getattr(type(value), "kilas_digest", None)
+        if isinstance(constant, str):  # shows nothing (a build's state)
+            return _plain(constant)
         if isinstance(value, _PLAIN):  # a str subclass: Markup
             return _plain(value)
         if isinstance(value, date | time):
@@ -449,6 +452,15 @@ class Recorder:
             return None
         return digest.hexdigest()
 
+    def names(self, reads, mapping: dict) -> bytes:
+        """A digest of the values ``reads`` names in ``mapping`` (what a feed
+        read from its context)."""
+        digest = hashlib.blake2b(digest_size=20)
+        for _, name in reads:
+            digest.update(f"{name}\0".encode())
+            digest.update(self.digests.of(_lookup(name, (mapping,))))
+        return digest.digest()
+
     def shows(self, reads, maps: tuple, paths: set[str]) -> bool:
         """Whether a page read, by name, an item or page of ``paths``."""
         for kind, name in reads:
@@ -571,6 +583,29 @@ def site_digests(contents) -> tuple[str, dict]:
     except (TypeError, ValueError, Unkeyable):
         return "", bodies
     return digest.hexdigest(), bodies
+
+
+class ReadingDict(dict):
+    """A copy of a context telling the names read from it (``reads``): what
+    Pelican's feed writer and the plugins it signals read for a feed."""
+
+    __slots__ = ("reads",)
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.reads: set[tuple[str, str]] = set()
+
+    def __getitem__(self, key):
+        self.reads.add(("n", str(key)))
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.reads.add(("n", str(key)))
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self.reads.add(("n", str(key)))
+        return super().__contains__(key)
 
 
 class RecordingContext(Context):

@@ -243,6 +243,17 @@ def _date(project):
     _set_header(item, "Date", f"{when.group(1)}-{month}-15 09:00")
 
 
+def _oldest(project):
+    # The site's oldest item a year earlier: feeds that do not list it read
+    # the site's first day for their ids (a build without SITEURL).
+    dated = [
+        (re.search(r"^Date: (.*)$", path.read_text(), re.M).group(1), path)
+        for path in _items(project)
+    ]
+    when, item = min(dated)
+    _set_header(item, "Date", f"{int(when[:4]) - 1}{when[4:]}")
+
+
 def _new(project):
     text = _items(project)[23].read_text(encoding="utf-8")
     folder = project / "content" / "items" / "2024" / "12"
@@ -327,6 +338,7 @@ def kinds_site(tmp_path_factory):
         _summary,
         _region,
         _date,
+        _oldest,
         _new,
         _delete,
         _rename,

@@ -63,10 +63,13 @@ def _tag_uri(authority: str, link: str, when) -> str:
     return f"tag:{authority}{day}:{urlparse(link).path}"
 
 
+# The day of the site's oldest item, in the context (tag URIs of a
+# development build): a feed reads it, not every item.
+FIRST_DAY = "KILAS_FEEDS_FIRST_DAY"
+
+
 def _first_day(context: dict):
-    """The day of the site's oldest item (tag URIs of a development build)."""
-    dates = [a.date for a in context.get("articles", []) or []]
-    return min(dates) if dates else None
+    return context.get(FIRST_DAY)
 
 
 def set_feed_ids(context, feed) -> None:
@@ -90,32 +93,31 @@ def set_feed_language(context, feed) -> None:
     set_feed_ids(context, feed)
     site_lang = context.get("DEFAULT_LANG")
     feed.feed["language"] = site_lang
-    langs = _languages(context, site_lang)
+    langs = state(context).get(__name__) or {}
     for entry in feed.items:
         entry["kilas_lang"] = langs.get(entry["link"], site_lang)
     feed.item_attributes = functools.partial(_entry_attributes, feed)
 
 
-def _languages(context, site_lang: str) -> dict[str, str]:
-    """Every item's and translation's address -> its language. Made once per
-    build and list of items, not once per feed (109 feeds of 10,000 items
-    each looked up every item's address)."""
+def note_items(generators) -> None:
+    """Every item is read: the site's first day (``FIRST_DAY``) and every
+    item's and translation's address -> its language, made once per build
+    (109 feeds of 10,000 items each looked up every item's address). A
+    feed's entries carry their languages, so the map is kept with the
+    build's state, not in the context."""
+    context = generators[0].context if generators else {}
     articles = context.get("articles", []) or []
-    known = state(context).get(__name__)
-    if (
-        known is not None
-        and known[0] is articles
-        and known[1] == (site_lang, context.get("SITEURL"), len(articles))
-    ):
-        return known[2]
-    langs = {
-        site_url(context, item.url): getattr(item, "lang", site_lang)
-        for article in articles
-        for item in (article, *getattr(article, "translations", []))
-    }
-    key = (site_lang, context.get("SITEURL"), len(articles))
-    state(context).set(__name__, (articles, key, langs))
-    return langs
+    dates = [article.date for article in articles]
+    context[FIRST_DAY] = min(dates) if dates else None
+    site_lang = context.get("DEFAULT_LANG")
+    state(context).set(
+        __name__,
+        {
+            site_url(context, item.url): getattr(item, "lang", site_lang)
+            for article in articles
+            for item in (article, *getattr(article, "translations", []))
+        },
+    )
 
 
 def _entry_attributes(feed, entry: dict) -> dict:
@@ -128,5 +130,7 @@ def _entry_attributes(feed, entry: dict) -> dict:
 def register() -> None:
     # initialized: settings checked once, before anything is read.
     signals.initialized.connect(check_settings)
+    # all_generators_finalized: every item is read (and scheduled out).
+    signals.all_generators_finalized.connect(note_items)
     # feed_generated: before a feed is written, so xml:lang and ids are in it.
     signals.feed_generated.connect(set_feed_language)

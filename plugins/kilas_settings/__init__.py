@@ -287,6 +287,10 @@ class BuildState:
     processes and plans, never something a page shows.
     """
 
+    # What a page that reads it shows of it: nothing (Kilas' page records
+    # digest the state as this text).
+    kilas_digest = "BuildState"
+
     def __init__(self) -> None:
         self._parts: dict[str, object] = {}
 
