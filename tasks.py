@@ -109,30 +109,12 @@ def serve(c, port=CONFIG["port"]):
 
 @task(help={"port": "port on 127.0.0.1 (default 8000)"})
 def livereload(c, port=CONFIG["port"]):
-    """Build, serve, and rebuild when content, theme, plugins or settings change."""
-    import logging  # noqa: PLC0415
-
-    from livereload import Server  # noqa: PLC0415
-
-    from kilas.build import BuildFailed  # noqa: PLC0415
-    from kilas.build import build as run_build  # noqa: PLC0415
+    """Build, serve, and update the site on every save of content, theme,
+    plugins or settings (the site stays in memory: see kilas/live.py)."""
+    from kilas.live import serve  # noqa: PLC0415
 
     _init_logging()
-
-    def rebuild_site():
-        # Tornado turns the root logger up to INFO; keep builds to problems.
-        logging.getLogger().setLevel(logging.WARNING)
-        try:
-            run_build(settings_file=CONFIG["settings"], output=CONFIG["output"])
-            print("kilas: rebuilt")
-        except BuildFailed as exc:
-            print(f"kilas: {exc}")
-
-    rebuild_site()
-    server = Server()
-    for pattern in ("content/**/*", "theme/**/*", "plugins/**/*.py", "*conf.py"):
-        server.watch(str(PROJECT / pattern), rebuild_site)
-    server.serve(host=CONFIG["host"], port=int(port), root=str(CONFIG["output"]))
+    serve(CONFIG["settings"], None, CONFIG["output"], CONFIG["host"], int(port))
 
 
 @task(

@@ -218,6 +218,7 @@ def build(
     siteurl: str | None = None,
     check_only: bool = False,
     extra: dict | None = None,
+    force: bool = False,
 ) -> dict:
     """Build atomically; raise BuildFailed (output untouched) on any problem.
 
@@ -225,13 +226,14 @@ def build(
     pages are not rendered again); only a build with no warning and no error
     is published, and ``output/`` then switches to it in one step. One build
     at a time writes an output folder; a second one waits. A build that
-    would change nothing stops before Pelican starts (kilas.fastpath).
+    would change nothing stops before Pelican starts (kilas.fastpath),
+    unless ``force``d (``kilas.live`` needs the site read).
     """
     started = time.perf_counter()
     inputs = None
     if not check_only:
         inputs = fastpath.Inputs(settings_file, content, output, siteurl, extra)
-        unchanged = _unchanged(inputs, settings_file, started)
+        unchanged = None if force else _unchanged(inputs, settings_file, started)
         if unchanged is not None:
             return unchanged
     settings = load_settings(settings_file, content, output, siteurl, extra)

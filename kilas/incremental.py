@@ -38,9 +38,11 @@ from kilas.pelican_coupling import (
     memoized_urls,
     page_context,
     pages_written,
+    site_written,
     valid_until,
 )
 from kilas.records import (
+    Digests,
     ReadingDict,
     Recorder,
     Settings,
@@ -129,8 +131,25 @@ class KilasWriter(CoupledWriter):
         # or written by another process too (see KilasPelican._write).
         self.hearing = False
         self._others: set[str] = set()  # pages another process writes
+        # Only these pages (feeds all) may be written: kilas.live renders
+        # the pages of the items whose body it changed in memory.
+        self.only: set[str] | None = None
         self.later: list[tuple] = []  # ... told once it wrote them
         self._context: dict = {}
+
+    def again(self, changed: set[str], only: set[str]) -> None:
+        """Ready to write again in this process (``kilas.live``): the pages
+        ``only`` and the feeds, knowing that only the bodies of the items
+        and pages at the source paths ``changed`` changed."""
+        self.previous = dict(self.records)
+        self.rendered = []
+        self.changed_bodies, self.only = set(changed), set(only)
+        self.rank, self.workers, self.on_render = 0, 1, None
+        self.hearing, self.later, self._others = False, [], set()
+        self._written_files.clear()
+        self._overridden_files.clear()
+        self._skip.clear()
+        self.recorder.digests = Digests()
 
     def claim(self, name: str, holds, page: bool = True) -> bool:
         """Record ``name``; True when this process must write it now.
@@ -187,7 +206,7 @@ class KilasWriter(CoupledWriter):
         url=None,
         **kwargs,
     ):
-        if not name:
+        if not name or (self.only is not None and name not in self.only):
             return None
         env = template.environment
         self.recorder.install(env)
@@ -367,6 +386,7 @@ class KilasPelican(CoupledPelican):
         self.stats["unkeyable"] = sorted(
             name for name, (key, _) in writer.records.items() if key is None
         )
+        site_written.send(self, generators=generators, writer=writer)
 
     def _save_records(self, writer: KilasWriter) -> None:
         """The pages' records, with the environment's digest made without

@@ -914,6 +914,7 @@ class Published:
     switched: bool = False
     in_place: bool = False
     problem: str = ""
+    record: Record | None = None  # as saved in the cache at the end
 
 
 def publish(
@@ -923,17 +924,19 @@ def publish(
     retention=frozenset(),
     record: Record | None = None,
     old: Tree | None = None,
+    new: Tree | None = None,
 ) -> Published:
     """Make ``output/`` the site in ``staging`` (see the module docstring);
     ``record`` and ``old`` (what ``output/`` holds, retained names left
-    out): what ``StagingCheck`` found, if it ran.
+    out): what ``StagingCheck`` found, if it ran; ``new``: what ``staging``
+    holds, when known (``kilas.live`` knows which files it wrote).
 
     Raise OutputError, ``output/`` unchanged, when it cannot be done (an
     I/O error, a Git repository inside ``output/``).
     """
     steps = Steps()
     record = record or load_record(cache) or Record()
-    new = scan(staging)
+    new = new or scan(staging)
     for name in new.others + new.gits:  # Pelican makes neither
         _delete(os.path.join(staging, name), steps)
     exists = os.path.lexists(output)
@@ -964,7 +967,7 @@ def publish(
     if not differs:
         if staged != record:
             save_record(cache, staged, steps)
-        return Published(copied=0)
+        return Published(copied=0, record=staged)
     save_record(cache, staged, steps)
     if not exists:
         return _publish_new(staging, output, cache, new, steps, staged, changed)
@@ -1029,6 +1032,7 @@ def _switch(staging, output, cache, new, old, equal, retention, steps) -> Publis
         save_record(cache, done, steps)
         steps("finish", cache / SWITCH_FILE)
         (cache / SWITCH_FILE).unlink()
+        result.record = done
     except OSError as exc:
         result.problem = (
             f"the build cache could not be brought up to date ({describe(exc)}); "
@@ -1091,9 +1095,9 @@ def _publish_new(staging, output, cache, new, steps, staged, changed) -> Publish
         steps("mkdir", staging)
         staging.mkdir()
         keys = _mirror(output, staging, new, Tree(), set(), steps)
-        save_record(
-            cache, Record(staging=keys, output=dict(new.files), switch=switch), steps
-        )
+        done = Record(staging=keys, output=dict(new.files), switch=switch)
+        save_record(cache, done, steps)
+        result.record = done
         steps("finish", cache / SWITCH_FILE)
         (cache / SWITCH_FILE).unlink()
     except OSError as exc:
@@ -1125,8 +1129,9 @@ def _publish_in_place(staging, output, cache, new, old, equal, steps, reason):
             keys[name] = _place(
                 os.path.join(staging, name), os.path.join(output, name), steps
             )
-    save_record(cache, Record(staging=dict(new.files), output=keys), steps)
-    return Published(copied=len(new.files.keys() - equal), in_place=True)
+    done = Record(staging=dict(new.files), output=keys)
+    save_record(cache, done, steps)
+    return Published(len(new.files.keys() - equal), in_place=True, record=done)
 
 
 # --- at the start: finish a switch a kill interrupted -----------------------

@@ -61,6 +61,10 @@ items_written = signal("kilas_items_written")
 pages_written = signal("kilas_pages_written")
 # Sent with the Pelican object when a build stops on an error.
 build_failed = signal("kilas_build_failed")
+# Sent with the Pelican object, ``generators`` and ``writer`` once a run has
+# written everything and saved its records: ``kilas.live`` keeps the site
+# in memory between saves.
+site_written = signal("kilas_site_written")
 # Sent with the Pelican object (and ``generators``) once everything is
 # written: a receiver returns the first moment after the build's "now" at
 # which the site would change by itself (an item entering or leaving the news

@@ -1,0 +1,590 @@
+"""``invoke livereload``: a build that keeps the site in memory between saves.
+
+The server builds once, as ``invoke build`` does, and keeps what Pelican
+read and the writer's records. When a save changes only the bodies of items
+or pages already in the site (every field as read before, no new link to a
+file of the site), it puts the new bodies into the site in memory, renders
+the pages and feeds that show them (the records say which: see
+``kilas.records``), and publishes them into ``output/`` in one step, as a
+build does (``kilas.output``); the browser reloads then. The search index
+of the changed pages follows (Pagefind indexes their shard), and is
+published once done.
+
+Anything else (a new, deleted or renamed file, a changed field, a theme,
+plugin or settings file, a static file) makes an ordinary build in the
+same process, which reads the whole site again and keeps it.
+
+The fast path renders exactly what a build would (the tests compare it
+with a clean build, byte for byte): a field is compared as the reader gives
+it, so a title made from the body, or a summary, counts as a field.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from kilas.build import BuildFailed, _places, build
+from kilas.output import (
+    RECORD_FILE,
+    OutputError,
+    Record,
+    Tree,
+    build_lock,
+    load_record,
+    publish,
+    recover,
+    stat_key,
+)
+
+logger = logging.getLogger(__name__)
+
+# Links Pelican resolves in a body ({static}, {filename}, |attach|...): a
+# body that links other files of the site takes a whole build when its
+# links change (a linked file is published by the build that reads it).
+_SITE_LINKS = re.compile(r"""(?:\{\w+\}|\|\w+\|)[^"'\s<>]*""")
+
+
+def _strict(value):
+    """A value compared as shown: names, not only slugs; times with zones."""
+    from pelican.urlwrappers import URLWrapper  # noqa: PLC0415
+
+    if isinstance(value, str | int | float | bool | type(None)):
+        return (type(value).__name__, value)
+    if isinstance(value, datetime | date):
+        return ("date", value.isoformat(), str(getattr(value, "tzinfo", None)))
+    if isinstance(value, URLWrapper):
+        return (type(value).__name__, value.name, value.slug)
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((str(k), _strict(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_strict(v) for v in value]
+        return ("list", tuple(sorted(items) if isinstance(value, set) else items))
+    return (type(value).__name__, repr(value))
+
+
+def _read(content, metadata, **_) -> tuple:
+    """What ``Readers.read_file`` read, without making a Content object
+    (which would tell plugins of a new item)."""
+    return content, metadata
+
+
+@dataclass
+class _Kept:
+    """The site of the last build, as it is in memory and on disk."""
+
+    pelican: object
+    generators: list
+    writer: object
+    fields: dict[str, tuple]  # source path -> its fields as read
+    target: Path
+    cache: Path
+    retention: frozenset
+    staging: Tree = field(default_factory=Tree)
+    output: Tree = field(default_factory=Tree)
+    record_key: str = ""
+    # Each item and page by its source path, resolved (as saves are named).
+    contents: dict = field(default_factory=dict)
+    searching: bool = False  # pages changed since the search index was
+
+    def remember(self, record: Record | None = None, folders=None) -> None:
+        """Take the folders' files from the record the last publish saved
+        (``folders``: both folders' folders, when known)."""
+        if record is None:
+            record = load_record(self.cache) or Record()
+        if folders is None:
+            folders = _folders(record.staging) | _folders(record.output)
+        self.staging = Tree(files=dict(record.staging), folders=set(folders))
+        self.output = Tree(files=dict(record.output), folders=set(folders))
+        self.record_key = _record_key(self.cache)
+
+
+def _folders(files: Iterable[str]) -> set[str]:
+    folders = set()
+    for name in files:
+        parts = name.split("/")[:-1]
+        folders.update("/".join(parts[: n + 1]) for n in range(len(parts)))
+    return folders
+
+
+def _record_key(cache: Path) -> str:
+    try:
+        return stat_key(os.stat(cache / RECORD_FILE))
+    except FileNotFoundError:
+        return ""
+
+
+class LiveSite:
+    """A site built once and kept in memory; ``update`` takes each save."""
+
+    def __init__(
+        self,
+        settings_file: str | Path = "pelicanconf.py",
+        content: str | Path | None = None,
+        output: str | Path | None = None,
+        siteurl: str | None = None,
+    ) -> None:
+        self.args = {
+            "settings_file": settings_file,
+            "content": content,
+            "output": output,
+            "siteurl": siteurl,
+        }
+        self.kept: _Kept | None = None
+
+    # -- a whole build ------------------------------------------------------
+    def build(self) -> dict:
+        """An ordinary build (BuildFailed when it fails); the site it read is
+        kept."""
+        from pelican.plugins import signals  # noqa: PLC0415
+
+        from kilas.pelican_coupling import site_written  # noqa: PLC0415
+
+        self.kept = None
+        gc.unfreeze()
+        gc.collect()  # the last site's memory, before this one is read
+        made: dict = {}
+        fields: dict[str, tuple] = {}
+
+        def written(pelican, generators, writer) -> None:
+            made.update(pelican=pelican, generators=generators, writer=writer)
+
+        def read(content) -> None:
+            fields[content.source_path] = _strict(content.metadata)
+
+        site_written.connect(written)
+        signals.content_object_init.connect(read)
+        try:
+            settings = build(**self.args, force=True)
+        finally:
+            site_written.disconnect(written)
+            signals.content_object_init.disconnect(read)
+        if made:
+            retention, target, cache = _places(settings, self.args["settings_file"])
+            self.kept = _Kept(fields=fields, target=target, cache=cache,
+                              retention=retention, **made)  # fmt: skip
+            self.kept.remember()
+            for generator in made["generators"]:
+                for content in _contents(generator):
+                    path = os.path.realpath(content.source_path)
+                    self.kept.contents[path] = (content, generator)
+            # The site lives until the next whole build: the collector need
+            # not look through its millions of objects at every save.
+            gc.collect()
+            gc.freeze()
+        return settings
+
+    def close(self) -> None:
+        """Let the site in memory go."""
+        self.kept = None
+        gc.unfreeze()
+        gc.collect()
+
+    # -- a save -------------------------------------------------------------
+    def update(self, paths: Iterable[str | Path]) -> dict:
+        """Take the saved ``paths``: their bodies in memory when only bodies
+        changed, else a whole build. Return what was done: ``fast``, the
+        ``rendered`` pages and ``seconds``."""
+        started = time.perf_counter()
+        paths = {os.path.realpath(p) for p in paths}
+        try:
+            rendered = self._bodies(paths)
+        except (OSError, OutputError) as exc:
+            logger.info("kilas: live update stopped (%s); building", exc)
+            rendered = None
+        if rendered is None:
+            settings = self.build()
+            stats = settings["KILAS_STATS"]
+            return {
+                "fast": False,
+                "rendered": stats.get("rendered_pages", []),
+                "seconds": time.perf_counter() - started,
+                "settings": settings,
+            }
+        return {
+            "fast": True,
+            "rendered": rendered,
+            "seconds": time.perf_counter() - started,
+        }
+
+    def index(self) -> None:
+        """Index the pages the last fast update changed again, and publish
+        the search index (Pagefind takes a second or so a shard)."""
+        kept = self.kept
+        if kept is None or not kept.searching:
+            return
+        from kilas_search import kilas_search  # noqa: PLC0415
+
+        from kilas.pelican_coupling import memoized_urls  # noqa: PLC0415
+
+        kept.searching = False
+        settings = kept.pelican.settings
+        with build_lock(kept.cache, kept.target):
+            if _record_key(kept.cache) != kept.record_key:
+                return  # another build published since: it indexed
+            try:
+                settings["OUTPUT_PATH"] = str(kept.cache / "staging")
+                with memoized_urls():
+                    kilas_search.plan_site(kept.generators[0])
+                    kilas_search.index_site(kept.pelican)
+                bundle = settings["SEARCH_BUNDLE_DIR"].strip("/")
+                self._publish(_scanned(kept, bundle))
+            finally:
+                settings["OUTPUT_PATH"] = str(kept.target)
+
+    def _bodies(self, paths: set[str]) -> list[str] | None:
+        """The fast path; None when the saves need a whole build."""
+        kept = self.kept
+        if kept is None or not paths:
+            return None
+        pelican, writer = kept.pelican, kept.writer
+        settings = pelican.settings
+        until = pelican.stats.get("valid_until")
+        if until is not None and time.time() >= until:
+            return None  # the site changes by itself now (a scheduled item)
+        found = kept.contents
+        if not paths <= found.keys() or not all(map(os.path.isfile, paths)):
+            return None  # a new or deleted file, a static file, the theme...
+        with build_lock(kept.cache, kept.target):
+            staging = kept.cache / "staging"
+            recover(staging, kept.target, kept.cache, kept.retention)
+            if _record_key(kept.cache) != kept.record_key:
+                return None  # another build published since
+            bodies = {}
+            for path in sorted(paths):
+                content, generator = found[path]
+                body = self._body(content, generator, kept)
+                if body is None:
+                    return None
+                bodies[content] = body
+            return self._render(bodies, kept, writer, settings)
+
+    def _body(self, content, generator, kept: _Kept) -> str | None:
+        """The new body of ``content``, or None when more than it changed."""
+        read = generator.readers.read_file(
+            base_path=generator.path,
+            path=os.path.relpath(content.source_path, generator.path),
+            content_class=_read,
+            context=generator.context,
+        )
+        if not isinstance(read, tuple):
+            return None  # left out now (a problem, a draft, scheduled)
+        body, metadata = read
+        if _strict(metadata) != kept.fields.get(content.source_path):
+            return None
+        old = content._content or ""
+        if _SITE_LINKS.findall(body) != _SITE_LINKS.findall(old):
+            return None
+        return body
+
+    def _render(self, bodies: dict, kept: _Kept, writer, settings) -> list[str]:
+        from pelican.contents import Content  # noqa: PLC0415
+
+        from kilas.pelican_coupling import memoized_urls  # noqa: PLC0415
+
+        staging = kept.cache / "staging"
+        tally = _Tally()
+        root = logging.getLogger()
+        root.addHandler(tally)
+        settings["OUTPUT_PATH"] = str(staging)
+        try:
+            for content, body in bodies.items():
+                content._content = body
+                for memo in ("get_content", "get_summary"):
+                    cache = Content.__dict__[memo].cache
+                    for key in [k for k in cache if k[0] is content]:
+                        del cache[key]
+            writer.again({c.source_path for c in bodies}, {c.save_as for c in bodies})
+            if hasattr(settings, "recorder"):
+                settings.recorder = writer.recorder
+            with memoized_urls():
+                for generator in kept.generators:
+                    if hasattr(generator, "generate_output") and hasattr(
+                        generator, "readers"
+                    ):
+                        generator.generate_output(writer)
+        finally:
+            writer.only = None
+            if hasattr(settings, "recorder"):
+                settings.recorder = None
+            settings["OUTPUT_PATH"] = str(kept.target)
+            root.removeHandler(tally)
+        if tally.count:
+            raise OutputError("a warning while rendering")
+        written = sorted(set(writer.rendered))
+        new = Tree(files=dict(kept.staging.files), folders=set(kept.staging.folders))
+        for name in written:
+            new.files[name] = stat_key(os.stat(staging / name))
+        new.folders |= _folders(written)
+        self._publish(new)
+        kept.searching = any(name.endswith(".html") for name in written)
+        return written
+
+    def _publish(self, new: Tree) -> None:
+        kept = self.kept
+        record = load_record(kept.cache)
+        published = publish(
+            kept.cache / "staging",
+            kept.target,
+            kept.cache,
+            kept.retention,
+            record,
+            old=kept.output,
+            new=new,
+        )
+        if published.problem:
+            logger.warning("kilas: %s", published.problem)
+        kept.remember(published.record, new.folders)
+
+
+def _contents(generator) -> list:
+    """The items and pages a generator read (with translations and
+    hidden ones), each written by ``generator``."""
+    found = []
+    for name in (
+        "articles",
+        "translations",
+        "hidden_articles",
+        "hidden_translations",
+        "drafts",
+        "drafts_translations",
+        "pages",
+        "hidden_pages",
+        "draft_pages",
+    ):
+        found.extend(getattr(generator, name, None) or [])
+    return found if hasattr(generator, "readers") else []
+
+
+def _scanned(kept: _Kept, folder: str) -> Tree:
+    """The staging folder's files, ``folder`` (the search bundle) scanned
+    again."""
+    from kilas.output import scan  # noqa: PLC0415
+
+    staging = kept.cache / "staging"
+    new = Tree(
+        files={
+            n: k
+            for n, k in kept.staging.files.items()
+            if not n.startswith(f"{folder}/")
+        },
+        folders={f for f in kept.staging.folders if not f.startswith(f"{folder}/")},
+    )
+    if (staging / folder).is_dir():
+        inner = scan(staging / folder)
+        new.folders.add(folder)
+        new.folders.update(f"{folder}/{f}" for f in inner.folders)
+        new.files.update((f"{folder}/{n}", k) for n, k in inner.files.items())
+    return new
+
+
+class _Tally(logging.Handler):
+    """Counts warnings and errors (a build fails on any)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+# -- watching ------------------------------------------------------------------
+IGNORED_PARTS = frozenset({"__pycache__", ".git", ".kilas-cache"})
+
+
+def watched(settings_file: str | Path, content: str | Path | None = None) -> list[Path]:
+    """What a save in makes the site change: the content folder, the
+    theme, the plugin folders and the settings files' folder (its Python
+    files)."""
+    from kilas.build import load_settings  # noqa: PLC0415
+
+    settings = load_settings(settings_file, content)
+    folders = [Path(settings["PATH"]), Path(settings["THEME"])]
+    folders += [Path(p) for p in settings.get("PLUGIN_PATHS", [])]
+    return [f.resolve() for f in folders if f.is_dir()]
+
+
+def relevant(path: str, settings_folder: Path, folders: list[Path]) -> bool:
+    """Whether a changed ``path`` is an input: a file below a watched folder
+    that is not hidden, an editor's scratch file or a cache; or a Python
+    file beside the settings file."""
+    from kilas_contract.discovery import is_editor_file  # noqa: PLC0415
+
+    found = Path(path)
+    if found.parent == settings_folder:
+        return found.suffix == ".py" and not is_editor_file(found.name)
+    for folder in folders:
+        if found.is_relative_to(folder):
+            parts = found.relative_to(folder).parts
+            return not any(p in IGNORED_PARTS or is_editor_file(p) for p in parts)
+    return False
+
+
+def watch(
+    settings_file: str | Path,
+    content: str | Path | None,
+    take: Callable[..., None],
+    stop: threading.Event,
+    **extra,
+) -> None:
+    """Call ``take`` with the inputs saved, as soon as they are (inotify
+    through watchfiles; saves within 50 ms come together), until ``stop``.
+    The settings files (Python files beside the settings file) are looked
+    at every half second: their folder also holds output/."""
+    from watchfiles import watch as changes  # noqa: PLC0415
+
+    settings_folder = Path(settings_file).resolve().parent
+    folders = watched(settings_file, content)
+
+    def settings_files() -> dict[str, str]:
+        keys = {}
+        for path in settings_folder.glob("*.py"):
+            with contextlib.suppress(OSError):
+                keys[str(path)] = stat_key(path.stat())
+        return keys
+
+    known = settings_files()
+    for found in changes(
+        *folders,
+        stop_event=stop,
+        step=50,
+        debounce=1600,
+        rust_timeout=500,
+        yield_on_timeout=True,
+        watch_filter=lambda _, path: relevant(path, settings_folder, folders),
+        raise_interrupt=False,
+    ):
+        saved = {path for _, path in found}
+        now = settings_files()
+        saved.update(p for p in known.keys() | now.keys() if known.get(p) != now.get(p))
+        known = now
+        if saved:
+            take(saved, **extra)
+
+
+# -- the server ----------------------------------------------------------------
+class _Watcher:
+    """livereload's watcher, driven by ``watch`` instead of polling (which
+    looks every 0.8 s and throttles reloads): ``start`` sets the thread
+    going; each save is taken there, then the browsers are told to reload."""
+
+    def __init__(self, site: LiveSite, settings_file, content, report) -> None:
+        self._tasks, self._changes, self.filepath = {}, [], None
+        self.site, self.report = site, report
+        self.settings_file, self.content = settings_file, content
+        self.stop = threading.Event()
+
+    def watch(self, *args, **kwargs) -> None:  # livereload's API; all is watched
+        pass
+
+    def examine(self):
+        return None, None
+
+    def start(self, callback) -> bool:
+        from tornado.ioloop import IOLoop  # noqa: PLC0415
+
+        loop = IOLoop.current()
+        thread = threading.Thread(
+            target=watch,
+            args=(self.settings_file, self.content, self.take, self.stop),
+            kwargs={"loop": loop},
+            name="kilas-live",
+            daemon=True,
+        )
+        thread.start()
+        return True
+
+    def take(self, saved: set[str], loop) -> None:
+        from livereload.handlers import LiveReloadHandler  # noqa: PLC0415
+
+        # Tornado turns the root logger up to INFO; keep builds to problems.
+        logging.getLogger().setLevel(logging.WARNING)
+        try:
+            done = self.site.update(saved)
+        except BuildFailed as exc:
+            self.report(f"kilas: {exc}")
+            return
+        self.report(_said(done, saved))
+        loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+        try:
+            self.site.index()
+        except (OSError, OutputError, RuntimeError) as exc:
+            self.report(f"kilas: the search index was not updated ({exc})")
+
+
+def _said(done: dict, saved: set[str]) -> str:
+    names = ", ".join(sorted(Path(p).name for p in saved)[:3])
+    more = f" and {len(saved) - 3} more" if len(saved) > 3 else ""
+    how = "in memory" if done["fast"] else "rebuilt"
+    return (
+        f"kilas: {names}{more}: {how} in {done['seconds']:.2f} s,"
+        f" {len(done['rendered'])} page(s) rendered"
+    )
+
+
+def serve(
+    settings_file: str | Path,
+    content: str | Path | None,
+    output: str | Path | None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    report: Callable[[str], None] = print,
+) -> None:
+    """Build, serve ``output/`` with livereload, and take every save."""
+    from livereload import Server  # noqa: PLC0415
+
+    from kilas.build import load_settings  # noqa: PLC0415
+
+    site = LiveSite(settings_file, content, output)
+    try:
+        settings = site.build()
+        report(
+            f"kilas: built {Path(settings['OUTPUT_PATH']).name}/; watching for saves"
+        )
+    except BuildFailed as exc:
+        settings = load_settings(settings_file, content, output)
+        report(f"kilas: {exc}; watching for saves")
+    watcher = _Watcher(site, settings_file, content, report)
+    server = Server(watcher=watcher)
+    try:
+        server.serve(host=host, port=port, root=str(settings["OUTPUT_PATH"]))
+    finally:
+        watcher.stop.set()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m kilas.live``: what ``invoke livereload`` runs (the
+    benchmark starts it on its corpus)."""
+    import argparse  # noqa: PLC0415
+
+    from kilas.build import init_logging  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m kilas.live")
+    parser.add_argument("--settings", default="pelicanconf.py")
+    parser.add_argument("--content")
+    parser.add_argument("--output")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    init_logging()
+    serve(
+        args.settings,
+        args.content,
+        args.output,
+        port=args.port,
+        report=lambda line: print(line, flush=True),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

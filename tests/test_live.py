@@ -1,0 +1,205 @@
+"""``invoke livereload`` keeps the site in memory: a save that changes only
+bodies is rendered from memory, anything else builds the site again; either
+way ``output/`` then equals a clean build of the same files. (Its speed is
+measured by ``invoke bench``: ``live_s``; the bench's smoke test runs the
+server itself, as a browser sees it.)"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import copy_project, snapshot
+from test_incremental import _ordered
+
+from kilas.bench import write_corpus
+from kilas.build import BuildFailed, build
+from kilas.live import LiveSite, watch
+
+ITEMS = 40
+PAGES = Path(__file__).resolve().parent.parent / "content" / "pages"
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    """A project copy with a 40-item corpus, built once; each test starts
+    from a copy of it."""
+    root = tmp_path_factory.mktemp("live")
+    project = copy_project(root / "site")
+    shutil.rmtree(project / "content")
+    write_corpus(project, ITEMS, items="items")
+    shutil.copytree(PAGES, project / "content" / "pages")
+    build(settings_file=project / "pelicanconf.py", output=project / "output")
+    return project
+
+
+@pytest.fixture
+def live(pristine, tmp_path):
+    project = tmp_path / "site"
+    shutil.copytree(pristine, project, symlinks=True)
+    site = LiveSite(project / "pelicanconf.py", output=project / "output")
+    site.build()
+    yield project, site
+    site.close()
+
+
+def _items(project: Path) -> list[Path]:
+    return sorted((project / "content" / "items").rglob("*.md"))
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"\n{text}\n")
+
+
+def _same_as_clean(project: Path) -> None:
+    clean = project / "clean"
+    build(settings_file=project / "pelicanconf.py", output=clean)
+    built, made = _ordered(snapshot(project / "output")), _ordered(snapshot(clean))
+    assert built == made, sorted(
+        n for n in {*built, *made} if built.get(n) != made.get(n)
+    )
+
+
+def test_a_body_saved_is_rendered_from_memory(live):
+    project, site = live
+    item, page = _items(project)[5], project / "content" / "pages" / "tentang.md"
+    assert page.is_file()
+    _append(item, "Kalimat baru dari penyunting.")
+    _append(page, "Paragraf baru di halaman tentang.")
+    done = site.update([item, page])
+    assert done["fast"], done
+    rendered = done["rendered"]
+    pages = [n for n in rendered if n.endswith(".html")]
+    assert any(f"/{item.stem}/" in n for n in pages), rendered
+    assert any("tentang" in n for n in pages), rendered
+    assert len(pages) == 2, rendered  # the two pages; lists show no body
+    assert all(n.endswith((".html", ".xml")) for n in rendered)
+    site.index()
+    _same_as_clean(project)
+    # Saved again: the in-memory site still takes bodies.
+    _append(item, "Dan satu kalimat lagi.")
+    assert site.update([item])["fast"]
+    site.index()
+    _same_as_clean(project)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "title",
+        "summary",
+        "new_link",  # a body that links another file of the site
+        "new_item",
+        "deleted_item",
+        "theme",
+    ],
+)
+def test_anything_but_a_body_builds_the_site(live, change):
+    project, site = live
+    items = _items(project)
+    item = items[9]
+    text = item.read_text(encoding="utf-8")
+    if change == "title":
+        item.write_text(text.replace("Title: ", "Title: Diperbarui: ", 1), "utf-8")
+        saved = [item]
+    elif change == "summary":
+        item.write_text(text.replace("Summary: ", "Summary: Baru. ", 1), "utf-8")
+        saved = [item]
+    elif change == "new_link":
+        other = items[2].relative_to(project / "content").as_posix()
+        _append(item, f"Lihat juga [butir lain]({{filename}}/{other}).")
+        saved = [item]
+    elif change == "new_item":
+        new = item.with_name("butir-baru-sekali.md")
+        new.write_text(text.replace("Title: ", "Title: Baru Sekali ", 1), "utf-8")
+        saved = [new]
+    elif change == "deleted_item":
+        item.unlink()
+        saved = [item]
+    else:
+        partial = project / "theme" / "templates" / "partials" / "period_nav.html"
+        partial.write_text(
+            partial.read_text("utf-8").replace(
+                'class="period-nav"', 'class="period-nav" data-live="1"', 1
+            ),
+            "utf-8",
+        )
+        saved = [partial]
+    done = site.update(saved)
+    assert not done["fast"], done
+    assert done["rendered"]
+    _same_as_clean(project)
+    # The whole build kept the new site: the next body save is quick again.
+    other = items[13]
+    _append(other, "Kalimat sesudah pembangunan penuh.")
+    assert site.update([other])["fast"]
+    site.index()
+    _same_as_clean(project)
+
+
+def test_a_bad_save_fails_like_a_build_and_leaves_output(live):
+    project, site = live
+    item = _items(project)[4]
+    before = snapshot(project / "output")
+    text = item.read_text(encoding="utf-8")
+    item.write_text(text.replace("Date: ", "Date: kemarin ", 1), "utf-8")
+    with pytest.raises(BuildFailed):
+        site.update([item])
+    assert snapshot(project / "output") == before
+    item.write_text(text, "utf-8")
+    done = site.update([item])  # fixed: a whole build (nothing is kept)
+    assert not done["fast"]
+    _same_as_clean(project)
+
+
+def test_a_build_from_elsewhere_is_noticed(live):
+    """Another build (``invoke build`` in a terminal) published meanwhile:
+    the site in memory may be stale, so the save builds the site again."""
+    project, site = live
+    items = _items(project)
+    items[1].write_text(
+        items[1].read_text("utf-8").replace("Title: ", "Title: Lain: ", 1), "utf-8"
+    )
+    build(settings_file=project / "pelicanconf.py", output=project / "output")
+    _append(items[2], "Kalimat sesudah pembangunan lain.")
+    assert not site.update([items[2]])["fast"]
+    _same_as_clean(project)
+
+
+def test_watch_reports_saves_and_ignores_scratch_files(pristine, tmp_path):
+    project = tmp_path / "site"
+    shutil.copytree(pristine, project, symlinks=True)
+    seen: list[set[str]] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch,
+        args=(project / "pelicanconf.py", None, seen.append, stop),
+        daemon=True,
+    )
+    thread.start()
+    try:
+        time.sleep(1.0)  # watching
+        item = _items(project)[3]
+        (item.parent / f".{item.name}.swp").write_text("scratch", "utf-8")
+        (item.parent / f"{item.name}~").write_text("backup", "utf-8")
+        (project / "output" / "index.html").write_text("not an input", "utf-8")
+        _append(item, "Disimpan.")
+        settings = project / "pelicanconf.py"
+        _append(settings, "# disimpan")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and {
+            str(item),
+            str(settings),
+        } - set().union(*seen):
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(10)
+    reported = set().union(*seen)
+    assert str(item) in reported, seen
+    assert str(project / "pelicanconf.py") in reported, seen
+    assert reported <= {str(item), str(project / "pelicanconf.py")}, seen
