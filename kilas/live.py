@@ -433,14 +433,15 @@ def relevant(path: str, settings_folder: Path, folders: list[Path]) -> bool:
 def watch(
     settings_file: str | Path,
     content: str | Path | None,
-    take: Callable[..., None],
+    take: Callable[[set[str]], None],
     stop: threading.Event,
-    **extra,
+    idle: Callable[[], None] | None = None,
 ) -> None:
     """Call ``take`` with the inputs saved, as soon as they are (inotify
-    through watchfiles; saves within 50 ms come together), until ``stop``.
-    The settings files (Python files beside the settings file) are looked
-    at every half second: their folder also holds output/."""
+    through watchfiles; saves within 50 ms come together), until ``stop``;
+    ``idle`` after each half second without a save. The settings files
+    (Python files beside the settings file) are looked at every half
+    second: their folder also holds output/."""
     from watchfiles import watch as changes  # noqa: PLC0415
 
     settings_folder = Path(settings_file).resolve().parent
@@ -469,7 +470,9 @@ def watch(
         saved.update(p for p in known.keys() | now.keys() if known.get(p) != now.get(p))
         known = now
         if saved:
-            take(saved, **extra)
+            take(saved)
+        elif idle is not None:
+            idle()
 
 
 # -- the server ----------------------------------------------------------------
@@ -493,18 +496,18 @@ class _Watcher:
     def start(self, callback) -> bool:
         from tornado.ioloop import IOLoop  # noqa: PLC0415
 
-        loop = IOLoop.current()
+        self.loop = IOLoop.current()
         thread = threading.Thread(
             target=watch,
             args=(self.settings_file, self.content, self.take, self.stop),
-            kwargs={"loop": loop},
+            kwargs={"idle": self.idle},
             name="kilas-live",
             daemon=True,
         )
         thread.start()
         return True
 
-    def take(self, saved: set[str], loop) -> None:
+    def take(self, saved: set[str]) -> None:
         from livereload.handlers import LiveReloadHandler  # noqa: PLC0415
 
         # Tornado turns the root logger up to INFO; keep builds to problems.
@@ -515,7 +518,11 @@ class _Watcher:
             self.report(f"kilas: {exc}")
             return
         self.report(_said(done, saved))
-        loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+        self.loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+
+    def idle(self) -> None:
+        """Half a second without a save: index the changed pages for search
+        (a second or two a shard; saves meanwhile wait for it)."""
         try:
             self.site.index()
         except (OSError, OutputError, RuntimeError) as exc:
