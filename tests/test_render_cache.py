@@ -139,3 +139,56 @@ def test_smartypants_shortcut_changes_no_text():
     finally:
         for name, function in saved.items():
             setattr(smartypants, name, function)
+
+
+def _markup() -> list[str]:
+    """Texts of every kind widont and caps meet: block ends (p, h1-h6, li,
+    dt, dd, in any case, with spaces), inline tags around the last word,
+    tags that are not closed ("<a</p>"), comments, kbd and script, spaces of
+    every kind, capitals with dots, digits and apostrophes."""
+    import random
+
+    pieces = [
+        "<p>", "</p>", "</p >", "<P>", "</P>", "<li>", "</li>", "</dd>", "</dt>",
+        "<h2>", "</h1>", "</h6>", "</h7>", '<a href="x y">', "<a>", "</a>", "<em>",
+        "</em>", "<span class='c'>", "</span>", "<strong>", "</strong>", "<i>",
+        "</i>", "<b>", "</b>", "<br>", "<br/>", "<b<x>", "<abbr>", "</abbr>",
+        "<img src=x>", "<a", "<em ", "</blockquote>", "<kbd>", "</kbd>", "<script>", "</script>",
+        "<!-- c -->", "<!-- a -- b -->", "<pre>", "</pre>", "<code>", "</code>",
+        "<", ">", " ", "  ", "\n", "\t", "\xa0", "\u2003", "\x1c", "\x85",
+        "kata", "Jakarta", "DPR", "KPK", "A.B.", "U. S. ", "H2O", "I", "It's",
+        "ABC'S", "a", "1", "2024", "&nbsp;", "&amp;", ".", ",", "-", "'", '"', "é",
+    ]  # fmt: skip
+    rng = random.Random(14)
+    texts = ["", " ", "a", "a b", "<p>a b</p>", "<p> b</p>", "<p>a </p>\n"]
+    texts += ["<p>x <a</p>\tA.B.", "kata<a</dd>\xa02024", "<p>a <em b</li> c</p>"]
+    texts += [
+        "".join(rng.choices(pieces, k=rng.randrange(1, 25))) for _ in range(30000)
+    ]
+    return texts
+
+
+def test_quick_widont_and_caps_change_nothing():
+    """kilas_render's widont looks only where its expression can match and
+    its caps only at pieces holding capitals; every text comes out exactly
+    as from typogrify's own filters, alone and through the whole chain
+    (rendered bodies: tests/test_incremental.py compares whole sites)."""
+    import kilas_render as render
+    from typogrify import filters
+
+    render._quick_filters()
+    texts = _markup()
+    for name in ("widont", "caps"):
+        quick = getattr(filters, name)
+        original = quick.__wrapped__
+        for text in texts:
+            assert quick(text) == original(text), (name, text)
+    chained = [filters.typogrify(text) for text in texts]
+    saved = {name: getattr(filters, name) for name in ("widont", "caps")}
+    try:
+        for name, function in saved.items():
+            setattr(filters, name, function.__wrapped__)
+        assert [filters.typogrify(text) for text in texts] == chained
+    finally:
+        for name, function in saved.items():
+            setattr(filters, name, function)

@@ -119,6 +119,7 @@ def _typogrify(options: str):
     # As Pelican does: also curl quotes that Markdown wrote as &quot;.
     smartypants.Attr.default = attr | smartypants.Attr.w
     _skip_untouched(smartypants)
+    _quick_filters()
     omit = dict.fromkeys(config["omit"], False)
 
     def apply(text: str) -> str:
@@ -162,6 +163,135 @@ def _skip_untouched(smartypants) -> None:
 
         quick.__wrapped__ = convert
         setattr(smartypants, name, quick)
+
+
+# typogrify's widont and caps, with the same output for every text but
+# less work (tests/test_render_cache.py compares them with typogrify's own
+# on generated and real texts):
+# - widont's expression can only match at the end of a block (a closing p,
+#   h1-h6, li, dt or dd tag, or the end of the text): ``X \s+ W \s* (closing
+#   inline tags and spaces) end``, W a word without spaces or brackets and X
+#   the character or inline tag before the spaces. Matches never cross a
+#   block's end, so each block is looked at alone, and the expression runs
+#   only from where its one possible match can start, found backwards.
+#   Scanning every word of a body for it was a tenth of a render. (A text
+#   holding "<" twice without ">" between is left to widont: an inline tag
+#   such as "<a</p>" can hold a block's end.)
+# - caps wraps runs of capitals; its expression runs only on the pieces of
+#   text holding two capitals in a row (with digits between) or "X.Y"; a
+#   piece holding neither cannot match.
+_BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|dt|dd)>")
+_INLINE_CLOSERS = ("</a>", "</em>", "</span>", "</strong>", "</i>", "</b>")
+_UNCLOSED = re.compile(r"<[^>]*<")
+_INLINE_TAG = re.compile(r"</?(?:a|em|span|strong|i|b)")
+_CAPS_HINT = re.compile(r"[A-Z]\d*[A-Z]|[A-Z]\.\s?[A-Z]")
+
+
+def _widont_start(text: str, start: int, end: int) -> int | None:
+    """Where widont's one possible match in ``text[start:end]`` (a block
+    ending with its closing tag at ``end``) can start; None when none can."""
+    i = end
+    while i > start:  # spaces and closing inline tags before the block's end
+        if text[i - 1].isspace():
+            i -= 1
+            continue
+        for tag in _INLINE_CLOSERS:
+            if text.endswith(tag, start, i):
+                i -= len(tag)
+                break
+        else:
+            break
+    word = i
+    while word > start and text[word - 1] not in "<>" and not text[word - 1].isspace():
+        word -= 1
+    if word == i:
+        return None
+    spaces = word
+    while spaces > start and text[spaces - 1].isspace():
+        spaces -= 1
+    if spaces in (word, start):
+        return None
+    if text[spaces - 1] == "<":
+        return None
+    if text[spaces - 1] != ">":
+        return spaces - 1
+    # An inline tag ends there: it starts at the first "<" after the last
+    # ">" before its own that opens an inline tag's name (as the
+    # expression's ``</?(?:a|em|span|strong|i|b)[^>]*>`` does).
+    opening = text.rfind(">", start, spaces - 1) + 1
+    opening = max(opening, start)
+    while True:
+        opening = text.find("<", opening, spaces - 1)
+        if opening < 0:
+            return None
+        if _INLINE_TAG.match(text, opening):
+            return opening
+        opening += 1
+
+
+def _quick_filters() -> None:
+    """Replace typogrify's widont and caps by their quick forms (once per
+    process; the originals stay as ``__wrapped__``)."""
+    import smartypants  # noqa: PLC0415
+    from typogrify import filters  # noqa: PLC0415
+
+    if not hasattr(filters.widont, "__wrapped__"):
+        widont = filters.widont
+
+        def quick_widont(text):
+            if _UNCLOSED.search(text):  # a tag may then hold a block's end
+                return widont(text)
+            parts, done = [], 0
+            for block in _BLOCK_END.finditer(text):
+                at = _widont_start(text, done, block.start())
+                if at is None:
+                    parts.append(text[done : block.end()])
+                else:
+                    parts.append(text[done:at])
+                    parts.append(widont(text[at : block.end()]))
+                done = block.end()
+            parts.append(widont(text[done:]))
+            return "".join(parts)
+
+        quick_widont.__wrapped__ = widont
+        filters.widont = quick_widont
+    if not hasattr(filters.caps, "__wrapped__"):
+        caps = filters.caps
+
+        def quick_caps(text):
+            if not _CAPS_HINT.search(text):
+                return text
+            result, skipped = [], False
+            for kind, piece in smartypants._tokenize(text):
+                if kind == "tag":
+                    result.append(piece)
+                    opening = _CAPS_SKIP.match(piece)
+                    skipped = bool(opening) and opening.group(1) is None
+                elif skipped or not _CAPS_HINT.search(piece):
+                    result.append(piece)
+                else:
+                    result.append(_CAPS.sub(_caps_span, piece))
+            return "".join(result)
+
+        quick_caps.__wrapped__ = caps
+        filters.caps = quick_caps
+
+
+# typogrify's own expressions for caps (filters.caps), as it compiles them.
+_CAPS = re.compile(
+    r"((\b[A-Z\d]*[A-Z]\d*[A-Z][A-Z\d']*\b)|(\b[A-Z]+\.\s?(?:[A-Z]+\.\s?)+)(?:\s|\b|$))"
+)
+_CAPS_SKIP = re.compile("<(/)?(?:kbd|script)[^>]*>", re.IGNORECASE)
+
+
+def _caps_span(match) -> str:
+    """As typogrify's ``_cap_wrapper``: dotted capitals keep their space."""
+    if match.group(2):
+        return f'<span class="caps">{match.group(2)}</span>'
+    caps, tail = match.group(3), ""
+    if caps[-1] == " ":
+        caps, tail = caps[:-1], " "
+    return f'<span class="caps">{caps}</span>{tail}'
 
 
 def render(body: str, title: str | None, summary: str | None, options: str):
