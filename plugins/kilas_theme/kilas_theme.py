@@ -66,23 +66,25 @@ def _strict_loader(generator) -> ChoiceLoader:
     return ChoiceLoader([theme, PrefixLoader({"!theme": theme})])
 
 
-def _memoized_render(env, template_name: str, constants: dict):
+def _memoized_render(env, template_name: str, constants: dict, cache: dict):
     """A function rendering ``template_name`` once per distinct arguments.
 
     An item's entry in a list (headline, meta line, summary) is the same on
     the home page, its day, week, month and year, its category, tags, regions,
-    source and story: render it once per build and reuse it. The cache lives
-    in the generator's environment, for one build. ``constants`` are settings
-    the template may read besides ``item`` and ``args``.
+    source and story: render it once per build and reuse it. ``cache`` is
+    the build's (``_entries``), shared by every generator's environment: the
+    timeline's, the taxonomies' and the items' pages show the same entries
+    (a quarter of the entries were rendered again by another generator).
+    ``constants`` are settings the template may read besides ``item`` and
+    ``args``.
     """
-    cache: dict = {}
 
     def render(content, *args):
         # A runner that records what each page reads (Kilas' own) sets
         # ``env.kilas_reads``: a page showing a cached entry read what
         # rendering it read.
         reads = getattr(env, "kilas_reads", None)
-        key = (id(content), *args)
+        key = (template_name, id(content), *args)
         if key not in cache:
             with reads.capture() if reads else contextlib.nullcontext() as got:
                 template = env.get_template(template_name)
@@ -150,6 +152,16 @@ def _shared_code(settings: dict) -> _SharedCode:
     return found
 
 
+def _entries(settings: dict) -> dict:
+    """The build's rendered list entries (a new build starts with none)."""
+    build = state(settings)
+    found = build.get(f"{__name__}.entries")
+    if not isinstance(found, dict):
+        found = {}
+        build.set(f"{__name__}.entries", found)
+    return found
+
+
 def setup_theme(generator) -> None:
     """Only our templates, and the theme's filters, in every generator."""
     settings = generator.settings
@@ -173,7 +185,7 @@ def setup_theme(generator) -> None:
     )
     constants = {key: settings.get(key, "") for key in ("DEFAULT_LANG", "SITENAME")}
     generator.env.globals["digest_item_html"] = _memoized_render(
-        generator.env, "partials/digest_item_body.html", constants
+        generator.env, "partials/digest_item_body.html", constants, _entries(settings)
     )
 
 
