@@ -191,14 +191,18 @@ class Shard:
         self.folder: Path | None = None
         self.process = None
 
-    def start(self) -> None:
-        # The folder of links is made when the run starts, so that the
-        # first run starts without waiting for every shard's links.
+    def prepare(self) -> None:
+        """Make the folder of links (once). It is made just before the run
+        starts, or while the runs before it go on (``Indexing.finish``), so
+        that the first run starts without waiting for every shard's links."""
         if self.folder is None:
             self.folder = Path(
                 tempfile.mkdtemp(prefix="kilas-search-", dir=self.scratch)
             )
             _link_pages(self.site, self.pages, self.folder)
+
+    def start(self) -> None:
+        self.prepare()
         shutil.rmtree(self.bundle, ignore_errors=True)
         self.log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in wait)
         command = [_pagefind(), "--site", str(self.folder)]
@@ -213,11 +217,24 @@ class Shard:
             preexec_fn=_die_with_build(os.getpid()),  # noqa: PLW1509
         )
 
+    @property
+    def limit(self) -> float:
+        """Seconds a run may take before it is taken for hung."""
+        return PAGEFIND_SECONDS + PAGEFIND_SECONDS_PER_PAGE * len(self.pages)
+
+    def ended(self) -> bool:
+        """The run has ended, or has taken longer than ``limit``."""
+        return (
+            self.process.poll() is not None
+            or time.perf_counter() - self.started > self.limit
+        )
+
     def wait(self, retry: bool = True) -> int:
-        """Wait for Pagefind; return the pages it indexed."""
+        """Wait for Pagefind; return the pages it indexed. The folder of
+        links stays until ``close``."""
         if self.process is None:
             self.start()
-        limit = PAGEFIND_SECONDS + PAGEFIND_SECONDS_PER_PAGE * len(self.pages)
+        limit = self.limit
         left = limit - (time.perf_counter() - self.started)
         try:
             code = self.process.wait(timeout=max(left, 1.0))
@@ -242,7 +259,6 @@ class Shard:
         self.log.seek(0)
         said = self.log.read().decode("utf-8", "replace").strip()
         self.log.close()
-        self.close()
         if code != 0:
             raise RuntimeError(
                 f"kilas_search: Pagefind failed (exit {code}) indexing"
@@ -378,15 +394,25 @@ class Indexing:
     def finish(self) -> None:
         if not self.enabled:
             return
-        # One Pagefind run keeps about one core busy: run one per core.
-        pending, running, indexed = list(self.shards), [], 0
+        # One Pagefind run keeps about one core busy: run one per core. A
+        # run that ends is followed at once: the next shard's links are made
+        # while the runs go on, whichever run ends first is followed first,
+        # and the links of a shard indexed are removed once the next runs.
+        cores = os.cpu_count() or 1
+        pending, running, indexed, done = list(self.shards), [], 0, None
         try:
             while pending or running:
-                while pending and len(running) < (os.cpu_count() or 1):
+                while pending and len(running) < cores:
                     running.append(pending.pop(0))
                     if running[-1].process is None:
                         running[-1].start()
-                indexed += running.pop(0).wait()
+                if done is not None:
+                    done.close()
+                if pending:
+                    pending[0].prepare()
+                done = _first_ended(running)
+                running.remove(done)
+                indexed += done.wait()
         finally:
             for shard in self.shards:
                 shard.close()
@@ -400,6 +426,15 @@ class Indexing:
         if self.state_file:
             state = {"shards": self.keys, "pages": self.digests}
             self.state_file.write_text(json.dumps(state, sort_keys=True), "utf-8")
+
+
+def _first_ended(running: list[Shard]) -> Shard:
+    """The first of ``running`` whose run ends (or is overdue)."""
+    while True:
+        for shard in running:
+            if shard.ended():
+                return shard
+        time.sleep(0.01)
 
 
 def index_early(generator, writer) -> None:
