@@ -95,6 +95,8 @@ class _Kept:
     # Each item and page by its source path, resolved (as saves are named).
     contents: dict = field(default_factory=dict)
     searching: bool = False  # pages changed since the search index was
+    content: Path = Path()  # the content folder, resolved
+    sources: set[str] = field(default_factory=set)  # the files read, resolved
 
     def remember(self, record: Record | None = None, folders=None) -> None:
         """Take the folders' files from the record the last publish saved
@@ -173,6 +175,10 @@ class LiveSite:
             self.kept = _Kept(fields=fields, target=target, cache=cache,
                               retention=retention, **made)  # fmt: skip
             self.kept.remember()
+            self.kept.content = Path(os.path.realpath(settings["PATH"]))
+            self.kept.sources = {
+                os.path.realpath(p) for p in settings["KILAS_STATS"]["sources"]
+            }
             for generator in made["generators"]:
                 for content in _contents(generator):
                     path = os.path.realpath(content.source_path)
@@ -193,9 +199,21 @@ class LiveSite:
     def update(self, paths: Iterable[str | Path]) -> dict:
         """Take the saved ``paths``: their bodies in memory when only bodies
         changed, else a whole build. Return what was done: ``fast``, the
-        ``rendered`` pages and ``seconds``."""
+        ``rendered`` pages and ``seconds``; None when none of ``paths`` is
+        an input (a file made and removed at once: Vim's ``4913`` probe)."""
         started = time.perf_counter()
         paths = {os.path.realpath(p) for p in paths}
+        kept = self.kept
+        if kept is not None:
+            paths = {
+                p
+                for p in paths
+                if os.path.lexists(p)
+                or p in kept.sources
+                or not Path(p).is_relative_to(kept.content)
+            }
+            if not paths:
+                return None
         try:
             rendered = self._bodies(paths)
         except (OSError, OutputError) as exc:
@@ -516,6 +534,8 @@ class _Watcher:
             done = self.site.update(saved)
         except BuildFailed as exc:
             self.report(f"kilas: {exc}")
+            return
+        if done is None:
             return
         self.report(_said(done, saved))
         self.loop.add_callback(LiveReloadHandler.reload_waiters, "*")

@@ -141,6 +141,18 @@ def test_anything_but_a_body_builds_the_site(live, change):
     _same_as_clean(project)
 
 
+def test_a_file_made_and_removed_at_once_is_no_save(live):
+    """Vim makes and removes a file named 4913 beside the file it saves."""
+    project, site = live
+    item = _items(project)[6]
+    probe = item.parent / "4913"
+    probe.write_text("", "utf-8")
+    probe.unlink()
+    assert site.update([probe]) is None
+    _append(item, "Disimpan dengan Vim.")
+    assert site.update([probe, item])["fast"]
+
+
 def test_a_bad_save_fails_like_a_build_and_leaves_output(live):
     project, site = live
     item = _items(project)[4]
