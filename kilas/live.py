@@ -216,7 +216,9 @@ class LiveSite:
                 return None
         try:
             rendered = self._bodies(paths)
-        except (OSError, OutputError) as exc:
+        except Exception as exc:  # noqa: BLE001  (the whole build says it)
+            # A template error, an I/O error: the whole build that follows
+            # reports it as a build does, and fails or puts it right.
             logger.info("kilas: live update stopped (%s); building", exc)
             rendered = None
         if rendered is None:
@@ -535,6 +537,9 @@ class _Watcher:
         except BuildFailed as exc:
             self.report(f"kilas: {exc}")
             return
+        except Exception:  # the server keeps watching
+            logger.exception("kilas: the save could not be taken")
+            return
         if done is None:
             return
         self.report(_said(done, saved))
@@ -545,7 +550,7 @@ class _Watcher:
         (a second or two a shard; saves meanwhile wait for it)."""
         try:
             self.site.index()
-        except (OSError, OutputError, RuntimeError) as exc:
+        except Exception as exc:  # noqa: BLE001  (the server keeps watching)
             self.report(f"kilas: the search index was not updated ({exc})")
 
 
