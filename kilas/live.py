@@ -517,15 +517,18 @@ class _Watcher:
         from tornado.ioloop import IOLoop  # noqa: PLC0415
 
         self.loop = IOLoop.current()
-        thread = threading.Thread(
-            target=watch,
-            args=(self.settings_file, self.content, self.take, self.stop),
-            kwargs={"idle": self.idle},
-            name="kilas-live",
-            daemon=True,
-        )
+        thread = threading.Thread(target=self._watch, name="kilas-live", daemon=True)
         thread.start()
         return True
+
+    def _watch(self) -> None:
+        try:
+            watch(self.settings_file, self.content, self.take, self.stop, self.idle)
+        except Exception as exc:  # noqa: BLE001  (said; serving goes on)
+            self.report(
+                f"kilas: cannot watch for saves ({exc}); the site is served as"
+                " it is: stop the server (Ctrl+C) and run it again"
+            )
 
     def take(self, saved: set[str]) -> None:
         from livereload.handlers import LiveReloadHandler  # noqa: PLC0415
