@@ -567,6 +567,35 @@ def _said(done: dict, saved: set[str]) -> str:
     )
 
 
+def _external_script() -> None:
+    """Give pages livereload's client as a script file, not inline.
+
+    livereload adds an inline script that adds the client; the theme's
+    Content-Security-Policy (``script-src 'self'``) blocks inline scripts,
+    so the browser never reloaded. A ``<script src="/livereload.js">`` from
+    the same server is allowed, and so is its websocket (``'self'``).
+
+    Touch point: ``livereload.server.LiveScriptInjector`` (the class its
+    ``Server.application`` derives the page transform from, looked up when
+    the server starts).
+    """
+    import livereload.server  # noqa: PLC0415
+
+    base = livereload.server.LiveScriptInjector
+    if getattr(base, "kilas_external", False):
+        return
+
+    class ExternalScript(base):
+        kilas_external = True
+
+        def __init__(self, request) -> None:
+            super().__init__(request)
+            port = request.host.rpartition(":")[2] if ":" in request.host else "80"
+            self.script = f'<script src="/livereload.js?port={port}"></script>'.encode()
+
+    livereload.server.LiveScriptInjector = ExternalScript
+
+
 def serve(
     settings_file: str | Path,
     content: str | Path | None,
@@ -590,6 +619,7 @@ def serve(
         settings = load_settings(settings_file, content, output)
         report(f"kilas: {exc}; watching for saves")
     watcher = _Watcher(site, settings_file, content, report)
+    _external_script()
     server = Server(watcher=watcher)
     try:
         server.serve(host=host, port=port, root=str(settings["OUTPUT_PATH"]))

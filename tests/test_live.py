@@ -215,3 +215,55 @@ def test_watch_reports_saves_and_ignores_scratch_files(pristine, tmp_path):
     assert str(item) in reported, seen
     assert str(project / "pelicanconf.py") in reported, seen
     assert reported <= {str(item), str(project / "pelicanconf.py")}, seen
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_browser_reloads_with_the_saved_text(tmp_path):
+    """`python -m kilas.live` (what `invoke livereload` runs) on the
+    project's site, an item open in Chromium: a save reloads the page, which
+    then shows the new sentence."""
+    import subprocess
+    import sys
+
+    from kilas.browser import chromium
+
+    project = copy_project(tmp_path / "site")
+    port = _free_port()
+    log = (tmp_path / "live.log").open("w+", encoding="utf-8")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kilas.live", "--port", str(port)],
+        cwd=project,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while "watching for saves" not in (tmp_path / "live.log").read_text("utf-8"):
+            assert server.poll() is None, (tmp_path / "live.log").read_text("utf-8")
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        item = _items(project)[0]
+        page_url = next((project / "output").rglob(f"{item.stem}/index.html"))
+        relative = page_url.parent.relative_to(project / "output").as_posix()
+        with chromium() as browser:
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/{relative}/", wait_until="load")
+            page.wait_for_timeout(1000)  # livereload.js connects
+            assert "Kalimat dari penyunting" not in page.content()
+            with page.expect_navigation(timeout=30_000):
+                _append(item, "Kalimat dari penyunting untuk peramban.")
+            page.wait_for_load_state("load")
+            assert "Kalimat dari penyunting" in page.content()
+        said = (tmp_path / "live.log").read_text("utf-8")
+        assert f"{item.name}: in memory in" in said, said
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
