@@ -301,15 +301,14 @@ class LiveSite:
         body, metadata = read
         if _strict(metadata) != kept.fields.get(content.source_path):
             return None
-        old = content._content or ""
-        if _SITE_LINKS.findall(body) != _SITE_LINKS.findall(old):
+        from kilas.pelican_coupling import body_of  # noqa: PLC0415
+
+        if _SITE_LINKS.findall(body) != _SITE_LINKS.findall(body_of(content)):
             return None
         return body
 
     def _render(self, bodies: dict, kept: _Kept, writer, settings) -> list[str]:
-        from pelican.contents import Content  # noqa: PLC0415
-
-        from kilas.pelican_coupling import memoized_urls  # noqa: PLC0415
+        from kilas.pelican_coupling import memoized_urls, replace_body  # noqa: PLC0415
 
         staging = kept.cache / "staging"
         tally = _Tally()
@@ -318,11 +317,7 @@ class LiveSite:
         settings["OUTPUT_PATH"] = str(staging)
         try:
             for content, body in bodies.items():
-                content._content = body
-                for memo in ("get_content", "get_summary"):
-                    cache = Content.__dict__[memo].cache
-                    for key in [k for k in cache if k[0] is content]:
-                        del cache[key]
+                replace_body(content, body)
             writer.again({c.source_path for c in bodies}, {c.save_as for c in bodies})
             if hasattr(settings, "recorder"):
                 settings.recorder = writer.recorder
