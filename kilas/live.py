@@ -149,9 +149,10 @@ class LiveSite:
         kept."""
         from pelican.plugins import signals  # noqa: PLC0415
 
-        from kilas.pelican_coupling import site_written  # noqa: PLC0415
+        from kilas.pelican_coupling import forget_memos, site_written  # noqa: PLC0415
 
         self.kept = None
+        forget_memos()
         gc.unfreeze()
         gc.collect()  # the last site's memory, before this one is read
         made: dict = {}
@@ -191,7 +192,10 @@ class LiveSite:
 
     def close(self) -> None:
         """Let the site in memory go."""
+        from kilas.pelican_coupling import forget_memos  # noqa: PLC0415
+
         self.kept = None
+        forget_memos()
         gc.unfreeze()
         gc.collect()
 

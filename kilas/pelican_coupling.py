@@ -275,6 +275,15 @@ def body_of(content) -> str:
     return getattr(content, "_content", None) or ""
 
 
+def forget_memos() -> None:
+    """Empty the memos of ``Content.get_content`` and ``get_summary``
+    (Pelican's ``memoized`` keeps one cache per function, for the process):
+    a process that builds again (``kilas.live``) would otherwise keep every
+    item of every build it made. Touch point: ``memoized.cache``."""
+    for name in ("get_content", "get_summary"):
+        Content.__dict__[name].cache.clear()
+
+
 def replace_body(content, body: str) -> None:
     """Give an item or page a new body, as read (``kilas.live``). Touch
     points: the private ``_content`` (as ``body_of``), and the memos of

@@ -153,6 +153,30 @@ def test_a_file_made_and_removed_at_once_is_no_save(live):
     assert site.update([probe, item])["fast"]
 
 
+def test_whole_builds_in_one_process_keep_one_site(live):
+    """Pelican memoizes each item's content for the process; a server that
+    builds again must not keep every site it built."""
+    import gc
+
+    from pelican.contents import Article
+
+    project, site = live
+    items = _items(project)
+    for number in range(3):
+        text = items[number].read_text("utf-8")
+        items[number].write_text(text.replace("Title: ", "Title: Ubah: ", 1), "utf-8")
+        assert not site.update([items[number]])["fast"]
+    gc.unfreeze()
+    gc.collect()
+    alive = [
+        o
+        for o in gc.get_objects()
+        if isinstance(o, Article) and str(project) in (o.source_path or "")
+    ]
+    gc.freeze()
+    assert len(alive) == ITEMS, len(alive)
+
+
 def test_a_bad_save_fails_like_a_build_and_leaves_output(live):
     project, site = live
     item = _items(project)[4]
