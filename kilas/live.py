@@ -26,6 +26,7 @@ import gc
 import logging
 import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -608,6 +609,10 @@ def serve(
 
     from kilas.build import load_settings  # noqa: PLC0415
 
+    # The port first: a busy one is said before a build of minutes.
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
     site = LiveSite(settings_file, content, output)
     try:
         settings = site.build()

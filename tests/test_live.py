@@ -291,3 +291,22 @@ def test_the_browser_reloads_with_the_saved_text(tmp_path):
         server.terminate()
         server.wait(30)
         log.close()
+
+
+@pytest.mark.parametrize("task", ["livereload", "serve"])
+def test_a_busy_port_is_said_at_once(project, task):
+    import socket
+
+    from conftest import run_invoke
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = run_invoke(project, task, "--port", str(port), timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr
+    said = done.stdout + done.stderr
+    assert f"kilas: cannot serve on 127.0.0.1:{port} (Address already in use)" in said
+    assert "--port N" in said
+    assert "Traceback" not in said
+    assert not (project / "output").exists()  # said before building
