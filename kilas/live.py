@@ -36,6 +36,7 @@ from pathlib import Path
 
 from kilas.build import BuildFailed, _places, build
 from kilas.output import (
+    NOTICE,
     RECORD_FILE,
     OutputError,
     Record,
@@ -533,8 +534,9 @@ class _Watcher:
     def take(self, saved: set[str]) -> None:
         from livereload.handlers import LiveReloadHandler  # noqa: PLC0415
 
-        # Tornado turns the root logger up to INFO; keep builds to problems.
-        logging.getLogger().setLevel(logging.WARNING)
+        # Tornado turns the root logger up to INFO; keep builds to problems
+        # and notices (a script removed from a body), as `invoke build`.
+        logging.getLogger().setLevel(NOTICE)
         try:
             done = self.site.update(saved)
         except BuildFailed as exc:

@@ -141,6 +141,25 @@ def test_anything_but_a_body_builds_the_site(live, change):
     _same_as_clean(project)
 
 
+def test_a_script_in_a_saved_body_is_removed_and_said(live, caplog):
+    project, site = live
+    item = _items(project)[8]
+    _append(item, '<script>alert("x")</script>\n\nParagraf sesudah skrip.')
+    caplog.set_level(25)
+    done = site.update([item])
+    assert done["fast"], done
+    assert any(
+        "<script> removed" in r.getMessage() and item.name in r.getMessage()
+        for r in caplog.records
+    ), [r.getMessage() for r in caplog.records]
+    page = next((project / "output").rglob(f"{item.stem}/index.html"))
+    html = page.read_text("utf-8")
+    assert "Paragraf sesudah" in html  # (typogrify: "skrip" after &nbsp;)
+    assert 'alert("x")' not in html
+    site.index()
+    _same_as_clean(project)
+
+
 def test_a_file_made_and_removed_at_once_is_no_save(live):
     """Vim makes and removes a file named 4913 beside the file it saves."""
     project, site = live
