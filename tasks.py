@@ -5,6 +5,7 @@ project and puts the project root on the path; every path below is resolved
 from the project root, never from the folder a task is run in.
 """
 
+import errno
 import subprocess
 import sys
 from pathlib import Path
@@ -88,10 +89,21 @@ def check(c):
     print("kilas: every item is valid; nothing was written")
 
 
+def _port_problem(host, port, exc: OSError) -> str:
+    return (
+        f"kilas: cannot serve on {host}:{port} ({exc.strerror or exc}); stop"
+        " what uses that port (another `invoke serve` or `livereload`?), or"
+        " choose another one with --port N"
+    )
+
+
 def _serve(root, port, prefix="/"):
     from kilas.serve import make_server  # noqa: PLC0415
 
-    server = make_server(root, port, prefix)
+    try:
+        server = make_server(root, port, prefix)
+    except OSError as exc:
+        raise SystemExit(_port_problem(CONFIG["host"], port, exc)) from None
     host, port = server.server_address[:2]
     prefix = f"/{prefix.strip('/')}/" if prefix.strip("/") else "/"
     print(f"kilas: serving {root.name}/ at http://{host}:{port}{prefix} (Ctrl+C stops)")
@@ -114,7 +126,12 @@ def livereload(c, port=CONFIG["port"]):
     from kilas.live import serve  # noqa: PLC0415
 
     _init_logging()
-    serve(CONFIG["settings"], None, CONFIG["output"], CONFIG["host"], int(port))
+    try:
+        serve(CONFIG["settings"], None, CONFIG["output"], CONFIG["host"], int(port))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise SystemExit(_port_problem(CONFIG["host"], port, exc)) from None
 
 
 @task(

@@ -661,7 +661,8 @@ def live_save(cmd: Sequence[str], cwd: Path, item: Path, site: Path) -> float:
                 raise RuntimeError(
                     f"the saved sentence is not on the page:\n{said()[-4000:]}"
                 )
-            logger.info("livereload server said:\n%s", said()[-2000:])
+            kilas = [line for line in said().splitlines() if line.startswith("kilas:")]
+            logger.info("livereload server said:\n%s", "\n".join(kilas[-5:]))
             return seconds
         finally:
             proc.terminate()

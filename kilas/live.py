@@ -26,6 +26,7 @@ import gc
 import logging
 import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -35,6 +36,7 @@ from pathlib import Path
 
 from kilas.build import BuildFailed, _places, build
 from kilas.output import (
+    NOTICE,
     RECORD_FILE,
     OutputError,
     Record,
@@ -95,6 +97,8 @@ class _Kept:
     # Each item and page by its source path, resolved (as saves are named).
     contents: dict = field(default_factory=dict)
     searching: bool = False  # pages changed since the search index was
+    content: Path = Path()  # the content folder, resolved
+    sources: set[str] = field(default_factory=set)  # the files read, resolved
 
     def remember(self, record: Record | None = None, folders=None) -> None:
         """Take the folders' files from the record the last publish saved
@@ -147,9 +151,10 @@ class LiveSite:
         kept."""
         from pelican.plugins import signals  # noqa: PLC0415
 
-        from kilas.pelican_coupling import site_written  # noqa: PLC0415
+        from kilas.pelican_coupling import forget_memos, site_written  # noqa: PLC0415
 
         self.kept = None
+        forget_memos()
         gc.unfreeze()
         gc.collect()  # the last site's memory, before this one is read
         made: dict = {}
@@ -173,6 +178,10 @@ class LiveSite:
             self.kept = _Kept(fields=fields, target=target, cache=cache,
                               retention=retention, **made)  # fmt: skip
             self.kept.remember()
+            self.kept.content = Path(os.path.realpath(settings["PATH"]))
+            self.kept.sources = {
+                os.path.realpath(p) for p in settings["KILAS_STATS"]["sources"]
+            }
             for generator in made["generators"]:
                 for content in _contents(generator):
                     path = os.path.realpath(content.source_path)
@@ -185,7 +194,10 @@ class LiveSite:
 
     def close(self) -> None:
         """Let the site in memory go."""
+        from kilas.pelican_coupling import forget_memos  # noqa: PLC0415
+
         self.kept = None
+        forget_memos()
         gc.unfreeze()
         gc.collect()
 
@@ -193,12 +205,26 @@ class LiveSite:
     def update(self, paths: Iterable[str | Path]) -> dict:
         """Take the saved ``paths``: their bodies in memory when only bodies
         changed, else a whole build. Return what was done: ``fast``, the
-        ``rendered`` pages and ``seconds``."""
+        ``rendered`` pages and ``seconds``; None when none of ``paths`` is
+        an input (a file made and removed at once: Vim's ``4913`` probe)."""
         started = time.perf_counter()
         paths = {os.path.realpath(p) for p in paths}
+        kept = self.kept
+        if kept is not None:
+            paths = {
+                p
+                for p in paths
+                if os.path.lexists(p)
+                or p in kept.sources
+                or not Path(p).is_relative_to(kept.content)
+            }
+            if not paths:
+                return None
         try:
             rendered = self._bodies(paths)
-        except (OSError, OutputError) as exc:
+        except Exception as exc:  # noqa: BLE001  (the whole build says it)
+            # A template error, an I/O error: the whole build that follows
+            # reports it as a build does, and fails or puts it right.
             logger.info("kilas: live update stopped (%s); building", exc)
             rendered = None
         if rendered is None:
@@ -281,15 +307,14 @@ class LiveSite:
         body, metadata = read
         if _strict(metadata) != kept.fields.get(content.source_path):
             return None
-        old = content._content or ""
-        if _SITE_LINKS.findall(body) != _SITE_LINKS.findall(old):
+        from kilas.pelican_coupling import body_of  # noqa: PLC0415
+
+        if _SITE_LINKS.findall(body) != _SITE_LINKS.findall(body_of(content)):
             return None
         return body
 
     def _render(self, bodies: dict, kept: _Kept, writer, settings) -> list[str]:
-        from pelican.contents import Content  # noqa: PLC0415
-
-        from kilas.pelican_coupling import memoized_urls  # noqa: PLC0415
+        from kilas.pelican_coupling import memoized_urls, replace_body  # noqa: PLC0415
 
         staging = kept.cache / "staging"
         tally = _Tally()
@@ -298,11 +323,7 @@ class LiveSite:
         settings["OUTPUT_PATH"] = str(staging)
         try:
             for content, body in bodies.items():
-                content._content = body
-                for memo in ("get_content", "get_summary"):
-                    cache = Content.__dict__[memo].cache
-                    for key in [k for k in cache if k[0] is content]:
-                        del cache[key]
+                replace_body(content, body)
             writer.again({c.source_path for c in bodies}, {c.save_as for c in bodies})
             if hasattr(settings, "recorder"):
                 settings.recorder = writer.recorder
@@ -497,25 +518,34 @@ class _Watcher:
         from tornado.ioloop import IOLoop  # noqa: PLC0415
 
         self.loop = IOLoop.current()
-        thread = threading.Thread(
-            target=watch,
-            args=(self.settings_file, self.content, self.take, self.stop),
-            kwargs={"idle": self.idle},
-            name="kilas-live",
-            daemon=True,
-        )
+        thread = threading.Thread(target=self._watch, name="kilas-live", daemon=True)
         thread.start()
         return True
+
+    def _watch(self) -> None:
+        try:
+            watch(self.settings_file, self.content, self.take, self.stop, self.idle)
+        except Exception as exc:  # noqa: BLE001  (said; serving goes on)
+            self.report(
+                f"kilas: cannot watch for saves ({exc}); the site is served as"
+                " it is: stop the server (Ctrl+C) and run it again"
+            )
 
     def take(self, saved: set[str]) -> None:
         from livereload.handlers import LiveReloadHandler  # noqa: PLC0415
 
-        # Tornado turns the root logger up to INFO; keep builds to problems.
-        logging.getLogger().setLevel(logging.WARNING)
+        # Tornado turns the root logger up to INFO; keep builds to problems
+        # and notices (a script removed from a body), as `invoke build`.
+        logging.getLogger().setLevel(NOTICE)
         try:
             done = self.site.update(saved)
         except BuildFailed as exc:
             self.report(f"kilas: {exc}")
+            return
+        except Exception:  # the server keeps watching
+            logger.exception("kilas: the save could not be taken")
+            return
+        if done is None:
             return
         self.report(_said(done, saved))
         self.loop.add_callback(LiveReloadHandler.reload_waiters, "*")
@@ -525,7 +555,7 @@ class _Watcher:
         (a second or two a shard; saves meanwhile wait for it)."""
         try:
             self.site.index()
-        except (OSError, OutputError, RuntimeError) as exc:
+        except Exception as exc:  # noqa: BLE001  (the server keeps watching)
             self.report(f"kilas: the search index was not updated ({exc})")
 
 
@@ -537,6 +567,35 @@ def _said(done: dict, saved: set[str]) -> str:
         f"kilas: {names}{more}: {how} in {done['seconds']:.2f} s,"
         f" {len(done['rendered'])} page(s) rendered"
     )
+
+
+def _external_script() -> None:
+    """Give pages livereload's client as a script file, not inline.
+
+    livereload adds an inline script that adds the client; the theme's
+    Content-Security-Policy (``script-src 'self'``) blocks inline scripts,
+    so the browser never reloaded. A ``<script src="/livereload.js">`` from
+    the same server is allowed, and so is its websocket (``'self'``).
+
+    Touch point: ``livereload.server.LiveScriptInjector`` (the class its
+    ``Server.application`` derives the page transform from, looked up when
+    the server starts).
+    """
+    import livereload.server  # noqa: PLC0415
+
+    base = livereload.server.LiveScriptInjector
+    if getattr(base, "kilas_external", False):
+        return
+
+    class ExternalScript(base):
+        kilas_external = True
+
+        def __init__(self, request) -> None:
+            super().__init__(request)
+            port = request.host.rpartition(":")[2] if ":" in request.host else "80"
+            self.script = f'<script src="/livereload.js?port={port}"></script>'.encode()
+
+    livereload.server.LiveScriptInjector = ExternalScript
 
 
 def serve(
@@ -552,6 +611,10 @@ def serve(
 
     from kilas.build import load_settings  # noqa: PLC0415
 
+    # The port first: a busy one is said before a build of minutes.
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
     site = LiveSite(settings_file, content, output)
     try:
         settings = site.build()
@@ -562,6 +625,7 @@ def serve(
         settings = load_settings(settings_file, content, output)
         report(f"kilas: {exc}; watching for saves")
     watcher = _Watcher(site, settings_file, content, report)
+    _external_script()
     server = Server(watcher=watcher)
     try:
         server.serve(host=host, port=port, root=str(settings["OUTPUT_PATH"]))

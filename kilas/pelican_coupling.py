@@ -275,6 +275,27 @@ def body_of(content) -> str:
     return getattr(content, "_content", None) or ""
 
 
+def forget_memos() -> None:
+    """Empty the memos of ``Content.get_content`` and ``get_summary``
+    (Pelican's ``memoized`` keeps one cache per function, for the process):
+    a process that builds again (``kilas.live``) would otherwise keep every
+    item of every build it made. Touch point: ``memoized.cache``."""
+    for name in ("get_content", "get_summary"):
+        Content.__dict__[name].cache.clear()
+
+
+def replace_body(content, body: str) -> None:
+    """Give an item or page a new body, as read (``kilas.live``). Touch
+    points: the private ``_content`` (as ``body_of``), and the memos of
+    ``Content.get_content`` and ``get_summary`` (Pelican's ``memoized``:
+    a ``cache`` dict keyed by the arguments, the object first)."""
+    content._content = body
+    for name in ("get_content", "get_summary"):
+        memo = Content.__dict__[name].cache
+        for key in [key for key in memo if key[0] is content]:
+            del memo[key]
+
+
 # -- the run -------------------------------------------------------------------
 class CoupledPelican(Pelican):
     """Pelican, with its run split in the phases Kilas' runner needs."""
@@ -463,7 +484,7 @@ UPSTREAM: dict[str, tuple[str, str]] = {
     "pelican.contents.Content.__init__": (
         "958b9673ea1f0cc9",
         "body_of reads the private _content it keeps (page keys; and "
-        "kilas_contract's link check)",
+        "kilas_contract's link check); replace_body sets it",
     ),
     "pelican.contents.Content.get_url_setting": (
         "1b1043c1cc73b4aa",
@@ -472,6 +493,16 @@ UPSTREAM: dict[str, tuple[str, str]] = {
     "pelican.contents.Content.url_format": (
         "a742ab1360c3dd2f",
         "memoized_urls forgets a URL when one of _URL_INPUTS, its inputs, is set",
+    ),
+    "pelican.utils.memoized.__call__": (
+        "43294d6c7e61261d",
+        "replace_body forgets an item's get_content and get_summary entries "
+        "in its cache (keyed by the arguments, the object first)",
+    ),
+    "pelican.readers.Readers.read_file": (
+        "1bd153160d1b610d",
+        "kilas.live reads a saved file through it with a content_class that "
+        "keeps the body and metadata it is called with",
     ),
     "pelican.log.LimitFilter.filter": (
         "43ff75b569e41091",

@@ -141,6 +141,61 @@ def test_anything_but_a_body_builds_the_site(live, change):
     _same_as_clean(project)
 
 
+def test_a_script_in_a_saved_body_is_removed_and_said(live, caplog):
+    project, site = live
+    item = _items(project)[8]
+    _append(item, '<script>alert("x")</script>\n\nParagraf sesudah skrip.')
+    caplog.set_level(25)
+    done = site.update([item])
+    assert done["fast"], done
+    assert any(
+        "<script> removed" in r.getMessage() and item.name in r.getMessage()
+        for r in caplog.records
+    ), [r.getMessage() for r in caplog.records]
+    page = next((project / "output").rglob(f"{item.stem}/index.html"))
+    html = page.read_text("utf-8")
+    assert "Paragraf sesudah" in html  # (typogrify: "skrip" after &nbsp;)
+    assert 'alert("x")' not in html
+    site.index()
+    _same_as_clean(project)
+
+
+def test_a_file_made_and_removed_at_once_is_no_save(live):
+    """Vim makes and removes a file named 4913 beside the file it saves."""
+    project, site = live
+    item = _items(project)[6]
+    probe = item.parent / "4913"
+    probe.write_text("", "utf-8")
+    probe.unlink()
+    assert site.update([probe]) is None
+    _append(item, "Disimpan dengan Vim.")
+    assert site.update([probe, item])["fast"]
+
+
+def test_whole_builds_in_one_process_keep_one_site(live):
+    """Pelican memoizes each item's content for the process; a server that
+    builds again must not keep every site it built."""
+    import gc
+
+    from pelican.contents import Article
+
+    project, site = live
+    items = _items(project)
+    for number in range(3):
+        text = items[number].read_text("utf-8")
+        items[number].write_text(text.replace("Title: ", "Title: Ubah: ", 1), "utf-8")
+        assert not site.update([items[number]])["fast"]
+    gc.unfreeze()
+    gc.collect()
+    alive = [
+        o
+        for o in gc.get_objects()
+        if isinstance(o, Article) and str(project) in (o.source_path or "")
+    ]
+    gc.freeze()
+    assert len(alive) == ITEMS, len(alive)
+
+
 def test_a_bad_save_fails_like_a_build_and_leaves_output(live):
     project, site = live
     item = _items(project)[4]
@@ -203,3 +258,74 @@ def test_watch_reports_saves_and_ignores_scratch_files(pristine, tmp_path):
     assert str(item) in reported, seen
     assert str(project / "pelicanconf.py") in reported, seen
     assert reported <= {str(item), str(project / "pelicanconf.py")}, seen
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_browser_reloads_with_the_saved_text(tmp_path):
+    """`python -m kilas.live` (what `invoke livereload` runs) on the
+    project's site, an item open in Chromium: a save reloads the page, which
+    then shows the new sentence."""
+    import subprocess
+    import sys
+
+    from kilas.browser import chromium
+
+    project = copy_project(tmp_path / "site")
+    port = _free_port()
+    log = (tmp_path / "live.log").open("w+", encoding="utf-8")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kilas.live", "--port", str(port)],
+        cwd=project,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while "watching for saves" not in (tmp_path / "live.log").read_text("utf-8"):
+            assert server.poll() is None, (tmp_path / "live.log").read_text("utf-8")
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        item = _items(project)[0]
+        page_url = next((project / "output").rglob(f"{item.stem}/index.html"))
+        relative = page_url.parent.relative_to(project / "output").as_posix()
+        with chromium() as browser:
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/{relative}/", wait_until="load")
+            page.wait_for_timeout(1000)  # livereload.js connects
+            assert "Kalimat dari penyunting" not in page.content()
+            with page.expect_navigation(timeout=30_000):
+                _append(item, "Kalimat dari penyunting untuk peramban.")
+            page.wait_for_load_state("load")
+            assert "Kalimat dari penyunting" in page.content()
+        said = (tmp_path / "live.log").read_text("utf-8")
+        assert f"{item.name}: in memory in" in said, said
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
+
+
+@pytest.mark.parametrize("task", ["livereload", "serve"])
+def test_a_busy_port_is_said_at_once(project, task):
+    import socket
+
+    from conftest import run_invoke
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = run_invoke(project, task, "--port", str(port), timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr
+    said = done.stdout + done.stderr
+    assert f"kilas: cannot serve on 127.0.0.1:{port} (Address already in use)" in said
+    assert "--port N" in said
+    assert "Traceback" not in said
+    assert not (project / "output").exists()  # said before building
