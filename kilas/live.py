@@ -146,9 +146,10 @@ class LiveSite:
         self.kept: _Kept | None = None
 
     # -- a whole build ------------------------------------------------------
-    def build(self) -> dict:
+    def build(self, force: bool = True) -> dict:
         """An ordinary build (BuildFailed when it fails); the site it read is
-        kept."""
+        kept. Unless ``force``d, a build that would change nothing stops
+        early (``kilas.fastpath``) and keeps nothing."""
         from pelican.plugins import signals  # noqa: PLC0415
 
         from kilas.pelican_coupling import forget_memos, site_written  # noqa: PLC0415
@@ -169,7 +170,7 @@ class LiveSite:
         site_written.connect(written)
         signals.content_object_init.connect(read)
         try:
-            settings = build(**self.args, force=True)
+            settings = build(**self.args, force=force)
         finally:
             site_written.disconnect(written)
             signals.content_object_init.disconnect(read)
@@ -505,6 +506,7 @@ class _Watcher:
     def __init__(self, site: LiveSite, settings_file, content, report) -> None:
         self._tasks, self._changes, self.filepath = {}, [], None
         self.site, self.report = site, report
+        self.read = site.kept is not None  # the site was read into memory
         self.settings_file, self.content = settings_file, content
         self.stop = threading.Event()
 
@@ -551,8 +553,17 @@ class _Watcher:
         self.loop.add_callback(LiveReloadHandler.reload_waiters, "*")
 
     def idle(self) -> None:
-        """Half a second without a save: index the changed pages for search
-        (a second or two a shard; saves meanwhile wait for it)."""
+        """Half a second without a save: read the site into memory if the
+        server started without reading it; index the changed pages for
+        search (a second or two a shard; saves meanwhile wait for it)."""
+        if self.site.kept is None and not self.read:
+            self.read = True
+            try:
+                self.site.build()
+                self.report(f"kilas: the site is in memory; {READY}")
+            except BuildFailed as exc:
+                self.report(f"kilas: {exc}")
+            return
         try:
             self.site.index()
         except Exception as exc:  # noqa: BLE001  (the server keeps watching)
@@ -598,6 +609,9 @@ def _external_script() -> None:
     livereload.server.LiveScriptInjector = ExternalScript
 
 
+READY = "watching for saves"
+
+
 def serve(
     settings_file: str | Path,
     content: str | Path | None,
@@ -617,13 +631,20 @@ def serve(
         probe.bind((host, port))
     site = LiveSite(settings_file, content, output)
     try:
-        settings = site.build()
-        report(
-            f"kilas: built {Path(settings['OUTPUT_PATH']).name}/; watching for saves"
-        )
+        # When output/ is already the site, it is served at once and read
+        # into memory while served (the watcher's first idle moment).
+        settings = site.build(force=False)
+        built = Path(settings["OUTPUT_PATH"]).name
+        if site.kept is not None:
+            report(f"kilas: built {built}/; the site is in memory; {READY}")
+        else:
+            report(
+                f"kilas: {built}/ is up to date; serving it, and reading the site"
+                " into memory (a save waits for that)"
+            )
     except BuildFailed as exc:
         settings = load_settings(settings_file, content, output)
-        report(f"kilas: {exc}; watching for saves")
+        report(f"kilas: {exc}; {READY}")
     watcher = _Watcher(site, settings_file, content, report)
     _external_script()
     server = Server(watcher=watcher)

@@ -288,7 +288,8 @@ def test_the_browser_reloads_with_the_saved_text(tmp_path):
     )
     try:
         deadline = time.monotonic() + 300
-        while "watching for saves" not in (tmp_path / "live.log").read_text("utf-8"):
+        ready = "the site is in memory; watching for saves"
+        while ready not in (tmp_path / "live.log").read_text("utf-8"):
             assert server.poll() is None, (tmp_path / "live.log").read_text("utf-8")
             assert time.monotonic() < deadline
             time.sleep(0.2)
