@@ -235,12 +235,14 @@ class LiveSite:
                 "fast": False,
                 "rendered": stats.get("rendered_pages", []),
                 "seconds": time.perf_counter() - started,
+                "saved": sorted(paths),
                 "settings": settings,
             }
         return {
             "fast": True,
             "rendered": rendered,
             "seconds": time.perf_counter() - started,
+            "saved": sorted(paths),
         }
 
     def index(self) -> None:
@@ -549,7 +551,7 @@ class _Watcher:
             return
         if done is None:
             return
-        self.report(_said(done, saved))
+        self.report(_said(done, done["saved"]))
         self.loop.add_callback(LiveReloadHandler.reload_waiters, "*")
 
     def idle(self) -> None:
@@ -570,7 +572,7 @@ class _Watcher:
             self.report(f"kilas: the search index was not updated ({exc})")
 
 
-def _said(done: dict, saved: set[str]) -> str:
+def _said(done: dict, saved: list[str]) -> str:
     names = ", ".join(sorted(Path(p).name for p in saved)[:3])
     more = f" and {len(saved) - 3} more" if len(saved) > 3 else ""
     how = "in memory" if done["fast"] else "rebuilt"
