@@ -193,6 +193,25 @@ class LiveSite:
             gc.freeze()
         return settings
 
+    def due(self) -> float | None:
+        """The moment, when past, at which the site in memory changes by
+        itself (kilas_sitemap's and the schedule's next moment,
+        ``kilas_valid_until``); else None."""
+        from kilas.fastpath import build_now  # noqa: PLC0415
+
+        kept = self.kept
+        until = kept.pelican.stats.get("valid_until") if kept else None
+        if until is None:
+            return None
+        # The environment's KILAS_NOW when set (it stands still), else the
+        # clock (the settings hold the last build's "now").
+        zone = {"TIMEZONE": kept.pelican.settings.get("TIMEZONE")}
+        try:
+            now = build_now(zone).timestamp()
+        except Exception:  # noqa: BLE001  (a bad KILAS_NOW: the build says it)
+            return until
+        return until if now >= until else None
+
     def close(self) -> None:
         """Let the site in memory go."""
         from kilas.pelican_coupling import forget_memos  # noqa: PLC0415
@@ -277,8 +296,7 @@ class LiveSite:
             return None
         pelican, writer = kept.pelican, kept.writer
         settings = pelican.settings
-        until = pelican.stats.get("valid_until")
-        if until is not None and time.time() >= until:
+        if self.due() is not None:
             return None  # the site changes by itself now (a scheduled item)
         found = kept.contents
         if not paths <= found.keys() or not all(map(os.path.isfile, paths)):
@@ -509,6 +527,7 @@ class _Watcher:
         self._tasks, self._changes, self.filepath = {}, [], None
         self.site, self.report = site, report
         self.read = site.kept is not None  # the site was read into memory
+        self.due: float | None = None  # the last moment that made a build
         self.settings_file, self.content = settings_file, content
         self.stop = threading.Event()
 
@@ -554,6 +573,22 @@ class _Watcher:
         self.report(_said(done, done["saved"]))
         self.loop.add_callback(LiveReloadHandler.reload_waiters, "*")
 
+    def take_time(self) -> None:
+        from livereload.handlers import LiveReloadHandler  # noqa: PLC0415
+
+        logging.getLogger().setLevel(NOTICE)
+        try:
+            settings = self.site.build()
+        except BuildFailed as exc:
+            self.report(f"kilas: {exc}")
+            return
+        stats = settings["KILAS_STATS"]
+        self.report(
+            "kilas: the site changed with time (a scheduled item is due): rebuilt,"
+            f" {stats.get('rendered', 0)} page(s) rendered"
+        )
+        self.loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+
     def idle(self) -> None:
         """Half a second without a save: read the site into memory if the
         server started without reading it; index the changed pages for
@@ -565,6 +600,13 @@ class _Watcher:
                 self.report(f"kilas: the site is in memory; {READY}")
             except BuildFailed as exc:
                 self.report(f"kilas: {exc}")
+            return
+        due = self.site.due()
+        if due is not None and due != self.due:
+            # A scheduled item fell due, or one left the news window (once
+            # for each such moment: a "now" that stands still is no loop).
+            self.due = due
+            self.take_time()
             return
         try:
             self.site.index()

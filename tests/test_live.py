@@ -6,6 +6,7 @@ server itself, as a browser sees it.)"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -330,3 +331,46 @@ def test_a_busy_port_is_said_at_once(project, task):
     assert "--port N" in said
     assert "Traceback" not in said
     assert not (project / "output").exists()  # said before building
+
+
+def test_a_scheduled_item_appears_at_its_time(tmp_path):
+    """The server builds again when the site changes by itself (an item
+    scheduled for a few seconds later falls due), and reloads browsers."""
+    import subprocess
+    import sys
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from conftest import add_item
+
+    project = copy_project(tmp_path / "site")
+    when = datetime.now(ZoneInfo("Asia/Jakarta")) + timedelta(seconds=20)
+    item = add_item(project, "terjadwal", "Butir Terjadwal", "published", "Isi.")
+    text = item.read_text("utf-8").replace(
+        "Date: 2024-08-05 11:00", f"Date: {when:%Y-%m-%d %H:%M:%S}"
+    )
+    item.write_text(text, "utf-8")
+    log = (tmp_path / "live.log").open("w+", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "KILAS_NOW"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kilas.live", "--port", str(_free_port())],
+        cwd=project,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        said = ""
+        while "the site changed with time" not in said:
+            assert server.poll() is None, said
+            assert time.monotonic() < deadline, said
+            time.sleep(0.5)
+            said = (tmp_path / "live.log").read_text("utf-8")
+        assert "scheduled" in said, said  # the first build held it back
+        assert datetime.now(ZoneInfo("Asia/Jakarta")) >= when
+        assert list((project / "output").rglob("terjadwal/index.html"))
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
