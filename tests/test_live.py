@@ -142,6 +142,29 @@ def test_anything_but_a_body_builds_the_site(live, change):
     _same_as_clean(project)
 
 
+def test_a_draft_saved_again_is_rendered_from_memory(live):
+    """Drafts are built as previews (KILAS_DRAFTS, the development
+    settings): a new draft builds the site once, its text saves after that
+    are taken in memory, as an editor writes it."""
+    project, site = live
+    source = _items(project)[10]
+    draft = source.with_name("draf-baru.md")
+    text = source.read_text("utf-8").replace(
+        "Title: ", "Status: draft\nTitle: Draf ", 1
+    )
+    draft.write_text(text, "utf-8")
+    first = site.update([draft])
+    assert not first["fast"]
+    _append(draft, "Paragraf kedua dari penyunting.")
+    done = site.update([draft])
+    assert done["fast"], done
+    assert [n for n in done["rendered"] if n.endswith(".html")] == [
+        n for n in first["rendered"] if "draf-baru" in n and n.endswith(".html")
+    ]
+    site.index()
+    _same_as_clean(project)
+
+
 def test_a_script_in_a_saved_body_is_removed_and_said(live, caplog):
     project, site = live
     item = _items(project)[8]
