@@ -12,7 +12,11 @@ published once done.
 
 Anything else (a new, deleted or renamed file, a changed field, a theme,
 plugin or settings file, a static file) makes an ordinary build in the
-same process, which reads the whole site again and keeps it.
+same process, which reads the whole site again and keeps it; so does the
+moment at which the site changes by itself (a scheduled item falls due).
+A build by another process is noticed (the record of ``output/`` changed)
+and makes the next save a whole build. When ``output/`` is up to date at
+the start, the server serves it at once and reads the site meanwhile.
 
 The fast path renders exactly what a build would (the tests compare it
 with a clean build, byte for byte): a field is compared as the reader gives
