@@ -73,7 +73,7 @@ LIVE_CMD: tuple[str, ...] = (
     "{port}",
 )
 """The livereload server's command; {port} is a free port on 127.0.0.1."""
-LIVE_READY = "watching for saves"
+LIVE_READY = "the site is in memory; watching for saves"
 LIVE_START_SECONDS = 900.0
 ITEMS_DIR = "items"
 """bench(): the items' folder under content/, as the project's ARTICLE_PATHS."""

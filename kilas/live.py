@@ -12,7 +12,11 @@ published once done.
 
 Anything else (a new, deleted or renamed file, a changed field, a theme,
 plugin or settings file, a static file) makes an ordinary build in the
-same process, which reads the whole site again and keeps it.
+same process, which reads the whole site again and keeps it; so does the
+moment at which the site changes by itself (a scheduled item falls due).
+A build by another process is noticed (the record of ``output/`` changed)
+and makes the next save a whole build. When ``output/`` is up to date at
+the start, the server serves it at once and reads the site meanwhile.
 
 The fast path renders exactly what a build would (the tests compare it
 with a clean build, byte for byte): a field is compared as the reader gives
@@ -146,9 +150,10 @@ class LiveSite:
         self.kept: _Kept | None = None
 
     # -- a whole build ------------------------------------------------------
-    def build(self) -> dict:
+    def build(self, force: bool = True) -> dict:
         """An ordinary build (BuildFailed when it fails); the site it read is
-        kept."""
+        kept. Unless ``force``d, a build that would change nothing stops
+        early (``kilas.fastpath``) and keeps nothing."""
         from pelican.plugins import signals  # noqa: PLC0415
 
         from kilas.pelican_coupling import forget_memos, site_written  # noqa: PLC0415
@@ -169,7 +174,7 @@ class LiveSite:
         site_written.connect(written)
         signals.content_object_init.connect(read)
         try:
-            settings = build(**self.args, force=True)
+            settings = build(**self.args, force=force)
         finally:
             site_written.disconnect(written)
             signals.content_object_init.disconnect(read)
@@ -191,6 +196,25 @@ class LiveSite:
             gc.collect()
             gc.freeze()
         return settings
+
+    def due(self) -> float | None:
+        """The moment, when past, at which the site in memory changes by
+        itself (kilas_sitemap's and the schedule's next moment,
+        ``kilas_valid_until``); else None."""
+        from kilas.fastpath import build_now  # noqa: PLC0415
+
+        kept = self.kept
+        until = kept.pelican.stats.get("valid_until") if kept else None
+        if until is None:
+            return None
+        # The environment's KILAS_NOW when set (it stands still), else the
+        # clock (the settings hold the last build's "now").
+        zone = {"TIMEZONE": kept.pelican.settings.get("TIMEZONE")}
+        try:
+            now = build_now(zone).timestamp()
+        except Exception:  # noqa: BLE001  (a bad KILAS_NOW: the build says it)
+            return until
+        return until if now >= until else None
 
     def close(self) -> None:
         """Let the site in memory go."""
@@ -234,12 +258,14 @@ class LiveSite:
                 "fast": False,
                 "rendered": stats.get("rendered_pages", []),
                 "seconds": time.perf_counter() - started,
+                "saved": sorted(paths),
                 "settings": settings,
             }
         return {
             "fast": True,
             "rendered": rendered,
             "seconds": time.perf_counter() - started,
+            "saved": sorted(paths),
         }
 
     def index(self) -> None:
@@ -274,8 +300,7 @@ class LiveSite:
             return None
         pelican, writer = kept.pelican, kept.writer
         settings = pelican.settings
-        until = pelican.stats.get("valid_until")
-        if until is not None and time.time() >= until:
+        if self.due() is not None:
             return None  # the site changes by itself now (a scheduled item)
         found = kept.contents
         if not paths <= found.keys() or not all(map(os.path.isfile, paths)):
@@ -505,6 +530,8 @@ class _Watcher:
     def __init__(self, site: LiveSite, settings_file, content, report) -> None:
         self._tasks, self._changes, self.filepath = {}, [], None
         self.site, self.report = site, report
+        self.read = site.kept is not None  # the site was read into memory
+        self.due: float | None = None  # the last moment that made a build
         self.settings_file, self.content = settings_file, content
         self.stop = threading.Event()
 
@@ -547,19 +574,51 @@ class _Watcher:
             return
         if done is None:
             return
-        self.report(_said(done, saved))
+        self.report(_said(done, done["saved"]))
+        self.loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+
+    def take_time(self) -> None:
+        from livereload.handlers import LiveReloadHandler  # noqa: PLC0415
+
+        logging.getLogger().setLevel(NOTICE)
+        try:
+            settings = self.site.build()
+        except BuildFailed as exc:
+            self.report(f"kilas: {exc}")
+            return
+        stats = settings["KILAS_STATS"]
+        self.report(
+            "kilas: the site changed with time (a scheduled item is due): rebuilt,"
+            f" {stats.get('rendered', 0)} page(s) rendered"
+        )
         self.loop.add_callback(LiveReloadHandler.reload_waiters, "*")
 
     def idle(self) -> None:
-        """Half a second without a save: index the changed pages for search
-        (a second or two a shard; saves meanwhile wait for it)."""
+        """Half a second without a save: read the site into memory if the
+        server started without reading it; index the changed pages for
+        search (a second or two a shard; saves meanwhile wait for it)."""
+        if self.site.kept is None and not self.read:
+            self.read = True
+            try:
+                self.site.build()
+                self.report(f"kilas: the site is in memory; {READY}")
+            except BuildFailed as exc:
+                self.report(f"kilas: {exc}")
+            return
+        due = self.site.due()
+        if due is not None and due != self.due:
+            # A scheduled item fell due, or one left the news window (once
+            # for each such moment: a "now" that stands still is no loop).
+            self.due = due
+            self.take_time()
+            return
         try:
             self.site.index()
         except Exception as exc:  # noqa: BLE001  (the server keeps watching)
             self.report(f"kilas: the search index was not updated ({exc})")
 
 
-def _said(done: dict, saved: set[str]) -> str:
+def _said(done: dict, saved: list[str]) -> str:
     names = ", ".join(sorted(Path(p).name for p in saved)[:3])
     more = f" and {len(saved) - 3} more" if len(saved) > 3 else ""
     how = "in memory" if done["fast"] else "rebuilt"
@@ -598,6 +657,9 @@ def _external_script() -> None:
     livereload.server.LiveScriptInjector = ExternalScript
 
 
+READY = "watching for saves"
+
+
 def serve(
     settings_file: str | Path,
     content: str | Path | None,
@@ -617,13 +679,20 @@ def serve(
         probe.bind((host, port))
     site = LiveSite(settings_file, content, output)
     try:
-        settings = site.build()
-        report(
-            f"kilas: built {Path(settings['OUTPUT_PATH']).name}/; watching for saves"
-        )
+        # When output/ is already the site, it is served at once and read
+        # into memory while served (the watcher's first idle moment).
+        settings = site.build(force=False)
+        built = Path(settings["OUTPUT_PATH"]).name
+        if site.kept is not None:
+            report(f"kilas: built {built}/; the site is in memory; {READY}")
+        else:
+            report(
+                f"kilas: {built}/ is up to date; serving it, and reading the site"
+                " into memory (a save waits for that)"
+            )
     except BuildFailed as exc:
         settings = load_settings(settings_file, content, output)
-        report(f"kilas: {exc}; watching for saves")
+        report(f"kilas: {exc}; {READY}")
     watcher = _Watcher(site, settings_file, content, report)
     _external_script()
     server = Server(watcher=watcher)

@@ -6,6 +6,7 @@ server itself, as a browser sees it.)"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -137,6 +138,29 @@ def test_anything_but_a_body_builds_the_site(live, change):
     other = items[13]
     _append(other, "Kalimat sesudah pembangunan penuh.")
     assert site.update([other])["fast"]
+    site.index()
+    _same_as_clean(project)
+
+
+def test_a_draft_saved_again_is_rendered_from_memory(live):
+    """Drafts are built as previews (KILAS_DRAFTS, the development
+    settings): a new draft builds the site once, its text saves after that
+    are taken in memory, as an editor writes it."""
+    project, site = live
+    source = _items(project)[10]
+    draft = source.with_name("draf-baru.md")
+    text = source.read_text("utf-8").replace(
+        "Title: ", "Status: draft\nTitle: Draf ", 1
+    )
+    draft.write_text(text, "utf-8")
+    first = site.update([draft])
+    assert not first["fast"]
+    _append(draft, "Paragraf kedua dari penyunting.")
+    done = site.update([draft])
+    assert done["fast"], done
+    assert [n for n in done["rendered"] if n.endswith(".html")] == [
+        n for n in first["rendered"] if "draf-baru" in n and n.endswith(".html")
+    ]
     site.index()
     _same_as_clean(project)
 
@@ -288,7 +312,8 @@ def test_the_browser_reloads_with_the_saved_text(tmp_path):
     )
     try:
         deadline = time.monotonic() + 300
-        while "watching for saves" not in (tmp_path / "live.log").read_text("utf-8"):
+        ready = "the site is in memory; watching for saves"
+        while ready not in (tmp_path / "live.log").read_text("utf-8"):
             assert server.poll() is None, (tmp_path / "live.log").read_text("utf-8")
             assert time.monotonic() < deadline
             time.sleep(0.2)
@@ -329,3 +354,46 @@ def test_a_busy_port_is_said_at_once(project, task):
     assert "--port N" in said
     assert "Traceback" not in said
     assert not (project / "output").exists()  # said before building
+
+
+def test_a_scheduled_item_appears_at_its_time(tmp_path):
+    """The server builds again when the site changes by itself (an item
+    scheduled for a few seconds later falls due), and reloads browsers."""
+    import subprocess
+    import sys
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from conftest import add_item
+
+    project = copy_project(tmp_path / "site")
+    when = datetime.now(ZoneInfo("Asia/Jakarta")) + timedelta(seconds=20)
+    item = add_item(project, "terjadwal", "Butir Terjadwal", "published", "Isi.")
+    text = item.read_text("utf-8").replace(
+        "Date: 2024-08-05 11:00", f"Date: {when:%Y-%m-%d %H:%M:%S}"
+    )
+    item.write_text(text, "utf-8")
+    log = (tmp_path / "live.log").open("w+", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "KILAS_NOW"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kilas.live", "--port", str(_free_port())],
+        cwd=project,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        said = ""
+        while "the site changed with time" not in said:
+            assert server.poll() is None, said
+            assert time.monotonic() < deadline, said
+            time.sleep(0.5)
+            said = (tmp_path / "live.log").read_text("utf-8")
+        assert "scheduled" in said, said  # the first build held it back
+        assert datetime.now(ZoneInfo("Asia/Jakarta")) >= when
+        assert list((project / "output").rglob("terjadwal/index.html"))
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
