@@ -46,10 +46,7 @@ import yaml
 
 logger = logging.getLogger(__name__)
 
-KILAS_CMD: tuple[str, ...] = (
-    "{python}",
-    "-m",
-    "kilas.build",
+_SITE_ARGS = (
     "--settings",
     "pelicanconf.py",
     "--content",
@@ -57,18 +54,14 @@ KILAS_CMD: tuple[str, ...] = (
     "--output",
     "{output}",
 )
+KILAS_CMD: tuple[str, ...] = ("{python}", "-m", "kilas.build", *_SITE_ARGS)
 """Default Kilas build command, run from the project root; fields are
 {python} (this interpreter), {content} and {output} (absolute paths)."""
 LIVE_CMD: tuple[str, ...] = (
     "{python}",
     "-m",
     "kilas.live",
-    "--settings",
-    "pelicanconf.py",
-    "--content",
-    "{content}",
-    "--output",
-    "{output}",
+    *_SITE_ARGS,
     "--port",
     "{port}",
 )
