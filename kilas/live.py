@@ -244,13 +244,17 @@ class LiveSite:
             }
             if not paths:
                 return None
+        held = _Held()
         try:
-            rendered = self._bodies(paths)
+            with held:
+                rendered = self._bodies(paths)
         except Exception as exc:  # noqa: BLE001  (the whole build says it)
             # A template error, an I/O error: the whole build that follows
             # reports it as a build does, and fails or puts it right.
             logger.info("kilas: live update stopped (%s); building", exc)
             rendered = None
+        if rendered is not None:
+            held.tell()  # what reading said (a notice); else the build says it
         if rendered is None:
             settings = self.build()
             stats = settings["KILAS_STATS"]
@@ -431,6 +435,39 @@ def _scanned(kept: _Kept, folder: str) -> Tree:
         new.folders.update(f"{folder}/{f}" for f in inner.folders)
         new.files.update((f"{folder}/{n}", k) for n, k in inner.files.items())
     return new
+
+
+class _Held(logging.Filter):
+    """Holds back what is logged meanwhile (the fast path's reading), so
+    that a whole build that follows does not say it twice; ``tell()`` says
+    it when no build follows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+        self.handlers: list[logging.Handler] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.records.append(record)
+        return False
+
+    def __enter__(self):
+        self.handlers = list(logging.getLogger().handlers)
+        for handler in self.handlers:
+            handler.addFilter(self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for handler in self.handlers:
+            handler.removeFilter(self)
+
+    def tell(self) -> None:
+        # Straight to the handlers: the loggers' own filters (Pelican's
+        # duplicate filter) saw these records already.
+        for record in dict.fromkeys(self.records):  # once, not once a handler
+            for handler in self.handlers:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
 
 
 class _Tally(logging.Handler):

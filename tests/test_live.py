@@ -220,14 +220,17 @@ def test_whole_builds_in_one_process_keep_one_site(live):
     assert len(alive) == ITEMS, len(alive)
 
 
-def test_a_bad_save_fails_like_a_build_and_leaves_output(live):
+def test_a_bad_save_fails_like_a_build_and_leaves_output(live, caplog):
     project, site = live
     item = _items(project)[4]
     before = snapshot(project / "output")
     text = item.read_text(encoding="utf-8")
     item.write_text(text.replace("Date: ", "Date: kemarin ", 1), "utf-8")
+    caplog.set_level(25)
     with pytest.raises(BuildFailed):
         site.update([item])
+    said = [r.getMessage() for r in caplog.records if item.name in r.getMessage()]
+    assert len(said) == 1 and "Date:" in said[0], said  # said once, by the build
     assert snapshot(project / "output") == before
     item.write_text(text, "utf-8")
     done = site.update([item])  # fixed: a whole build (nothing is kept)
