@@ -585,7 +585,7 @@ def bench(
     return result
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -599,7 +599,7 @@ def live_save(cmd: Sequence[str], cwd: Path, item: Path, site: Path) -> float:
 
     from tornado.websocket import websocket_connect  # noqa: PLC0415
 
-    port = _free_port()
+    port = free_port()
     command = [part.replace("{port}", str(port)) for part in cmd]
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)

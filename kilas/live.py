@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from kilas.build import BuildFailed, _places, build
+from kilas.build import BuildFailed, _places, _Tally, build
 from kilas.output import (
     NOTICE,
     RECORD_FILE,
@@ -343,6 +343,8 @@ class LiveSite:
         return body
 
     def _render(self, bodies: dict, kept: _Kept, writer, settings) -> list[str]:
+        from pelican.generators import StaticGenerator  # noqa: PLC0415
+
         from kilas.pelican_coupling import memoized_urls, replace_body  # noqa: PLC0415
 
         staging = kept.cache / "staging"
@@ -358,9 +360,11 @@ class LiveSite:
                 settings.recorder = writer.recorder
             with memoized_urls():
                 for generator in kept.generators:
-                    if hasattr(generator, "generate_output") and hasattr(
-                        generator, "readers"
-                    ):
+                    # Static files are as the build copied them (a save of
+                    # one is a whole build), as in a forked writer.
+                    if isinstance(generator, StaticGenerator):
+                        continue
+                    if hasattr(generator, "generate_output"):
                         generator.generate_output(writer)
         finally:
             writer.only = None
@@ -368,7 +372,7 @@ class LiveSite:
                 settings.recorder = None
             settings["OUTPUT_PATH"] = str(kept.target)
             root.removeHandler(tally)
-        if tally.count:
+        if tally.total:
             raise OutputError("a warning while rendering")
         written = sorted(set(writer.rendered))
         new = Tree(files=dict(kept.staging.files), folders=set(kept.staging.folders))
@@ -412,7 +416,7 @@ def _contents(generator) -> list:
         "draft_pages",
     ):
         found.extend(getattr(generator, name, None) or [])
-    return found if hasattr(generator, "readers") else []
+    return found
 
 
 def _scanned(kept: _Kept, folder: str) -> Tree:
@@ -468,17 +472,6 @@ class _Held(logging.Filter):
             for handler in self.handlers:
                 if record.levelno >= handler.level:
                     handler.handle(record)
-
-
-class _Tally(logging.Handler):
-    """Counts warnings and errors (a build fails on any)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
 
 
 # -- watching ------------------------------------------------------------------

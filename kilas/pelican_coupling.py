@@ -275,23 +275,26 @@ def body_of(content) -> str:
     return getattr(content, "_content", None) or ""
 
 
+def _memos() -> list[dict]:
+    """The caches of ``Content.get_content`` and ``get_summary`` (Pelican's
+    ``memoized``: one dict per function, for the process, keyed by the
+    arguments, the object first). Touch point: ``memoized.cache``."""
+    return [Content.__dict__[name].cache for name in ("get_content", "get_summary")]
+
+
 def forget_memos() -> None:
-    """Empty the memos of ``Content.get_content`` and ``get_summary``
-    (Pelican's ``memoized`` keeps one cache per function, for the process):
-    a process that builds again (``kilas.live``) would otherwise keep every
-    item of every build it made. Touch point: ``memoized.cache``."""
-    for name in ("get_content", "get_summary"):
-        Content.__dict__[name].cache.clear()
+    """Empty the memos: a process that builds again (``kilas.live``) would
+    otherwise keep every item of every build it made."""
+    for memo in _memos():
+        memo.clear()
 
 
 def replace_body(content, body: str) -> None:
-    """Give an item or page a new body, as read (``kilas.live``). Touch
-    points: the private ``_content`` (as ``body_of``), and the memos of
-    ``Content.get_content`` and ``get_summary`` (Pelican's ``memoized``:
-    a ``cache`` dict keyed by the arguments, the object first)."""
+    """Give an item or page a new body, as read (``kilas.live``), and forget
+    what the memos hold for it. Touch point: the private ``_content`` (as
+    ``body_of``)."""
     content._content = body
-    for name in ("get_content", "get_summary"):
-        memo = Content.__dict__[name].cache
+    for memo in _memos():
         for key in [key for key in memo if key[0] is content]:
             del memo[key]
 

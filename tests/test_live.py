@@ -16,7 +16,7 @@ import pytest
 from conftest import copy_project, snapshot
 from test_incremental import _ordered
 
-from kilas.bench import write_corpus
+from kilas.bench import free_port, write_corpus
 from kilas.build import BuildFailed, build
 from kilas.live import LiveSite, watch
 
@@ -287,14 +287,6 @@ def test_watch_reports_saves_and_ignores_scratch_files(pristine, tmp_path):
     assert reported <= {str(item), str(project / "pelicanconf.py")}, seen
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_the_browser_reloads_with_the_saved_text(tmp_path):
     """`python -m kilas.live` (what `invoke livereload` runs) on the
     project's site, an item open in Chromium: a save reloads the page, which
@@ -305,7 +297,7 @@ def test_the_browser_reloads_with_the_saved_text(tmp_path):
     from kilas.browser import chromium
 
     project = copy_project(tmp_path / "site")
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "live.log").open("w+", encoding="utf-8")
     server = subprocess.Popen(
         [sys.executable, "-m", "kilas.live", "--port", str(port)],
@@ -379,7 +371,7 @@ def test_a_scheduled_item_appears_at_its_time(tmp_path):
     log = (tmp_path / "live.log").open("w+", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "KILAS_NOW"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "kilas.live", "--port", str(_free_port())],
+        [sys.executable, "-m", "kilas.live", "--port", str(free_port())],
         cwd=project,
         stdout=log,
         stderr=subprocess.STDOUT,
