@@ -39,14 +39,17 @@ import inspect
 import logging
 import os
 import textwrap
+from itertools import groupby
+from operator import attrgetter
 
 from blinker import signal
 from pelican import Pelican, signals
+from pelican import generators as generators_module
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator
 from pelican.log import LimitFilter
 from pelican.paginator import Paginator
-from pelican.utils import get_relative_path, path_to_url
+from pelican.utils import get_original_items, get_relative_path, path_to_url
 from pelican.writers import FileOverwriteFailedError, Writer
 
 logger = logging.getLogger(__name__)
@@ -78,9 +81,61 @@ def _positions(items: list) -> dict[int, int]:
 
 
 # -- the articles generator --------------------------------------------------
+def process_translations(content_list, translation_id=None):
+    """Pelican's ``process_translations``, with its last step linear.
+
+    Pelican finds the translations with ``x not in index`` (a list) for every
+    item: 50 million comparisons at 10,000 items, 0.4 s of each build. Here
+    the originals are known by identity, in a set. Same result, same order.
+
+    Touch point: pelican.utils.process_translations (copied), swapped into
+    pelican.generators while KilasArticlesGenerator reads.
+    """
+    if not translation_id:
+        return content_list, []
+    if isinstance(translation_id, str):
+        translation_id = {translation_id}
+    try:
+        content_list.sort(key=attrgetter(*translation_id))
+    except TypeError:
+        raise TypeError(
+            f"Cannot unpack {translation_id}, 'translation_id' must be falsy, a"
+            " string or a collection of strings"
+        ) from None
+    except AttributeError:
+        raise AttributeError(
+            f"Cannot use {translation_id} as 'translation_id', there "
+            "appear to be items without these metadata "
+            "attributes"
+        ) from None
+    index = []
+    for key, group in groupby(content_list, attrgetter(*translation_id)):
+        id_vals = (key,) if len(translation_id) == 1 else key
+        with_str = "with" + ", ".join([' {} "{{}}"'] * len(translation_id)).format(
+            *translation_id
+        ).format(*id_vals)
+        items = list(group)
+        index.extend(get_original_items(items, with_str))
+        for a in items:
+            a.translations = [x for x in items if x != a]
+    originals = {id(x) for x in index}
+    return index, [x for x in content_list if id(x) not in originals]
+
+
 class KilasArticlesGenerator(ArticlesGenerator):
     """Pelican's articles generator: items first, and without the list scan
-    per tag, category, author and period (see ``_positions``)."""
+    per tag, category, author and period (see ``_positions``), or per item
+    for its translations (``process_translations``)."""
+
+    # Touch point: ArticlesGenerator.generate_context (wrapped: it calls
+    # ``process_translations`` by its name in pelican.generators).
+    def generate_context(self):
+        original = generators_module.process_translations
+        generators_module.process_translations = process_translations
+        try:
+            super().generate_context()
+        finally:
+            generators_module.process_translations = original
 
     # Touch point: ArticlesGenerator.generate_output (reordered copy).
     def generate_output(self, writer):
@@ -449,6 +504,15 @@ UPSTREAM: dict[str, tuple[str, str]] = {
     "pelican.writers.Writer.write_feed": (
         "43b7e0c0117fa45c",
         "KilasWriter.write_feed keys a feed by its arguments and FEED_MAX_ITEMS",
+    ),
+    "pelican.utils.process_translations": (
+        "6a813b89cbdee6c1",
+        "process_translations copies it, its last step made linear",
+    ),
+    "pelican.generators.ArticlesGenerator.generate_context": (
+        "f0e6cf42fbf45cf3",
+        "KilasArticlesGenerator.generate_context expects it to call "
+        "process_translations by its name in pelican.generators",
     ),
     "pelican.generators.ArticlesGenerator.generate_output": (
         "80af2ebf91516f14",

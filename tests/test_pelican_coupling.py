@@ -8,10 +8,12 @@ import ast
 import inspect
 from importlib.metadata import version
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pelican import Pelican
 from pelican.generators import ArticlesGenerator
+from pelican.utils import process_translations
 from pelican.writers import Writer
 
 from kilas import pelican_coupling
@@ -94,3 +96,41 @@ def test_only_the_coupling_module_imports_pelicans_internals():
     assert "pelican.plugins.signals" in found  # the check reads imports
     assert {k: v for k, v in found.items() if k not in PUBLIC} == {}
     assert inspect.getsourcefile(KilasWriter._open_w) == pelican_coupling.__file__
+
+
+def test_linear_process_translations_gives_pelicans_result():
+    """Kilas' copy of process_translations finds the same originals and
+    translations, in the same order, with the same ``translations`` lists,
+    as Pelican's (which scans a list per item)."""
+
+    def items():
+        made = []
+        for n in range(60):
+            # Pairs share a slug (an item and its translation), in a mixed
+            # order; some say which one is the translation, some are alone.
+            slug = f"butir-{(n * 7) % 60 // 2 if n < 50 else n}"
+            lang = "en" if n % 2 else "id"
+            fields = {"slug": slug, "lang": lang, "source_path": f"{n}.md"}
+            if n % 5 == 0:
+                fields["translation"] = "true"
+            made.append(
+                SimpleNamespace(
+                    **fields, metadata=dict(fields), in_default_lang=lang == "id"
+                )
+            )
+        return made
+
+    def shape(result):
+        index, translations = result
+        paths = lambda group: [x.source_path for x in group]  # noqa: E731
+        return (
+            paths(index),
+            paths(translations),
+            {x.source_path: paths(x.translations) for x in index + translations},
+        )
+
+    theirs = shape(process_translations(items(), translation_id="slug"))
+    ours = shape(pelican_coupling.process_translations(items(), "slug"))
+    assert ours == theirs
+    assert theirs[1], "the case holds translations"
+    assert pelican_coupling.process_translations(items(), None)[1] == []
