@@ -63,7 +63,7 @@ CACHE_FILES = (
     RECORD_FILE,
     SWITCH_FILE,
     LOCK_FILE,
-    "pages.json",
+    "pages.marshal",
     "static.json",
     "search-shards.json",
 )
