@@ -734,3 +734,15 @@ def test_the_repository_keeps_git_cname_and_nojekyll():
 
     settings = load_settings(PROJECT / "pelicanconf.py")
     assert set(settings["OUTPUT_RETENTION"]) == {".git", "CNAME", ".nojekyll"}
+
+
+def test_a_cache_file_of_an_earlier_version_is_removed(project, tmp_path):
+    """``pages.json`` (the page records before they were kept in marshal's
+    format) is removed by the next build instead of lying there."""
+    output = tmp_path / "output"
+    _build(project, output)
+    retired = cache_dir(output) / "pages.json"
+    retired.write_text('{"pages": {}}', encoding="utf-8")
+    _build(project, output)
+    assert not retired.exists()
+    assert (cache_dir(output) / "pages.marshal").is_file()
