@@ -26,6 +26,7 @@ from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 
+from pelican.contents import Content
 from pelican.generators import StaticGenerator
 from pelican.plugins import signals
 from pelican.utils import sanitised_join
@@ -210,6 +211,8 @@ class KilasWriter(CoupledWriter):
         if not name or (self.only is not None and name not in self.only):
             return None
         env = template.environment
+        if self._kept_unread(name, paginated, template_name, url, kwargs, context, env):
+            return None
         self.recorder.install(env)
         plan = self.pages(name, paginated, template_name, url, kwargs, True)
         # Decide each page first: when none is to be written by this process,
@@ -244,6 +247,35 @@ class KilasWriter(CoupledWriter):
             url,
             **kwargs,
         )
+
+    def _kept_unread(self, name, paginated, template_name, url, kwargs, context, env):
+        """When only bodies changed: keep this call's pages as they are,
+        without making their contexts, if none can show a changed body
+        (``_holds`` would say so of each: no variable of the call, of the
+        site's context or of the templates' globals is an item or page whose
+        body changed, and each page has a key and a file). False: the call
+        is decided page by page."""
+        changed = self.changed_bodies
+        if changed is None or self.hearing or self.workers != 1:
+            return False
+        for variables in (kwargs, context, env.globals):
+            for value in variables.values():
+                if isinstance(value, Content) and value.source_path in changed:
+                    return False
+        plan = self.pages(name, paginated, template_name, url, kwargs)
+        kept = []
+        for page, _ in plan:
+            previous = self.previous.get(page)
+            if previous is None or previous[0] is None:
+                return False
+            path = sanitised_join(self.output_path, page)
+            if not os.path.exists(path):
+                return False
+            kept.append((page, previous))
+        for page, previous in kept:
+            self.names.add(page)
+            self.records[page] = previous
+        return True
 
     def _holds(self, record, maps: tuple, env) -> bool:
         key, reads = record
