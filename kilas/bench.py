@@ -25,6 +25,7 @@ memory of the Kilas clean build, all its processes together; see Measure).
 from __future__ import annotations
 
 import argparse
+import compileall
 import logging
 import os
 import random
@@ -442,6 +443,18 @@ def write_corpus(root: Path, articles: int, seed: int = 1, items: str = "") -> N
     logger.info("wrote %d items to %s", articles, content)
 
 
+def compile_project(root: Path) -> None:
+    """Compile the project's own modules (``kilas/``, ``plugins/``) to
+    bytecode before timing, as Pelican's are in site-packages. Where
+    ``PYTHONDONTWRITEBYTECODE`` is set (it is on some CI machines), every
+    Kilas process would otherwise compile them from source again: about
+    0.15 s of CPU a build that stock Pelican does not pay."""
+    for name in ("kilas", "plugins"):
+        if (root / name).is_dir():
+            compileall.compile_dir(root / name, quiet=1)
+    print("bytecode of kilas/ and plugins/ compiled", flush=True)
+
+
 def run_command(
     cmd: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None
 ) -> Measure:
@@ -543,6 +556,7 @@ def bench(
             )
             return run
 
+        compile_project(project_root)
         full = step("kilas full build", run_command(cmd, project_root))
         if (pages := sum(1 for _ in out.rglob("*.html"))) < articles:
             logger.warning("Kilas wrote %d HTML files for %d items", pages, articles)

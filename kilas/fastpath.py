@@ -252,7 +252,7 @@ class Inputs:
     def recall(self, cache: Path) -> None:
         """A real build starts: what the last one read, for the digests of
         files read again. (Its record then no longer matches the cache: a
-        build rewrites the page keys, ``pages.json``, whenever it writes.)"""
+        build rewrites the page keys, ``pages.marshal``, whenever it writes.)"""
         if self.ready and self.saved is None:
             self.saved = self.previous(cache)
 

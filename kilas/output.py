@@ -63,10 +63,12 @@ CACHE_FILES = (
     RECORD_FILE,
     SWITCH_FILE,
     LOCK_FILE,
-    "pages.json",
+    "pages.marshal",
     "static.json",
     "search-shards.json",
 )
+# Cache files earlier versions kept, removed when found.
+RETIRED = ("pages.json",)
 # Scratch folders a build makes in the cache and removes (kilas_search).
 SCRATCH = ("kilas-search-*", ".*.tmp")
 # Errors of renameat2 that mean "not here", not "failed": update in place.
@@ -341,6 +343,9 @@ def sound_cache(cache: Path) -> None:
     if os.path.lexists(staging) and (staging.is_symlink() or not staging.is_dir()):
         logger.log(NOTICE, "kilas: %s is not a folder; dropped", shown(staging))
         _remove(staging)
+    for name in RETIRED:
+        if os.path.lexists(cache / name):
+            _remove(cache / name)
     # Scratch folders of builds that were killed (this build holds the lock).
     for pattern in SCRATCH:
         for path in cache.glob(pattern):

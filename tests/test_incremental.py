@@ -108,7 +108,7 @@ def test_failed_build_then_fixed_build_is_complete(corpus, tmp_path):
         assert snapshot(output) == before
         # A failed build that had written pages forgets their keys: all re-render.
         (cache_dir(output) / "staging" / "index.html").write_text("half-written")
-        (cache_dir(output) / "pages.json").unlink()
+        (cache_dir(output) / "pages.marshal").unlink()
     finally:
         item.write_text(good, encoding="utf-8")
     assert _stats(corpus, output)["rendered"] > ITEMS

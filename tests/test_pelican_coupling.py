@@ -134,3 +134,20 @@ def test_linear_process_translations_gives_pelicans_result():
     assert ours == theirs
     assert theirs[1], "the case holds translations"
     assert pelican_coupling.process_translations(items(), None)[1] == []
+
+
+def test_pelicans_content_cache_is_skipped_only_when_it_is_off():
+    """With CACHE_CONTENT off (Kilas' setting) the articles generator stats
+    no file for Pelican's content cache; with it on, the cache works."""
+    generator = object.__new__(pelican_coupling.KilasArticlesGenerator)
+    stamped = []
+    generator.path = "content"
+    generator._filestamp_func = lambda name: stamped.append(name) or 1.0
+    generator._cache, generator._cache_data_policy = {}, False
+    generator.cache_data("a.md", "item")
+    assert generator.get_cached_data("a.md", "none") == "none"
+    assert stamped == []
+    generator._cache_data_policy = True
+    generator.cache_data("a.md", "item")
+    assert generator.get_cached_data("a.md", "none") == "item"
+    assert stamped == ["content/a.md", "content/a.md"]

@@ -11,6 +11,7 @@ is checked, not trusted; ``OUTPUT_RETENTION`` files survive every build.
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 import random
 import shutil
@@ -566,6 +567,14 @@ def test_output_files_are_not_shared_and_damage_is_put_right(
     assert _build(project, output)["KILAS_STATS"]["copied"] == 0
 
 
+def _retype_records(cache: Path) -> None:
+    """The page records with one name read that is not text."""
+    path = cache / "pages.marshal"
+    saved = marshal.loads(path.read_bytes())
+    saved["reads"][0] = (("n", 1),)
+    path.write_bytes(marshal.dumps(saved))
+
+
 def test_a_damaged_cache_is_dropped_and_made_again(project, tmp_path):
     """Each kind of damage to the build cache, then a build: it succeeds
     with no warning, says what it dropped (an info line) and publishes the
@@ -581,11 +590,12 @@ def test_a_damaged_cache_is_dropped_and_made_again(project, tmp_path):
         (path / "isi").mkdir(parents=True)
 
     damage = {
-        "pages.json garbage": lambda: (cache / "pages.json").write_text("{[}"),
-        "pages.json of the wrong shape": lambda: (cache / "pages.json").write_text(
-            '{"signature": 1, "pages": []}'
-        ),
-        "pages.json a folder": lambda: replace_by_folder(cache / "pages.json"),
+        "page records garbage": lambda: (cache / "pages.marshal").write_text("{[}"),
+        "page records of the wrong shape": lambda: (
+            cache / "pages.marshal"
+        ).write_bytes(marshal.dumps({"signature": 1, "pages": []})),
+        "page records of the wrong types": lambda: _retype_records(cache),
+        "page records a folder": lambda: replace_by_folder(cache / "pages.marshal"),
         "trees.json garbage": lambda: (cache / "trees.json").write_bytes(b"\xff\0"),
         "search state a folder": lambda: replace_by_folder(
             cache / "search-shards.json"
@@ -724,3 +734,15 @@ def test_the_repository_keeps_git_cname_and_nojekyll():
 
     settings = load_settings(PROJECT / "pelicanconf.py")
     assert set(settings["OUTPUT_RETENTION"]) == {".git", "CNAME", ".nojekyll"}
+
+
+def test_a_cache_file_of_an_earlier_version_is_removed(project, tmp_path):
+    """``pages.json`` (the page records before they were kept in marshal's
+    format) is removed by the next build instead of lying there."""
+    output = tmp_path / "output"
+    _build(project, output)
+    retired = cache_dir(output) / "pages.json"
+    retired.write_text('{"pages": {}}', encoding="utf-8")
+    _build(project, output)
+    assert not retired.exists()
+    assert (cache_dir(output) / "pages.marshal").is_file()

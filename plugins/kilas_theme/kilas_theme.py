@@ -10,10 +10,16 @@ error instead of rendering a page in another design.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import marshal
 import math
+import os
 import re
+import sys
+import types
 
+import jinja2
 from babel import Locale
 from jinja2 import (
     BytecodeCache,
@@ -101,22 +107,78 @@ class _SharedCode(BytecodeCache):
     """Compiled templates kept in memory for one build and shared by every
     generator's environment (each generator has its own): a template is
     compiled once per build, not once per generator and writing process.
+    With a ``folder`` (the build cache's), the code is also kept on disk
+    between builds: a build then compiles only the templates that changed
+    (compiling the theme's took about 0.2 s of every build).
 
     Compiled code depends on how an environment parses and generates code,
     so the code is kept per ``_dialect``; and on the source, whose checksum
-    must match (Jinja's own check)."""
+    must match (Jinja's own check). On disk, a file is named by a digest of
+    both and of Jinja's and Python's versions; what cannot be read back is
+    compiled again."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str | None = None) -> None:
         self.code: dict[tuple, tuple[str, object]] = {}
+        self.folder = folder
+        self.used: set[str] = set()
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        found = self.code.get((_dialect(bucket.environment), bucket.key))
+        key = (_dialect(bucket.environment), bucket.key)
+        found = self.code.get(key)
         if found is not None and found[0] == bucket.checksum:
             bucket.code = found[1]
+            return
+        path = self._path(key, bucket.checksum)
+        if path is None:
+            return
+        try:
+            with open(path, "rb") as file:
+                code = marshal.load(file)
+        except (OSError, EOFError, ValueError, TypeError):
+            return
+        if isinstance(code, types.CodeType):
+            bucket.code = code
+            self.code[key] = (bucket.checksum, code)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         key = (_dialect(bucket.environment), bucket.key)
         self.code[key] = (bucket.checksum, bucket.code)
+        path = self._path(key, bucket.checksum)
+        if path is None:
+            return
+        temporary = f"{path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            with open(temporary, "wb") as file:
+                marshal.dump(bucket.code, file)
+            os.replace(temporary, path)
+        except OSError as exc:  # the build goes on: the code is in memory
+            logger.debug("kilas_theme: template code not kept: %s", exc)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+    def _path(self, key: tuple, checksum: str) -> str | None:
+        if not self.folder:
+            return None
+        digest = hashlib.blake2b(
+            repr((_VERSIONS, key, checksum)).encode(), digest_size=20
+        ).hexdigest()
+        self.used.add(digest)
+        return os.path.join(self.folder, digest)
+
+    def forget_unused(self) -> None:
+        """Remove the kept code of templates no environment asked for in
+        this build (changed or removed since)."""
+        if not self.folder or not os.path.isdir(self.folder):
+            return
+        for name in os.listdir(self.folder):
+            if name not in self.used:
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(self.folder, name))
+
+
+# What compiled code depends on besides the environment and the source.
+_VERSIONS = (jinja2.__version__, sys.implementation.cache_tag)
 
 
 def _dialect(env) -> tuple:
@@ -136,18 +198,48 @@ def _dialect(env) -> tuple:
         env.keep_trailing_newline,
         env.optimized,
         env.is_async,
-        env.autoescape if isinstance(env.autoescape, bool) else id(env.autoescape),
-        id(env.finalize) if env.finalize is not None else None,
+        _stable(env.autoescape),
+        _stable(env.finalize),
         tuple(sorted(env.extensions)),
+        # How each filter and test is called (with the context or not) is
+        # compiled into the code; policies too.
+        tuple(sorted((n, _passes(f)) for n, f in env.filters.items())),
+        tuple(sorted((n, _passes(f)) for n, f in env.tests.items())),
+        _stable(env.policies),
     )
 
 
+def _passes(function) -> str:
+    """What Jinja passes a filter or test first (``pass_context`` and the
+    like mark it): the compiled call differs."""
+    return str(getattr(function, "jinja_pass_arg", ""))
+
+
+def _stable(value):
+    """``value`` as the same text in every process: a function by its
+    module, name and code's digest; a plain value as itself."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _stable(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(_stable(v) for v in value)
+    code = getattr(value, "__code__", None)
+    body = (
+        hashlib.blake2b(marshal.dumps(code), digest_size=8).hexdigest() if code else ""
+    )
+    name = getattr(value, "__qualname__", type(value).__qualname__)
+    return f"{getattr(value, '__module__', '')}.{name}:{body}"
+
+
 def _shared_code(settings: dict) -> _SharedCode:
-    """The build's template code (a new build starts with none)."""
+    """The build's template code (a new build starts with none in memory,
+    and finds on disk what the last build compiled)."""
     build = state(settings)
     found = build.get(__name__)
     if not isinstance(found, _SharedCode):
-        found = _SharedCode()
+        cache = settings.get("KILAS_CACHE_DIR")
+        found = _SharedCode(os.path.join(cache, "templates") if cache else None)
         build.set(__name__, found)
     return found
 
@@ -200,6 +292,8 @@ def compile_templates(generators) -> None:
     for name in env.loader.loaders[0].list_templates():
         with contextlib.suppress(TemplateError, UnicodeDecodeError):
             env.get_template(name)
+    if isinstance(env.bytecode_cache, _SharedCode):
+        env.bytecode_cache.forget_unused()
 
 
 def check_settings(pelican) -> None:
