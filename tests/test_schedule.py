@@ -11,7 +11,9 @@ import gzip
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
@@ -139,6 +141,57 @@ def test_english_interface_still_says_wib(project: Path, tmp_path: Path):
     _build(project, output, DEFAULT_LANG="en", SEARCH_INDEX=False)
     sample = page(output, "2024/08/putin-tawarkan-bantuan-banjir-korea-utara")
     assert _time(sample)[1] == "Sunday, 4 August 2024 · 10:30 WIB"
+
+
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "Europe/Berlin", "America/St_Johns"])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_date_filters_print_what_babel_prints(zone: str, lang: str):
+    """The filters remember Babel's text by the parts of a value a pattern
+    reads (the day, the hour and minute, the zone's offset): two times of one
+    day, one clock time on two days, both sides of a change of daylight
+    saving time, other offsets and naive times each print as Babel does."""
+    from babel.dates import format_date, format_skeleton
+    from kilas_i18n.kilas_i18n import DateFilters
+    from kilas_settings import zone_abbreviation
+
+    tz = ZoneInfo(zone)
+    moments = [
+        datetime(2024, 3, 31, 0, 30, tzinfo=UTC) + timedelta(minutes=37 * n)
+        for n in range(60)  # 37 hours across Europe's change to summer time
+    ]
+    moments += [
+        datetime(2024, 10, 27, 2, 30, fold=0),  # naive: the site's zone
+        datetime(2024, 10, 27, 2, 30, fold=1),
+        datetime(2024, 11, 3, 1, 30, tzinfo=ZoneInfo("America/New_York")),
+        datetime(2024, 8, 4, 10, 30, tzinfo=timezone(timedelta(hours=9))),
+        datetime(2024, 8, 4, 23, 59, tzinfo=UTC),
+    ]
+    filters = DateFilters(lang, zone)
+    patterns = {
+        "long_date": "EEEE, d MMMM y",
+        "plain_date": "d MMMM y",
+        "medium_date": "medium",
+        "month_year": "LLLL y",
+        "year": "y",
+    }
+    for moment in moments * 2:  # the second round is read from memory
+        local = moment.astimezone(tz) if moment.tzinfo else moment.replace(tzinfo=tz)
+        for name, pattern in patterns.items():
+            expected = format_date(local, pattern, locale=lang)
+            assert getattr(filters, name)(moment) == expected, (name, moment)
+        assert filters.long_date(local.date()) == format_date(
+            local.date(), "EEEE, d MMMM y", locale=lang
+        )
+        time = format_skeleton("Hm", local, locale=lang)
+        assert filters.short_time(moment) == time, moment
+        abbreviation = zone_abbreviation(local, lang)
+        assert filters.zone(moment) == abbreviation, moment
+        assert filters.long_datetime(moment) == (
+            f"{format_date(local, 'EEEE, d MMMM y', locale=lang)} · {time}"
+            f" {abbreviation}"
+        )
+    if zone == "Europe/Berlin":  # winter and summer time, named in German
+        assert {filters.zone(m) for m in moments} == {"MEZ", "MESZ"}
 
 
 def test_a_stale_timezone_label_stops_the_build(project: Path, tmp_path: Path):

@@ -21,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, tokenize_pattern
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -62,10 +62,42 @@ class DateFilters:
     """Jinja filters bound to one locale and the site's time zone: a date
     and time is shown in that zone, whatever offset it was written with."""
 
+    # Fields of a time pattern whose text depends on the hour and minute alone.
+    CLOCK_FIELDS = frozenset("HhKkma")
+
     def __init__(self, lang: str, zone: str) -> None:
         self.lang = lang
         self.locale = Locale.parse(lang)
         self.tz = ZoneInfo(zone)
+        # What Babel printed, keyed by the parts of a value its pattern reads
+        # (a date for a date pattern, the hour and minute for the time, the
+        # offset for the zone): items of one day or minute format it once.
+        # One DateFilters per generator and build holds them.
+        self._printed: dict = {}
+        hm = self.locale.datetime_skeletons.get("Hm")
+        self._clock_only = (
+            hm is not None
+            and {
+                field[0] for kind, field in tokenize_pattern(str(hm)) if kind == "field"
+            }
+            <= self.CLOCK_FIELDS
+        )
+
+    def _remembered(self, key, make) -> str:
+        text = self._printed.get(key)
+        if text is None:
+            text = self._printed[key] = make()
+        return text
+
+    def _date(self, value: date, pattern: str) -> str:
+        """``format_date``, which reads only the date (Babel drops a
+        datetime's time before formatting)."""
+        day = self._local(value)
+        if isinstance(day, datetime):
+            day = day.date()
+        return self._remembered(
+            (pattern, day), lambda: format_date(day, pattern, locale=self.locale)
+        )
 
     def _local(self, value: date) -> date:
         if isinstance(value, datetime):
@@ -76,31 +108,46 @@ class DateFilters:
 
     def long_date(self, value: date) -> str:
         """``Minggu, 4 Agustus 2024``"""
-        return format_date(self._local(value), "EEEE, d MMMM y", locale=self.locale)
+        return self._date(value, "EEEE, d MMMM y")
 
     def plain_date(self, value: date) -> str:
         """``4 Agustus 2024``"""
-        return format_date(self._local(value), "d MMMM y", locale=self.locale)
+        return self._date(value, "d MMMM y")
 
     def weekday(self, value: date) -> str:
         """``Minggu``"""
-        return format_date(self._local(value), "EEEE", locale=self.locale)
+        return self._date(value, "EEEE")
 
     def weekday_short(self, value: date) -> str:
         """``Min``"""
-        return format_date(self._local(value), "EEE", locale=self.locale)
+        return self._date(value, "EEE")
 
     def medium_date(self, value: date) -> str:
         """``4 Agu 2024``"""
-        return format_date(self._local(value), "medium", locale=self.locale)
+        return self._date(value, "medium")
 
     def short_time(self, value: datetime) -> str:
         """``10.30`` in Indonesian, ``10:30`` in English."""
-        return format_skeleton("Hm", self._local(value), locale=self.locale)
+        local = self._local(value)
+        if not (self._clock_only and isinstance(local, datetime)):
+            # a date, or a pattern that reads more than the clock
+            return format_skeleton("Hm", local, locale=self.locale)
+        return self._remembered(
+            ("Hm", local.hour, local.minute),
+            lambda: format_skeleton("Hm", local, locale=self.locale),
+        )
 
     def zone(self, value: datetime) -> str:
         """``WIB``"""
-        return zone_abbreviation(self._local(value), self.lang)
+        local = self._local(value)
+        if getattr(local, "tzinfo", None) is not self.tz:  # not a time in it
+            return zone_abbreviation(local, self.lang)
+        # The name depends on the zone (the site's), whether daylight saving
+        # is in force and, when CLDR has no name, the offset.
+        return self._remembered(
+            ("zone", local.utcoffset(), local.dst()),
+            lambda: zone_abbreviation(local, self.lang),
+        )
 
     def long_datetime(self, value: datetime) -> str:
         """``Minggu, 4 Agustus 2024 · 10.30 WIB``"""
@@ -108,14 +155,14 @@ class DateFilters:
 
     def month_year(self, value: date) -> str:
         """``Agustus 2024``"""
-        return format_date(self._local(value), "LLLL y", locale=self.locale)
+        return self._date(value, "LLLL y")
 
     def month_name(self, value: date) -> str:
         """``Agustus``"""
-        return format_date(self._local(value), "LLLL", locale=self.locale)
+        return self._date(value, "LLLL")
 
     def year(self, value: date) -> str:
-        return format_date(self._local(value), "y", locale=self.locale)
+        return self._date(value, "y")
 
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=self.locale)

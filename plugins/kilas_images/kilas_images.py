@@ -235,6 +235,11 @@ class _Run:
         self.queued: set[str] = set()
         # Cards of items with a photo, by id(item), until the item takes it.
         self.photo_cards: dict[int, ShareCard] = {}
+        # Each item's card text is made twice (read, then planned): what is
+        # pure of its text is computed once. Headlines as plain text, and
+        # each card's cache file by its (kicker, headline, band).
+        self.plain_texts: dict[str, str] = {}
+        self.card_files: dict[tuple[str, str, str], str] = {}
         self.pool: ProcessPoolExecutor | None = None
         # What this build asked the pool for: photos, cards.
         self.made = {"photos": 0, "cards": 0}
@@ -444,16 +449,27 @@ class _Run:
             with contextlib.suppress(OSError, ValueError, Image.DecompressionBombError):
                 self._queue_photo(image, *self._photo_plan(image))
         elif self.articles is not None:
-            self._queue_card(*_item_card_text(self.articles, item)[1:])
+            self._queue_card(*_item_card_text(self, self.articles, item)[1:])
 
     # -- cards --------------------------------------------------------------------------
+    def plain(self, value) -> str:
+        """``_plain(value)``, once per text this build."""
+        html_text = str(value or "")
+        text = self.plain_texts.get(html_text)
+        if text is None:
+            text = self.plain_texts[html_text] = _plain(html_text)
+        return text
+
     def _card_key(self, kicker: str, headline: str, band: str) -> str:
         return _hash(self.design_key, kicker, headline, band)[:20]
 
     def _queue_card(self, kicker: str, headline: str, band: str) -> str:
         """Draw the card unless the cache has it or it is queued; its cache
         file's name."""
-        cached = f"{self._card_key(kicker, headline, band)}.png"
+        cached = self.card_files.get((kicker, headline, band))
+        if cached is None:
+            cached = f"{self._card_key(kicker, headline, band)}.png"
+            self.card_files[kicker, headline, band] = cached
         if cached not in self.present and cached not in self.queued:
             self.queued.add(cached)
             self.made["cards"] += 1
@@ -595,10 +611,10 @@ def _item_card(run: _Run, generator, item) -> ShareCard:
     photo = getattr(item, "photo", None)
     if photo is not None and photo.remote:
         return ShareCard(photo.src, None, None, None, photo.alt)
-    return run.card(*_item_card_text(generator, item))
+    return run.card(*_item_card_text(run, generator, item))
 
 
-def _item_card_text(generator, item) -> tuple[str, str, str, str]:
+def _item_card_text(run: _Run, generator, item) -> tuple[str, str, str, str]:
     """(name, kicker, headline, band) of an item's drawn card."""
     category = getattr(item, "category", None)
     regions = getattr(item, "regions", None) or []
@@ -615,7 +631,7 @@ def _item_card_text(generator, item) -> tuple[str, str, str, str]:
         part for part in (source.name if source else "", _when(generator, item)) if part
     )
     name = f"{item.slug}-{item.lang}" if item.lang else item.slug
-    return name, kicker, _plain(item.title), band
+    return name, kicker, run.plain(item.title), band
 
 
 # -- signal receivers ---------------------------------------------------------------

@@ -97,26 +97,43 @@ def _source_work(source, url: str = "") -> dict:
     return work
 
 
-def _author(settings: dict, item) -> dict:
-    name = str(getattr(item, "author", "") or settings.get("AUTHOR") or "")
-    newsroom = {settings.get("AUTHOR"), settings.get("PUBLISHER_NAME")}
-    kind = "Organization" if name in newsroom else "Person"
+class ItemParts:
+    """What the JSON-LD of every item of a build shares, made once: the
+    site's address and name, the publisher (one dict, shared by the items'
+    JSON-LD and never changed), the newsroom's names, the default language."""
+
+    def __init__(self, settings: dict) -> None:
+        self.root = site_url(settings, "")
+        self.site_name = settings["SITENAME"]
+        self.publisher = _publisher(settings)
+        self.author = settings.get("AUTHOR")
+        self.newsroom = {self.author, settings.get("PUBLISHER_NAME")}
+        self.lang = settings.get("DEFAULT_LANG")
+
+    def url(self, path: str) -> str:
+        """``site_url(settings, path)``."""
+        return self.root + path
+
+
+def _author(parts: ItemParts, item) -> dict:
+    name = str(getattr(item, "author", "") or parts.author or "")
+    kind = "Organization" if name in parts.newsroom else "Person"
     return {"@type": kind, "name": name}
 
 
-def news_article_jsonld(settings: dict, item) -> dict:
-    """schema.org NewsArticle of one item."""
-    url = site_url(settings, item.url)
+def news_article_jsonld(parts: ItemParts, item, url: str, headline: str) -> dict:
+    """schema.org NewsArticle of one item (``url``: its address, ``headline``:
+    its title as text)."""
     data = {
         "@context": SCHEMA,
         "@type": "NewsArticle",
-        "headline": _text(item.title),
+        "headline": headline,
         "description": _text(getattr(item, "summary", "")),
         "datePublished": item.date.isoformat(),
         "dateModified": _modified(item).isoformat(),
-        "author": _author(settings, item),
-        "publisher": _publisher(settings),
-        "inLanguage": getattr(item, "lang", settings.get("DEFAULT_LANG")),
+        "author": _author(parts, item),
+        "publisher": parts.publisher,
+        "inLanguage": getattr(item, "lang", parts.lang),
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "url": url,
     }
@@ -165,13 +182,13 @@ def image_objects(item) -> list:
     return [image]
 
 
-def breadcrumb_jsonld(settings: dict, item) -> dict:
+def breadcrumb_jsonld(parts: ItemParts, item, url: str, headline: str) -> dict:
     """Home > category > item."""
-    trail = [(settings["SITENAME"], site_url(settings, ""))]
+    trail = [(parts.site_name, parts.root)]
     category = getattr(item, "category", None)
     if category is not None and category.url:
-        trail.append((category.name, site_url(settings, category.url)))
-    trail.append((_text(item.title), site_url(settings, item.url)))
+        trail.append((category.name, parts.url(category.url)))
+    trail.append((headline, url))
     return {
         "@context": SCHEMA,
         "@type": "BreadcrumbList",
@@ -268,12 +285,14 @@ def add_template_globals(generator) -> None:
 
 def add_article_jsonld(generator) -> None:
     """Every item, translation and draft gets its NewsArticle + breadcrumb."""
-    settings = generator.settings
+    parts = ItemParts(generator.settings)
     for attr in ("articles", "translations", "drafts", "drafts_translations"):
         for item in getattr(generator, attr, []) or []:
+            url = parts.url(item.url)
+            headline = _text(item.title)
             item.jsonld = [
-                news_article_jsonld(settings, item),
-                breadcrumb_jsonld(settings, item),
+                news_article_jsonld(parts, item, url, headline),
+                breadcrumb_jsonld(parts, item, url, headline),
             ]
 
 
