@@ -15,9 +15,9 @@ import logging
 import marshal
 import math
 import os
+import pickle
 import re
 import sys
-import types
 
 import jinja2
 from babel import Locale
@@ -113,7 +113,8 @@ class _SharedCode(BytecodeCache):
 
     Compiled code depends on how an environment parses and generates code,
     so the code is kept per ``_dialect``; and on the source, whose checksum
-    must match (Jinja's own check). On disk, a file is named by a digest of
+    must match (Jinja's own check). On disk, in Jinja's own format (its
+    version's magic, the checksum, the code), a file is named by a digest of
     both and of Jinja's and Python's versions; what cannot be read back is
     compiled again."""
 
@@ -131,14 +132,13 @@ class _SharedCode(BytecodeCache):
         path = self._path(key, bucket.checksum)
         if path is None:
             return
-        try:
+        try:  # Jinja's own format: its magic, the checksum, the code
             with open(path, "rb") as file:
-                code = marshal.load(file)
-        except (OSError, EOFError, ValueError, TypeError):
-            return
-        if isinstance(code, types.CodeType):
-            bucket.code = code
-            self.code[key] = (bucket.checksum, code)
+                bucket.load_bytecode(file)
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+            bucket.reset()
+        if bucket.code is not None:
+            self.code[key] = (bucket.checksum, bucket.code)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         key = (_dialect(bucket.environment), bucket.key)
@@ -150,7 +150,7 @@ class _SharedCode(BytecodeCache):
         try:
             os.makedirs(self.folder, exist_ok=True)
             with open(temporary, "wb") as file:
-                marshal.dump(bucket.code, file)
+                bucket.write_bytecode(file)
             os.replace(temporary, path)
         except OSError as exc:  # the build goes on: the code is in memory
             logger.debug("kilas_theme: template code not kept: %s", exc)
