@@ -617,7 +617,7 @@ def _records_file(settings: dict) -> Path | None:
 
 
 # The pages' records, in marshal's format: about 20 MB at 10,000 items,
-# read and written in a tenth of a second each (JSON took 0.4 and 0.3 s).
+# read in 0.14 s and written in 0.12 s (as JSON: 0.48 and 0.23 s).
 RECORDS_FILE = "pages.marshal"
 
 
