@@ -446,9 +446,9 @@ def write_corpus(root: Path, articles: int, seed: int = 1, items: str = "") -> N
 def compile_project(root: Path) -> None:
     """Compile the project's own modules (``kilas/``, ``plugins/``) to
     bytecode before timing, as Pelican's are in site-packages. Where
-    ``PYTHONDONTWRITEBYTECODE`` is set (it is on some CI machines), every
-    Kilas process would otherwise compile them from source again: about
-    0.15 s of CPU a build that stock Pelican does not pay."""
+    ``PYTHONDONTWRITEBYTECODE`` is set (the development machine sets it),
+    every Kilas process would otherwise compile them from source again:
+    about 0.15 s of CPU a build that stock Pelican does not pay."""
     for name in ("kilas", "plugins"):
         if (root / name).is_dir():
             compileall.compile_dir(root / name, quiet=1)
