@@ -14,10 +14,14 @@ Cards are drawn cheaply on purpose (a clean build draws one per item):
   on its ramp; the image becomes a palette PNG without any conversion.
 - glyphs are rasterised once per process, font and size, then pasted; the
   fixed parts of the design are drawn once per process.
-- the PNG is written here, compressed with ISA-L's deflate (``isal``):
-  Pillow's PNG writer compresses with zlib, five to ten times slower, and
+- the PNG is written here, compressed with zlib-ng (``zlib_ng``) at level
+  2: Pillow's PNG writer compresses with zlib, seven times slower here, and
   a clean build writes a card per item. Each image row starts with its PNG
   filter byte already in place (column 0 of the canvas, always 0).
+- zlib-ng, like zlib, gives the same bytes for the same rows every time.
+  ISA-L's deflate (``isal``), used before, was twice as fast but now and
+  then compressed the same rows to other bytes in another process, which
+  breaks "an incremental build equals a clean one" (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -32,22 +36,20 @@ import zlib
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
-
-try:  # ISA-L's deflate: the same format as zlib's, many times faster
-    from isal import isal_zlib as _deflate
-except ImportError:  # pragma: no cover - isal is in requirements.txt
-    _deflate = zlib
+from zlib_ng import zlib_ng
 
 CARD_SIZE = (1200, 630)
 # Workers run this much nicer than the build (0 to 19): they use what is idle.
 _NICENESS = 10
 # Bump when the card's drawing changes: every card is drawn again.
-CARD_DESIGN = 2
+CARD_DESIGN = 3
 PHOTO_DESIGN = 1
 # Column 0 of the canvas is each row's PNG filter byte (0: none).
 _LEFT = 1
 _MARGIN = _LEFT + 72
 _BAND_TOP = 536
+# zlib-ng's level for cards: 0.4 ms a card, smaller than level 1's output.
+_LEVEL = 2
 # Rows of a card compressed at a time (small enough for reused memory).
 _STRIP = 64
 # Headline sizes tried in turn: (pixels, most lines).
@@ -538,7 +540,7 @@ def card_png(design: CardDesign, job: CardJob) -> bytes:
     _draw(canvas, design, job)
     # Compressed a strip of rows (each row: its filter byte, then the
     # pixels) at a time: small pieces of memory, reused from card to card.
-    compressor = _deflate.compressobj(level=1)
+    compressor = zlib_ng.compressobj(_LEVEL)
     width, height = canvas.size
     idat = [
         compressor.compress(

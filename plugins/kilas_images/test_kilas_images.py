@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,3 +179,31 @@ def test_cards_drawn_from_remembered_words_match_fresh_ones(monkeypatch):
     glyphs = render._glyphs(BOLD, 72)
     line = "Pedagang “Menunggu” AVATAR"
     assert abs(glyphs.length(line) - glyphs.font.getlength(line)) < 2
+
+
+_ANOTHER_PROCESS = """
+import hashlib, sys
+from kilas_images.test_kilas_images import DESIGN, render
+for n in range(int(sys.argv[1])):
+    render.card_png(DESIGN, render.CardJob("", "X", f"Berita lain nomor {n}", "Y"))
+job = render.CardJob("", "WILAYAH", "Semenanjung Korea", "7 berita")
+print(hashlib.sha256(render.card_png(DESIGN, job)).hexdigest())
+"""
+
+
+def test_a_card_has_the_same_bytes_in_every_process():
+    """Cards are compared byte for byte between builds: the same card, drawn
+    in processes that did different work before, compresses to the same
+    bytes (ISA-L's deflate, used before zlib-ng, did not always)."""
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", _ANOTHER_PROCESS, str(others)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for others in (0, 7, 40)
+    }
+    job = render.CardJob("", "WILAYAH", "Semenanjung Korea", "7 berita")
+    data = render.card_png(DESIGN, job)
+    assert digests == {hashlib.sha256(data).hexdigest()}
