@@ -474,7 +474,12 @@ def memoized_urls():
         if urls is None:
             urls = self.__dict__["_kilas_urls"] = {}
         if key not in urls:
-            urls[key] = original_get(self, key)
+            # The settings it reads (ARTICLE_URL, DEFAULT_LANG...) are read
+            # once, by the page that asks first: they count for every page
+            # (kilas.records.Settings.shared).
+            shared = getattr(self.settings, "shared", None)
+            with shared() if shared is not None else contextlib.nullcontext():
+                urls[key] = original_get(self, key)
         return urls[key]
 
     def __setattr__(self, name, value):

@@ -336,6 +336,24 @@ class Settings(dict):
         self._note(key)
         return super().setdefault(key, default)
 
+    @contextlib.contextmanager
+    def shared(self):
+        """Reads made while working out a value that later pages reuse
+        without reading the settings again (a memo, such as an item's URL):
+        they count as reads at another time, so the settings read are part
+        of every page's key (the environment), not only of the key of the
+        page that happened to work the value out first."""
+        recorder = self.recorder
+        current = recorder.current if recorder is not None else None
+        if current is None:
+            yield
+            return
+        recorder.current = None
+        try:
+            yield
+        finally:
+            recorder.current = current
+
     def __reduce__(self):
         return (dict, (dict(self),))
 

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, run_build, snapshot
+from conftest import PROJECT, copy_project, run_build, snapshot
 from pelican.plugins import signals
 
 from kilas.bench import write_corpus
@@ -275,6 +275,13 @@ def _settings(project):
         settings.write("\nTIMELINE_HOME_DAYS = 3\n")
 
 
+def _page_url(project):
+    # A URL pattern read while pages render (a page's URL, in every page's
+    # menu) and then kept for the build: every page showing it changes.
+    with (project / "pelicanconf.py").open("a", encoding="utf-8") as settings:
+        settings.write('\nPAGE_URL = "{slug}/index.html"\n')
+
+
 def _entry_template(project):
     # The list entry, rendered once per item and shown by many pages.
     _edit(
@@ -307,6 +314,8 @@ def kinds_site(tmp_path_factory):
     project = copy_project(root / "site")
     shutil.rmtree(project / "content")
     write_corpus(project, KINDS_ITEMS, items="items")
+    # The about page: in every page's menu (MENU_PAGES).
+    shutil.copytree(PROJECT / "content" / "pages", project / "content" / "pages")
     first = _site_build(project, project / "output")
     assert first["rendered"] == first["pages"]
     assert first["unkeyable"] == []
@@ -331,6 +340,7 @@ def kinds_site(tmp_path_factory):
         _rename,
         _template,
         _settings,
+        _page_url,
         _entry_template,
     ],
 )
