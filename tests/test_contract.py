@@ -369,3 +369,82 @@ def test_field_names_in_indonesian_get_the_english_name(site, written, meant):
     assert f"items/bahasa-indonesia.md:6: {written}: unknown field" in line
     assert "field names are in English" in line
     assert line.endswith(f'Did you mean "{meant}"?')
+
+
+_HEADER = _item().split("\n\n")[0].split("\n")  # Title .. Summary, one per line
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "expected"),
+    [
+        pytest.param(
+            "\n" + _item(),
+            1,
+            "the file starts with a blank line, which ends the header, so Title"
+            " (line 2), Date (line 3), Category (line 4), Region (line 5), Source"
+            " (line 6) and Summary (line 7) below it are read as the item's text",
+            id="blank first line",
+        ),
+        pytest.param(
+            "\n".join([*_HEADER[:4], "", *_HEADER[4:]]) + "\n\nIsi.\n",
+            5,
+            "a blank line ends the header here, so Source (line 6) and Summary"
+            " (line 7) below it are read as the item's text",
+            id="blank line inside",
+        ),
+        pytest.param(
+            "\n".join([*_HEADER[:5], "Source URL: https://contoh.id/a", *_HEADER[5:]])
+            + "\n\nIsi.\n",
+            6,
+            '"Source URL: https://contoh.id/a" is not a "Field: value" line and'
+            ' ends the header here (did you mean "Source_URL: ..."?), so Summary'
+            " (line 7) below it is read as the item's text",
+            id="space in a field name",
+        ),
+        pytest.param(
+            "---\n" + _item().replace("\n\n", "\n---\n\n", 1),
+            1,
+            '"---" starts YAML front matter (as in Jekyll or Hugo); Kilas reads'
+            ' the header as "Field: value" lines from the first line of the'
+            ' file: remove the "---" lines',
+            id="YAML front matter",
+        ),
+        pytest.param(
+            '+++\ntitle = "Judul"\ndate = 2024-08-04\n+++\n\nIsi.\n',
+            1,
+            "remove the \"+++\" lines and write 'Title: ...', not 'title = ...'",
+            id="TOML front matter",
+        ),
+    ],
+)
+def test_a_header_that_ends_too_early_says_where_and_why(site, text, line, expected):
+    """Fields left below the header's end are read as text: the one problem
+    is the line that ended the header, not "Title: is missing" six times."""
+    stderr = _fails(site, {"awal.md": text})
+    found = [row for row in stderr.splitlines() if "items/awal.md" in row]
+    assert len(found) == 1, stderr
+    assert f"items/awal.md:{line}: " in found[0]
+    assert expected in found[0]
+    assert "is missing" not in stderr
+
+
+def test_an_optional_field_below_the_header_is_a_notice(site):
+    """Only optional fields below the header: the item is built (its text
+    shows them) and the build says which line ended the header."""
+    content, output = site
+    text = _item().replace("\n\nIsi.", "\n\nAuthor: Budi\n\nIsi.")
+    (content / "items" / "catatan.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "items/catatan.md:7: a blank line ends the header here, so Author"
+        " (line 8) below it is read as the item's text"
+    ) in result.stdout + result.stderr
+    # A body that starts like a field no header lacks says nothing.
+    (content / "items" / "catatan.md").write_text(
+        _item().replace("\n\nIsi.", "\n\nCatatan: bukan field.\n\nIsi."),
+        encoding="utf-8",
+    )
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert "catatan.md:7" not in result.stdout + result.stderr

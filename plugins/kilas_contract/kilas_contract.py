@@ -50,14 +50,17 @@ from pelican.utils import slugify
 from .contract import (
     ATTRIBUTES,
     BOOLEANS,
+    FRONT_MATTER,
     ITEM_FIELDS,
     PAGE_FIELDS,
     PLACEHOLDERS,
     STATUSES,
     Field,
+    HeaderEnd,
     Problem,
     explain,
     field_key,
+    header_end,
     item_parts,
     other_name,
     split_header,
@@ -229,6 +232,10 @@ def _prompt(prompt: str) -> re.Pattern:
     return re.compile(r"\s+".join(map(re.escape, prompt.split())), re.IGNORECASE)
 
 
+# The name part of a line that looks like a field (``Source URL: ...``).
+_FIELD_NAME_RE = re.compile(r"\s*([A-Za-z][A-Za-z0-9 _-]{0,30}?)\s*[:=]")
+
+
 def _holds(text: str, prompt: str) -> bool:
     """``prompt`` in ``text``, whatever the case and the line breaks."""
     return _prompt(prompt).search(text) is not None
@@ -332,7 +339,11 @@ class ItemReader(MarkdownReader):
             return self._fail()
         header, body, body_start = split_header(text)
         fields = self._fields_for(source_path)
-        metadata = self._check_header(header, fields)
+        cut = header_end(text, body_start, _known(fields))
+        if cut and not header and cut.text in FRONT_MATTER:
+            self._problem(cut.line, None, self._why_cut(cut, fields))
+            return self._fail()
+        metadata = self._check_header(header, fields, cut)
         is_item = fields is ITEM_FIELDS
         draft = metadata.get("status") == "draft"
         if is_item and not draft:
@@ -459,7 +470,31 @@ class ItemReader(MarkdownReader):
         return PAGE_FIELDS if is_page else ITEM_FIELDS
 
     # -- the contract --------------------------------------------------------
-    def _check_header(self, header, fields: tuple[Field, ...]) -> dict:
+    def _why_cut(self, cut: HeaderEnd, fields: tuple[Field, ...]) -> str:
+        """Why the header ended at ``cut.line``, for a message on that line."""
+        if cut.text in FRONT_MATTER:
+            syntax = FRONT_MATTER[cut.text]
+            toml = (
+                " and write 'Title: ...', not 'title = ...'" if syntax == "TOML" else ""
+            )
+            return (
+                f'"{cut.text}" starts {syntax} front matter (as in Jekyll or'
+                ' Hugo); Kilas reads the header as "Field: value" lines from'
+                f' the first line of the file: remove the "{cut.text}" lines{toml}'
+            )
+        if not cut.text:
+            if cut.line == 1:
+                return "the file starts with a blank line, which ends the header"
+            return "a blank line ends the header here"
+        shown = cut.text if len(cut.text) <= 40 else f"{cut.text[:39]}…"
+        named = _FIELD_NAME_RE.match(cut.text)
+        near = named and suggest(named[1].replace(" ", "_"), [f.name for f in fields])
+        hint = f' (did you mean "{near}: ..."?)' if near else ""
+        return f'"{shown}" is not a "Field: value" line and ends the header here{hint}'
+
+    def _check_header(
+        self, header, fields: tuple[Field, ...], cut: HeaderEnd | None = None
+    ) -> dict:
         known = _known(fields)
         seen: dict[str, int] = {}
         metadata: dict = {}
@@ -502,14 +537,37 @@ class ItemReader(MarkdownReader):
                 result = list(dict.fromkeys(result))
             metadata[ATTRIBUTES.get(name, name)] = result
         for name, field in known.items():
-            if field.required and name not in seen:
+            if field.required and name not in seen and not (cut and name in cut.below):
                 self._problem(
                     None,
                     field.name,
                     f"is missing; add a line '{field.name}: ...' to the header",
                 )
+        if cut:
+            self._cut_fields(cut, fields, known, seen)
         self._check_together(metadata, seen)
         return metadata
+
+    def _cut_fields(self, cut: HeaderEnd, fields, known: dict, seen: dict) -> None:
+        """One problem for the fields a header ended too early left below it:
+        an error when one of them is required, else a notice (they would be
+        published as text)."""
+        lost = {name: line for name, line in cut.below.items() if name not in seen}
+        if not lost:
+            return
+        names = [f"{known[name].name} (line {line})" for name, line in lost.items()]
+        listed = ", ".join(names[:-1]) + " and " * (len(names) > 1) + names[-1]
+        problem = Problem(
+            self._path,
+            cut.line,
+            None,
+            f"{self._why_cut(cut, fields)}, so {listed} below it"
+            f" {'are' if len(names) > 1 else 'is'} read as the item's text",
+        )
+        if any(known[name].required for name in lost):
+            self._problems.append(problem)
+        else:
+            _run(self.settings).notice(problem)
 
     def _check_together(self, metadata: dict, lines: dict[str, int]) -> None:
         date, modified = metadata.get("date"), metadata.get("modified")
