@@ -602,21 +602,26 @@ class ItemReader(MarkdownReader):
         content = os.path.realpath(self.settings["PATH"])
         folder = os.path.join(content, "images")
         path = os.path.realpath(os.path.join(content, relative))
-        if not os.path.isfile(path):
-            names = []
-            for root, _, files in os.walk(folder):
-                names += [
-                    os.path.relpath(os.path.join(root, f), content) for f in files
-                ]
-            raise _Bad(
-                explain(
-                    f'"{shown}": there is no file {_run(self.settings).display(path)}',
-                    allowed,
-                    suggest(relative, names),
-                )
+        inside = path.startswith(folder + os.sep)
+        if not inside or not os.path.isfile(path):
+            # Written from the item's folder, as a Markdown link would be?
+            beside = os.path.realpath(
+                os.path.join(os.path.dirname(self._source_path), relative)
             )
-        if not path.startswith(folder + os.sep):
-            raise _Bad(explain(f'"{shown}" is not under content/images/', allowed))
+            if beside.startswith(folder + os.sep) and os.path.isfile(beside):
+                hint = os.path.relpath(beside, content).replace(os.sep, "/")
+            else:
+                names = []
+                for root, _, files in os.walk(folder):
+                    names += [
+                        os.path.relpath(os.path.join(root, f), content) for f in files
+                    ]
+                hint = suggest(relative, names)
+            if not inside:
+                what = "is not under content/images/ (paths start at content/)"
+            else:
+                what = f"names no file ({_run(self.settings).display(path)})"
+            raise _Bad(explain(f'"{shown}" {what}', allowed, hint))
         extension = os.path.splitext(path)[1].lower()
         if extension not in _IMAGE_TYPES:
             why = (
