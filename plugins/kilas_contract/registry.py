@@ -870,6 +870,54 @@ def _lies_in(region: Region, outer: Region) -> bool:
 
 
 # -- sources ----------------------------------------------------------------------
+def _country_problem(text: str) -> str | None:
+    """Why ``text`` is not an ISO 3166-1 alpha-2 code (as CLDR knows them),
+    with the code meant when one is near (``GBR``, ``Inggris``)."""
+    if text in Locale("en").territories and len(text) == 2 and text.isalpha():
+        return None
+    import pycountry  # noqa: PLC0415  (loaded only for a bad value)
+
+    try:
+        near = pycountry.countries.lookup(text.strip()).alpha_2
+    except LookupError:
+        names = {
+            name.casefold(): code
+            for lang in ("id", "en")
+            for code, name in Locale(lang).territories.items()
+            if len(code) == 2
+        }
+        near = names.get(text.strip().casefold())
+    hint = f' Did you mean "{near}"?' if near else ""
+    return (
+        f"country {text!r} is not a two-letter ISO 3166-1 code (ID, GB, KP, ...).{hint}"
+    )
+
+
+def _language_problem(text: str) -> str | None:
+    """Why ``text`` is not a language code CLDR names (``id``, ``en``,
+    ``zh_Hant``), with the code meant when one is near (``ind``,
+    ``Indonesia``, ``EN``)."""
+    languages = Locale("en").languages
+    if text in languages:
+        return None
+    import pycountry  # noqa: PLC0415  (loaded only for a bad value)
+
+    wanted = text.strip().casefold()
+    names = {
+        name.casefold(): code
+        for lang in ("id", "en")
+        for code, name in Locale(lang).languages.items()
+    }
+    near = {code.casefold(): code for code in languages}.get(wanted) or names.get(
+        wanted
+    )
+    if near is None:
+        found = pycountry.languages.get(alpha_3=wanted)
+        near = getattr(found, "alpha_2", None)
+    hint = f' Did you mean "{near}"?' if near else ""
+    return f"language {text!r} is not a language code (id, en, ko, ...).{hint}"
+
+
 SOURCE_FIELDS = ("name", "aliases", "homepage", "kind", "country", "language")
 
 
@@ -913,6 +961,14 @@ class SourceRegistry:
                     f"source {name.text}: homepage {homepage.text!r} must be an "
                     "http(s) address",
                 )
+            for key, check in (
+                ("country", _country_problem),
+                ("language", _language_problem),
+            ):
+                value = values[key]
+                problem = value and check(value.text)
+                if problem:
+                    reader.problem(value.line, f"source {name.text}: {problem}")
             earlier = self._keys.get(normalize(name.text))
             if earlier is not None:
                 reader.problem(
