@@ -124,6 +124,32 @@ def test_date_that_does_not_parse(site):
     assert 'Did you mean "2024-08-04 10:30"?' in line
 
 
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("4 Agustus 2024", "2024-08-04 00:00"),
+        ("Minggu, 4 Agustus 2024 pukul 10.30 WIB", "2024-08-04 10:30 WIB"),
+        ("4 Agt 2024 14.00 WITA", "2024-08-04 14:00 WITA"),
+        ("2024-8-4 9:05", "2024-08-04 09:05"),  # year first: never April
+        ("2024/08/04 10:30", "2024-08-04 10:30"),
+        ("4 Agustus 2024 10:30 +09:00", "2024-08-04T10:30+09:00"),
+        ("2024-08-04 10:30 PST", None),  # a zone it cannot read: no guess
+        ("2024-13-01", None),  # no month 13: not read as 13 January
+        ("Agustus 2024", None),  # no day
+        ("kemarin", None),
+    ],
+)
+def test_a_date_written_another_way_gets_the_date_meant(site, written, meant):
+    stderr = _fails(site, {"tanggal.md": _item(Date=written)})
+    line = _line(stderr, "tanggal.md")
+    assert f'items/tanggal.md:2: Date: "{written}" is not a date' in line
+    assert "UnknownTimezoneWarning" not in stderr
+    if meant:
+        assert line.endswith(f'Did you mean "{meant}"?'), line
+    else:
+        assert "Did you mean" not in line, line
+
+
 def test_modified_before_date(site):
     stderr = _fails(site, {"ubah.md": _item(Modified="2024-08-03 09:00")})
     line = _line(stderr, "ubah.md")

@@ -115,6 +115,30 @@ def test_offset_and_z_dates_are_shown_and_filed_in_wib(project: Path, tmp_path: 
     assert published["/2024/08/zulu-pagi/"] == "2024-08-04T10:30:00+07:00"
 
 
+def test_dates_as_indonesian_editors_write_them(project: Path, tmp_path: Path):
+    """A time with a dot (10.30) is half past ten, not ten o'clock; WIB, WITA
+    and WIT after a time are the zones' offsets."""
+    for slug, date in (
+        ("titik", "2024-08-04 10.30"),
+        ("makassar", "2024-08-04 10.30 WITA"),
+        ("jayapura", "2024-08-04 10:30 WIT"),
+        ("jakarta", "2024-08-04 10:30 wib"),
+    ):
+        _write(project, slug, _item(f"Kabar {slug}", date))
+    output = tmp_path / "output"
+    _build(project, output, KILAS_NOW="2024-09-30T00:00+07:00", SEARCH_INDEX=False)
+    shown = {
+        slug: _time(page(output, f"2024/08/{slug}"))
+        for slug in ("titik", "makassar", "jayapura", "jakarta")
+    }
+    assert shown == {
+        "titik": ("2024-08-04T10:30:00+07:00", "Minggu, 4 Agustus 2024 · 10.30 WIB"),
+        "makassar": ("2024-08-04T09:30:00+07:00", "Minggu, 4 Agustus 2024 · 09.30 WIB"),
+        "jayapura": ("2024-08-04T08:30:00+07:00", "Minggu, 4 Agustus 2024 · 08.30 WIB"),
+        "jakarta": ("2024-08-04T10:30:00+07:00", "Minggu, 4 Agustus 2024 · 10.30 WIB"),
+    }
+
+
 @pytest.mark.parametrize(
     ("zone", "label", "shown"),
     [

@@ -694,7 +694,8 @@ class ItemReader(MarkdownReader):
             raise _Bad(
                 explain(
                     f'"{value}" is not a date',
-                    "ISO 8601, e.g. 2024-08-04 10:30 or 2024-08-04T10:30+07:00",
+                    "ISO 8601, e.g. 2024-08-04 10:30 or 2024-08-04T10:30+07:00;"
+                    " 10.30 and WIB, WITA or WIT are read too",
                     _near_date(value),
                 )
             ) from None
@@ -823,15 +824,90 @@ def _known(fields: tuple[Field, ...]) -> dict[str, Field]:
 _field_key = functools.lru_cache(maxsize=1024)(field_key)
 
 
+@functools.cache
+def _date_words() -> dict[str, str]:
+    """Indonesian month names (CLDR's, through Babel, and the old spellings
+    newsrooms still write) in English for dateutil; weekday names dropped."""
+    indonesian, english = Locale.parse("id"), Locale.parse("en")
+    words = {"agt": "August", "ags": "August", "peb": "February", "nop": "November"}
+    words |= {"pebruari": "February", "nopember": "November", "jum'at": "", "ahad": ""}
+    words |= {"pukul": "", "pkl": "", "pk": "", "jam": ""}  # "pukul 10.30": at
+    for width in ("wide", "abbreviated"):
+        for number, name in indonesian.months["format"][width].items():
+            words[name.casefold().rstrip(".")] = english.months["format"]["wide"][
+                number
+            ]
+        for name in indonesian.days["format"][width].values():
+            words[name.casefold().rstrip(".")] = ""
+    return words
+
+
+@functools.cache
+def _english_date_words() -> frozenset[str]:
+    """Words dateutil reads in a date: English month and weekday names of
+    every width (CLDR's, through Babel), the ISO separator, UTC, AM and PM."""
+    english = Locale.parse("en")
+    names = {"t", "z", "utc", "gmt", "am", "pm", "sept"}
+    for width in ("wide", "abbreviated"):
+        names |= {n.casefold() for n in english.months["format"][width].values()}
+        names |= {n.casefold() for n in english.days["format"][width].values()}
+    return frozenset(names)
+
+
+_ZONE_AT_END = re.compile(r"\s*\b(WIB|WITA|WIT)\b\.?$", re.IGNORECASE)
+_DOTTED_TIME = re.compile(r"(?<!\S)(\d{1,2})\.(\d{2})(?!\S)")
+_YEAR_FIRST = re.compile(r"^(\d{4})\D+(\d{1,2})\D+(\d{1,2})(?!\d)")
+
+
 def _near_date(value: str) -> str | None:
-    """An ISO spelling of a date written another way, when it is unambiguous."""
+    """The date meant by a value written another way, in a form the contract
+    takes, when every part of the date was written: "Minggu, 4 Agustus 2024
+    10.30 WIB", "4/8/2024" (day first, as Indonesian writes it), "2024-8-4
+    9:05" (year first: never read as April)."""
+    import warnings  # noqa: PLC0415
+
     from dateutil import parser  # noqa: PLC0415
 
-    try:
-        date = parser.parse(value, dayfirst=True)
-    except (ValueError, OverflowError):
-        return None
-    return date.strftime("%Y-%m-%d %H:%M")
+    text = value.strip()
+    zone = _ZONE_AT_END.search(text)
+    if zone:
+        text = text[: zone.start()]
+    text = _DOTTED_TIME.sub(r"\1:\2", text)
+    words = _date_words()
+    text = "".join(
+        words.get(p.casefold(), p) for p in re.split(r"([^\W\d]+'?\w*)", text)
+    )
+    english = _english_date_words()
+    if any(w.casefold() not in english for w in re.findall(r"[^\W\d_]+", text)):
+        return None  # a word not of a date ("kemarin", a zone such as PST)
+    year_first = _YEAR_FIRST.match(text)
+    dates = []
+    for default in (datetime(2000, 1, 1), datetime(2001, 2, 2)):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                dates.append(
+                    parser.parse(
+                        text,
+                        default=default,
+                        dayfirst=not year_first,
+                        yearfirst=bool(year_first),
+                    )
+                )
+        except (ValueError, OverflowError):
+            return None
+    if dates[0].date() != dates[1].date():
+        return None  # a part of the date was not written
+    date = dates[0]
+    if year_first and (date.month, date.day) != tuple(
+        map(int, year_first.groups()[1:])
+    ):
+        return None  # "2024-13-01": not a date with month and day swapped
+    shown = date.strftime("%Y-%m-%d %H:%M")
+    if date.tzinfo is not None:
+        offset = date.strftime("%z")
+        return f"{date:%Y-%m-%dT%H:%M}{offset[:3]}:{offset[3:]}"
+    return f"{shown} {zone[1].upper()}" if zone else shown
 
 
 # -- signal receivers ----------------------------------------------------------
