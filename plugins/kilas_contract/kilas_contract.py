@@ -263,6 +263,11 @@ def _slug(settings: dict, source_path: str, values: dict) -> str:
         value = values["title"]
     else:
         value = os.path.basename(os.path.splitext(source_path)[0])
+    return _slugify(settings, value)
+
+
+def _slugify(settings: dict, value: str) -> str:
+    """Pelican's slug of ``value`` under the site's slug settings."""
     return slugify(
         value,
         regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
@@ -344,6 +349,7 @@ class ItemReader(MarkdownReader):
             self._problem(cut.line, None, self._why_cut(cut, fields))
             return self._fail()
         metadata = self._check_header(header, fields, cut)
+        self._check_slug(header, metadata)
         is_item = fields is ITEM_FIELDS
         draft = metadata.get("status") == "draft"
         if is_item and not draft:
@@ -372,6 +378,26 @@ class ItemReader(MarkdownReader):
         if summary is not None:
             metadata["summary"] = summary
         return body_html, metadata
+
+    def _check_slug(self, header, metadata: dict) -> None:
+        """A page needs an address: a file name (or title) of only symbols
+        or emoji gives an empty slug, and the item would take its folder's
+        address (``/2024/08/``)."""
+        if metadata.get("slug"):
+            return
+        values = {field_key(k): v for k, v, _ in header}
+        if _slug(self.settings, self._source_path, values):
+            return
+        name = os.path.basename(self._source_path)
+        by_title = _slugify(self.settings, values.get("title", ""))
+        hint = f" (e.g. {by_title}{os.path.splitext(name)[1]})" if by_title else ""
+        self._problem(
+            None,
+            None,
+            f'the file name "{name}" gives no address: without its symbols'
+            f" nothing is left for the URL; rename the file{hint} or add a line"
+            " 'Slug: ...'",
+        )
 
     def _held(self, header, metadata: dict, draft: bool, is_item: bool) -> bool:
         """Whether the item stays out of this build: a draft of a publish
