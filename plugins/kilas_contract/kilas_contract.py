@@ -126,7 +126,7 @@ class _Run:
         self.drafts_left_out: list[str] = []
         # Held-back files by their path in content/, and why (for links).
         self.held: dict[str, str] = {}
-        self._scheduled_ids: dict[tuple, datetime] | None = None
+        self._originals: dict[tuple, str | datetime] | None = None
         self.feed_links: dict[str, object] | None = None
         self.env = None
         content = Path(settings["PATH"])
@@ -170,13 +170,15 @@ class _Run:
             [os.path.join(content, path) for path in self.discovery.markdown]
         )
 
-    def scheduled_ids(self) -> dict[tuple, datetime]:
-        """Translation ids (``ARTICLE_TRANSLATION_ID``) of the scheduled items
-        that are not translations, with their dates: their translations are
-        held back with them. Worked out from the headers alone, once, when a
-        translation is read (most builds have few)."""
-        if self._scheduled_ids is None:
-            self._scheduled_ids = {}
+    def originals(self) -> dict[tuple, str | datetime]:
+        """The items that are not translations, by translation id
+        (``ARTICLE_TRANSLATION_ID``): "published", "hidden", "draft", or the
+        date a scheduled one waits for. A translation follows its original.
+        Worked out from the headers alone, once, when a translation is read
+        (most builds have few)."""
+        if self._originals is None:
+            self._originals = {}
+            rank = {"draft": 0, "hidden": 2, "published": 3}
             for relative in self.discovery.items:
                 path = os.path.join(self.settings["PATH"], relative)
                 try:
@@ -187,16 +189,18 @@ class _Run:
                 values = {field_key(k): v for k, v, _ in header}
                 if _is_true(values.get("translation")):
                     continue
-                if values.get("status", "").casefold() == "draft":
-                    continue
-                try:
-                    date = parse_date(values.get("date", ""), self.zone)
-                except ValueError:
-                    continue
-                if date > self.now:
-                    ident = translation_id(self.settings, path, values)
-                    self._scheduled_ids[ident] = date
-        return self._scheduled_ids
+                state = values.get("status", "").casefold() or "published"
+                if state != "draft":
+                    try:
+                        date = parse_date(values.get("date", ""), self.zone)
+                    except ValueError:
+                        date = None
+                    state = date if date and date > self.now else state
+                ident = translation_id(self.settings, path, values)
+                known = self._originals.get(ident)
+                if known is None or rank.get(state, 1) > rank.get(known, 1):
+                    self._originals[ident] = state
+        return self._originals
 
     def display(self, path: str) -> str:
         """``_display(path)``, worked out once per file and build."""
@@ -421,11 +425,19 @@ class ItemReader(MarkdownReader):
         if metadata.get("translation") == "true":
             values = {field_key(k): v for k, v, _ in header}
             ident = translation_id(self.settings, self._source_path, values)
-            original = run.scheduled_ids().get(ident)
-            if original:
+            original = run.originals().get(ident)
+            if isinstance(original, datetime):
                 run.scheduled.append((original, self._path, title))
                 run.held[relative] = f"scheduled for {_when(original, self.settings)}"
                 return True
+            if original == "draft":  # the translation is a draft with it
+                if not self.settings.get("KILAS_DRAFTS"):
+                    run.drafts_left_out.append(self._path)
+                    run.held[relative] = "the translation of a draft, left out with it"
+                    return True
+                metadata["status"] = "draft"
+                return False
+            self._check_original(header, metadata, values, ident, original)
         modified = metadata.get("modified")
         if modified and modified > run.now:
             line = next(n for k, _, n in header if field_key(k) == "modified")
@@ -437,6 +449,38 @@ class ItemReader(MarkdownReader):
                 " of the last update, which has already happened",
             )
         return False
+
+    def _check_original(self, header, metadata, values, ident, original) -> None:
+        """A translation needs its original, with the same status (Pelican
+        sorts published and hidden items apart)."""
+        line = next(n for k, _, n in header if field_key(k) == "translation")
+        keys = self.settings.get("ARTICLE_TRANSLATION_ID") or "slug"
+        if original is None:
+            if keys != "slug":
+                hint, what = None, f"{keys} {ident}"
+            else:
+                slugs = [i[0] for i in _run(self.settings).originals() if i[0]]
+                hint, what = suggest(ident[0] or "", slugs), f'slug "{ident[0]}"'
+            self._problem(
+                line,
+                "Translation",
+                explain(
+                    f"is true, but no item that is not a translation has the"
+                    f" {what}: a translation takes its original's slug (its"
+                    " 'Slug:' line)",
+                    "",
+                    hint,
+                ),
+            )
+            return
+        status = metadata.get("status", "published")
+        if original in ("published", "hidden") and status != original:
+            self._problem(
+                line,
+                "Translation",
+                f"the original is {original} and this translation {status}:"
+                f" give it 'Status: {original}' too",
+            )
 
     def _check_placeholders(self, header, body: str, body_start: int) -> None:
         """A prompt of `invoke new` left in an item that would be published."""
