@@ -30,12 +30,12 @@ from pelican.contents import Content
 from pelican.generators import StaticGenerator
 from pelican.plugins import signals
 from pelican.utils import sanitised_join
-from pelican.writers import FileOverwriteFailedError
 
 from kilas.output import NOTICE, _open_file, _tree, shown
 from kilas.pelican_coupling import (
     CoupledPelican,
     CoupledWriter,
+    FileOverwriteFailedError,
     build_failed,
     content_written_held,
     memoized_urls,
