@@ -474,3 +474,31 @@ def test_an_optional_field_below_the_header_is_a_notice(site):
     result = run_build("--content", str(content), "--output", str(output))
     assert result.returncode == 0, result.stderr
     assert "catatan.md:7" not in result.stdout + result.stderr
+
+
+def test_a_story_misspelt_once_is_a_notice_naming_the_story(site):
+    """A story named by one item, a letter from the story of two others, is
+    built (a new story is no mistake) with a notice on its line; another
+    year's story is another story."""
+    content, output = site
+    for name, story in (
+        ("a.md", "Banjir Demak 2024"),
+        ("b.md", "Banjir Demak 2024"),
+        ("c.md", "Banjir Demka 2024"),
+        ("d.md", "Banjir Demak 2023"),
+    ):
+        text = _item(Title=f"Cerita {name}", Story=story)
+        (content / "items" / name).write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    said = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if "Story:" in line
+    ]
+    assert len(said) == 1, said
+    assert (
+        'items/c.md:7: Story: "Banjir Demka 2024" is a story of this item alone,'
+        in said[0]
+    )
+    assert 'beside "Banjir Demak 2024" (2 items)' in said[0]

@@ -16,6 +16,7 @@ the site, so no page, feed, sitemap or search index can show it.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import html
 import logging
@@ -153,6 +154,8 @@ class _Run:
         # slugifies its name again; items sharing a value share one object.
         self.wrappers: dict[tuple[str, str], object] = {}
         self.story_names: dict[str, Story] = {}
+        # Where each item names its story: (path, line, story).
+        self.story_uses: list[tuple[str, int, Story]] = []
         self.displayed: dict[str, str] = {}
         self.renders = RenderCache(settings, item_parts)
         self._prefilled = False
@@ -606,6 +609,8 @@ class ItemReader(MarkdownReader):
             if field.many:
                 result = list(dict.fromkeys(result))
             metadata[ATTRIBUTES.get(name, name)] = result
+            if name == "story":
+                _run(self.settings).story_uses.append((self._path, line, result))
         for name, field in known.items():
             if field.required and name not in seen and not (cut and name in cut.below):
                 self._problem(
@@ -1077,10 +1082,42 @@ def check_urls(generators) -> None:
         owners.setdefault(save_as, path)
     _check_linked_files(run, generators)
     _check_links_to_held(run, generators[0].context)
+    _note_near_stories(run)
     run.renders.save()
     _report_held(run)
     if run.problems:
         raise ContentError(run.problems)
+
+
+def _note_near_stories(run: _Run) -> None:
+    """A story named by one item only, whose name is a letter or two from a
+    story of other items, is most likely that story misspelt: a notice on
+    its line (a new story is no mistake, so never a failure). Names with
+    other numbers are other stories (Pemilu 2019, Pemilu 2024)."""
+    uses: dict[str, list[tuple[str, int, Story]]] = {}
+    for use in run.story_uses:
+        uses.setdefault(use[2].slug, []).append(use)
+    items = {slug: len({use[0] for use in found}) for slug, found in uses.items()}
+    shared = [slug for slug, count in items.items() if count > 1]
+    for slug, found in uses.items():
+        if items[slug] != 1:
+            continue
+        digits = re.findall(r"\d+", slug)
+        others = [o for o in shared if re.findall(r"\d+", o) == digits]
+        near = difflib.get_close_matches(slug, others, n=1, cutoff=0.85)
+        if near:
+            path, line, story = found[0]
+            meant = uses[near[0]]
+            run.notice(
+                Problem(
+                    path,
+                    line,
+                    "Story",
+                    f'"{story.name}" is a story of this item alone, beside'
+                    f' "{meant[0][2].name}" ({items[near[0]]} items): if the item'
+                    " belongs to it, write the story's name as they do",
+                )
+            )
 
 
 def _check_linked_files(run: _Run, generators) -> None:
