@@ -109,6 +109,25 @@ def test_unknown_source_suggests_nearest(site):
     assert 'Did you mean "Sinar Harapan"?' in line
 
 
+def test_a_source_written_as_its_site_names_the_source(site):
+    """Editors paste the report's address, or the outlet's domain: the
+    source whose homepage is on that site is named."""
+    address = "https://www.reuters.com/world/asia-pacific/banjir-2024-08-04/"
+    stderr = _fails(
+        site,
+        {
+            "alamat.md": _item(Source=address),
+            "domain.md": _item(Source="www.reuters.com", Title="Domain"),
+        },
+    )
+    assert (
+        f'items/alamat.md:5: Source: "{address}" is an address, not a source:'
+        ' write "Reuters" here, and put the address of the report in'
+        " 'Source_URL:'"
+    ) in _line(stderr, "alamat.md")
+    assert 'Did you mean "Reuters"?' in _line(stderr, "domain.md")
+
+
 def test_unknown_cited_source_suggests_nearest(site):
     stderr = _fails(site, {"kutip.md": _item(Cites="Reuter; SinarHarapan.id")})
     line = _line(stderr, "kutip.md")

@@ -831,6 +831,16 @@ class ItemReader(MarkdownReader):
         if found.value is not None:
             return found.value
         registry = self.settings.get("KILAS_SOURCES_FILE", "sources.yaml")
+        if "://" in value:
+            named = (
+                f'write "{found.suggestion}" here'
+                if found.suggestion
+                else (f"name the outlet (as in content/{registry})")
+            )
+            raise _Bad(
+                f'"{value}" is an address, not a source: {named}, and put the'
+                " address of the report in 'Source_URL:'"
+            )
         raise _Bad(
             explain(
                 f'unknown source "{value}"',

@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlparse
 
 import yaml
 from babel import Locale
@@ -870,6 +871,17 @@ def _lies_in(region: Region, outer: Region) -> bool:
 
 
 # -- sources ----------------------------------------------------------------------
+def _host(text: str) -> str:
+    """The host of an address or domain, without ``www.``; "" for a name."""
+    text = text.strip().lower()
+    if "://" not in text:
+        if " " in text or "." not in text:
+            return ""
+        text = f"https://{text}"
+    host = urlparse(text).hostname or ""
+    return host.removeprefix("www.")
+
+
 def _country_problem(text: str) -> str | None:
     """Why ``text`` is not an ISO 3166-1 alpha-2 code (as CLDR knows them),
     with the code meant when one is near (``GBR``, ``Inggris``)."""
@@ -1013,6 +1025,8 @@ class SourceRegistry:
             norm = normalize(text)
             if norm in self._keys:
                 found = Lookup(self._keys[norm][0])
+            elif (by_site := self.by_site(text)) is not None:
+                found = Lookup(None, by_site.name)
             else:
                 near = difflib.get_close_matches(
                     norm, self._spellings, n=1, cutoff=0.75
@@ -1020,3 +1034,14 @@ class SourceRegistry:
                 found = Lookup(None, self._spellings[near[0]] if near else None)
             self._found[text] = found
         return found
+
+    def by_site(self, text: str) -> Source | None:
+        """The source whose homepage is on the site of ``text``, an address
+        or a domain (``https://www.reuters.com/world/...``, ``reuters.com``)."""
+        host = _host(text)
+        if not host:
+            return None
+        for source in self.sources:
+            if _host(getattr(source, "homepage", "") or "") == host:
+                return source
+        return None
