@@ -416,6 +416,42 @@ def test_field_names_in_indonesian_get_the_english_name(site, written, meant):
     assert line.endswith(f'Did you mean "{meant}"?')
 
 
+@pytest.mark.parametrize(
+    ("field", "written", "meant"),
+    [
+        ("Status", "terbit", "published"),
+        ("Status", "Draf", "draft"),
+        ("Status", "tersembunyi", "hidden"),
+        ("Lang", "Inggris", "en"),
+        ("Lang", "english", "en"),
+        ("Pin", "1", None),
+    ],
+)
+def test_field_values_in_indonesian_get_the_value_meant(site, field, written, meant):
+    text = _item().replace("Summary:", f"{field}: {written}\nSummary:")
+    line = _line(_fails(site, {"nilai.md": text}), "nilai.md")
+    assert f'items/nilai.md:6: {field}: "{written}" is not' in line
+    if meant:
+        assert line.endswith(f'Did you mean "{meant}"?'), line
+    else:
+        assert "Allowed: true, false (or yes, no, ya, tidak)" in line
+
+
+def test_a_language_code_is_written_as_cldr_writes_it(site):
+    """``Lang: EN`` is English: the item's address, its page's lang and its
+    interface are those of ``en`` (it was /EN/... with Indonesian words)."""
+    content, output = site
+    text = _item(Title="Judul Inggris").replace("Summary:", "Lang: EN\nSummary:")
+    (content / "items" / "inggris.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert not (output / "EN").exists()
+    [built] = output.glob("en/**/inggris/index.html")
+    tree = html.fromstring(built.read_bytes())
+    assert tree.get("lang") == "en"
+    assert "Sunday, 4 August 2024" in tree.xpath("string(//article//time)")
+
+
 _HEADER = _item().split("\n\n")[0].split("\n")  # Title .. Summary, one per line
 
 

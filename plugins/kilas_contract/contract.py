@@ -99,7 +99,16 @@ PLACEHOLDERS = {
 }
 
 STATUSES = ("published", "draft", "hidden")
-BOOLEANS = {"true": True, "yes": True, "ya": True, "false": False, "no": False}
+BOOLEANS = {
+    "true": True, "yes": True, "ya": True,
+    "false": False, "no": False, "tidak": False,
+}  # fmt: skip
+# What Indonesian editors write for a status: the status they mean.
+STATUS_WORDS = {
+    "terbit": "published", "diterbitkan": "published", "tayang": "published",
+    "draf": "draft", "konsep": "draft",
+    "tersembunyi": "hidden", "sembunyi": "hidden", "disembunyikan": "hidden",
+}  # fmt: skip
 # Where a field's value is stored on the item when the name differs.
 ATTRIBUTES = {"region": "regions"}
 

@@ -55,6 +55,7 @@ from .contract import (
     ITEM_FIELDS,
     PAGE_FIELDS,
     PLACEHOLDERS,
+    STATUS_WORDS,
     STATUSES,
     Field,
     HeaderEnd,
@@ -74,6 +75,7 @@ from .registry import (
     RegistryError,
     SourceRegistry,
     Story,
+    language_problem,
 )
 
 logger = logging.getLogger(__name__)
@@ -875,16 +877,28 @@ class ItemReader(MarkdownReader):
         return value
 
     def _read_lang(self, value: str) -> str:
+        """A language code as CLDR writes it (``EN`` is ``en``): the item's
+        address, its page's ``lang`` and its interface language follow it."""
         try:
-            Locale.parse(value.replace("-", "_"))
+            locale = Locale.parse(value.replace("-", "_"))
         except (ValueError, UnknownLocaleError):
-            raise _Bad(f'"{value}" is not a language code; use e.g. id or en') from None
-        return value
+            why = language_problem(value) or ""
+            hint = why.partition("Did you mean ")[2]
+            hint = f" Did you mean {hint}" if hint else ""
+            raise _Bad(
+                f'"{value}" is not a language code; use e.g. id or en.{hint}'
+            ) from None
+        return str(locale).replace("_", "-")
 
     def _read_boolean(self, value: str) -> str:
         """Pelican compares these as the strings "true" and "false"."""
         if value.casefold() not in BOOLEANS:
-            raise _Bad(explain(f'"{value}" is not true or false', "true, false"))
+            raise _Bad(
+                explain(
+                    f'"{value}" is not true or false',
+                    "true, false (or yes, no, ya, tidak)",
+                )
+            )
         return "true" if BOOLEANS[value.casefold()] else "false"
 
     def _read_status(self, value: str) -> str:
@@ -893,7 +907,8 @@ class ItemReader(MarkdownReader):
                 explain(
                     f'"{value}" is not a status',
                     ", ".join(STATUSES),
-                    suggest(value, list(STATUSES)),
+                    STATUS_WORDS.get(value.casefold())
+                    or suggest(value, list(STATUSES)),
                 )
             )
         return value.casefold()

@@ -905,7 +905,7 @@ def _country_problem(text: str) -> str | None:
     )
 
 
-def _language_problem(text: str) -> str | None:
+def language_problem(text: str) -> str | None:
     """Why ``text`` is not a language code CLDR names (``id``, ``en``,
     ``zh_Hant``), with the code meant when one is near (``ind``,
     ``Indonesia``, ``EN``)."""
@@ -975,7 +975,7 @@ class SourceRegistry:
                 )
             for key, check in (
                 ("country", _country_problem),
-                ("language", _language_problem),
+                ("language", language_problem),
             ):
                 value = values[key]
                 problem = value and check(value.text)
