@@ -557,3 +557,25 @@ def test_a_story_misspelt_once_is_a_notice_naming_the_story(site):
         in said[0]
     )
     assert 'beside "Banjir Demak 2024" (2 items)' in said[0]
+
+
+def test_control_characters_are_named_by_line_column_and_field(site):
+    """Pasted text brings characters no feed may carry (XML 1.0): each is
+    named where it is, instead of a build failing on "Control characters
+    are not supported in XML 1.0" with no file."""
+    text = _item(Title="Judul\x0bbaris", Summary="Ring\x1fkasan.") + "Isi\x7f akhir.\n"
+    stderr = _fails(site, {"kontrol.md": text})
+    said = [line for line in stderr.splitlines() if "kontrol.md" in line]
+    assert len(said) == 3, said
+    assert (
+        "kontrol.md:1: Title: holds the control character U+000B at column 13"
+        in said[0]
+    )
+    assert (
+        "kontrol.md:6: Summary: holds the control character U+001F at column 14"
+        in said[1]
+    )
+    assert (
+        "kontrol.md:9: Body: holds the control character U+007F at column 4" in said[2]
+    )
+    assert "XML 1.0" not in stderr

@@ -241,6 +241,9 @@ def _prompt(prompt: str) -> re.Pattern:
     return re.compile(r"\s+".join(map(re.escape, prompt.split())), re.IGNORECASE)
 
 
+# Characters XML 1.0 refuses (C0 but tab and line ends, DEL and C1, the two
+# noncharacters of the BMP's last block): feeds and sitemaps would not parse.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 # The name part of a line that looks like a field (``Source URL: ...``).
 _FIELD_NAME_RE = re.compile(r"\s*([A-Za-z][A-Za-z0-9 _-]{0,30}?)\s*[:=]")
 
@@ -352,6 +355,7 @@ class ItemReader(MarkdownReader):
         if text is None:
             return self._fail()
         header, body, body_start = split_header(text)
+        self._check_characters(text, header, body_start)
         fields = self._fields_for(source_path)
         cut = header_end(text, body_start, _known(fields))
         if cut and not header and cut.text in FRONT_MATTER:
@@ -387,6 +391,33 @@ class ItemReader(MarkdownReader):
         if summary is not None:
             metadata["summary"] = summary
         return body_html, metadata
+
+    def _check_characters(self, text: str, header, body_start: int) -> None:
+        """Characters no page or feed may carry (XML 1.0 refuses them), each
+        line's first by line and column: they are invisible in an editor and
+        come with pasted text (Word's line break is U+000B)."""
+        if not _CONTROL.search(text):
+            return
+        keys = {line: key for key, _, line in header}
+        lines = text.split("\n")
+        for number, line in enumerate(lines, 1):
+            found = _CONTROL.search(line)
+            if not found:
+                continue
+            if number > body_start:
+                field = "Body"
+            else:
+                field = keys.get(number) or next(
+                    (k for n, k in sorted(keys.items(), reverse=True) if n < number),
+                    None,
+                )
+            self._problem(
+                number,
+                field,
+                f"holds the control character U+{ord(found[0]):04X} at column"
+                f" {found.start() + 1}, which no page or feed may carry; delete"
+                " it (pasted text brings them: Word's line break is U+000B)",
+            )
 
     def _check_slug(self, header, metadata: dict) -> None:
         """A page needs an address: a file name (or title) of only symbols
