@@ -617,3 +617,24 @@ def test_a_sources_country_and_language_are_codes(content, tmp_path):
             rf"'{written}' is not a [^\n]*Did you mean \"{meant}\"", text
         ), text
     assert "country 'XY' is not a two-letter ISO 3166-1 code" in text
+
+
+@pytest.mark.parametrize("registry", ["sources.yaml", "regions.yaml"])
+def test_an_unreadable_registry_is_the_one_problem_reported(
+    content, tmp_path, registry
+):
+    """A registry that does not parse is one problem, with its line: not
+    also "unknown source" or "unknown region" for every item naming one."""
+    path = content / registry
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    at = next(n for n, line in enumerate(lines) if "name:" in line)
+    lines[at] = lines[at].replace("name: ", "name: X\x0b", 1)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    said = [line for line in _registry_fails(content, tmp_path) if ": " in line]
+    problems = [line for line in said if not line.startswith(("critical", "kilas:"))]
+    assert len(problems) == 1, said
+    assert (
+        f"{registry}:{at + 1}: not valid YAML: the control character U+000B"
+        in problems[0]
+    )

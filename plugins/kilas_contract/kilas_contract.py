@@ -114,6 +114,11 @@ class _Bad(ValueError):
     """A value broke a rule: the message says what is allowed."""
 
 
+class _Unchecked(ValueError):
+    """A value cannot be checked: its registry could not be read (that is
+    the problem reported; the item is left out without one of its own)."""
+
+
 class _Run:
     """What one build knows: registries, the files of the site, the items it
     holds back, and the problems found so far."""
@@ -345,6 +350,7 @@ class ItemReader(MarkdownReader):
         self._source_path = source_path
         self._path = _run(self.settings).display(source_path)
         self._problems: list[Problem] = []
+        self._unchecked = False
         try:
             with open(source_path, "rb") as handle:  # no Path object per file
                 raw = handle.read()
@@ -368,7 +374,7 @@ class ItemReader(MarkdownReader):
         if is_item and not draft:
             self._check_placeholders(header, body, body_start)
         held = self._held(header, metadata, draft, is_item)
-        if self._problems:
+        if self._problems or self._unchecked:
             return self._fail()
         if held:
             return "", {"status": "skip"}
@@ -639,6 +645,9 @@ class ItemReader(MarkdownReader):
             except _Bad as exc:
                 self._problem(line, field.name, str(exc))
                 continue
+            except _Unchecked:
+                self._unchecked = True
+                continue
             if field.many:
                 result = list(dict.fromkeys(result))
             metadata[ATTRIBUTES.get(name, name)] = result
@@ -838,6 +847,8 @@ class ItemReader(MarkdownReader):
                 "of the one you mean (for a place inside a country: "
                 '"Name, Country")'
             )
+        if _run(self.settings).regions.unreadable:
+            raise _Unchecked(value)
         registry = self.settings.get("KILAS_REGIONS_FILE", "regions.yaml")
         if found.inside is not None:
             raise _Bad(
@@ -863,6 +874,8 @@ class ItemReader(MarkdownReader):
         found = _run(self.settings).sources.resolve(value)
         if found.value is not None:
             return found.value
+        if _run(self.settings).sources.unreadable:
+            raise _Unchecked(value)
         registry = self.settings.get("KILAS_SOURCES_FILE", "sources.yaml")
         if "://" in value:
             named = (

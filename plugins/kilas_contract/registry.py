@@ -232,6 +232,8 @@ class _Reader:
         self.path = path
         self.problems = problems
         self.digest = digest
+        # The file could not be read or parsed: what it names is unknown.
+        self.unreadable = False
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append(RegistryProblem(self.path, line, message))
@@ -295,6 +297,7 @@ class _Reader:
             return None
         except (OSError, UnicodeDecodeError) as exc:
             self.problem(None, f"cannot read the registry: {exc}")
+            self.unreadable = True
             return None
         if self.digest is not None:
             self.digest.update(f"{self.path}\0{text}\0".encode())
@@ -308,12 +311,25 @@ class _Reader:
                         "YAML anchors and aliases (&name, *name) are not allowed "
                         "in a registry; write each value out",
                     )
+                    self.unreadable = True
                     return None
             return yaml.compose(text, Loader=_Loader)
+        except yaml.reader.ReaderError as exc:
+            # A character YAML refuses: said by its place in the text.
+            line = text.count("\n", 0, exc.position) + 1
+            column = exc.position - text.rfind("\n", 0, exc.position)
+            self.problem(
+                line,
+                f"not valid YAML: the control character U+{exc.character:04X} at"
+                f" column {column} (pasted text brings them); delete it",
+            )
+            self.unreadable = True
+            return None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             reason = getattr(exc, "problem", None) or str(exc)
             self.problem(mark.line + 1 if mark else None, f"not valid YAML: {reason}")
+            self.unreadable = True
             return None
 
     # -- field values ----------------------------------------------------------
@@ -427,6 +443,8 @@ class RegionRegistry:
         self._iso_loaded = False
         self._places: dict[str, str] | None = None
         self._problems: list[RegistryProblem] = []
+        # The site's file could not be read: its places are unknown.
+        self.unreadable = False
         # What the registry files say: pages show it (names, parents,
         # members), so it is part of what a page depends on.
         self._digest = hashlib.sha1()
@@ -503,7 +521,9 @@ class RegionRegistry:
     def _load_entries(self, path: Path, site: bool) -> None:
         reader = _Reader(path, self._problems, self._digest)
         codes: dict[str, int] = {}
-        for entry in reader.entries("regions", REGION_FIELDS):
+        entries = reader.entries("regions", REGION_FIELDS)
+        self.unreadable = self.unreadable or reader.unreadable
+        for entry in entries:
             code = reader.text(entry, "code")
             if code is None:
                 if "code" not in entry.nodes:
@@ -948,7 +968,11 @@ class SourceRegistry:
         self._problems: list[RegistryProblem] = []
         self._digest = hashlib.sha1()
         reader = _Reader(registry_file, self._problems, self._digest)
-        for entry in reader.entries("sources", SOURCE_FIELDS):
+        entries = reader.entries("sources", SOURCE_FIELDS)
+        # Unreadable: no item's source can be checked (the file's problem
+        # fails the build, and each item's "unknown source" would bury it).
+        self.unreadable = reader.unreadable
+        for entry in entries:
             missing = [k for k in self.REQUIRED if k not in entry.nodes]
             if missing:
                 reader.problem(entry.line, f"source is missing {', '.join(missing)}")
