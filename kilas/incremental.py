@@ -35,6 +35,7 @@ from kilas.output import NOTICE, _open_file, _tree, shown
 from kilas.pelican_coupling import (
     CoupledPelican,
     CoupledWriter,
+    FileOverwriteFailedError,
     build_failed,
     content_written_held,
     memoized_urls,
@@ -108,6 +109,15 @@ def _new_file(path: str, encoding: str):
 _MISSING = object()
 
 
+def _asker(asker: tuple) -> str:
+    """What asked for a file: ``content/pages/cari.md`` or ``the page of
+    the template search.html``."""
+    template, content = asker
+    if content is not None and getattr(content, "source_path", None):
+        return shown(content.source_path)
+    return f"the page of the theme's {template}"
+
+
 class KilasWriter(CoupledWriter):
     """Pelican's writer that skips unchanged pages and shares the rest."""
 
@@ -138,6 +148,10 @@ class KilasWriter(CoupledWriter):
         self.only: set[str] | None = None
         self.later: list[tuple] = []  # ... told once it wrote them
         self._context: dict = {}
+        # What asked for each file this build (template, content): two asks
+        # for one file are two pages at one address, whichever process
+        # writes it and whether or not it is kept.
+        self._asked: dict[str, tuple] = {}
 
     def again(self, changed: set[str], only: set[str]) -> None:
         """Ready to write again in this process (``kilas.live``): the pages
@@ -150,8 +164,21 @@ class KilasWriter(CoupledWriter):
         self.hearing, self.later, self._others = False, [], set()
         self._written_files.clear()
         self._overridden_files.clear()
+        self._asked.clear()
         self._skip.clear()
         self.recorder.digests = Digests()
+
+    def _ask(self, name: str, template, kwargs: dict) -> None:
+        """Refuse a second page at an address this build already gave (a
+        page whose slug is a section's word: ``cari``, ``kategori``)."""
+        asker = (template.name, kwargs.get("article") or kwargs.get("page"))
+        first = self._asked.setdefault(name, asker)
+        if first is not asker and first != asker:
+            raise FileOverwriteFailedError(
+                f"two pages would be written to {name}: {_asker(first)}"
+                f" and {_asker(asker)}; give the item or page"
+                " another file name or 'Slug:'"
+            )
 
     def claim(self, name: str, holds, page: bool = True) -> bool:
         """Record ``name``; True when this process must write it now.
@@ -210,6 +237,8 @@ class KilasWriter(CoupledWriter):
     ):
         if not name or (self.only is not None and name not in self.only):
             return None
+        if not override_output:
+            self._ask(name, template, kwargs)
         env = template.environment
         if self._kept_unread(name, paginated, template_name, url, kwargs, context, env):
             return None

@@ -109,6 +109,25 @@ def test_unknown_source_suggests_nearest(site):
     assert 'Did you mean "Sinar Harapan"?' in line
 
 
+def test_a_source_written_as_its_site_names_the_source(site):
+    """Editors paste the report's address, or the outlet's domain: the
+    source whose homepage is on that site is named."""
+    address = "https://www.reuters.com/world/asia-pacific/banjir-2024-08-04/"
+    stderr = _fails(
+        site,
+        {
+            "alamat.md": _item(Source=address),
+            "domain.md": _item(Source="www.reuters.com", Title="Domain"),
+        },
+    )
+    assert (
+        f'items/alamat.md:5: Source: "{address}" is an address, not a source:'
+        ' write "Reuters" here, and put the address of the report in'
+        " 'Source_URL:'"
+    ) in _line(stderr, "alamat.md")
+    assert 'Did you mean "Reuters"?' in _line(stderr, "domain.md")
+
+
 def test_unknown_cited_source_suggests_nearest(site):
     stderr = _fails(site, {"kutip.md": _item(Cites="Reuter; SinarHarapan.id")})
     line = _line(stderr, "kutip.md")
@@ -122,6 +141,32 @@ def test_date_that_does_not_parse(site):
     assert "items/tanggal.md:2: Date:" in line
     assert "ISO 8601" in line
     assert 'Did you mean "2024-08-04 10:30"?' in line
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("4 Agustus 2024", "2024-08-04 00:00"),
+        ("Minggu, 4 Agustus 2024 pukul 10.30 WIB", "2024-08-04 10:30 WIB"),
+        ("4 Agt 2024 14.00 WITA", "2024-08-04 14:00 WITA"),
+        ("2024-8-4 9:05", "2024-08-04 09:05"),  # year first: never April
+        ("2024/08/04 10:30", "2024-08-04 10:30"),
+        ("4 Agustus 2024 10:30 +09:00", "2024-08-04T10:30+09:00"),
+        ("2024-08-04 10:30 PST", None),  # a zone it cannot read: no guess
+        ("2024-13-01", None),  # no month 13: not read as 13 January
+        ("Agustus 2024", None),  # no day
+        ("kemarin", None),
+    ],
+)
+def test_a_date_written_another_way_gets_the_date_meant(site, written, meant):
+    stderr = _fails(site, {"tanggal.md": _item(Date=written)})
+    line = _line(stderr, "tanggal.md")
+    assert f'items/tanggal.md:2: Date: "{written}" is not a date' in line
+    assert "UnknownTimezoneWarning" not in stderr
+    if meant:
+        assert line.endswith(f'Did you mean "{meant}"?'), line
+    else:
+        assert "Did you mean" not in line, line
 
 
 def test_modified_before_date(site):
@@ -369,3 +414,168 @@ def test_field_names_in_indonesian_get_the_english_name(site, written, meant):
     assert f"items/bahasa-indonesia.md:6: {written}: unknown field" in line
     assert "field names are in English" in line
     assert line.endswith(f'Did you mean "{meant}"?')
+
+
+@pytest.mark.parametrize(
+    ("field", "written", "meant"),
+    [
+        ("Status", "terbit", "published"),
+        ("Status", "Draf", "draft"),
+        ("Status", "tersembunyi", "hidden"),
+        ("Lang", "Inggris", "en"),
+        ("Lang", "english", "en"),
+        ("Pin", "1", None),
+    ],
+)
+def test_field_values_in_indonesian_get_the_value_meant(site, field, written, meant):
+    text = _item().replace("Summary:", f"{field}: {written}\nSummary:")
+    line = _line(_fails(site, {"nilai.md": text}), "nilai.md")
+    assert f'items/nilai.md:6: {field}: "{written}" is not' in line
+    if meant:
+        assert line.endswith(f'Did you mean "{meant}"?'), line
+    else:
+        assert "Allowed: true, false (or yes, no, ya, tidak)" in line
+
+
+def test_a_language_code_is_written_as_cldr_writes_it(site):
+    """``Lang: EN`` is English: the item's address, its page's lang and its
+    interface are those of ``en`` (it was /EN/... with Indonesian words)."""
+    content, output = site
+    text = _item(Title="Judul Inggris").replace("Summary:", "Lang: EN\nSummary:")
+    (content / "items" / "inggris.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert not (output / "EN").exists()
+    [built] = output.glob("en/**/inggris/index.html")
+    tree = html.fromstring(built.read_bytes())
+    assert tree.get("lang") == "en"
+    assert "Sunday, 4 August 2024" in tree.xpath("string(//article//time)")
+
+
+_HEADER = _item().split("\n\n")[0].split("\n")  # Title .. Summary, one per line
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "expected"),
+    [
+        pytest.param(
+            "\n" + _item(),
+            1,
+            "the file starts with a blank line, which ends the header, so Title"
+            " (line 2), Date (line 3), Category (line 4), Region (line 5), Source"
+            " (line 6) and Summary (line 7) below it are read as the item's text",
+            id="blank first line",
+        ),
+        pytest.param(
+            "\n".join([*_HEADER[:4], "", *_HEADER[4:]]) + "\n\nIsi.\n",
+            5,
+            "a blank line ends the header here, so Source (line 6) and Summary"
+            " (line 7) below it are read as the item's text",
+            id="blank line inside",
+        ),
+        pytest.param(
+            "\n".join([*_HEADER[:5], "Source URL: https://contoh.id/a", *_HEADER[5:]])
+            + "\n\nIsi.\n",
+            6,
+            '"Source URL: https://contoh.id/a" is not a "Field: value" line and'
+            ' ends the header here (did you mean "Source_URL: ..."?), so Summary'
+            " (line 7) below it is read as the item's text",
+            id="space in a field name",
+        ),
+        pytest.param(
+            "---\n" + _item().replace("\n\n", "\n---\n\n", 1),
+            1,
+            '"---" starts YAML front matter (as in Jekyll or Hugo); Kilas reads'
+            ' the header as "Field: value" lines from the first line of the'
+            ' file: remove the "---" lines',
+            id="YAML front matter",
+        ),
+        pytest.param(
+            '+++\ntitle = "Judul"\ndate = 2024-08-04\n+++\n\nIsi.\n',
+            1,
+            "remove the \"+++\" lines and write 'Title: ...', not 'title = ...'",
+            id="TOML front matter",
+        ),
+    ],
+)
+def test_a_header_that_ends_too_early_says_where_and_why(site, text, line, expected):
+    """Fields left below the header's end are read as text: the one problem
+    is the line that ended the header, not "Title: is missing" six times."""
+    stderr = _fails(site, {"awal.md": text})
+    found = [row for row in stderr.splitlines() if "items/awal.md" in row]
+    assert len(found) == 1, stderr
+    assert f"items/awal.md:{line}: " in found[0]
+    assert expected in found[0]
+    assert "is missing" not in stderr
+
+
+def test_an_optional_field_below_the_header_is_a_notice(site):
+    """Only optional fields below the header: the item is built (its text
+    shows them) and the build says which line ended the header."""
+    content, output = site
+    text = _item().replace("\n\nIsi.", "\n\nAuthor: Budi\n\nIsi.")
+    (content / "items" / "catatan.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "items/catatan.md:7: a blank line ends the header here, so Author"
+        " (line 8) below it is read as the item's text"
+    ) in result.stdout + result.stderr
+    # A body that starts like a field no header lacks says nothing.
+    (content / "items" / "catatan.md").write_text(
+        _item().replace("\n\nIsi.", "\n\nCatatan: bukan field.\n\nIsi."),
+        encoding="utf-8",
+    )
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert "catatan.md:7" not in result.stdout + result.stderr
+
+
+def test_a_story_misspelt_once_is_a_notice_naming_the_story(site):
+    """A story named by one item, a letter from the story of two others, is
+    built (a new story is no mistake) with a notice on its line; another
+    year's story is another story."""
+    content, output = site
+    for name, story in (
+        ("a.md", "Banjir Demak 2024"),
+        ("b.md", "Banjir Demak 2024"),
+        ("c.md", "Banjir Demka 2024"),
+        ("d.md", "Banjir Demak 2023"),
+    ):
+        text = _item(Title=f"Cerita {name}", Story=story)
+        (content / "items" / name).write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    said = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if "Story:" in line
+    ]
+    assert len(said) == 1, said
+    assert (
+        'items/c.md:7: Story: "Banjir Demka 2024" is a story of this item alone,'
+        in said[0]
+    )
+    assert 'beside "Banjir Demak 2024" (2 items)' in said[0]
+
+
+def test_control_characters_are_named_by_line_column_and_field(site):
+    """Pasted text brings characters no feed may carry (XML 1.0): each is
+    named where it is, instead of a build failing on "Control characters
+    are not supported in XML 1.0" with no file."""
+    text = _item(Title="Judul\x0bbaris", Summary="Ring\x1fkasan.") + "Isi\x7f akhir.\n"
+    stderr = _fails(site, {"kontrol.md": text})
+    said = [line for line in stderr.splitlines() if "kontrol.md" in line]
+    assert len(said) == 3, said
+    assert (
+        "kontrol.md:1: Title: holds the control character U+000B at column 13"
+        in said[0]
+    )
+    assert (
+        "kontrol.md:6: Summary: holds the control character U+001F at column 14"
+        in said[1]
+    )
+    assert (
+        "kontrol.md:9: Body: holds the control character U+007F at column 4" in said[2]
+    )
+    assert "XML 1.0" not in stderr

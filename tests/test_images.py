@@ -511,7 +511,7 @@ def test_images_are_made_once_and_follow_the_photo(photo_project, tmp_path):
 # -- the contract ---------------------------------------------------------------------------
 BAD_IMAGES = {
     "hilang": ("Image: images/tidak-ada.jpg\nImage_Alt: a\nImage_Credit: b\n",
-               "Image", "there is no file"),
+               "Image", "names no file"),
     "tanpa-kredit": ("Image: images/sinuiju.jpg\nImage_Alt: a\n",
                      "Image_Credit", "is missing"),
     "tanpa-alt": ("Image: images/sinuiju.jpg\nImage_Credit: b\n",
@@ -532,6 +532,10 @@ BAD_IMAGES = {
                    "Image", "cannot be read as an image"),
     "di-luar": ("Image: images/../pages/tentang.md\nImage_Alt: a\nImage_Credit: b\n",
                 "Image", "not under content/images/"),
+    "dari-butir": ("Image: ../../../images/sinuiju.jpg\nImage_Alt: a\nImage_Credit: b\n",
+                   "Image", 'content/images/ (paths start at content/). Allowed: a JPEG'),
+    "dari-butir-saran": ("Image: ../../../images/sinuiju.jpg\nImage_Alt: a\nImage_Credit: b\n",
+                         "Image", 'Did you mean "images/sinuiju.jpg"'),
     "kredit-saja": ("Image_Credit: b\n", "Image_Credit", "has no photo"),
     "gif": ("Image: images/animasi.jpg\nImage_Alt: a\nImage_Credit: b\n",
             "Image", "holds a GIF image"),

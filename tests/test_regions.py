@@ -9,6 +9,7 @@ registry cases (alias bomb, duplicates, lists, cycles) fail the build with
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -581,3 +582,59 @@ def test_a_registry_change_rewrites_the_pages_that_show_it(content, tmp_path):
         assert region_page.xpath("//p[@class='lede']/a[1]/text()") == [name]
         country = region_page.xpath("//p[@class='lede']/a[1]/@href")[0]
         assert (output / country.strip("/") / "index.html").is_file()
+
+
+def test_a_sources_country_and_language_are_codes(content, tmp_path):
+    """A source's country and language are shown by name on its page: a value
+    CLDR does not know is an error naming the code meant."""
+    sources = content / "sources.yaml"
+    sources.write_text(
+        sources.read_text(encoding="utf-8") + "  - name: Harian Tiga\n"
+        "    homepage: https://tiga.example/\n"
+        "    kind: outlet\n"
+        "    country: GBR\n"
+        "    language: Indonesia\n"
+        "  - name: Harian Empat\n"
+        "    homepage: https://empat.example/\n"
+        "    kind: outlet\n"
+        "    country: Korea Utara\n"
+        "    language: kor\n"
+        "  - name: Harian Lima\n"
+        "    homepage: https://lima.example/\n"
+        "    kind: outlet\n"
+        "    country: XY\n"
+        "    language: EN\n",
+        encoding="utf-8",
+    )
+    lines = [
+        line for line in _registry_fails(content, tmp_path) if "sources.yaml:" in line
+    ]
+    text = "\n".join(lines)
+    assert len(lines) == 6, lines
+    for written, meant in (("GBR", "GB"), ("Korea Utara", "KP"), ("Indonesia", "id"),
+                           ("kor", "ko"), ("EN", "en")):  # fmt: skip
+        assert re.search(
+            rf"'{written}' is not a [^\n]*Did you mean \"{meant}\"", text
+        ), text
+    assert "country 'XY' is not a two-letter ISO 3166-1 code" in text
+
+
+@pytest.mark.parametrize("registry", ["sources.yaml", "regions.yaml"])
+def test_an_unreadable_registry_is_the_one_problem_reported(
+    content, tmp_path, registry
+):
+    """A registry that does not parse is one problem, with its line: not
+    also "unknown source" or "unknown region" for every item naming one."""
+    path = content / registry
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    at = next(n for n, line in enumerate(lines) if "name:" in line)
+    lines[at] = lines[at].replace("name: ", "name: X\x0b", 1)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    said = [line for line in _registry_fails(content, tmp_path) if ": " in line]
+    problems = [line for line in said if not line.startswith(("critical", "kilas:"))]
+    assert len(problems) == 1, said
+    assert (
+        f"{registry}:{at + 1}: not valid YAML: the control character U+000B"
+        in problems[0]
+    )

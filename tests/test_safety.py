@@ -746,3 +746,25 @@ def test_a_cache_file_of_an_earlier_version_is_removed(project, tmp_path):
     _build(project, output)
     assert not retired.exists()
     assert (cache_dir(output) / "pages.marshal").is_file()
+
+
+@pytest.mark.parametrize("slug", ["cari", "linimasa", "kategori"])
+def test_a_page_at_a_sections_address_fails_naming_both(project, tmp_path, slug):
+    """A page whose slug is a section's word (the search page, the timeline,
+    the categories) would take that section's file: the build fails naming
+    both, in a clean build and in one after a build that kept the section."""
+    _no_search(project)
+    output = tmp_path / "output"
+    _build(project, output)
+    before = snapshot(output)
+    page = project / "content" / "pages" / f"{slug}.md"
+    page.write_text(f"Title: Halaman {slug}\nSlug: {slug}\n\nIsi.\n", encoding="utf-8")
+    for target in (output, tmp_path / "clean"):
+        result = run_build(
+            "--settings", str(project / "pelicanconf.py"), "--output", str(target)
+        )
+        assert result.returncode == 1, result.stdout
+        said = result.stderr
+        assert f"two pages would be written to {slug}/index.html" in said, said
+        assert f"content/pages/{slug}.md" in said and "the page of the theme's" in said
+    assert snapshot(output) == before

@@ -115,6 +115,30 @@ def test_offset_and_z_dates_are_shown_and_filed_in_wib(project: Path, tmp_path: 
     assert published["/2024/08/zulu-pagi/"] == "2024-08-04T10:30:00+07:00"
 
 
+def test_dates_as_indonesian_editors_write_them(project: Path, tmp_path: Path):
+    """A time with a dot (10.30) is half past ten, not ten o'clock; WIB, WITA
+    and WIT after a time are the zones' offsets."""
+    for slug, date in (
+        ("titik", "2024-08-04 10.30"),
+        ("makassar", "2024-08-04 10.30 WITA"),
+        ("jayapura", "2024-08-04 10:30 WIT"),
+        ("jakarta", "2024-08-04 10:30 wib"),
+    ):
+        _write(project, slug, _item(f"Kabar {slug}", date))
+    output = tmp_path / "output"
+    _build(project, output, KILAS_NOW="2024-09-30T00:00+07:00", SEARCH_INDEX=False)
+    shown = {
+        slug: _time(page(output, f"2024/08/{slug}"))
+        for slug in ("titik", "makassar", "jayapura", "jakarta")
+    }
+    assert shown == {
+        "titik": ("2024-08-04T10:30:00+07:00", "Minggu, 4 Agustus 2024 · 10.30 WIB"),
+        "makassar": ("2024-08-04T09:30:00+07:00", "Minggu, 4 Agustus 2024 · 09.30 WIB"),
+        "jayapura": ("2024-08-04T08:30:00+07:00", "Minggu, 4 Agustus 2024 · 08.30 WIB"),
+        "jakarta": ("2024-08-04T10:30:00+07:00", "Minggu, 4 Agustus 2024 · 10.30 WIB"),
+    }
+
+
 @pytest.mark.parametrize(
     ("zone", "label", "shown"),
     [
@@ -349,6 +373,65 @@ def test_drafts_are_previews_in_development_and_absent_from_a_publish_build(
     assert _mentions(published, "draf-rahasia", "Draf Rahasia Banjir") == []
     assert not (published / "draf").exists()
     assert search_shards(published) == {"2024": 8}
+
+
+def _translation(title: str, slug: str, extra: str = "") -> str:
+    return _item(
+        title, "2024-08-05 12:00", f"Lang: en\nTranslation: true\nSlug: {slug}\n{extra}"
+    )
+
+
+def test_a_translation_follows_its_draft_original(project: Path, tmp_path: Path):
+    """The original back to draft: its translation is a draft with it (a
+    preview in development, absent from a publish build), not a build that
+    fails on Pelican's "All items ... are translations"."""
+    draft = _item("Asli Ditahan", "2024-08-05 10:00", "Status: draft\n")
+    _write(project, "asli", draft)
+    _write(project, "asli-en", _translation("Held Original", "asli"), folder="en")
+    development = tmp_path / "dev"
+    _build(project, development, SEARCH_INDEX=False)
+    assert page(development, "draf/en/asli").xpath("//h1")[0].text_content() == (
+        "Held\xa0Original"
+    )
+    assert not (development / "en/2024/08/asli").exists()
+    published = tmp_path / "published"
+    _build(project, published, "publishconf.py", SEARCH_INDEX=False)
+    assert _mentions(published, "asli", "Held Original", "Asli Ditahan") == []
+
+
+def test_a_translation_without_its_original_names_the_slug_meant(
+    project: Path, tmp_path: Path
+):
+    """A translation's slug that matches no original (a typo), or a status
+    apart from its original's, is the contract's problem on its Translation
+    line, not Pelican's "All items ... are translations"."""
+    _write(project, "banjir-susulan", _item("Banjir Susulan", "2024-08-05 10:00"))
+    _write(project, "typo-en", _translation("Typo", "banjir-susula"), folder="en")
+    _write(
+        project,
+        "hidden-en",
+        _translation("Hidden", "banjir-susulan", "Status: hidden\n"),
+        folder="en",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "kilas.build", "--output", str(tmp_path / "out")],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    said = result.stderr
+    assert "are translations" not in said
+    assert (
+        "items/en/typo-en.md:7: Translation: is true, but no item that is not a"
+        ' translation has the slug "banjir-susula"'
+    ) in said
+    assert 'Did you mean "banjir-susulan"?' in said
+    assert (
+        "items/en/hidden-en.md:7: Translation: the original is published and"
+        " this translation hidden: give it 'Status: published' too"
+    ) in said
 
 
 def test_source_link_on_item_page_lists_and_feeds(project: Path, tmp_path: Path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -98,7 +99,16 @@ PLACEHOLDERS = {
 }
 
 STATUSES = ("published", "draft", "hidden")
-BOOLEANS = {"true": True, "yes": True, "ya": True, "false": False, "no": False}
+BOOLEANS = {
+    "true": True, "yes": True, "ya": True,
+    "false": False, "no": False, "tidak": False,
+}  # fmt: skip
+# What Indonesian editors write for a status: the status they mean.
+STATUS_WORDS = {
+    "terbit": "published", "diterbitkan": "published", "tayang": "published",
+    "draf": "draft", "konsep": "draft",
+    "tersembunyi": "hidden", "sembunyi": "hidden", "disembunyikan": "hidden",
+}  # fmt: skip
 # Where a field's value is stored on the item when the name differs.
 ATTRIBUTES = {"region": "regions"}
 
@@ -150,6 +160,49 @@ def split_header(text: str) -> tuple[list[HeaderLine], str, int]:
             end = index + 1 if not line.strip() else index
             break
     return header, "\n".join(lines[end:]), end
+
+
+# A line that looks like a field, in any header syntax an editor may bring:
+# Pelican's "Key: value", YAML front matter's "key: value", TOML's "key = value".
+_FIELD_LIKE_RE = re.compile(
+    r"^\s{0,3}(?P<key>[A-Za-z][A-Za-z0-9 _-]{0,30}?)\s*[:=]\s*\S"
+)
+# Front matter fences of other generators (Jekyll, Hugo): (fence, its syntax).
+FRONT_MATTER = {"---": "YAML", "+++": "TOML"}
+
+
+class HeaderEnd(NamedTuple):
+    """Where the header stopped before the editor meant it to: the line that
+    stopped it (1-based) and its text, and the fields written in the lines
+    right after it (field key -> line), which are read as the body."""
+
+    line: int
+    text: str
+    below: dict[str, int]
+
+
+def header_end(text: str, end: int, known: Collection[str]) -> HeaderEnd | None:
+    """The line that ended the header, when fields of ``known`` (field keys)
+    follow it at once: a blank line inside the header, a line that is not
+    ``Key: value`` (``Source URL: ...``), or front matter (``---``). ``end``
+    is what ``split_header`` returned as the header's length."""
+    lines = text.split("\n")
+    if end >= len(lines):
+        return None
+    stop = end - 1 if end and not lines[end - 1].strip() else end
+    below: dict[str, int] = {}
+    for index in range(stop + 1, len(lines)):
+        line = lines[index]
+        if line.strip() in FRONT_MATTER or (_MORE_RE.match(line) and line.strip()):
+            continue
+        match = _FIELD_LIKE_RE.match(line)
+        if not match:
+            break
+        key = field_key(match["key"].replace(" ", "_"))
+        key = key if key in known else field_key(other_name(key) or key)
+        if key in known:
+            below.setdefault(key, index + 1)
+    return HeaderEnd(stop + 1, lines[stop].strip(), below) if below else None
 
 
 def item_parts(text: str) -> tuple[str, str | None, str | None]:

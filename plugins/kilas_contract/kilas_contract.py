@@ -16,6 +16,7 @@ the site, so no page, feed, sitemap or search index can show it.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import html
 import logging
@@ -50,14 +51,18 @@ from pelican.utils import slugify
 from .contract import (
     ATTRIBUTES,
     BOOLEANS,
+    FRONT_MATTER,
     ITEM_FIELDS,
     PAGE_FIELDS,
     PLACEHOLDERS,
+    STATUS_WORDS,
     STATUSES,
     Field,
+    HeaderEnd,
     Problem,
     explain,
     field_key,
+    header_end,
     item_parts,
     other_name,
     split_header,
@@ -70,6 +75,7 @@ from .registry import (
     RegistryError,
     SourceRegistry,
     Story,
+    language_problem,
 )
 
 logger = logging.getLogger(__name__)
@@ -108,6 +114,11 @@ class _Bad(ValueError):
     """A value broke a rule: the message says what is allowed."""
 
 
+class _Unchecked(ValueError):
+    """A value cannot be checked: its registry could not be read (that is
+    the problem reported; the item is left out without one of its own)."""
+
+
 class _Run:
     """What one build knows: registries, the files of the site, the items it
     holds back, and the problems found so far."""
@@ -123,7 +134,7 @@ class _Run:
         self.drafts_left_out: list[str] = []
         # Held-back files by their path in content/, and why (for links).
         self.held: dict[str, str] = {}
-        self._scheduled_ids: dict[tuple, datetime] | None = None
+        self._originals: dict[tuple, str | datetime] | None = None
         self.feed_links: dict[str, object] | None = None
         self.env = None
         content = Path(settings["PATH"])
@@ -150,6 +161,8 @@ class _Run:
         # slugifies its name again; items sharing a value share one object.
         self.wrappers: dict[tuple[str, str], object] = {}
         self.story_names: dict[str, Story] = {}
+        # Where each item names its story: (path, line, story).
+        self.story_uses: list[tuple[str, int, Story]] = []
         self.displayed: dict[str, str] = {}
         self.renders = RenderCache(settings, item_parts)
         self._prefilled = False
@@ -167,13 +180,15 @@ class _Run:
             [os.path.join(content, path) for path in self.discovery.markdown]
         )
 
-    def scheduled_ids(self) -> dict[tuple, datetime]:
-        """Translation ids (``ARTICLE_TRANSLATION_ID``) of the scheduled items
-        that are not translations, with their dates: their translations are
-        held back with them. Worked out from the headers alone, once, when a
-        translation is read (most builds have few)."""
-        if self._scheduled_ids is None:
-            self._scheduled_ids = {}
+    def originals(self) -> dict[tuple, str | datetime]:
+        """The items that are not translations, by translation id
+        (``ARTICLE_TRANSLATION_ID``): "published", "hidden", "draft", or the
+        date a scheduled one waits for. A translation follows its original.
+        Worked out from the headers alone, once, when a translation is read
+        (most builds have few)."""
+        if self._originals is None:
+            self._originals = {}
+            rank = {"draft": 0, "hidden": 2, "published": 3}
             for relative in self.discovery.items:
                 path = os.path.join(self.settings["PATH"], relative)
                 try:
@@ -184,16 +199,18 @@ class _Run:
                 values = {field_key(k): v for k, v, _ in header}
                 if _is_true(values.get("translation")):
                     continue
-                if values.get("status", "").casefold() == "draft":
-                    continue
-                try:
-                    date = parse_date(values.get("date", ""), self.zone)
-                except ValueError:
-                    continue
-                if date > self.now:
-                    ident = translation_id(self.settings, path, values)
-                    self._scheduled_ids[ident] = date
-        return self._scheduled_ids
+                state = values.get("status", "").casefold() or "published"
+                if state != "draft":
+                    try:
+                        date = parse_date(values.get("date", ""), self.zone)
+                    except ValueError:
+                        date = None
+                    state = date if date and date > self.now else state
+                ident = translation_id(self.settings, path, values)
+                known = self._originals.get(ident)
+                if known is None or rank.get(state, 1) > rank.get(known, 1):
+                    self._originals[ident] = state
+        return self._originals
 
     def display(self, path: str) -> str:
         """``_display(path)``, worked out once per file and build."""
@@ -229,6 +246,13 @@ def _prompt(prompt: str) -> re.Pattern:
     return re.compile(r"\s+".join(map(re.escape, prompt.split())), re.IGNORECASE)
 
 
+# Characters XML 1.0 refuses (C0 but tab and line ends, DEL and C1, the two
+# noncharacters of the BMP's last block): feeds and sitemaps would not parse.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# The name part of a line that looks like a field (``Source URL: ...``).
+_FIELD_NAME_RE = re.compile(r"\s*([A-Za-z][A-Za-z0-9 _-]{0,30}?)\s*[:=]")
+
+
 def _holds(text: str, prompt: str) -> bool:
     """``prompt`` in ``text``, whatever the case and the line breaks."""
     return _prompt(prompt).search(text) is not None
@@ -256,6 +280,11 @@ def _slug(settings: dict, source_path: str, values: dict) -> str:
         value = values["title"]
     else:
         value = os.path.basename(os.path.splitext(source_path)[0])
+    return _slugify(settings, value)
+
+
+def _slugify(settings: dict, value: str) -> str:
+    """Pelican's slug of ``value`` under the site's slug settings."""
     return slugify(
         value,
         regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
@@ -321,6 +350,7 @@ class ItemReader(MarkdownReader):
         self._source_path = source_path
         self._path = _run(self.settings).display(source_path)
         self._problems: list[Problem] = []
+        self._unchecked = False
         try:
             with open(source_path, "rb") as handle:  # no Path object per file
                 raw = handle.read()
@@ -331,14 +361,20 @@ class ItemReader(MarkdownReader):
         if text is None:
             return self._fail()
         header, body, body_start = split_header(text)
+        self._check_characters(text, header, body_start)
         fields = self._fields_for(source_path)
-        metadata = self._check_header(header, fields)
+        cut = header_end(text, body_start, _known(fields))
+        if cut and not header and cut.text in FRONT_MATTER:
+            self._problem(cut.line, None, self._why_cut(cut, fields))
+            return self._fail()
+        metadata = self._check_header(header, fields, cut)
+        self._check_slug(header, metadata)
         is_item = fields is ITEM_FIELDS
         draft = metadata.get("status") == "draft"
         if is_item and not draft:
             self._check_placeholders(header, body, body_start)
         held = self._held(header, metadata, draft, is_item)
-        if self._problems:
+        if self._problems or self._unchecked:
             return self._fail()
         if held:
             return "", {"status": "skip"}
@@ -362,6 +398,53 @@ class ItemReader(MarkdownReader):
             metadata["summary"] = summary
         return body_html, metadata
 
+    def _check_characters(self, text: str, header, body_start: int) -> None:
+        """Characters no page or feed may carry (XML 1.0 refuses them), each
+        line's first by line and column: they are invisible in an editor and
+        come with pasted text (Word's line break is U+000B)."""
+        if not _CONTROL.search(text):
+            return
+        keys = {line: key for key, _, line in header}
+        lines = text.split("\n")
+        for number, line in enumerate(lines, 1):
+            found = _CONTROL.search(line)
+            if not found:
+                continue
+            if number > body_start:
+                field = "Body"
+            else:
+                field = keys.get(number) or next(
+                    (k for n, k in sorted(keys.items(), reverse=True) if n < number),
+                    None,
+                )
+            self._problem(
+                number,
+                field,
+                f"holds the control character U+{ord(found[0]):04X} at column"
+                f" {found.start() + 1}, which no page or feed may carry; delete"
+                " it (pasted text brings them: Word's line break is U+000B)",
+            )
+
+    def _check_slug(self, header, metadata: dict) -> None:
+        """A page needs an address: a file name (or title) of only symbols
+        or emoji gives an empty slug, and the item would take its folder's
+        address (``/2024/08/``)."""
+        if metadata.get("slug"):
+            return
+        values = {field_key(k): v for k, v, _ in header}
+        if _slug(self.settings, self._source_path, values):
+            return
+        name = os.path.basename(self._source_path)
+        by_title = _slugify(self.settings, values.get("title", ""))
+        hint = f" (e.g. {by_title}{os.path.splitext(name)[1]})" if by_title else ""
+        self._problem(
+            None,
+            None,
+            f'the file name "{name}" gives no address: without its symbols'
+            f" nothing is left for the URL; rename the file{hint} or add a line"
+            " 'Slug: ...'",
+        )
+
     def _held(self, header, metadata: dict, draft: bool, is_item: bool) -> bool:
         """Whether the item stays out of this build: a draft of a publish
         build, or an item (or the translation of one) dated after "now"."""
@@ -384,11 +467,19 @@ class ItemReader(MarkdownReader):
         if metadata.get("translation") == "true":
             values = {field_key(k): v for k, v, _ in header}
             ident = translation_id(self.settings, self._source_path, values)
-            original = run.scheduled_ids().get(ident)
-            if original:
+            original = run.originals().get(ident)
+            if isinstance(original, datetime):
                 run.scheduled.append((original, self._path, title))
                 run.held[relative] = f"scheduled for {_when(original, self.settings)}"
                 return True
+            if original == "draft":  # the translation is a draft with it
+                if not self.settings.get("KILAS_DRAFTS"):
+                    run.drafts_left_out.append(self._path)
+                    run.held[relative] = "the translation of a draft, left out with it"
+                    return True
+                metadata["status"] = "draft"
+                return False
+            self._check_original(header, metadata, values, ident, original)
         modified = metadata.get("modified")
         if modified and modified > run.now:
             line = next(n for k, _, n in header if field_key(k) == "modified")
@@ -400,6 +491,38 @@ class ItemReader(MarkdownReader):
                 " of the last update, which has already happened",
             )
         return False
+
+    def _check_original(self, header, metadata, values, ident, original) -> None:
+        """A translation needs its original, with the same status (Pelican
+        sorts published and hidden items apart)."""
+        line = next(n for k, _, n in header if field_key(k) == "translation")
+        keys = self.settings.get("ARTICLE_TRANSLATION_ID") or "slug"
+        if original is None:
+            if keys != "slug":
+                hint, what = None, f"{keys} {ident}"
+            else:
+                slugs = [i[0] for i in _run(self.settings).originals() if i[0]]
+                hint, what = suggest(ident[0] or "", slugs), f'slug "{ident[0]}"'
+            self._problem(
+                line,
+                "Translation",
+                explain(
+                    f"is true, but no item that is not a translation has the"
+                    f" {what}: a translation takes its original's slug (its"
+                    " 'Slug:' line)",
+                    "",
+                    hint,
+                ),
+            )
+            return
+        status = metadata.get("status", "published")
+        if original in ("published", "hidden") and status != original:
+            self._problem(
+                line,
+                "Translation",
+                f"the original is {original} and this translation {status}:"
+                f" give it 'Status: {original}' too",
+            )
 
     def _check_placeholders(self, header, body: str, body_start: int) -> None:
         """A prompt of `invoke new` left in an item that would be published."""
@@ -459,7 +582,31 @@ class ItemReader(MarkdownReader):
         return PAGE_FIELDS if is_page else ITEM_FIELDS
 
     # -- the contract --------------------------------------------------------
-    def _check_header(self, header, fields: tuple[Field, ...]) -> dict:
+    def _why_cut(self, cut: HeaderEnd, fields: tuple[Field, ...]) -> str:
+        """Why the header ended at ``cut.line``, for a message on that line."""
+        if cut.text in FRONT_MATTER:
+            syntax = FRONT_MATTER[cut.text]
+            toml = (
+                " and write 'Title: ...', not 'title = ...'" if syntax == "TOML" else ""
+            )
+            return (
+                f'"{cut.text}" starts {syntax} front matter (as in Jekyll or'
+                ' Hugo); Kilas reads the header as "Field: value" lines from'
+                f' the first line of the file: remove the "{cut.text}" lines{toml}'
+            )
+        if not cut.text:
+            if cut.line == 1:
+                return "the file starts with a blank line, which ends the header"
+            return "a blank line ends the header here"
+        shown = cut.text if len(cut.text) <= 40 else f"{cut.text[:39]}…"
+        named = _FIELD_NAME_RE.match(cut.text)
+        near = named and suggest(named[1].replace(" ", "_"), [f.name for f in fields])
+        hint = f' (did you mean "{near}: ..."?)' if near else ""
+        return f'"{shown}" is not a "Field: value" line and ends the header here{hint}'
+
+    def _check_header(
+        self, header, fields: tuple[Field, ...], cut: HeaderEnd | None = None
+    ) -> dict:
         known = _known(fields)
         seen: dict[str, int] = {}
         metadata: dict = {}
@@ -498,18 +645,46 @@ class ItemReader(MarkdownReader):
             except _Bad as exc:
                 self._problem(line, field.name, str(exc))
                 continue
+            except _Unchecked:
+                self._unchecked = True
+                continue
             if field.many:
                 result = list(dict.fromkeys(result))
             metadata[ATTRIBUTES.get(name, name)] = result
+            if name == "story":
+                _run(self.settings).story_uses.append((self._path, line, result))
         for name, field in known.items():
-            if field.required and name not in seen:
+            if field.required and name not in seen and not (cut and name in cut.below):
                 self._problem(
                     None,
                     field.name,
                     f"is missing; add a line '{field.name}: ...' to the header",
                 )
+        if cut:
+            self._cut_fields(cut, fields, known, seen)
         self._check_together(metadata, seen)
         return metadata
+
+    def _cut_fields(self, cut: HeaderEnd, fields, known: dict, seen: dict) -> None:
+        """One problem for the fields a header ended too early left below it:
+        an error when one of them is required, else a notice (they would be
+        published as text)."""
+        lost = {name: line for name, line in cut.below.items() if name not in seen}
+        if not lost:
+            return
+        names = [f"{known[name].name} (line {line})" for name, line in lost.items()]
+        listed = ", ".join(names[:-1]) + " and " * (len(names) > 1) + names[-1]
+        problem = Problem(
+            self._path,
+            cut.line,
+            None,
+            f"{self._why_cut(cut, fields)}, so {listed} below it"
+            f" {'are' if len(names) > 1 else 'is'} read as the item's text",
+        )
+        if any(known[name].required for name in lost):
+            self._problems.append(problem)
+        else:
+            _run(self.settings).notice(problem)
 
     def _check_together(self, metadata: dict, lines: dict[str, int]) -> None:
         date, modified = metadata.get("date"), metadata.get("modified")
@@ -544,21 +719,26 @@ class ItemReader(MarkdownReader):
         content = os.path.realpath(self.settings["PATH"])
         folder = os.path.join(content, "images")
         path = os.path.realpath(os.path.join(content, relative))
-        if not os.path.isfile(path):
-            names = []
-            for root, _, files in os.walk(folder):
-                names += [
-                    os.path.relpath(os.path.join(root, f), content) for f in files
-                ]
-            raise _Bad(
-                explain(
-                    f'"{shown}": there is no file {_run(self.settings).display(path)}',
-                    allowed,
-                    suggest(relative, names),
-                )
+        inside = path.startswith(folder + os.sep)
+        if not inside or not os.path.isfile(path):
+            # Written from the item's folder, as a Markdown link would be?
+            beside = os.path.realpath(
+                os.path.join(os.path.dirname(self._source_path), relative)
             )
-        if not path.startswith(folder + os.sep):
-            raise _Bad(explain(f'"{shown}" is not under content/images/', allowed))
+            if beside.startswith(folder + os.sep) and os.path.isfile(beside):
+                hint = os.path.relpath(beside, content).replace(os.sep, "/")
+            else:
+                names = []
+                for root, _, files in os.walk(folder):
+                    names += [
+                        os.path.relpath(os.path.join(root, f), content) for f in files
+                    ]
+                hint = suggest(relative, names)
+            if not inside:
+                what = "is not under content/images/ (paths start at content/)"
+            else:
+                what = f"names no file ({_run(self.settings).display(path)})"
+            raise _Bad(explain(f'"{shown}" {what}', allowed, hint))
         extension = os.path.splitext(path)[1].lower()
         if extension not in _IMAGE_TYPES:
             why = (
@@ -631,7 +811,8 @@ class ItemReader(MarkdownReader):
             raise _Bad(
                 explain(
                     f'"{value}" is not a date',
-                    "ISO 8601, e.g. 2024-08-04 10:30 or 2024-08-04T10:30+07:00",
+                    "ISO 8601, e.g. 2024-08-04 10:30 or 2024-08-04T10:30+07:00;"
+                    " 10.30 and WIB, WITA or WIT are read too",
                     _near_date(value),
                 )
             ) from None
@@ -666,6 +847,8 @@ class ItemReader(MarkdownReader):
                 "of the one you mean (for a place inside a country: "
                 '"Name, Country")'
             )
+        if _run(self.settings).regions.unreadable:
+            raise _Unchecked(value)
         registry = self.settings.get("KILAS_REGIONS_FILE", "regions.yaml")
         if found.inside is not None:
             raise _Bad(
@@ -691,7 +874,19 @@ class ItemReader(MarkdownReader):
         found = _run(self.settings).sources.resolve(value)
         if found.value is not None:
             return found.value
+        if _run(self.settings).sources.unreadable:
+            raise _Unchecked(value)
         registry = self.settings.get("KILAS_SOURCES_FILE", "sources.yaml")
+        if "://" in value:
+            named = (
+                f'write "{found.suggestion}" here'
+                if found.suggestion
+                else (f"name the outlet (as in content/{registry})")
+            )
+            raise _Bad(
+                f'"{value}" is an address, not a source: {named}, and put the'
+                " address of the report in 'Source_URL:'"
+            )
         raise _Bad(
             explain(
                 f'unknown source "{value}"',
@@ -726,16 +921,28 @@ class ItemReader(MarkdownReader):
         return value
 
     def _read_lang(self, value: str) -> str:
+        """A language code as CLDR writes it (``EN`` is ``en``): the item's
+        address, its page's ``lang`` and its interface language follow it."""
         try:
-            Locale.parse(value.replace("-", "_"))
+            locale = Locale.parse(value.replace("-", "_"))
         except (ValueError, UnknownLocaleError):
-            raise _Bad(f'"{value}" is not a language code; use e.g. id or en') from None
-        return value
+            why = language_problem(value) or ""
+            hint = why.partition("Did you mean ")[2]
+            hint = f" Did you mean {hint}" if hint else ""
+            raise _Bad(
+                f'"{value}" is not a language code; use e.g. id or en.{hint}'
+            ) from None
+        return str(locale).replace("_", "-")
 
     def _read_boolean(self, value: str) -> str:
         """Pelican compares these as the strings "true" and "false"."""
         if value.casefold() not in BOOLEANS:
-            raise _Bad(explain(f'"{value}" is not true or false', "true, false"))
+            raise _Bad(
+                explain(
+                    f'"{value}" is not true or false',
+                    "true, false (or yes, no, ya, tidak)",
+                )
+            )
         return "true" if BOOLEANS[value.casefold()] else "false"
 
     def _read_status(self, value: str) -> str:
@@ -744,7 +951,8 @@ class ItemReader(MarkdownReader):
                 explain(
                     f'"{value}" is not a status',
                     ", ".join(STATUSES),
-                    suggest(value, list(STATUSES)),
+                    STATUS_WORDS.get(value.casefold())
+                    or suggest(value, list(STATUSES)),
                 )
             )
         return value.casefold()
@@ -760,15 +968,90 @@ def _known(fields: tuple[Field, ...]) -> dict[str, Field]:
 _field_key = functools.lru_cache(maxsize=1024)(field_key)
 
 
+@functools.cache
+def _date_words() -> dict[str, str]:
+    """Indonesian month names (CLDR's, through Babel, and the old spellings
+    newsrooms still write) in English for dateutil; weekday names dropped."""
+    indonesian, english = Locale.parse("id"), Locale.parse("en")
+    words = {"agt": "August", "ags": "August", "peb": "February", "nop": "November"}
+    words |= {"pebruari": "February", "nopember": "November", "jum'at": "", "ahad": ""}
+    words |= {"pukul": "", "pkl": "", "pk": "", "jam": ""}  # "pukul 10.30": at
+    for width in ("wide", "abbreviated"):
+        for number, name in indonesian.months["format"][width].items():
+            words[name.casefold().rstrip(".")] = english.months["format"]["wide"][
+                number
+            ]
+        for name in indonesian.days["format"][width].values():
+            words[name.casefold().rstrip(".")] = ""
+    return words
+
+
+@functools.cache
+def _english_date_words() -> frozenset[str]:
+    """Words dateutil reads in a date: English month and weekday names of
+    every width (CLDR's, through Babel), the ISO separator, UTC, AM and PM."""
+    english = Locale.parse("en")
+    names = {"t", "z", "utc", "gmt", "am", "pm", "sept"}
+    for width in ("wide", "abbreviated"):
+        names |= {n.casefold() for n in english.months["format"][width].values()}
+        names |= {n.casefold() for n in english.days["format"][width].values()}
+    return frozenset(names)
+
+
+_ZONE_AT_END = re.compile(r"\s*\b(WIB|WITA|WIT)\b\.?$", re.IGNORECASE)
+_DOTTED_TIME = re.compile(r"(?<!\S)(\d{1,2})\.(\d{2})(?!\S)")
+_YEAR_FIRST = re.compile(r"^(\d{4})\D+(\d{1,2})\D+(\d{1,2})(?!\d)")
+
+
 def _near_date(value: str) -> str | None:
-    """An ISO spelling of a date written another way, when it is unambiguous."""
+    """The date meant by a value written another way, in a form the contract
+    takes, when every part of the date was written: "Minggu, 4 Agustus 2024
+    10.30 WIB", "4/8/2024" (day first, as Indonesian writes it), "2024-8-4
+    9:05" (year first: never read as April)."""
+    import warnings  # noqa: PLC0415
+
     from dateutil import parser  # noqa: PLC0415
 
-    try:
-        date = parser.parse(value, dayfirst=True)
-    except (ValueError, OverflowError):
-        return None
-    return date.strftime("%Y-%m-%d %H:%M")
+    text = value.strip()
+    zone = _ZONE_AT_END.search(text)
+    if zone:
+        text = text[: zone.start()]
+    text = _DOTTED_TIME.sub(r"\1:\2", text)
+    words = _date_words()
+    text = "".join(
+        words.get(p.casefold(), p) for p in re.split(r"([^\W\d]+'?\w*)", text)
+    )
+    english = _english_date_words()
+    if any(w.casefold() not in english for w in re.findall(r"[^\W\d_]+", text)):
+        return None  # a word not of a date ("kemarin", a zone such as PST)
+    year_first = _YEAR_FIRST.match(text)
+    dates = []
+    for default in (datetime(2000, 1, 1), datetime(2001, 2, 2)):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                dates.append(
+                    parser.parse(
+                        text,
+                        default=default,
+                        dayfirst=not year_first,
+                        yearfirst=bool(year_first),
+                    )
+                )
+        except (ValueError, OverflowError):
+            return None
+    if dates[0].date() != dates[1].date():
+        return None  # a part of the date was not written
+    date = dates[0]
+    if year_first and (date.month, date.day) != tuple(
+        map(int, year_first.groups()[1:])
+    ):
+        return None  # "2024-13-01": not a date with month and day swapped
+    shown = date.strftime("%Y-%m-%d %H:%M")
+    if date.tzinfo is not None:
+        offset = date.strftime("%z")
+        return f"{date:%Y-%m-%dT%H:%M}{offset[:3]}:{offset[3:]}"
+    return f"{shown} {zone[1].upper()}" if zone else shown
 
 
 # -- signal receivers ----------------------------------------------------------
@@ -868,10 +1151,42 @@ def check_urls(generators) -> None:
         owners.setdefault(save_as, path)
     _check_linked_files(run, generators)
     _check_links_to_held(run, generators[0].context)
+    _note_near_stories(run)
     run.renders.save()
     _report_held(run)
     if run.problems:
         raise ContentError(run.problems)
+
+
+def _note_near_stories(run: _Run) -> None:
+    """A story named by one item only, whose name is a letter or two from a
+    story of other items, is most likely that story misspelt: a notice on
+    its line (a new story is no mistake, so never a failure). Names with
+    other numbers are other stories (Pemilu 2019, Pemilu 2024)."""
+    uses: dict[str, list[tuple[str, int, Story]]] = {}
+    for use in run.story_uses:
+        uses.setdefault(use[2].slug, []).append(use)
+    items = {slug: len({use[0] for use in found}) for slug, found in uses.items()}
+    shared = [slug for slug, count in items.items() if count > 1]
+    for slug, found in uses.items():
+        if items[slug] != 1:
+            continue
+        digits = re.findall(r"\d+", slug)
+        others = [o for o in shared if re.findall(r"\d+", o) == digits]
+        near = difflib.get_close_matches(slug, others, n=1, cutoff=0.85)
+        if near:
+            path, line, story = found[0]
+            meant = uses[near[0]]
+            run.notice(
+                Problem(
+                    path,
+                    line,
+                    "Story",
+                    f'"{story.name}" is a story of this item alone, beside'
+                    f' "{meant[0][2].name}" ({items[near[0]]} items): if the item'
+                    " belongs to it, write the story's name as they do",
+                )
+            )
 
 
 def _check_linked_files(run: _Run, generators) -> None:

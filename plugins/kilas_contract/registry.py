@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlparse
 
 import yaml
 from babel import Locale
@@ -231,6 +232,8 @@ class _Reader:
         self.path = path
         self.problems = problems
         self.digest = digest
+        # The file could not be read or parsed: what it names is unknown.
+        self.unreadable = False
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append(RegistryProblem(self.path, line, message))
@@ -294,6 +297,7 @@ class _Reader:
             return None
         except (OSError, UnicodeDecodeError) as exc:
             self.problem(None, f"cannot read the registry: {exc}")
+            self.unreadable = True
             return None
         if self.digest is not None:
             self.digest.update(f"{self.path}\0{text}\0".encode())
@@ -307,12 +311,25 @@ class _Reader:
                         "YAML anchors and aliases (&name, *name) are not allowed "
                         "in a registry; write each value out",
                     )
+                    self.unreadable = True
                     return None
             return yaml.compose(text, Loader=_Loader)
+        except yaml.reader.ReaderError as exc:
+            # A character YAML refuses: said by its place in the text.
+            line = text.count("\n", 0, exc.position) + 1
+            column = exc.position - text.rfind("\n", 0, exc.position)
+            self.problem(
+                line,
+                f"not valid YAML: the control character U+{exc.character:04X} at"
+                f" column {column} (pasted text brings them); delete it",
+            )
+            self.unreadable = True
+            return None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             reason = getattr(exc, "problem", None) or str(exc)
             self.problem(mark.line + 1 if mark else None, f"not valid YAML: {reason}")
+            self.unreadable = True
             return None
 
     # -- field values ----------------------------------------------------------
@@ -426,6 +443,8 @@ class RegionRegistry:
         self._iso_loaded = False
         self._places: dict[str, str] | None = None
         self._problems: list[RegistryProblem] = []
+        # The site's file could not be read: its places are unknown.
+        self.unreadable = False
         # What the registry files say: pages show it (names, parents,
         # members), so it is part of what a page depends on.
         self._digest = hashlib.sha1()
@@ -502,7 +521,9 @@ class RegionRegistry:
     def _load_entries(self, path: Path, site: bool) -> None:
         reader = _Reader(path, self._problems, self._digest)
         codes: dict[str, int] = {}
-        for entry in reader.entries("regions", REGION_FIELDS):
+        entries = reader.entries("regions", REGION_FIELDS)
+        self.unreadable = self.unreadable or reader.unreadable
+        for entry in entries:
             code = reader.text(entry, "code")
             if code is None:
                 if "code" not in entry.nodes:
@@ -870,6 +891,65 @@ def _lies_in(region: Region, outer: Region) -> bool:
 
 
 # -- sources ----------------------------------------------------------------------
+def _host(text: str) -> str:
+    """The host of an address or domain, without ``www.``; "" for a name."""
+    text = text.strip().lower()
+    if "://" not in text:
+        if " " in text or "." not in text:
+            return ""
+        text = f"https://{text}"
+    host = urlparse(text).hostname or ""
+    return host.removeprefix("www.")
+
+
+def _country_problem(text: str) -> str | None:
+    """Why ``text`` is not an ISO 3166-1 alpha-2 code (as CLDR knows them),
+    with the code meant when one is near (``GBR``, ``Inggris``)."""
+    if text in Locale("en").territories and len(text) == 2 and text.isalpha():
+        return None
+    import pycountry  # noqa: PLC0415  (loaded only for a bad value)
+
+    try:
+        near = pycountry.countries.lookup(text.strip()).alpha_2
+    except LookupError:
+        names = {
+            name.casefold(): code
+            for lang in ("id", "en")
+            for code, name in Locale(lang).territories.items()
+            if len(code) == 2
+        }
+        near = names.get(text.strip().casefold())
+    hint = f' Did you mean "{near}"?' if near else ""
+    return (
+        f"country {text!r} is not a two-letter ISO 3166-1 code (ID, GB, KP, ...).{hint}"
+    )
+
+
+def language_problem(text: str) -> str | None:
+    """Why ``text`` is not a language code CLDR names (``id``, ``en``,
+    ``zh_Hant``), with the code meant when one is near (``ind``,
+    ``Indonesia``, ``EN``)."""
+    languages = Locale("en").languages
+    if text in languages:
+        return None
+    import pycountry  # noqa: PLC0415  (loaded only for a bad value)
+
+    wanted = text.strip().casefold()
+    names = {
+        name.casefold(): code
+        for lang in ("id", "en")
+        for code, name in Locale(lang).languages.items()
+    }
+    near = {code.casefold(): code for code in languages}.get(wanted) or names.get(
+        wanted
+    )
+    if near is None:
+        found = pycountry.languages.get(alpha_3=wanted)
+        near = getattr(found, "alpha_2", None)
+    hint = f' Did you mean "{near}"?' if near else ""
+    return f"language {text!r} is not a language code (id, en, ko, ...).{hint}"
+
+
 SOURCE_FIELDS = ("name", "aliases", "homepage", "kind", "country", "language")
 
 
@@ -888,7 +968,11 @@ class SourceRegistry:
         self._problems: list[RegistryProblem] = []
         self._digest = hashlib.sha1()
         reader = _Reader(registry_file, self._problems, self._digest)
-        for entry in reader.entries("sources", SOURCE_FIELDS):
+        entries = reader.entries("sources", SOURCE_FIELDS)
+        # Unreadable: no item's source can be checked (the file's problem
+        # fails the build, and each item's "unknown source" would bury it).
+        self.unreadable = reader.unreadable
+        for entry in entries:
             missing = [k for k in self.REQUIRED if k not in entry.nodes]
             if missing:
                 reader.problem(entry.line, f"source is missing {', '.join(missing)}")
@@ -913,6 +997,14 @@ class SourceRegistry:
                     f"source {name.text}: homepage {homepage.text!r} must be an "
                     "http(s) address",
                 )
+            for key, check in (
+                ("country", _country_problem),
+                ("language", language_problem),
+            ):
+                value = values[key]
+                problem = value and check(value.text)
+                if problem:
+                    reader.problem(value.line, f"source {name.text}: {problem}")
             earlier = self._keys.get(normalize(name.text))
             if earlier is not None:
                 reader.problem(
@@ -957,6 +1049,8 @@ class SourceRegistry:
             norm = normalize(text)
             if norm in self._keys:
                 found = Lookup(self._keys[norm][0])
+            elif (by_site := self.by_site(text)) is not None:
+                found = Lookup(None, by_site.name)
             else:
                 near = difflib.get_close_matches(
                     norm, self._spellings, n=1, cutoff=0.75
@@ -964,3 +1058,14 @@ class SourceRegistry:
                 found = Lookup(None, self._spellings[near[0]] if near else None)
             self._found[text] = found
         return found
+
+    def by_site(self, text: str) -> Source | None:
+        """The source whose homepage is on the site of ``text``, an address
+        or a domain (``https://www.reuters.com/world/...``, ``reuters.com``)."""
+        host = _host(text)
+        if not host:
+            return None
+        for source in self.sources:
+            if _host(getattr(source, "homepage", "") or "") == host:
+                return source
+        return None

@@ -232,16 +232,35 @@ def zone_abbreviation(value: datetime, lang: str) -> str:
     return format_datetime(value, "OOOO", locale=lang)
 
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+# The whole value: a date, a time (10:30, or 10.30 as Indonesian writes it),
+# then an offset, Z, or one of Indonesia's zones. Python's fromisoformat alone
+# reads "10.30" as ten o'clock and 0.3 seconds.
+_ISO_DATE = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[ T](?P<time>\d{2}[:.]\d{2})(?P<seconds>:\d{2}(?:\.\d{1,6})?)?)?"
+    r"\s*(?P<zone>Z|[+-]\d{2}(?::?\d{2})?|WIB|WITA|WIT)?$",
+    re.IGNORECASE,
+)
+# Indonesia's three zones (no summer time), as editors write them after a time.
+INDONESIAN_ZONES = {"WIB": "+07:00", "WITA": "+08:00", "WIT": "+09:00"}
 
 
 def parse_date(value: str, zone: tzinfo) -> datetime:
-    """An ISO 8601 date and time as an instant in ``zone``: an offset or ``Z``
-    is honoured, then the time converted; without one the time is ``zone``'s.
-    Raises ValueError."""
-    if not _ISO_DATE.match(value):
+    """An ISO 8601 date and time as an instant in ``zone``: an offset, ``Z``
+    or WIB, WITA or WIT is honoured, then the time converted; without one the
+    time is ``zone``'s. ``10.30`` is 10:30. Raises ValueError."""
+    match = _ISO_DATE.match(value.strip())
+    if not match:
         raise ValueError(value)
-    date = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    text = match["date"]
+    written = (match["zone"] or "").upper()
+    if match["time"] or written:
+        text += (
+            f"T{(match['time'] or '00:00').replace('.', ':')}{match['seconds'] or ''}"
+        )
+    if written:
+        text += "+00:00" if written == "Z" else INDONESIAN_ZONES.get(written, written)
+    date = datetime.fromisoformat(text)
     return date.astimezone(zone) if date.tzinfo else date.replace(tzinfo=zone)
 
 
