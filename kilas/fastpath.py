@@ -139,7 +139,7 @@ def _stable(value, depth: int = 0) -> str:
     return repr(value)
 
 
-def _packages() -> list[str]:
+def installed_packages() -> list[str]:
     """The installed distributions (their dist-info folders name versions)."""
     found = []
     for key in ("purelib", "platlib"):
@@ -218,7 +218,7 @@ class Inputs:
                     sys.version,
                     _stable(sorted(values.items())),
                     _stable(environment),
-                    _stable(_packages()),
+                    _stable(installed_packages()),
                     _stable(settings_dir),
                 ]
             ).encode(),
@@ -352,6 +352,7 @@ class Inputs:
             "until": stats.get("valid_until"),
             "stats": {k: stats[k] for k in _KEPT_STATS if k in stats},
             "schedule": settings.get("KILAS_SCHEDULE") or [],
+            "held": settings.get("KILAS_HELD") or {},
         }
         # output/ holds the new site already: a record that cannot be kept
         # costs the next build its shortcut, nothing else.

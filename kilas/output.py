@@ -887,6 +887,18 @@ def _check_staging(staging: Path, record: Record | None, search_dir: str):
         # a folder where a file belongs
         shutil.rmtree(staging / folder, ignore_errors=True)
         dropped.add(folder)
+    # Folders no recorded file lies in (a failed build's new page, dropped
+    # above) go too: else they are published empty, and output/ never again
+    # matches the record (every later build misses its no-change shortcut).
+    needed = set()
+    for name in record.staging:
+        folder = os.path.dirname(name)
+        while folder and folder not in needed:
+            needed.add(folder)
+            folder = os.path.dirname(folder)
+    for folder in sorted(tree.folders - needed - record.staging.keys(), reverse=True):
+        with contextlib.suppress(OSError):  # not empty: left for the build
+            os.rmdir(staging / folder)
     search = search_dir.strip("/")
     shards = {
         name.split("/", 2)[1]

@@ -432,6 +432,10 @@ class CoupledPelican(Pelican):
         for generator in generators:
             if hasattr(generator, "refresh_metadata_intersite_links"):
                 generator.refresh_metadata_intersite_links()
+        # Pelican memoizes an item's summary (get_summary); plugins read it
+        # while reading, before its {filename} links were resolved here: the
+        # memo would show those links unresolved on every page and feed.
+        _memos()[1].clear()
 
 
 # What Pelican formats an item's URLs from (Content.url_format and

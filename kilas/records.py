@@ -45,7 +45,6 @@ from datetime import date, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import Enum
 from functools import partial
-from importlib.metadata import version
 from pathlib import Path, PurePath
 from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
 
@@ -55,11 +54,9 @@ from pelican.contents import Content
 from pelican.paginator import Paginator
 from pelican.urlwrappers import URLWrapper
 
+from kilas.fastpath import installed_packages
 from kilas.pelican_coupling import body_of
 
-# A new version of any of these may change pages: their versions are in the
-# environment's digest.
-_RENDERING_PACKAGES = ("pelican", "jinja2", "markdown", "typogrify", "babel")
 # Settings that change on every build: what they decide (which items are in
 # the site) is in the items the pages read.
 _VOLATILE = {"OUTPUT_PATH", "KILAS_CACHE_DIR", "KILAS_NOW", "KILAS_SCHEDULE"}
@@ -664,8 +661,10 @@ def environment_digest(settings: dict, page_settings=()) -> str:
     the plugins' and Kilas' code, and the theme's files other than its
     templates (each page records the templates it loads)."""
     digest = hashlib.sha1()
-    for package in _RENDERING_PACKAGES:
-        digest.update(f"{package}={version(package)}".encode())
+    # Any installed package may change pages (nh3 the bodies, pycountry a
+    # region's name, Pillow the photos): every one's version is in it.
+    for distribution in installed_packages():
+        digest.update(f"{distribution}\0".encode())
     left = _VOLATILE | set(page_settings)
     shown = {k: v for k, v in settings.items() if k not in left}
     digest.update(json.dumps(sorted(page_settings)).encode())

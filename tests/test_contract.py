@@ -384,6 +384,24 @@ def test_summary_links_to_the_web_and_the_site_are_kept(site):
     assert hrefs == ["https://sinarharapan.id/x?a=1&b=2", "/linimasa/", "../putin/"]
 
 
+def test_a_summary_link_to_another_item_is_resolved_everywhere(site):
+    """``{filename}`` in a summary becomes the item's address on the item's
+    page, in lists and in feeds (plugins read summaries before Pelican
+    resolved their links, and Pelican keeps the first summary it made)."""
+    content, output = site
+    first = sorted((content / "items").glob("*.md"))[0]
+    summary = f"Lanjutan dari [laporan sebelumnya]({{filename}}/items/{first.name})."
+    (content / "items" / "lanjutan.md").write_text(_item(Summary=summary))
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    files = [p for p in output.rglob("*") if p.suffix in (".html", ".xml")]
+    assert not [p for p in files if "{filename}" in p.read_text(encoding="utf-8")]
+    page = html.fromstring((output / "2024/08/lanjutan/index.html").read_bytes())
+    [href] = page.xpath("//div[@class='summary']//a/@href")
+    assert (output / href.strip("/") / "index.html").is_file(), href
+    assert f'href="{href}"' in (output / "index.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("written", "meant"),
     [

@@ -102,6 +102,22 @@ def test_failed_build_then_fixed_build_is_complete(corpus, tmp_path):
     assert snapshot(output) == before
 
 
+def test_a_failed_builds_new_folder_is_not_published_empty(corpus, tmp_path):
+    """A build that failed while writing left a new page in the staging
+    folder: the next build drops the file and its folder. Published empty,
+    the folder made output/ differ from a clean build, and from the record,
+    so that no later build took the no-change shortcut."""
+    output = tmp_path / "output"
+    _stats(corpus, output)
+    stray = cache_dir(output) / "staging" / "2024" / "08" / "gagal" / "index.html"
+    stray.parent.mkdir(parents=True)
+    stray.write_text("<p>half-written</p>", encoding="utf-8")
+    _stats(corpus, output)
+    assert not (output / "2024" / "08" / "gagal").exists()
+    assert not [p for p in output.rglob("*") if p.is_dir() and not any(p.iterdir())]
+    assert _stats(corpus, output).get("unchanged") is True
+
+
 def test_no_progress_bar_when_not_a_terminal(corpus, tmp_path):
     result = run_build("--content", str(corpus), "--output", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr

@@ -36,6 +36,7 @@ from kilas_settings import (
     check,
     optional,
     parse_date,
+    report_held,
     rule,
     state,
     zone_abbreviation,
@@ -1266,30 +1267,17 @@ def _report_held(run: _Run) -> None:
         }
         for date, path, title in schedule
     ]
-    if schedule:
-        logger.log(
-            NOTICE,
-            "kilas_contract: %d item(s) scheduled, left out of this build until"
-            " their time (now is %s):",
-            len(schedule),
-            _when(run.now, run.settings),
-        )
-    for date, path, title in schedule:
-        logger.log(
-            NOTICE,
-            "  %s  %s (%s)",
-            _when(date, run.settings),
-            path,
-            html.unescape(title),
-        )
-    if run.drafts_left_out:
-        logger.log(
-            NOTICE,
-            "kilas_contract: %d draft(s) left out of this build (KILAS_DRAFTS ="
-            " False): %s",
-            len(run.drafts_left_out),
-            ", ".join(sorted(run.drafts_left_out)),
-        )
+    held = {
+        "now": _when(run.now, run.settings),
+        "scheduled": [
+            [_when(date, run.settings), path, html.unescape(title)]
+            for date, path, title in schedule
+        ],
+        "drafts": sorted(run.drafts_left_out),
+    }
+    # A build that finds nothing changed says it again (kilas.build).
+    run.settings["KILAS_HELD"] = held
+    report_held(held, logger)
 
 
 def _when(date: datetime, settings: dict) -> str:

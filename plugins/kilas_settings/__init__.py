@@ -53,6 +53,7 @@ __all__ = [
     "optional",
     "parse_date",
     "problems",
+    "report_held",
     "rule",
     "site_url",
     "state",
@@ -262,6 +263,31 @@ def parse_date(value: str, zone: tzinfo) -> datetime:
         text += "+00:00" if written == "Z" else INDONESIAN_ZONES.get(written, written)
     date = datetime.fromisoformat(text)
     return date.astimezone(zone) if date.tzinfo else date.replace(tzinfo=zone)
+
+
+def report_held(held: dict, log: logging.Logger) -> None:
+    """Say what a build held back (kilas_contract's ``KILAS_HELD``):
+    scheduled items, soonest first, with their times; drafts left out. A
+    build that finds nothing changed says it again (Pelican not imported)."""
+    notice = 25  # NOTICE: shown, never a warning that fails the build
+    if held.get("scheduled"):
+        log.log(
+            notice,
+            "kilas_contract: %d item(s) scheduled, left out of this build until"
+            " their time (now is %s):",
+            len(held["scheduled"]),
+            held["now"],
+        )
+    for when, path, title in held.get("scheduled", []):
+        log.log(notice, "  %s  %s (%s)", when, path, title)
+    if held.get("drafts"):
+        log.log(
+            notice,
+            "kilas_contract: %d draft(s) left out of this build (KILAS_DRAFTS ="
+            " False): %s",
+            len(held["drafts"]),
+            ", ".join(held["drafts"]),
+        )
 
 
 def build_now(
