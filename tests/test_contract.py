@@ -597,3 +597,28 @@ def test_control_characters_are_named_by_line_column_and_field(site):
         "kontrol.md:9: Body: holds the control character U+007F at column 4" in said[2]
     )
     assert "XML 1.0" not in stderr
+
+
+def test_a_hashtag_is_the_tag(site):
+    """Editors write tags as on social media: ``#banjir`` is ``banjir``
+    (one page, one name); a lone ``#`` is no tag."""
+    content, output = site
+    for name, tags in (("a.md", "#banjir, #Demak"), ("b.md", "banjir")):
+        text = _item(Title=f"Tagar {name}").replace(
+            "Summary:", f"Tags: {tags}\nSummary:"
+        )
+        (content / "items" / name).write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = html.fromstring((output / "2024/08/a/index.html").read_bytes())
+    assert page.xpath("//a[contains(@href, '/tag/') and @href != '/tag/']/text()") == [
+        "banjir",
+        "Demak",
+    ]
+    assert (
+        "#"
+        not in html.fromstring((output / "tag/index.html").read_bytes()).text_content()
+    )
+    bad = _item().replace("Summary:", "Tags: #, banjir\nSummary:")
+    line = _line(_fails(site, {"c.md": bad}), "c.md")
+    assert 'items/c.md:6: Tags: "#" is not a tag' in line

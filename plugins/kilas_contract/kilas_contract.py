@@ -905,7 +905,12 @@ class ItemReader(MarkdownReader):
         return run.story_names[name]
 
     def _read_tag(self, value: str):
-        return _run(self.settings).wrapper(self, "tags", value)[0]
+        """A tag as a hashtag (``#banjir``) is the tag (``banjir``): one
+        page, one name."""
+        name = value.lstrip("#").strip()
+        if not name:
+            raise _Bad(f'"{value}" is not a tag; write a word, e.g. banjir')
+        return _run(self.settings).wrapper(self, "tags", name)[0]
 
     def _read_author(self, value: str):
         return _run(self.settings).wrapper(
