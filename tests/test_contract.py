@@ -184,6 +184,24 @@ def test_source_url_must_be_http(site, url):
     assert "only http:// and https://" in line
 
 
+def test_a_pasted_address_is_published_as_a_valid_link(site):
+    """Spaces and ``<`` in a pasted Source_URL are percent-encoded as a
+    browser sends them (the page held ``href="https://x/a b"``); an address
+    without its scheme gets the https one as a suggestion."""
+    content, output = site
+    url = "https://contoh.id/berita banjir/<2024>?q=a b"
+    text = _item(Title="Alamat").replace("Summary:", f"Source_URL: {url}\nSummary:")
+    (content / "items" / "alamat.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = (output / "2024/08/alamat/index.html").read_text(encoding="utf-8")
+    assert 'href="https://contoh.id/berita%20banjir/%3C2024%3E?q=a%20b"' in page
+    assert 'href="https://contoh.id/berita banjir' not in page
+    bare = _item().replace("Summary:", "Source_URL: www.contoh.id/x\nSummary:")
+    line = _line(_fails(site, {"tanpa-skema.md": bare}), "tanpa-skema.md")
+    assert line.endswith('Did you mean "https://www.contoh.id/x"?'), line
+
+
 def test_unknown_field_that_looks_known(site):
     text = _item(Region=None) + ""
     text = text.replace("Source:", "Regoin: KP\nSource:")

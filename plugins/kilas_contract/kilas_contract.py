@@ -24,7 +24,7 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urljoin, urlparse
+from urllib.parse import quote, urljoin, urlparse, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
@@ -250,6 +250,9 @@ def _prompt(prompt: str) -> re.Pattern:
 # Characters XML 1.0 refuses (C0 but tab and line ends, DEL and C1, the two
 # noncharacters of the BMP's last block): feeds and sitemaps would not parse.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# What an address keeps as written (RFC 3986's reserved and unreserved
+# characters, and "%" of what is encoded already).
+_URL_SAFE = "/%:@!$&'()*+,;=~-._"
 # The name part of a line that looks like a field (``Source URL: ...``).
 _FIELD_NAME_RE = re.compile(r"\s*([A-Za-z][A-Za-z0-9 _-]{0,30}?)\s*[:=]")
 
@@ -918,13 +921,36 @@ class ItemReader(MarkdownReader):
         )
 
     def _read_url(self, value: str) -> str:
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        """An http(s) address, with what a pasted address may hold that an
+        address may not (spaces, quotes, ``<``, non-ASCII letters) percent-
+        encoded as a browser sends it: every page and feed then holds a
+        valid link."""
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            hint = None
+            if not parsed.scheme and re.match(r"^[\w-]+(\.[\w-]+)+(/|$)", value):
+                hint = f"https://{value}"
             raise _Bad(
-                f'"{value}" is not a web address; only http:// and https:// '
-                "links are allowed"
+                explain(
+                    f'"{value}" is not a web address; only http:// and https://'
+                    " links are allowed",
+                    "",
+                    hint,
+                )
             )
-        return value
+        try:
+            netloc = parsed.netloc.encode("idna").decode("ascii")
+        except UnicodeError:
+            netloc = parsed.netloc  # user info or a port: left as written
+        return urlunsplit(
+            (
+                parsed.scheme,
+                netloc,
+                quote(parsed.path, safe=_URL_SAFE),
+                quote(parsed.query, safe=_URL_SAFE + "?"),
+                quote(parsed.fragment, safe=_URL_SAFE + "?"),
+            )
+        )
 
     def _read_lang(self, value: str) -> str:
         """A language code as CLDR writes it (``EN`` is ``en``): the item's
