@@ -59,7 +59,13 @@ from kilas.pelican_coupling import body_of
 
 # Settings that change on every build: what they decide (which items are in
 # the site) is in the items the pages read.
-_VOLATILE = {"OUTPUT_PATH", "KILAS_CACHE_DIR", "KILAS_NOW", "KILAS_SCHEDULE"}
+_VOLATILE = {
+    "OUTPUT_PATH",
+    "KILAS_CACHE_DIR",
+    "KILAS_NOW",
+    "KILAS_SCHEDULE",
+    "KILAS_HELD",
+}
 # Never part of a value's digest: the settings (in the environment) and the
 # shared context an item keeps (every name a page reads is recorded itself).
 _NOT_SHOWN = {"settings", "_context"}

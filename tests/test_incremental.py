@@ -118,6 +118,28 @@ def test_a_failed_builds_new_folder_is_not_published_empty(corpus, tmp_path):
     assert _stats(corpus, output).get("unchanged") is True
 
 
+def test_time_passing_renders_only_what_it_changes(corpus, tmp_path):
+    """Two builds hours apart, with an item scheduled for later: a body
+    edit renders its own pages only (the build's "now" once reached every
+    page's key through the list of what is held back)."""
+    content = tmp_path / "content"
+    shutil.copytree(corpus, content)
+    items = sorted(content.rglob("*.md"))
+    later = items[0].read_text(encoding="utf-8")
+    later = re.sub(r"(?m)^Date: .*$", "Date: 2100-01-01 10:00", later, count=1)
+    (items[0].parent / "nanti.md").write_text(later, encoding="utf-8")
+    output = tmp_path / "output"
+
+    def stats(now: str) -> dict:
+        settings = build(content=content, output=output, extra={"KILAS_NOW": now})
+        return settings["KILAS_STATS"]
+
+    stats("2099-01-01T10:00+07:00")
+    assert stats("2099-01-01T13:30+07:00")["rendered"] == 0
+    _edit(items[7], "\n\n", "\n\nKalimat baru di awal isi.\n\n")
+    assert 0 < stats("2099-01-01T17:45+07:00")["rendered"] <= 10
+
+
 def test_no_progress_bar_when_not_a_terminal(corpus, tmp_path):
     result = run_build("--content", str(corpus), "--output", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr

@@ -1299,7 +1299,6 @@ def _report_held(run: _Run) -> None:
         for date, path, title in schedule
     ]
     held = {
-        "now": _when(run.now, run.settings),
         "scheduled": [
             [_when(date, run.settings), path, html.unescape(title)]
             for date, path, title in schedule
@@ -1307,8 +1306,8 @@ def _report_held(run: _Run) -> None:
         "drafts": sorted(run.drafts_left_out),
     }
     # A build that finds nothing changed says it again (kilas.build).
-    run.settings["KILAS_HELD"] = held
-    report_held(held, logger)
+    run.settings["KILAS_HELD"] = held  # never "now": settings are in page keys
+    report_held({**held, "now": _when(run.now, run.settings)}, logger)
 
 
 def _when(date: datetime, settings: dict) -> str:
