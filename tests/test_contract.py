@@ -640,3 +640,13 @@ def test_a_hashtag_is_the_tag(site):
     bad = _item().replace("Summary:", "Tags: #, banjir\nSummary:")
     line = _line(_fails(site, {"c.md": bad}), "c.md")
     assert 'items/c.md:6: Tags: "#" is not a tag' in line
+
+
+@pytest.mark.parametrize("name", ["%%%.md", "🔥🔥.md", "—.md"])
+def test_a_file_name_of_symbols_only_names_the_file(site, name):
+    """Such a name leaves nothing for the URL: the item took its folder's
+    address (/2024/08/) without a word. A name from the title is offered."""
+    stderr = _fails(site, {name: _item(Title="Gempa Guncang Cianjur")})
+    line = _line(stderr, name)
+    assert f'the file name "{name}" gives no address' in line
+    assert "(e.g. gempa-guncang-cianjur.md)" in line

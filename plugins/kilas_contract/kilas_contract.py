@@ -253,6 +253,22 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 # What an address keeps as written (RFC 3986's reserved and unreserved
 # characters, and "%" of what is encoded already).
 _URL_SAFE = "/%:@!$&'()*+,;=~-._"
+# The C0 controls and DEL as bytes, and every other byte (_has_control).
+_C0 = bytes([*range(9), 11, 12, *range(14, 32), 127])
+_NOT_C0 = bytes(b for b in range(256) if b not in _C0)
+_C1_OR_NONCHARACTER = re.compile(rb"\xc2[\x80-\x9f]|\xef\xbf[\xbe\xbf]")
+
+
+def _has_control(raw: bytes) -> bool:
+    """Whether UTF-8 ``raw`` holds a character of ``_CONTROL`` (at C speed:
+    bytes.translate keeps the C0 bytes, a search finds C1 and U+FFFE/FFFF)."""
+    if raw.translate(None, _NOT_C0):
+        return True
+    return (b"\xc2" in raw or b"\xef\xbf" in raw) and bool(
+        _C1_OR_NONCHARACTER.search(raw)
+    )
+
+
 # The name part of a line that looks like a field (``Source URL: ...``).
 _FIELD_NAME_RE = re.compile(r"\s*([A-Za-z][A-Za-z0-9 _-]{0,30}?)\s*[:=]")
 
@@ -365,14 +381,14 @@ class ItemReader(MarkdownReader):
         if text is None:
             return self._fail()
         header, body, body_start = split_header(text)
-        self._check_characters(text, header, body_start)
+        if _has_control(raw):
+            self._check_characters(text, header, body_start)
         fields = self._fields_for(source_path)
         cut = header_end(text, body_start, _known(fields))
         if cut and not header and cut.text in FRONT_MATTER:
             self._problem(cut.line, None, self._why_cut(cut, fields))
             return self._fail()
         metadata = self._check_header(header, fields, cut)
-        self._check_slug(header, metadata)
         is_item = fields is ITEM_FIELDS
         draft = metadata.get("status") == "draft"
         if is_item and not draft:
@@ -406,8 +422,6 @@ class ItemReader(MarkdownReader):
         """Characters no page or feed may carry (XML 1.0 refuses them), each
         line's first by line and column: they are invisible in an editor and
         come with pasted text (Word's line break is U+000B)."""
-        if not _CONTROL.search(text):
-            return
         keys = {line: key for key, _, line in header}
         lines = text.split("\n")
         for number, line in enumerate(lines, 1):
@@ -428,26 +442,6 @@ class ItemReader(MarkdownReader):
                 f" {found.start() + 1}, which no page or feed may carry; delete"
                 " it (pasted text brings them: Word's line break is U+000B)",
             )
-
-    def _check_slug(self, header, metadata: dict) -> None:
-        """A page needs an address: a file name (or title) of only symbols
-        or emoji gives an empty slug, and the item would take its folder's
-        address (``/2024/08/``)."""
-        if metadata.get("slug"):
-            return
-        values = {field_key(k): v for k, v, _ in header}
-        if _slug(self.settings, self._source_path, values):
-            return
-        name = os.path.basename(self._source_path)
-        by_title = _slugify(self.settings, values.get("title", ""))
-        hint = f" (e.g. {by_title}{os.path.splitext(name)[1]})" if by_title else ""
-        self._problem(
-            None,
-            None,
-            f'the file name "{name}" gives no address: without its symbols'
-            f" nothing is left for the URL; rename the file{hint} or add a line"
-            " 'Slug: ...'",
-        )
 
     def _held(self, header, metadata: dict, draft: bool, is_item: bool) -> bool:
         """Whether the item stays out of this build: a draft of a publish
@@ -1170,6 +1164,23 @@ def check_urls(generators) -> None:
     for _, content in sorted(generators[0].context["generated_content"].items()):
         save_as = content.save_as
         path = run.display(content.source_path)
+        if not any(c.isalnum() for c in getattr(content, "slug", None) or ""):
+            # A file name (or title) of symbols or emoji only: the item
+            # would take its folder's address (/2024/08/) or "--".
+            name = os.path.basename(content.source_path)
+            by_title = _slugify(run.settings, getattr(content, "title", "") or "")
+            hint = f" (e.g. {by_title}{os.path.splitext(name)[1]})" if by_title else ""
+            run.add(
+                Problem(
+                    path,
+                    None,
+                    None,
+                    f'the file name "{name}" gives no address: without its'
+                    " symbols nothing is left for the URL; rename the"
+                    f" file{hint} or add a line 'Slug: ...'",
+                )
+            )
+            continue
         if save_as in owners and owners[save_as] != path:
             run.add(
                 Problem(
