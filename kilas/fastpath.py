@@ -48,6 +48,7 @@ from kilas.output import (
     STAGING,
     SWITCH_FILE,
     Record,
+    folders_of,
     load_record,
     scan,
     stat_key,
@@ -410,13 +411,7 @@ def _same_output(target: Path, record: Record, retention) -> bool:
     tree = scan(target, skip=frozenset(retention) - made)
     if tree.others or tree.gits or tree.files != record.output:
         return False
-    folders = set()
-    for name in record.output:
-        folder = os.path.dirname(name)
-        while folder and folder not in folders:
-            folders.add(folder)
-            folder = os.path.dirname(folder)
-    return tree.folders == folders
+    return tree.folders == folders_of(record.output)
 
 
 __all__ = ["Inputs", "build_now"]

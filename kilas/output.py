@@ -856,6 +856,17 @@ class StagingCheck:
             self.result()
 
 
+def folders_of(names) -> set[str]:
+    """Every folder the files ``names`` (relative, with "/") lie in."""
+    folders: set[str] = set()
+    for name in names:
+        folder = os.path.dirname(name)
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = os.path.dirname(folder)
+    return folders
+
+
 def _check_staging(staging: Path, record: Record | None, search_dir: str):
     if record is None:
         with os.scandir(staging) as entries:
@@ -890,12 +901,7 @@ def _check_staging(staging: Path, record: Record | None, search_dir: str):
     # Folders no recorded file lies in (a failed build's new page, dropped
     # above) go too: else they are published empty, and output/ never again
     # matches the record (every later build misses its no-change shortcut).
-    needed = set()
-    for name in record.staging:
-        folder = os.path.dirname(name)
-        while folder and folder not in needed:
-            needed.add(folder)
-            folder = os.path.dirname(folder)
+    needed = folders_of(record.staging)
     for folder in sorted(tree.folders - needed - record.staging.keys(), reverse=True):
         with contextlib.suppress(OSError):  # not empty: left for the build
             os.rmdir(staging / folder)
