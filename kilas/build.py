@@ -275,16 +275,6 @@ def build(
     return settings
 
 
-def _when_now(values: dict) -> str:
-    """The build's "now" as kilas_contract prints it (``2024-08-06 12:00
-    WIB``)."""
-    from kilas_settings import zone_abbreviation  # noqa: PLC0415
-
-    now = fastpath.build_now(values)
-    lang = values.get("DEFAULT_LANG", "id")
-    return f"{now:%Y-%m-%d %H:%M} {zone_abbreviation(now, lang)}"
-
-
 def _places(settings: dict, settings_file) -> tuple[frozenset, Path, Path]:
     """The names output/ keeps, output/ and its build cache, each refused
     (OutputError) where a build must not write."""
@@ -319,9 +309,10 @@ def _unchanged(inputs: fastpath.Inputs, settings_file, started: float) -> dict |
     stats.update(rendered=0, rendered_pages=[], copied=0, unchanged=True)
     held = saved.get("held") or {}
     if held:  # what the last build held back is held back still
-        from kilas_settings import report_held  # noqa: PLC0415
+        from kilas_settings import report_held, shown_when  # noqa: PLC0415
 
-        report_held({**held, "now": _when_now(values)}, logging.getLogger("kilas"))
+        now = shown_when(fastpath.build_now(values), values)
+        report_held({**held, "now": now}, logging.getLogger("kilas"))
     return {
         **values,
         "OUTPUT_PATH": str(target),

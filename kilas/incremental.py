@@ -173,7 +173,7 @@ class KilasWriter(CoupledWriter):
         page whose slug is a section's word: ``cari``, ``kategori``)."""
         asker = (template.name, kwargs.get("article") or kwargs.get("page"))
         first = self._asked.setdefault(name, asker)
-        if first is not asker and first != asker:
+        if first != asker:
             raise FileOverwriteFailedError(
                 f"two pages would be written to {name}: {_asker(first)}"
                 f" and {_asker(asker)}; give the item or page"

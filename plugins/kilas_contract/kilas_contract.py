@@ -39,10 +39,12 @@ from kilas_settings import (
     report_held,
     rule,
     state,
-    zone_abbreviation,
 )
 from kilas_settings import (
     build_now as settings_now,
+)
+from kilas_settings import (
+    shown_when as _when,
 )
 from pelican import signals
 from pelican.generators import ArticlesGenerator
@@ -477,7 +479,7 @@ class ItemReader(MarkdownReader):
                     return True
                 metadata["status"] = "draft"
                 return False
-            self._check_original(header, metadata, values, ident, original)
+            self._check_original(header, metadata, ident, original)
         modified = metadata.get("modified")
         if modified and modified > run.now:
             line = next(n for k, _, n in header if field_key(k) == "modified")
@@ -490,7 +492,7 @@ class ItemReader(MarkdownReader):
             )
         return False
 
-    def _check_original(self, header, metadata, values, ident, original) -> None:
+    def _check_original(self, header, metadata, ident, original) -> None:
         """A translation needs its original, with the same status (Pelican
         sorts published and hidden items apart)."""
         line = next(n for k, _, n in header if field_key(k) == "translation")
@@ -1319,12 +1321,6 @@ def _report_held(run: _Run) -> None:
     # A build that finds nothing changed says it again (kilas.build).
     run.settings["KILAS_HELD"] = held  # never "now": settings are in page keys
     report_held({**held, "now": _when(run.now, run.settings)}, logger)
-
-
-def _when(date: datetime, settings: dict) -> str:
-    """``2024-08-04 10:30 WIB``: the site's zone, by its abbreviation."""
-    lang = settings.get("DEFAULT_LANG", "id")
-    return f"{date:%Y-%m-%d %H:%M} {zone_abbreviation(date, lang)}"
 
 
 def register() -> None:

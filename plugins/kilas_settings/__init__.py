@@ -55,6 +55,7 @@ __all__ = [
     "problems",
     "report_held",
     "rule",
+    "shown_when",
     "site_url",
     "state",
     "text",
@@ -263,6 +264,13 @@ def parse_date(value: str, zone: tzinfo) -> datetime:
         text += "+00:00" if written == "Z" else INDONESIAN_ZONES.get(written, written)
     date = datetime.fromisoformat(text)
     return date.astimezone(zone) if date.tzinfo else date.replace(tzinfo=zone)
+
+
+def shown_when(value: datetime, settings: Mapping) -> str:
+    """``2024-08-04 10:30 WIB``: a time in the site's zone, by its
+    abbreviation, as a build lists what it holds back."""
+    lang = settings.get("DEFAULT_LANG", "id")
+    return f"{value:%Y-%m-%d %H:%M} {zone_abbreviation(value, lang)}"
 
 
 def report_held(held: dict, log: logging.Logger) -> None:
