@@ -650,3 +650,81 @@ def test_a_file_name_of_symbols_only_names_the_file(site, name):
     line = _line(stderr, name)
     assert f'the file name "{name}" gives no address' in line
     assert "(e.g. gempa-guncang-cianjur.md)" in line
+
+
+def test_a_tag_or_story_spelt_several_ways_has_one_name_in_every_build(site):
+    """Names that differ in case, spaces or symbols share a page (one
+    address). The page and every item show the spelling most items use,
+    whatever order a process reads the files in (a set's order changes with
+    the hash seed); spellings beyond case and spaces get one notice."""
+    content, output = site
+    for name, story, tags in (
+        ("a.md", "banjir  demak 2024", "Banjir!, C#"),
+        ("b.md", "Banjir Demak 2024", "banjir, C++"),
+        ("c.md", "Banjir-Demak 2024", "BANJIR"),
+        ("d.md", "Banjir Demak 2024", "banjir"),
+    ):
+        text = _item(Title=f"Ejaan {name}", Story=story).replace(
+            "Summary:", f"Tags: {tags}\nSummary:"
+        )
+        (content / "items" / name).write_text(text, encoding="utf-8")
+    shown = set()
+    for seed in ("1", "2", "3", "4"):
+        out = output.parent / f"output-{seed}"
+        result = run_build(
+            "--content", str(content), "--output", str(out),
+            env={"PYTHONHASHSEED": seed},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        said = result.stdout + result.stderr
+        page = html.fromstring(
+            (out / "cerita/banjir-demak-2024/index.html").read_bytes()
+        )
+        tags = html.fromstring((out / "tag/index.html").read_bytes())
+        item = html.fromstring((out / "2024/08/a/index.html").read_bytes())
+        shown.add(
+            (
+                page.findtext(".//h1"),
+                tuple(tags.xpath("//main//a[contains(@href, '/tag/')]/text()")),
+                tuple(
+                    item.xpath(
+                        "//a[contains(@href, '/tag/') and @href != '/tag/']/text()"
+                    )
+                ),
+                tuple(item.xpath("//a[contains(@href, '/cerita/b')]/text()")),
+            )
+        )
+        notes = [line for line in said.splitlines() if "one page" in line]
+        assert len(notes) == 3, said
+    assert len(shown) == 1, shown
+    h1, index, item_tags, item_story = shown.pop()
+    assert h1.endswith("Banjir Demak 2024")
+    assert "banjir" in index and "Banjir!" not in index and "BANJIR" not in index
+    # C# and C++: one item each, of one date: the first file's spelling.
+    assert item_tags == ("banjir", "C#")
+    assert set(item_story) == {"Banjir Demak 2024"}
+    assert any(
+        '"Banjir-Demak 2024"' in n and 'shown as "Banjir Demak 2024"' in n
+        for n in notes
+    ), notes
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("Tags", "banjir, 🔥, !!!", '"🔥" gives the tag no address'),
+        ("Story", "???", '"???" gives the story no address'),
+        ("Author", "...", '"..." is not a name'),
+    ],
+)
+def test_a_tag_story_or_author_of_symbols_only_is_named(site, field, value, expected):
+    """Pelican said "Unable to generate valid slug for Tag" with no file,
+    hid the next ones ("Other invalid slugs") and failed on a page written
+    twice."""
+    text = _item().replace("Summary:", f"{field}: {value}\nSummary:")
+    stderr = _fails(site, {"simbol.md": text})
+    line = _line(stderr, "simbol.md")
+    assert f"items/simbol.md:6: {field}: {expected}" in line
+    if field == "Tags":
+        assert '"!!!" gives the tag no address' in line
+    assert "valid slug" not in stderr and "Failed to overwrite" not in stderr

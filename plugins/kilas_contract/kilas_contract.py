@@ -159,11 +159,15 @@ class _Run:
         # Pages show what the registries say (a region's parent, a grouping's
         # members): their text is part of every page's key (settings are).
         settings["KILAS_REGISTRIES_DIGEST"] = self.regions.digest + self.sources.digest
-        self.stories: dict[str, Story] = {}
         # Pelican makes a new Category, Tag or Author per item, and each one
         # slugifies its name again; items sharing a value share one object.
         self.wrappers: dict[tuple[str, str], object] = {}
-        self.story_names: dict[str, Story] = {}
+        # Tags and stories are free text: one object per kind and address,
+        # by each spelling read; where each item spelt it: (kind, address,
+        # spelling, path, line). name_terms names each after its uses.
+        self.terms: dict[tuple[str, str], object] = {}
+        self.term_names: dict[tuple[str, str], object] = {}
+        self.term_uses: list[tuple[str, str, str, str, int]] = []
         # Where each item names its story: (path, line, story).
         self.story_uses: list[tuple[str, int, Story]] = []
         self.displayed: dict[str, str] = {}
@@ -254,6 +258,9 @@ def _prompt(prompt: str) -> re.Pattern:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 # What an address keeps as written (RFC 3986's reserved and unreserved
 # characters, and "%" of what is encoded already).
+# The free-text fields whose values have pages, by their class's name
+# (Pelican's ``<CLASS>_REGEX_SUBSTITUTIONS`` setting).
+_TERM_KINDS = {"tags": "Tag", "story": "Story"}
 _URL_SAFE = "/%:@!$&'()*+,;=~-._"
 # The C0 controls and DEL as bytes, and every other byte (_has_control).
 _C0 = bytes([*range(9), 11, 12, *range(14, 32), 127])
@@ -610,6 +617,7 @@ class ItemReader(MarkdownReader):
         known = _known(fields)
         seen: dict[str, int] = {}
         metadata: dict = {}
+        self._spelled: list[str] = []
         for key, value, line in header:
             name = _field_key(key)
             field = known.get(name)
@@ -638,18 +646,13 @@ class ItemReader(MarkdownReader):
                     self._problem(line, field.name, "is empty; it is required")
                 continue
             try:
-                split = getattr(self, f"_split_{field.kind}", split_list)
-                values = split(value) if field.many else [value]
-                reader = getattr(self, f"_read_{field.kind}")
-                result = [reader(v) for v in values] if field.many else reader(value)
+                result = self._read_field(field, value, line)
             except _Bad as exc:
                 self._problem(line, field.name, str(exc))
                 continue
             except _Unchecked:
                 self._unchecked = True
                 continue
-            if field.many:
-                result = list(dict.fromkeys(result))
             metadata[ATTRIBUTES.get(name, name)] = result
             if name == "story":
                 _run(self.settings).story_uses.append((self._path, line, result))
@@ -663,7 +666,29 @@ class ItemReader(MarkdownReader):
         if cut:
             self._cut_fields(cut, fields, known, seen)
         self._check_together(metadata, seen)
+        if self._spelled:
+            # How the item spells its tags and story: a new spelling may
+            # rename them (name_terms), so kilas.live sees it as a change.
+            metadata["kilas_spellings"] = tuple(self._spelled)
         return metadata
+
+    def _read_field(self, field: Field, value: str, line: int):
+        """A field's value as the site uses it (a list, repeats dropped,
+        for a field of many values); ``_Bad`` when it is not one."""
+        self._line = line
+        if not field.many:
+            return getattr(self, f"_read_{field.kind}")(value)
+        split = getattr(self, f"_split_{field.kind}", split_list)
+        reader = getattr(self, f"_read_{field.kind}")
+        values, bad = [], []
+        for each in split(value):
+            try:
+                values.append(reader(each))
+            except _Bad as exc:
+                bad.append(str(exc))
+        if bad:  # every bad value of the line at once
+            raise _Bad("; ".join(bad))
+        return list(dict.fromkeys(values))
 
     def _cut_fields(self, cut: HeaderEnd, fields, known: dict, seen: dict) -> None:
         """One problem for the fields a header ended too early left below it:
@@ -896,12 +921,8 @@ class ItemReader(MarkdownReader):
         )
 
     def _read_story(self, value: str) -> Story:
-        run = _run(self.settings)
         name = " ".join(value.split())
-        if name not in run.story_names:
-            story = Story(name, self.settings)
-            run.story_names[name] = run.stories.setdefault(story.slug, story)
-        return run.story_names[name]
+        return self._term("story", name, lambda: Story(name, self.settings))
 
     def _read_tag(self, value: str):
         """A tag as a hashtag (``#banjir``) is the tag (``banjir``): one
@@ -909,9 +930,45 @@ class ItemReader(MarkdownReader):
         name = value.lstrip("#").strip()
         if not name:
             raise _Bad(f'"{value}" is not a tag; write a word, e.g. banjir')
-        return _run(self.settings).wrapper(self, "tags", name)[0]
+        run = _run(self.settings)
+        return self._term("tags", name, lambda: run.wrapper(self, "tags", name)[0])
+
+    def _term(self, kind: str, name: str, make):
+        """The one tag or story at the address ``name`` gives (names that
+        differ only in case, spaces or symbols share it), its use recorded;
+        ``_Bad`` when nothing of ``name`` is left for an address."""
+        run = _run(self.settings)
+        term = run.term_names.get((kind, name))
+        if term is None:
+            what = _TERM_KINDS[kind]
+            regex_subs = self.settings.get(
+                f"{what.upper()}_REGEX_SUBSTITUTIONS",
+                self.settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
+            )
+            slug = slugify(
+                name,
+                regex_subs=regex_subs,
+                preserve_case=self.settings.get("SLUGIFY_PRESERVE_CASE", False),
+                use_unicode=self.settings.get("SLUGIFY_USE_UNICODE", False),
+            )
+            if not any(c.isalnum() for c in slug):
+                raise _Bad(
+                    f'"{name}" gives the {what.lower()} no address: without its'
+                    " symbols and emoji nothing is left for the URL; write it"
+                    " in words, e.g. "
+                    + ("banjir" if kind == "tags" else "Banjir Jakarta 2024")
+                )
+            term = run.terms.setdefault((kind, slug), make())
+            run.term_names[kind, name] = term
+        run.term_uses.append((kind, term.slug, name, self._path, self._line))
+        self._spelled.append(f"{kind}:{name}")
+        return term
 
     def _read_author(self, value: str):
+        if not any(c.isalnum() for c in _slugify(self.settings, value)):
+            raise _Bad(
+                f'"{value}" is not a name; write who wrote it, e.g. Redaksi Kilas'
+            )
         return _run(self.settings).wrapper(
             self, "author", html.escape(value, quote=False)
         )
@@ -1128,7 +1185,16 @@ class _DiscoveredFiles:
 
     def __call__(self, paths, exclude=None, extensions=None) -> set[str]:
         del exclude  # discovery applied the *_EXCLUDES settings
-        return self.discovery.files(paths, extensions)
+        return _InPathOrder(self.discovery.files(paths, extensions))
+
+
+class _InPathOrder(set):
+    """A set of paths (Pelican unites it with others) that is gone through
+    in order of path: a plain set's order changes from process to process,
+    and items are read (and named, and reported) in that order."""
+
+    def __iter__(self):
+        return iter(sorted(set.__iter__(self)))
 
 
 def add_source_links(context, feed) -> None:
@@ -1201,6 +1267,73 @@ def check_urls(generators) -> None:
     _report_held(run)
     if run.problems:
         raise ContentError(run.problems)
+
+
+def name_terms(generator) -> None:
+    """Name each tag and story after the spelling most of its items use
+    (published and hidden ones first; then the newest item's): the same
+    name whatever order the files are read in. Spellings that differ in
+    more than case and spaces (``C++`` and ``C#``, ``Kim Jong Un`` and
+    ``Kim Jong-un``) get a notice: they are one tag, with one page."""
+    if not isinstance(generator, ArticlesGenerator):
+        return
+    run = _run(generator.settings)
+    public = [
+        *generator.articles,
+        *generator.translations,
+        *generator.hidden_articles,
+        *generator.hidden_translations,
+    ]
+    drafts = [*generator.drafts, *generator.drafts_translations]
+    dates = {run.display(c.source_path): c.date for c in (*public, *drafts)}
+    shown = {run.display(c.source_path) for c in public}
+    spellings: dict[tuple[str, str], dict[str, list]] = {}
+    for kind, slug, name, path, line in run.term_uses:
+        if path in dates:
+            spellings.setdefault((kind, slug), {}).setdefault(name, []).append(
+                (path, line)
+            )
+    for key, names in spellings.items():
+
+        def rank(name: str, names=names) -> tuple:
+            paths = {path for path, _ in names[name]}
+            newest = max(dates[path] for path in paths)
+            return (-len(paths & shown), -len(paths), -newest.timestamp(), min(paths))
+
+        chosen = min(names, key=rank)
+        term = run.terms[key]
+        slug = term.slug
+        term.name = chosen
+        term.slug = slug
+        plain = {" ".join(name.casefold().split()) for name in names}
+        if len(plain) > 1:
+            _note_spellings(run, key[0], term, chosen, names)
+
+
+def _note_spellings(run: _Run, kind: str, term, chosen: str, names: dict) -> None:
+    """One notice for a tag or story spelt in ways that share its address."""
+    others = sorted(name for name in names if name != chosen)
+    path, line = min(names[others[0]])
+    field = "Tags" if kind == "tags" else "Story"
+    what, many = ("tag", "tags") if kind == "tags" else ("story", "stories")
+    listed = ", ".join(f'"{name}" ({_where(names[name], path)})' for name in others)
+    verb = "are" if len(others) > 1 else "is"
+    run.notice(
+        Problem(
+            path,
+            line,
+            field,
+            f'{listed} {verb} shown as "{chosen}", the name of /{term.url}:'
+            f" {many} whose names differ only in symbols, case or spaces are one"
+            f" {what} with one page; write the name one way",
+        )
+    )
+
+
+def _where(uses: list[tuple[str, int]], here: str) -> str:
+    """Where a spelling is first used, as seen from a notice on ``here``."""
+    path, line = min(uses)
+    return f"line {line}" if path == here else f"{path}:{line}"
 
 
 def _note_near_stories(run: _Run) -> None:
@@ -1334,3 +1467,6 @@ def register() -> None:
     signals.feed_generated.connect(add_source_links)
     # all_generators_finalized: everything is read, nothing written yet.
     signals.all_generators_finalized.connect(check_urls)
+    # article_generator_pretaxonomy: every item read, not yet grouped by
+    # tag or story: each is named after its uses.
+    signals.article_generator_pretaxonomy.connect(name_terms)
