@@ -169,6 +169,32 @@ def test_a_date_written_another_way_gets_the_date_meant(site, written, meant):
         assert "Did you mean" not in line, line
 
 
+@pytest.mark.parametrize(
+    ("written", "why", "meant"),
+    [
+        ("2023-02-29 08:00", "February 2023 has 28 days", None),
+        ("2024-04-31", "April 2024 has 30 days", None),
+        ("2024-08-04 24:00", "24:00 is 00:00 of the next day", "2024-08-05 00:00"),
+        (
+            "2024-12-31 24.00 WIB",
+            "24:00 is 00:00 of the next day",
+            "2025-01-01 00:00 WIB",
+        ),
+        ("2024-08-04 25:10", "hours run from 00 to 23, not 25", None),
+        ("2024-08-04 10:75", "minutes run from 00 to 59, not 75", None),
+    ],
+)
+def test_a_date_no_calendar_has_says_why(site, written, why, meant):
+    """The shape of a date with a part out of its range: what is wrong."""
+    stderr = _fails(site, {"tanggal.md": _item(Date=written)})
+    line = _line(stderr, "tanggal.md")
+    assert f'items/tanggal.md:2: Date: "{written}" is not a date: {why}' in line
+    if meant:
+        assert line.endswith(f'Did you mean "{meant}"?'), line
+    else:
+        assert "Did you mean" not in line, line
+
+
 def test_modified_before_date(site):
     stderr = _fails(site, {"ubah.md": _item(Modified="2024-08-03 09:00")})
     line = _line(stderr, "ubah.md")

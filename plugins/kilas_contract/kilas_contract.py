@@ -31,6 +31,7 @@ from babel import Locale, UnknownLocaleError
 from kilas_render import NOTICE, RenderCache, decode, summary_links
 from kilas_render.sanitise import url_scheme
 from kilas_settings import (
+    NoSuchDate,
     SettingError,
     apply_defaults,
     check,
@@ -832,6 +833,10 @@ class ItemReader(MarkdownReader):
         depends on the offset an editor happened to write."""
         try:
             return parse_date(value, self._tz)
+        except NoSuchDate as exc:
+            raise _Bad(
+                explain(f'"{value}" is not a date: {exc.why}', "", exc.meant)
+            ) from None
         except ValueError:
             raise _Bad(
                 explain(

@@ -24,13 +24,14 @@ object and every generator share.
 
 from __future__ import annotations
 
+import calendar
 import copy
 import logging
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from babel.core import get_global
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "BuildState",
+    "NoSuchDate",
     "Rule",
     "SettingError",
     "apply",
@@ -262,8 +264,48 @@ def parse_date(value: str, zone: tzinfo) -> datetime:
         )
     if written:
         text += "+00:00" if written == "Z" else INDONESIAN_ZONES.get(written, written)
-    date = datetime.fromisoformat(text)
+    try:
+        date = datetime.fromisoformat(text)
+    except ValueError:
+        reason = _impossible(match)
+        if reason:
+            raise NoSuchDate(value, *reason) from None
+        raise ValueError(value) from None
     return date.astimezone(zone) if date.tzinfo else date.replace(tzinfo=zone)
+
+
+class NoSuchDate(ValueError):
+    """A value written as a date that no calendar has (``2023-02-29``,
+    ``24:00``): ``why``, and the value ``meant`` when it is plain."""
+
+    def __init__(self, value: str, why: str, meant: str | None = None) -> None:
+        super().__init__(value)
+        self.why = why
+        self.meant = meant
+
+
+def _impossible(match: re.Match) -> tuple[str, str | None] | None:
+    """Why a value of a date's shape is no date, and the value meant when
+    one is plain; None when no part is out of its range."""
+    year, month, day = (int(part) for part in match["date"].split("-"))
+    if not 1 <= month <= 12:
+        return f"months run from 01 to 12, not {month:02d}", None
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{calendar.month_name[month]} {year} has {days} days", None
+    if not match["time"]:
+        return None
+    hour, minute = (int(part) for part in re.split("[:.]", match["time"]))
+    if (hour, minute) == (24, 0) and not match["seconds"]:
+        after = datetime(year, month, day) + timedelta(days=1)
+        zone = match["zone"] or ""
+        meant = f"{after:%Y-%m-%d} 00:00{' ' * bool(zone)}{zone}"
+        return "24:00 is 00:00 of the next day", meant
+    if hour > 23:
+        return f"hours run from 00 to 23, not {hour:02d}", None
+    if minute > 59:
+        return f"minutes run from 00 to 59, not {minute:02d}", None
+    return None
 
 
 def shown_when(value: datetime, settings: Mapping) -> str:
