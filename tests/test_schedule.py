@@ -324,17 +324,25 @@ def test_check_and_the_build_list_scheduled_items_in_wib(project: Path):
     assert _mentions(project / "output", *EMBARGO_WORDS) == []
 
 
-def test_bad_now_stops_the_build(project: Path, tmp_path: Path):
+@pytest.mark.parametrize(
+    ("now", "said"),
+    [
+        ("besok pagi", "is not an ISO 8601 date and time"),
+        ("2024-08-06 24:00", "is not a date: 24:00 is 00:00 of the next day;"
+         " write 2024-08-07 00:00"),
+    ],
+)  # fmt: skip
+def test_bad_now_stops_the_build(project: Path, tmp_path: Path, now, said):
     result = subprocess.run(
         [sys.executable, "-m", "kilas.build", "--output", str(tmp_path / "out")],
         cwd=project,
         capture_output=True,
         text=True,
-        env=dict(os.environ, KILAS_NOW="besok pagi"),
+        env=dict(os.environ, KILAS_NOW=now),
         check=False,
     )
     assert result.returncode == 1
-    assert "KILAS_NOW = 'besok pagi' (environment variable)" in result.stderr
+    assert f"KILAS_NOW = '{now}' (environment variable) {said}" in result.stderr
     assert not (tmp_path / "out").exists()
 
 

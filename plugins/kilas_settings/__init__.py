@@ -360,6 +360,11 @@ def build_now(
         return value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=zone)
     try:
         return parse_date(str(value), zone)
+    except NoSuchDate as exc:
+        meant = f"; write {exc.meant}" if exc.meant else ""
+        raise error(
+            f"{plugin}: KILAS_NOW = {value!r} ({where}) is not a date: {exc.why}{meant}"
+        ) from None
     except (TypeError, ValueError):
         raise error(
             f"{plugin}: KILAS_NOW = {value!r} ({where}) is not an ISO 8601"
