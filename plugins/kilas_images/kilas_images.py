@@ -204,6 +204,12 @@ def _plain(value) -> str:
     return " ".join(Markup(str(value or "")).striptags().split())
 
 
+def _words_of(text) -> str:
+    """A text value (a region's, source's or story's name, a setting) on one
+    line: its ``<`` and ``&`` are characters, not markup."""
+    return " ".join(str(text or "").split())
+
+
 def _hash(*parts: object) -> str:
     return hashlib.sha1(
         json.dumps(parts, ensure_ascii=False, default=str).encode()
@@ -707,12 +713,12 @@ def add_term_images(generators) -> None:
         label = str(words.get(name, name.capitalize())).upper()
         for entry in context.get(taxonomy.plural, ()) or ():
             term = entry.term
-            card = run.card(f"{name}-{term.slug}", label, _plain(term.name), band)
+            card = run.card(f"{name}-{term.slug}", label, _words_of(term.name), band)
             run.cards_by_page[entry.save_as] = card
     site = str(settings.get("SITENAME", ""))
     parts = urlsplit(run.siteurl)
     address = f"{parts.netloc}{parts.path}".rstrip("/") or site
-    run.site_card = run.card("situs", "", _plain(band or site), address)
+    run.site_card = run.card("situs", "", _words_of(band or site), address)
     run.flush()
 
 

@@ -242,7 +242,7 @@ def website_jsonld(settings: dict, search_url: str = "") -> dict:
         "publisher": _publisher(settings),
     }
     if settings.get("SITESUBTITLE"):
-        data["description"] = _text(settings["SITESUBTITLE"])
+        data["description"] = str(settings["SITESUBTITLE"])  # text, not HTML
     if search_url:
         data["potentialAction"] = {
             "@type": "SearchAction",

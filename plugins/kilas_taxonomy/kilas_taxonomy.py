@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from kilas_settings import SettingError, apply_defaults
+from markupsafe import escape
 from pelican import signals
 from pelican.generators import Generator
 
@@ -387,7 +388,9 @@ class TaxonomyGenerator(Generator):
                 entry.feed_articles,
                 self.context,
                 entry.feed,
-                feed_title=entry.name,
+                # Pelican reads a feed's title as HTML (its tags are stripped):
+                # a name is text, so it is escaped ("<" in a name is kept).
+                feed_title=escape(entry.name),
             )
 
 
