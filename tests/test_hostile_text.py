@@ -11,14 +11,18 @@ from pathlib import Path
 import feedparser
 import lxml.html
 import pytest
-from conftest import build_published, copy_project
+from conftest import copy_project
 
-SITE_URL = "https://example.org/kilas"
+from kilas import browser
+from kilas.build import build
+
 # Text that looks like markup, entities, quotes and template syntax.
 SOURCE = 'Koran <Pagi> & "Sore" {{ x }}'
 REGION = "Kota <Tua> & 'Baru' {{ 7*7 }}"
 STORY = "Banjir <Demak> & Kudus {% raw %}"
 SUBTITLE = "Berita <singkat> & jujur"
+# One word wider than a phone's screen (a pasted address, a German compound).
+LONG_WORD = "Kesejahteraan" * 15
 ITEM = "2024/08/nama-nama-aneh/"
 
 ITEM_TEXT = f"""\
@@ -28,6 +32,7 @@ Category: Bencana
 Region: Korea Utara; Kota Tua Baru
 Source: Koran Pagi Sore
 Story: {STORY}
+Tags: banjir, {LONG_WORD}
 Summary: Sebuah laporan dengan nama yang mirip kode.
 
 Isi singkat.
@@ -37,7 +42,8 @@ Isi singkat.
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> Path:
     """The repository's content with a source, a region and a story whose
-    names look like markup, built with the publish settings."""
+        names look like markup, built with the development settings (root-relative
+    addresses: the pages work served from a local port)."""
     project = copy_project(tmp_path_factory.mktemp("hostile") / "project")
     content = project / "content"
     with (content / "sources.yaml").open("a", encoding="utf-8") as sources:
@@ -58,7 +64,11 @@ def hostile(tmp_path_factory) -> Path:
         ITEM_TEXT, encoding="utf-8"
     )
     output = project / "output"
-    build_published(project, output, SITE_URL, SITESUBTITLE=SUBTITLE)
+    build(
+        settings_file=project / "pelicanconf.py",
+        output=output,
+        extra={"SEARCH_INDEX": False, "SITESUBTITLE": SUBTITLE},
+    )
     return output
 
 
@@ -73,7 +83,7 @@ def _term_pages(site: Path) -> dict[str, Path]:
     pages = {}
     for name in (SOURCE, REGION, STORY):
         (href,) = root.xpath("//dl[@class='article-meta']//a[.=$n]/@href", n=name)
-        pages[name] = href.removeprefix(SITE_URL + "/")
+        pages[name] = href.lstrip("/")
     return pages
 
 
@@ -85,9 +95,7 @@ def test_term_feeds_are_titled_with_the_whole_name(hostile: Path):
         (feed,) = root.xpath(
             "//link[@rel='alternate' and @title!='Kilas: semua berita']/@href"
         )
-        parsed = feedparser.parse(
-            (hostile / feed.removeprefix(SITE_URL + "/")).read_bytes()
-        )
+        parsed = feedparser.parse((hostile / feed.lstrip("/")).read_bytes())
         assert not parsed.bozo, parsed.bozo_exception
         assert parsed.feed.title == f"Kilas - {name}"
 
@@ -110,3 +118,32 @@ def test_site_subtitle_is_text_everywhere(hostile: Path):
     assert root.xpath("//meta[@name='description']/@content") == [SUBTITLE]
     assert root.xpath("//meta[@property='og:image:alt']/@content") == [SUBTITLE]
     assert root.xpath("string(//*[@class='site-tagline'])") == SUBTITLE
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser.chromium() as instance:
+        yield instance
+
+
+WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('main *')]
+  .filter((e) => e.getBoundingClientRect().right > innerWidth + 0.5)
+  .map((e) => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 40))"""
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_long_names_wrap_inside_the_screen(hostile: Path, chromium, width: int):
+    """A tag of one very long word wraps inside the page (item facts, tag
+    index, tag page), at a phone's width and a desktop's: nothing is wider
+    than the screen."""
+    (tag,) = _root(hostile, ITEM).xpath(
+        "//dl[@class='article-meta']//a[.=$n]/@href", n=LONG_WORD
+    )
+    pages = [ITEM, "tag/", tag.lstrip("/")]
+    with browser.served(hostile) as base:
+        page = chromium.new_page(viewport={"width": width, "height": 800})
+        for path in pages:
+            page.goto(base + path, wait_until="load")
+            assert page.evaluate(WIDER_THAN_SCREEN) == [], path
+            assert page.evaluate("document.documentElement.scrollWidth") == width
+        page.close()
