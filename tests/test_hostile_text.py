@@ -5,6 +5,7 @@ part), and no layout breaks on them."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -24,6 +25,21 @@ SUBTITLE = "Berita <singkat> & jujur"
 # One word wider than a phone's screen (a pasted address, a German compound).
 LONG_WORD = "Kesejahteraan" * 15
 ITEM = "2024/08/nama-nama-aneh/"
+
+# Names in Arabic (right to left), two of them side by side.
+ARABIC_SOURCE = "الجزيرة"
+ARABIC_REGIONS = ("مدينة عربية", "مدينة ثانية")
+ARABIC_ITEM = "2024/08/berita-arab/"
+ARABIC_TEXT = f"""\
+Title: هل تنحسر الفيضانات؟
+Date: 2024-08-06 10:00
+Category: Internasional
+Region: {ARABIC_REGIONS[0]}; {ARABIC_REGIONS[1]}
+Source: Al Jazeera
+Summary: Laporan dari sumber berbahasa Arab.
+
+Isi singkat.
+"""
 
 ITEM_TEXT = f"""\
 Title: Nama-nama Aneh di Laporan Banjir
@@ -52,6 +68,10 @@ def hostile(tmp_path_factory) -> Path:
             "    aliases: [Koran Pagi Sore]\n"
             "    homepage: https://example.com/?a=1&b=2\n"
             "    kind: outlet\n"
+            f"  - name: {ARABIC_SOURCE}\n"
+            "    aliases: [Al Jazeera]\n"
+            "    homepage: https://www.aljazeera.net/\n"
+            "    kind: outlet\n"
         )
     with (content / "regions.yaml").open("a", encoding="utf-8") as regions:
         regions.write(
@@ -60,9 +80,13 @@ def hostile(tmp_path_factory) -> Path:
             "    aliases: [Kota Tua Baru]\n"
             "    parent: ID\n"
         )
-    (content / "items" / "2024" / "08" / "nama-nama-aneh.md").write_text(
-        ITEM_TEXT, encoding="utf-8"
-    )
+        for number, name in enumerate(ARABIC_REGIONS):
+            regions.write(
+                f"  - code: arab-{number}\n    name: {name}\n    parent: ID\n"
+            )
+    items = content / "items" / "2024" / "08"
+    (items / "nama-nama-aneh.md").write_text(ITEM_TEXT, encoding="utf-8")
+    (items / "berita-arab.md").write_text(ARABIC_TEXT, encoding="utf-8")
     output = project / "output"
     build(
         settings_file=project / "pelicanconf.py",
@@ -147,3 +171,53 @@ def test_long_names_wrap_inside_the_screen(hostile: Path, chromium, width: int):
             assert page.evaluate(WIDER_THAN_SCREEN) == [], path
             assert page.evaluate("document.documentElement.scrollWidth") == width
         page.close()
+
+
+# (top, left, right) of the text of each ``selector`` element inside each
+# element of ``within`` that holds one (a text's box, not its element's:
+# an element whose text the bidirectional algorithm moved keeps its place).
+TEXT_BOXES = """([within, selector]) => [...document.querySelectorAll(within)]
+  .map((box) => [...box.querySelectorAll(selector)].map((e) => {
+    const range = document.createRange(); range.selectNodeContents(e);
+    const r = range.getBoundingClientRect();
+    return [Math.round(r.top), r.left, r.right]; }))
+  .filter((boxes) => boxes.length)"""
+
+# The same for each of ``names`` found in the text of ``within``.
+NAME_BOXES = """([within, names]) => [...document.querySelectorAll(within)]
+  .map((box) => names.map((name) => {
+    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const at = walker.currentNode.data.indexOf(name);
+      if (at < 0) continue;
+      const range = document.createRange();
+      range.setStart(walker.currentNode, at);
+      range.setEnd(walker.currentNode, at + name.length);
+      const r = range.getBoundingClientRect();
+      return [Math.round(r.top), r.left, r.right];
+    }
+  }).filter(Boolean)).filter((boxes) => boxes.length)"""
+
+
+def test_names_in_arabic_keep_the_lists_order(hostile: Path, chromium):
+    """Arabic names side by side in an Indonesian line (a source, then two
+    regions) are shown in the list's order, left to right, each right to
+    left inside: the bidirectional algorithm would otherwise join them into
+    one right-to-left run and swap them, separators and all."""
+    day = "linimasa/2024/08/06/"
+    with browser.served(hostile) as base:
+        page = chromium.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(base + ARABIC_ITEM, wait_until="load")
+        facts = page.evaluate(TEXT_BOXES, ["dl.article-meta dd", ".term"])
+        page.goto(base + day, wait_until="load")
+        entry = f"article:has(a[href$='/{ARABIC_ITEM}'])"
+        meta = page.evaluate(TEXT_BOXES, [f"{entry} .meta", ":scope > *"])
+        regions = page.evaluate(NAME_BOXES, [f"{entry} .meta", ARABIC_REGIONS])
+        page.close()
+    lists = [*facts, *meta, *regions]
+    assert [len(boxes) for boxes in regions] == [2], regions
+    assert len([boxes for boxes in lists if len(boxes) > 1]) >= 3, lists
+    for boxes in lists:
+        assert len({top for top, _, _ in boxes}) == 1, boxes  # one line each
+        for before, after in itertools.pairwise(boxes):
+            assert before[2] <= after[1], boxes  # wholly to its left
