@@ -32,6 +32,7 @@ import gc
 import os
 import struct
 import tempfile
+import unicodedata
 import zlib
 from dataclasses import dataclass
 
@@ -42,7 +43,7 @@ CARD_SIZE = (1200, 630)
 # Workers run this much nicer than the build (0 to 19): they use what is idle.
 _NICENESS = 10
 # Bump when the card's drawing changes: every card is drawn again.
-CARD_DESIGN = 3
+CARD_DESIGN = 4
 PHOTO_DESIGN = 1
 # Column 0 of the canvas is each row's PNG filter byte (0: none).
 _LEFT = 1
@@ -285,6 +286,9 @@ class _Glyphs:
         self._kerning: dict[tuple[str, str], float] = {}
         self._words: dict[str, tuple] = {}
         self._advances: dict[str, float] = {}
+        self._has: dict[str, bool] = {}
+        missing = self.font.getmask("\uffff")  # a noncharacter: never in a font
+        self._missing = (missing.size, bytes(missing))
 
     def glyph(self, char: str) -> tuple:
         found = self._glyphs.get(char)
@@ -297,6 +301,14 @@ class _Glyphs:
             )
             advance = self.font.getlength(char)
             found = self._glyphs[char] = (mask, box[0], box[1], advance)
+        return found
+
+    def has(self, char: str) -> bool:
+        """Whether the font draws ``char`` (not its "missing" box)."""
+        found = self._has.get(char)
+        if found is None:
+            mask = self.font.getmask(char)
+            found = self._has[char] = (mask.size, bytes(mask)) != self._missing
         return found
 
     def kerning(self, left: str, right: str) -> float:
@@ -394,6 +406,37 @@ class _Glyphs:
 @functools.lru_cache(maxsize=16)
 def _glyphs(path: str, size: int) -> _Glyphs:
     return _Glyphs(path, size)
+
+
+# Letters of scripts written right to left: drawn one by one from the left,
+# they would read backwards and unjoined.
+_RIGHT_TO_LEFT = frozenset(("R", "AL", "AN"))
+# What joins the parts of a kicker or a band (kilas_images._item_card_text).
+_PARTS = " · "
+
+
+def drawable(glyphs: _Glyphs, text: str) -> str:
+    """``text`` as the card can draw it, never with a "missing" box: a
+    symbol or emoji the font lacks is left out; a text with a letter, digit
+    or mark the font lacks, or written right to left, is not drawn at all
+    ("") rather than shown with holes or backwards."""
+    kept = []
+    for char in unicodedata.normalize("NFC", text):
+        if char.isspace() or glyphs.has(char):
+            if unicodedata.bidirectional(char) in _RIGHT_TO_LEFT:
+                return ""
+            kept.append(char)
+        elif unicodedata.category(char)[0] in "LNM":
+            return ""
+    return " ".join("".join(kept).split())
+
+
+def _drawable_parts(glyphs: _Glyphs, text: str) -> str:
+    """``drawable`` of each part of a kicker or band ("category · regions",
+    "source · date"): a part the card cannot draw leaves the others."""
+    return _PARTS.join(
+        p for p in (drawable(glyphs, p) for p in text.split(_PARTS)) if p
+    )
 
 
 def wrap(glyphs: _Glyphs, text: str, width: float, lines: int) -> list[str] | None:
@@ -510,24 +553,27 @@ def _draw(image: Image.Image, design: CardDesign, job: CardJob) -> Image.Image:
     width = CARD_SIZE[0] + 2 * _LEFT - 2 * _MARGIN
     kicker = _glyphs(design.regular, 30)
     baseline = 188
-    if job.kicker:
-        line = shorten(kicker, job.kicker, width, 1)[0]
+    text = _drawable_parts(kicker, job.kicker)
+    if text:
+        line = shorten(kicker, text, width, 1)[0]
         kicker.draw(image, _MARGIN, baseline, line, 96)
+    headline = drawable(_glyphs(design.bold, _HEADLINE_SIZES[0][0]), job.headline)
     for size, most in _HEADLINE_SIZES:
         glyphs = _glyphs(design.bold, size)
-        lines = wrap(glyphs, job.headline, width, most)
+        lines = wrap(glyphs, headline, width, most)
         if lines is not None:
             break
     else:
-        lines = shorten(glyphs, job.headline, width, most)
+        lines = shorten(glyphs, headline, width, most)
     step = round(size * 1.18)
     baseline += 24 + size
     for line in lines:
         glyphs.draw(image, _MARGIN, baseline, line, 127)
         baseline += step
-    if job.band:
-        band = _glyphs(design.regular, 30)
-        line = shorten(band, job.band, width, 1)[0]
+    band = _glyphs(design.regular, 30)
+    text = _drawable_parts(band, job.band)
+    if text:
+        line = shorten(band, text, width, 1)[0]
         band.draw(image, _MARGIN, _BAND_TOP + 58, line, 255)
     return image
 

@@ -207,3 +207,30 @@ def test_a_card_has_the_same_bytes_in_every_process():
     job = render.CardJob("", "WILAYAH", "Semenanjung Korea", "7 berita")
     data = render.card_png(DESIGN, job)
     assert digests == {hashlib.sha256(data).hexdigest()}
+
+
+@pytest.mark.parametrize(
+    ("written", "drawn"),
+    [
+        # An emoji or symbol the fonts lack is left out of its line.
+        (
+            ("BENCANA · Jakarta", "Banjir 🔥 Melanda Jakarta ✅", "Sumber · Senin"),
+            ("BENCANA · Jakarta", "Banjir Melanda Jakarta", "Sumber · Senin"),
+        ),
+        # Right-to-left text would be drawn backwards and unjoined, letters
+        # of another script as boxes: that text is not drawn, its line's
+        # other parts are.
+        (
+            ("INTERNASIONAL · مدينة عربية", "هل تنحسر الفيضانات؟", "الجزيرة · Selasa"),
+            ("INTERNASIONAL", "", "Selasa"),
+        ),
+        (("EKONOMI", "Harga Beras di 中国 Naik", "Sumber"), ("EKONOMI", "", "Sumber")),
+        # A letter and its accent typed apart (as macOS writes file names)
+        # are drawn as the one letter.
+        (("X", "Cafe\u0301 Baru", "Y"), ("X", "Café Baru", "Y")),
+    ],
+)
+def test_cards_never_draw_a_missing_glyph(written, drawn):
+    """A card shows no "missing glyph" box, nor text it would draw wrong."""
+    card = render.card_png(DESIGN, render.CardJob("", *written))
+    assert card == render.card_png(DESIGN, render.CardJob("", *drawn))
