@@ -754,3 +754,44 @@ def test_a_tag_story_or_author_of_symbols_only_is_named(site, field, value, expe
     if field == "Tags":
         assert '"!!!" gives the tag no address' in line
     assert "valid slug" not in stderr and "Failed to overwrite" not in stderr
+
+
+def test_two_items_of_one_report_get_a_notice(site):
+    """Two editors digest the same report: the same Source_URL, as shared
+    links differ (scheme, www, final slash, utm_ parameters, fragment), is
+    a notice on the later item. A translation shares its original's report;
+    another page of a report (?page=2) is another report."""
+    content, output = site
+    url = "https://www.reuters.com/world/asia/banjir-demak/"
+    for name, fields in (
+        ("a.md", {"Source_URL": url}),
+        (
+            "b.md",
+            {
+                "Date": "2024-08-04 12:00",
+                "Source_URL": url.replace("https://www.", "http://").rstrip("/")
+                + "?utm_source=whatsapp&utm_medium=share#atas",
+            },
+        ),
+        ("c.md", {"Source_URL": url + "?page=2"}),
+        (
+            "a-en.md",
+            {"Source_URL": url, "Lang": "en", "Translation": "true", "Slug": "a"},
+        ),
+    ):
+        text = _item(Title=f"Laporan {name}", **fields)
+        (content / "items" / name).write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    said = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if "the same report" in line
+    ]
+    assert len(said) == 1, said
+    assert "items/b.md:7: Source_URL: the same report as" in said[0]
+    assert (
+        said[0]
+        .split("the same report as ")[1]
+        .startswith(str(content / "items" / "a.md"))
+    ), said[0]
