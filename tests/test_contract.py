@@ -795,3 +795,24 @@ def test_two_items_of_one_report_get_a_notice(site):
         .split("the same report as ")[1]
         .startswith(str(content / "items" / "a.md"))
     ), said[0]
+
+
+def test_a_correction_without_modified_is_a_notice(site):
+    """A corrected item that does not say when it was corrected shows no
+    update time to readers, feeds or search engines."""
+    content, output = site
+    for name, fields in (
+        ("a.md", {"Correction": "Nama kota diperbaiki."}),
+        ("b.md", {"Correction": "Angka diperbaiki.", "Modified": "2024-08-05 08:00"}),
+    ):
+        text = _item(Title=f"Ralat {name}", **fields)
+        (content / "items" / name).write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    said = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if "Correction:" in line
+    ]
+    assert len(said) == 1, said
+    assert "items/a.md:7: Correction: a corrected item says when" in said[0]

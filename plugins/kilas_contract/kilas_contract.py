@@ -726,6 +726,17 @@ class ItemReader(MarkdownReader):
                 "Modified is the time of the last update",
             )
         self._check_image(metadata, lines)
+        if metadata.get("correction") and not modified:
+            _run(self.settings).notice(
+                Problem(
+                    self._path,
+                    lines["correction"],
+                    "Correction",
+                    "a corrected item says when: add 'Modified:' with the time"
+                    " of the correction (the page shows it as Diperbarui, and"
+                    " feeds and search engines see the item updated)",
+                )
+            )
 
     # -- images (a photo must be a local JPEG, PNG or WebP, or https) ------------
     def _read_image(self, value: str) -> str:
