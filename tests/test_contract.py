@@ -816,3 +816,33 @@ def test_a_correction_without_modified_is_a_notice(site):
     ]
     assert len(said) == 1, said
     assert "items/a.md:7: Correction: a corrected item says when" in said[0]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        (
+            "Category",
+            "Internasional, Politik",
+            '"Internasional, Politik": an item has one category; choose one of'
+            " Internasional or Politik",
+        ),
+        ("Region", " ; ", '";" names no region; it is required'),
+        (
+            "Slug",
+            "Banjir Demak/2024 Besar",
+            "is not a slug; use lowercase letters, digits and hyphens, e.g."
+            ' "banjir-demak-2024-besar"',
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_shape_says_what_is_meant(site, field, value, expected):
+    """Two categories, a list of separators only, a slug with spaces: each
+    on its line, with the value meant (a list of nothing was accepted)."""
+    text = _item()
+    if f"{field}:" in text:
+        text = re.sub(rf"(?m)^{field}: .*$", f"{field}: {value}", text)
+    else:
+        text = text.replace("Summary:", f"{field}: {value}\nSummary:")
+    line = _line(_fails(site, {"bentuk.md": text}), "bentuk.md")
+    assert f"{field}: {expected}" in line, line

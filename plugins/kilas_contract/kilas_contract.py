@@ -693,6 +693,8 @@ class ItemReader(MarkdownReader):
                 bad.append(str(exc))
         if bad:  # every bad value of the line at once
             raise _Bad("; ".join(bad))
+        if not values and field.required:
+            raise _Bad(f'"{value}" names no {field.name.lower()}; it is required')
         return list(dict.fromkeys(values))
 
     def _cut_fields(self, cut: HeaderEnd, fields, known: dict, seen: dict) -> None:
@@ -837,9 +839,11 @@ class ItemReader(MarkdownReader):
 
     def _read_slug(self, value: str) -> str:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+            meant = _slugify(self.settings, value.replace("/", " "))
             raise _Bad(
                 f'"{value}" is not a slug; use lowercase letters, digits and '
-                "hyphens, e.g. banjir-korea-utara"
+                "hyphens, e.g. "
+                + (f'"{meant}"' if meant and meant != value else "banjir-korea-utara")
             )
         return value
 
@@ -869,6 +873,15 @@ class ItemReader(MarkdownReader):
         for category in categories:
             if category.casefold() == value.casefold():
                 return _run(self.settings).wrapper(self, "category", category)
+        named = [
+            c for part in split_list(value) for c in categories
+            if c.casefold() == part.casefold()
+        ]  # fmt: skip
+        if len(named) > 1:
+            raise _Bad(
+                f'"{value}": an item has one category; choose one of'
+                f" {' or '.join(named)} (the other may be a tag)"
+            )
         raise _Bad(
             explain(
                 f'unknown category "{value}"',
