@@ -831,8 +831,8 @@ def test_a_correction_without_modified_is_a_notice(site):
         (
             "Slug",
             "Banjir Demak/2024 Besar",
-            "is not a slug; use lowercase letters, digits and hyphens, e.g."
-            ' "banjir-demak-2024-besar"',
+            '"Banjir Demak/2024 Besar" is not a slug; use lowercase letters,'
+            ' digits and hyphens, e.g. "banjir-demak-2024-besar"',
         ),
     ],
 )
