@@ -153,7 +153,7 @@ class _Run:
             except RegistryError as exc:
                 self.add(Problem(_display(path), None, None, str(exc)))
                 registry = make(settings, Path(os.devnull))
-            for problem in registry.problems:
+            for problem in sorted(registry.problems, key=lambda p: p.line or 0):
                 shown = _display(problem.path)
                 self.add(Problem(shown, problem.line, None, problem.message))
             setattr(self, name, registry)
