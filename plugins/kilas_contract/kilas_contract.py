@@ -153,7 +153,7 @@ class _Run:
             except RegistryError as exc:
                 self.add(Problem(_display(path), None, None, str(exc)))
                 registry = make(settings, Path(os.devnull))
-            for problem in registry.problems:
+            for problem in sorted(registry.problems, key=lambda p: p.line or 0):
                 shown = _display(problem.path)
                 self.add(Problem(shown, problem.line, None, problem.message))
             setattr(self, name, registry)
@@ -169,6 +169,8 @@ class _Run:
         self.terms: dict[tuple[str, str], object] = {}
         self.term_names: dict[tuple[str, str], object] = {}
         self.term_uses: list[tuple[str, str, str, str, int]] = []
+        # The line of each item's Source_URL, by its shown path.
+        self.report_lines: dict[str, int] = {}
         # Where each item names its story: (path, line, story).
         self.story_uses: list[tuple[str, int, Story]] = []
         self.displayed: dict[str, str] = {}
@@ -655,6 +657,8 @@ class ItemReader(MarkdownReader):
                 self._unchecked = True
                 continue
             metadata[ATTRIBUTES.get(name, name)] = result
+            if name == "source_url":
+                _run(self.settings).report_lines[self._path] = line
             if name == "story":
                 _run(self.settings).story_uses.append((self._path, line, result))
         for name, field in known.items():
@@ -689,6 +693,8 @@ class ItemReader(MarkdownReader):
                 bad.append(str(exc))
         if bad:  # every bad value of the line at once
             raise _Bad("; ".join(bad))
+        if not values and field.required:
+            raise _Bad(f'"{value}" names no {field.name.lower()}; it is required')
         return list(dict.fromkeys(values))
 
     def _cut_fields(self, cut: HeaderEnd, fields, known: dict, seen: dict) -> None:
@@ -722,6 +728,17 @@ class ItemReader(MarkdownReader):
                 "Modified is the time of the last update",
             )
         self._check_image(metadata, lines)
+        if metadata.get("correction") and not modified:
+            _run(self.settings).notice(
+                Problem(
+                    self._path,
+                    lines["correction"],
+                    "Correction",
+                    "a corrected item says when: add 'Modified:' with the time"
+                    " of the correction (the page shows it as Diperbarui, and"
+                    " feeds and search engines see the item updated)",
+                )
+            )
 
     # -- images (a photo must be a local JPEG, PNG or WebP, or https) ------------
     def _read_image(self, value: str) -> str:
@@ -822,9 +839,11 @@ class ItemReader(MarkdownReader):
 
     def _read_slug(self, value: str) -> str:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+            meant = _slugify(self.settings, value.replace("/", " "))
             raise _Bad(
                 f'"{value}" is not a slug; use lowercase letters, digits and '
-                "hyphens, e.g. banjir-korea-utara"
+                "hyphens, e.g. "
+                + (f'"{meant}"' if meant and meant != value else "banjir-korea-utara")
             )
         return value
 
@@ -854,6 +873,15 @@ class ItemReader(MarkdownReader):
         for category in categories:
             if category.casefold() == value.casefold():
                 return _run(self.settings).wrapper(self, "category", category)
+        named = [
+            c for part in split_list(value) for c in categories
+            if c.casefold() == part.casefold()
+        ]  # fmt: skip
+        if len(named) > 1:
+            raise _Bad(
+                f'"{value}": an item has one category; choose one of'
+                f" {' or '.join(named)} (the other may be a tag)"
+            )
         raise _Bad(
             explain(
                 f'unknown category "{value}"',
@@ -1268,6 +1296,7 @@ def check_urls(generators) -> None:
     _check_linked_files(run, generators)
     _check_links_to_held(run, generators[0].context)
     _note_near_stories(run)
+    _note_same_reports(run, generators[0].context)
     run.renders.save()
     _report_held(run)
     if run.problems:
@@ -1403,6 +1432,57 @@ def _check_linked_files(run: _Run, generators) -> None:
 
 
 _INTRASITE = re.compile(r"""(?:\{filename\}|\|filename\|)([^"'#?\s<>]+)""")
+
+
+# What a shared link adds to a report's address: the same report.
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|igshid|mc_\w+|_ga|ref|amp)$", re.I)
+
+
+def report_key(url: str) -> str:
+    """A report's address as two copies of it differ least: no scheme, no
+    ``www.``, no fragment, no tracking parameters (``utm_source``), no
+    ``/amp`` or final slash."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    path = re.sub(r"/(amp/?)?$", "", parts.path)
+    query = "&".join(
+        pair
+        for pair in parts.query.split("&")
+        if pair and not _TRACKING.match(pair.partition("=")[0])
+    )
+    return f"{host}{path}?{query}" if query else f"{host}{path}"
+
+
+def _note_same_reports(run: _Run, context) -> None:
+    """Two items digesting one report (the same Source_URL, shared links'
+    extras aside) are most likely one piece of news written up twice: a
+    notice on the later one's line. A translation shares its original's."""
+    keys = run.settings.get("ARTICLE_TRANSLATION_ID") or "slug"
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    found: dict[str, dict[tuple, str]] = {}
+    for content in sorted(
+        context.get("articles", []) + context.get("hidden_articles", []),
+        key=lambda c: (c.date, c.source_path),
+    ):
+        url = getattr(content, "source_url", None)
+        if not url:
+            continue
+        ident = tuple(getattr(content, key, None) for key in keys)
+        seen = found.setdefault(report_key(url), {})
+        path = run.display(content.source_path)
+        if seen and ident not in seen:
+            first = next(iter(seen.values()))
+            run.notice(
+                Problem(
+                    path,
+                    run.report_lines.get(path),
+                    "Source_URL",
+                    f"the same report as {first}: if it is the same news,"
+                    " keep one item (and add to it); a new development has"
+                    " a report of its own",
+                )
+            )
+        seen.setdefault(ident, path)
 
 
 def _check_links_to_held(run: _Run, context) -> None:
