@@ -259,11 +259,11 @@ def _prompt(prompt: str) -> re.Pattern:
 # Characters XML 1.0 refuses (C0 but tab and line ends, DEL and C1, the two
 # noncharacters of the BMP's last block): feeds and sitemaps would not parse.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-# What an address keeps as written (RFC 3986's reserved and unreserved
-# characters, and "%" of what is encoded already).
 # The free-text fields whose values have pages, by their class's name
 # (Pelican's ``<CLASS>_REGEX_SUBSTITUTIONS`` setting).
 _TERM_KINDS = {"tags": "Tag", "story": "Story"}
+# What an address keeps as written (RFC 3986's reserved and unreserved
+# characters, and "%" of what is encoded already).
 _URL_SAFE = "/%:@!$&'()*+,;=~-._"
 # The C0 controls and DEL as bytes, and every other byte (_has_control).
 _C0 = bytes([*range(9), 11, 12, *range(14, 32), 127])
@@ -286,7 +286,11 @@ _FIELD_NAME_RE = re.compile(r"\s*([A-Za-z][A-Za-z0-9 _-]{0,30}?)\s*[:=]")
 
 
 def _holds(text: str, prompt: str) -> bool:
-    """``prompt`` in ``text``, whatever the case and the line breaks."""
+    """``prompt`` in ``text``, whatever the case and the line breaks (its
+    words looked for first: a search that ignores case is slow)."""
+    folded = text.casefold()
+    if not all(word in folded for word in prompt.casefold().split()):
+        return False
     return _prompt(prompt).search(text) is not None
 
 
@@ -360,11 +364,20 @@ RULES = {
 }
 
 
+def _under(path: str, folder: str) -> str:
+    """``os.path.relpath(path, folder)`` for a path in ``folder``, quickly."""
+    inside = os.path.join(folder, "")
+    if path.startswith(inside) and os.path.isabs(inside):
+        return os.path.normpath(path[len(inside) :])
+    return os.path.relpath(path, folder)
+
+
 def _display(path: Path | str) -> str:
-    """A path as the editor typed it: relative to where they stand."""
+    """A path as the editor typed it: relative to where they stand (when
+    it lies there)."""
     path = os.path.abspath(path)
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
+    here = os.path.join(os.getcwd(), "")
+    return path[len(here) :] if path.startswith(here) else path
 
 
 class ItemReader(MarkdownReader):
@@ -459,7 +472,7 @@ class ItemReader(MarkdownReader):
         """Whether the item stays out of this build: a draft of a publish
         build, or an item (or the translation of one) dated after "now"."""
         run = _run(self.settings)
-        relative = os.path.relpath(self._source_path, self.settings["PATH"])
+        relative = _under(self._source_path, self.settings["PATH"])
         if draft:
             if not self.settings.get("KILAS_DRAFTS"):
                 run.drafts_left_out.append(self._path)
