@@ -7,12 +7,13 @@ suggestion, and an ``output/`` byte-identical to the one before.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_build, snapshot
+from conftest import PROJECT, run_build, snapshot
 from lxml import html
 
 FIXTURE = Path(__file__).parent / "fixtures" / "contract"
@@ -846,3 +847,57 @@ def test_a_value_of_the_wrong_shape_says_what_is_meant(site, field, value, expec
         text = text.replace("Summary:", f"{field}: {value}\nSummary:")
     line = _line(_fails(site, {"bentuk.md": text}), "bentuk.md")
     assert f"{field}: {expected}" in line, line
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "expected"),
+    [
+        ("TIMEZONE", "WIB", "did you mean Asia/Jakarta?"),
+        ("TIMEZONE", "Asia/Makasar", "did you mean Asia/Makassar?"),
+        ("DEFAULT_LANG", "indonesia", "did you mean id?"),
+        ("SITEURL", "kilas.example.id", "did you mean https://kilas.example.id?"),
+        ("DEFAULT_PAGINATION", "10", "a whole number of at least 1"),
+        (
+            "KILAS_CATEGORIES",
+            ["Nasional", "nasional", "Bencana"],
+            "did you mean ['Nasional', 'Bencana']?",
+        ),
+    ],
+)
+def test_a_core_setting_kilas_cannot_use_is_named(
+    tmp_path, caplog, setting, value, expected
+):
+    """Pelican's own settings as an editor may write them: each named with
+    what is allowed, not "No time zone found with key WIB" or a type error
+    from deep inside a template."""
+    from kilas.build import BuildFailed, build
+
+    with pytest.raises(BuildFailed):
+        build(
+            settings_file=PROJECT / "pelicanconf.py",
+            output=tmp_path / "output",
+            extra={setting: value, "SEARCH_INDEX": False},
+        )
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any(
+        f"kilas_contract: {setting} = {value!r} is not allowed" in m and expected in m
+        for m in said
+    ), said
+    assert not (tmp_path / "output").exists()
+
+
+def test_a_settings_file_python_refuses_names_its_line(project):
+    """A typo in pelicanconf.py (an editor adds a category) is one line
+    naming the file and line, not a traceback."""
+    settings = project / "pelicanconf.py"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + '\nKILAS_CATEGORIES.append("Opini)\n',
+        encoding="utf-8",
+    )
+    lines = settings.read_text(encoding="utf-8").count("\n")
+    result = run_build("--output", str(project / "output"), cwd=project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    assert (
+        f"kilas: pelicanconf.py:{lines}: unterminated string literal" in result.stderr
+    )

@@ -352,7 +352,118 @@ def _is_csp(policy) -> bool:
     )
 
 
+def _is_zone(value) -> bool:
+    return isinstance(value, str) and ZoneInfo(value) is not None
+
+
+def _near_zone(value) -> str | None:
+    """The zone meant: ``WIB`` is Asia/Jakarta; else the nearest name."""
+    wanted = str(value).strip()
+    for abbreviation, zone in _ZONES_OF_INDONESIA.items():
+        if wanted.upper() == abbreviation:
+            return zone
+    import zoneinfo  # noqa: PLC0415  (the list is read only for a bad value)
+
+    zones = {z.casefold(): z for z in zoneinfo.available_timezones()}
+    near = difflib.get_close_matches(wanted.casefold(), zones, n=1, cutoff=0.6)
+    return zones[near[0]] if near else None
+
+
+# WIB, WITA and WIT as IANA's zones (what TIMEZONE takes).
+_ZONES_OF_INDONESIA = {
+    "WIB": "Asia/Jakarta",
+    "WITA": "Asia/Makassar",
+    "WIT": "Asia/Jayapura",
+}
+
+
+def _is_language(value) -> bool:
+    """A language code as CLDR writes it (``id``, ``en``): the pages' lang,
+    the translations' addresses and the interface follow it."""
+    return isinstance(value, str) and language_problem(value) is None
+
+
+def _near_language(value) -> str | None:
+    text = str(value)
+    try:
+        return Locale.parse(text.replace("-", "_")).language
+    except (ValueError, UnknownLocaleError):
+        why = language_problem(text) or ""
+        return why.partition('Did you mean "')[2].rstrip('"?') or None
+
+
+def _is_site_url(value) -> bool:
+    """Empty (development: links from the site's root) or an http(s)
+    address without a final slash (every link adds its own)."""
+    if value == "":
+        return True
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not value.endswith("/")
+        and not (parts.query or parts.fragment)
+    )
+
+
+def _near_site_url(value) -> str | None:
+    text = str(value).strip().rstrip("/")
+    if text and "://" not in text:
+        text = f"https://{text}"
+    return text if _is_site_url(text) and text != value else None
+
+
+def _is_pagination(value) -> bool:
+    return value is False or (
+        isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    )
+
+
+def _distinct_categories(value) -> bool:
+    """A list of names, none twice in any case (an item's category is
+    matched in any case)."""
+    if value is None:
+        return True
+    names = [
+        name.casefold() for name in value if isinstance(name, str) and name.strip()
+    ]
+    return len(names) == len(value) == len(set(names))
+
+
+def _categories_once(value) -> str | None:
+    kept = {}
+    for name in value:
+        if isinstance(name, str) and name.strip():
+            kept.setdefault(name.strip().casefold(), name.strip())
+    return repr(list(kept.values()))
+
+
 RULES = {
+    "TIMEZONE": rule(
+        _is_zone,
+        "a time zone of the IANA database, e.g. Asia/Jakarta (WIB),"
+        " Asia/Makassar (WITA), Asia/Jayapura (WIT)",
+        _near_zone,
+    ),
+    "DEFAULT_LANG": rule(
+        _is_language,
+        "a language code as CLDR writes it, e.g. 'id' or 'en'",
+        _near_language,
+    ),
+    "SITEURL": rule(
+        _is_site_url,
+        "'' (development) or the site's http(s) address without a final slash,"
+        " e.g. 'https://user.github.io/kilas'",
+        _near_site_url,
+    ),
+    "DEFAULT_PAGINATION": rule(
+        _is_pagination, "a whole number of at least 1 (items a page), or False"
+    ),
+    "KILAS_CATEGORIES": rule(
+        _distinct_categories,
+        "a list of category names, each once (in any case)",
+        _categories_once,
+    ),
     "KILAS_CSP": optional(
         rule(
             _is_csp,
@@ -1195,9 +1306,9 @@ def start_run(pelican) -> None:
     """
     settings = pelican.settings
     apply_defaults(settings, DEFAULTS)
+    check(settings, RULES, "kilas_contract", ContractSettingError)
     # One "now" for the whole build: kilas_seo's news sitemap reads it too.
     settings["KILAS_NOW"] = build_now(settings)
-    check(settings, RULES, "kilas_contract", ContractSettingError)
     if settings.get("TYPOGRIFY"):
         settings["TYPOGRIFY"] = False
         settings["KILAS_TYPOGRIFY"] = True
