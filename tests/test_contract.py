@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT, run_build, snapshot
 from lxml import html
+from PIL import Image
 
 FIXTURE = Path(__file__).parent / "fixtures" / "contract"
 
@@ -901,3 +902,56 @@ def test_a_settings_file_python_refuses_names_its_line(project):
     assert (
         f"kilas: pelicanconf.py:{lines}: unterminated string literal" in result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        (
+            "![Banjir]({static}/images/fot.jpg)",
+            "links to {static}/images/fot.jpg, which is no file in content/;"
+            " did you mean {static}/images/foto.jpg?",
+        ),
+        (
+            "[lain]({filename}/items/lian.md)",
+            "links to {filename}/items/lian.md, which is no file in content/;"
+            " did you mean {filename}/items/lain.md?",
+        ),
+        ("![Banjir](../images/foto.jpg)", "write {static}/images/foto.jpg"),
+        ("![Banjir](/images/foto.jpg)", "write {static}/images/foto.jpg"),
+        ("![Banjir](images/foto.jpg)", "write {static}/images/foto.jpg"),
+        ("[lain](lain.md)", "write {filename}/items/lain.md"),
+        ("[lain](hilang.md)", "links a Markdown file that is not in content/"),
+    ],
+)
+def test_a_body_link_to_a_file_that_breaks_is_named(site, link, expected):
+    """A link to a missing file stopped the build with the file's path alone
+    ({static}) or was published with Pelican's "Unable to find" and no
+    address ({filename}); a path as a Markdown preview reads it was
+    published as a broken image or link."""
+    content, _ = site
+    (content / "images").mkdir(exist_ok=True)
+    Image.new("RGB", (8, 8), "navy").save(content / "images" / "foto.jpg")
+    (content / "items" / "lain.md").write_text(_item(Title="Lain"), encoding="utf-8")
+    text = _item(Title="Bertaut") + f"\nKalimat.\n\n{link}\n"
+    line = _line(_fails(site, {"bertaut.md": text}), "bertaut.md")
+    assert "items/bertaut.md:12: Body: " in line, line
+    assert expected in line, line
+
+
+def test_body_links_that_work_are_kept(site):
+    content, output = site
+    (content / "images").mkdir(exist_ok=True)
+    Image.new("RGB", (8, 8), "navy").save(content / "images" / "foto.jpg")
+    (content / "items" / "lain.md").write_text(_item(Title="Lain"), encoding="utf-8")
+    text = _item(Title="Bertaut") + (
+        "\n![Banjir]({static}/images/foto.jpg) [lain]({filename}lain.md)"
+        " [tentang](/tentang/) [atas](#atas) [web](https://contoh.id/a.md)\n"
+    )
+    (content / "items" / "bertaut.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = html.fromstring((output / "2024/08/bertaut/index.html").read_bytes())
+    assert page.xpath("//img[@alt='Banjir']/@src") == ["/images/foto.jpg"]
+    assert (output / "images" / "foto.jpg").is_file()
+    assert "/2024/08/lain/" in page.xpath("//a[text()='lain']/@href")

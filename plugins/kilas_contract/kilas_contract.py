@@ -24,7 +24,7 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote, urljoin, urlparse, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urljoin, urlparse, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
@@ -48,7 +48,7 @@ from kilas_settings import (
     shown_when as _when,
 )
 from pelican import signals
-from pelican.generators import ArticlesGenerator
+from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.readers import MarkdownReader
 from pelican.utils import slugify
 
@@ -1556,6 +1556,121 @@ def _check_linked_files(run: _Run, generators) -> None:
 
 
 _INTRASITE = re.compile(r"""(?:\{filename\}|\|filename\|)([^"'#?\s<>]+)""")
+# A link Pelican resolves ({static}/images/x.jpg), and what it links.
+_SITE_FILE = re.compile(
+    r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)"
+)
+# An address a body may hold as it is: a scheme, a fragment, another host.
+_ADDRESS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|#|//|\?")
+
+
+def _linked_values(html_text: str):
+    """Each href and src of ``html_text`` but web addresses (quickly:
+    ``str.find``, not a regular expression over the whole text)."""
+    for attribute in ('href="', 'src="'):
+        start = html_text.find(attribute)
+        while start != -1:
+            start += len(attribute)
+            end = html_text.find('"', start)
+            if end == -1:
+                break
+            value = html_text[start:end]
+            if not value.startswith(("https://", "http://")):
+                yield html.unescape(value)
+            start = html_text.find(attribute, end)
+
+
+def check_body_links(generator) -> None:
+    """Every file a body or summary links is in content/: a {static} or
+    {filename} link to a missing file, and a path written as the editor's
+    Markdown preview reads it (``../../images/x.jpg``, ``/images/x.jpg``,
+    ``lain.md``), which the page's address would break, are named on their
+    line with the link to write. Runs when items and pages are read, before
+    the static files linked are looked for (a missing one stopped the build
+    with its path alone)."""
+    if not isinstance(generator, PagesGenerator):
+        return
+    run = _run(generator.settings)
+    root = generator.settings["PATH"]
+    links = generator.context.setdefault("static_links", set())
+    known = [*run.discovery.markdown, *run.discovery.static]
+    for content in list(generator.context["generated_content"].values()):
+        folder = os.path.dirname(content.relative_source_path)
+        parts = [("Body", getattr(content, "_content", None) or "")]
+        parts.append(("Summary", content.metadata.get("summary") or ""))
+        for field, text in parts:
+            for value in _linked_values(text):
+                problem = _linked_file_problem(value, folder, root, links, known)
+                if problem:
+                    path = run.display(content.source_path)
+                    run.add(
+                        Problem(path, _line_holding(content.source_path, value),
+                                field, problem)
+                    )  # fmt: skip
+
+
+def _linked_file_problem(
+    value: str, folder: str, root: str, links: set, known: list[str]
+) -> str | None:
+    """What is wrong with a body's link to ``value`` (None when nothing)."""
+    marked = _SITE_FILE.match(value)
+    rest = value[marked.end() :] if marked else value
+    if not marked and (
+        not value or value.startswith(("{", "|")) or _ADDRESS.match(value)
+    ):
+        return None
+    path = unquote(urlsplit(rest).path)
+    if not path:
+        return None
+    inside = (
+        path[1:]
+        if path.startswith("/")
+        else os.path.normpath(os.path.join(folder, path))
+    )
+    candidates = [inside]
+    if not marked and not path.startswith("/"):
+        candidates.append(os.path.normpath(path))  # from content/, as typed
+    found = next(
+        (
+            c for c in candidates
+            if not c.startswith("..") and os.path.isfile(os.path.join(root, c))
+        ),
+        None,
+    )  # fmt: skip
+    if marked:
+        if found:
+            return None
+        links.discard(inside)  # Pelican would stop on it, path alone
+        near = difflib.get_close_matches(inside, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {value[: marked.end()]}/{near[0]}?" if near else ""
+        return f"links to {value}, which is no file in content/{hint}"
+    markdown = path.casefold().endswith((".md", ".markdown"))
+    if not (found or markdown):
+        return None
+    if found:
+        kind = "filename" if markdown else "static"
+        return (
+            f'"{value}" is a path to a file in content/, not an address of the'
+            f" site (the page is published elsewhere): the link would break;"
+            f" write {{{kind}}}/{found}"
+        )
+    return (
+        f'"{value}" links a Markdown file that is not in content/; write'
+        " {filename}/ and the item's path from content/, e.g."
+        " {filename}/items/2024/08/banjir.md"
+    )
+
+
+def _line_holding(path: str, needle: str) -> int | None:
+    """The first line of the file at ``path`` holding ``needle``."""
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, 1):
+                if needle in line:
+                    return number
+    except (OSError, UnicodeDecodeError):
+        pass
+    return None
 
 
 # What a shared link adds to a report's address: the same report.
@@ -1676,6 +1791,8 @@ def register() -> None:
     signals.feed_generated.connect(add_source_links)
     # all_generators_finalized: everything is read, nothing written yet.
     signals.all_generators_finalized.connect(check_urls)
+    # page_generator_finalized: items and pages read, static files not yet.
+    signals.page_generator_finalized.connect(check_body_links)
     # article_generator_pretaxonomy: every item read, not yet grouped by
     # tag or story: each is named after its uses.
     signals.article_generator_pretaxonomy.connect(name_terms)
