@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import time
+import traceback
 from collections import Counter
 from pathlib import Path
 
@@ -154,8 +155,28 @@ def load_settings(
     settings_logger.addFilter(_quiet_feed_domain)
     try:
         return Settings(read_settings(str(settings_file), override=override))
+    except Exception as exc:  # noqa: BLE001  (the settings file is Python)
+        raise BuildFailed(_settings_problem(settings_file, exc)) from None
     finally:
         settings_logger.removeFilter(_quiet_feed_domain)
+
+
+def _settings_problem(settings_file: str | Path, exc: Exception) -> str:
+    """``pelicanconf.py:12: ...``: where the settings file went wrong (a
+    Python error in it, or a value Pelican refuses), instead of a traceback."""
+    path = os.path.realpath(settings_file)
+    shown = os.path.relpath(path)
+    shown = path if shown.startswith("..") else shown
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        code = (exc.text or "").strip()
+        code = f" ({code})" if code else ""
+        return f"{shown}:{exc.lineno}: {exc.msg}{code}; nothing was built"
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if os.path.realpath(frame.filename) == path:
+            line = frame.lineno
+    where = f"{shown}:{line}" if line else shown
+    return f"{where}: {type(exc).__name__}: {exc}; nothing was built"
 
 
 def _quiet_feed_domain(record: logging.LogRecord) -> bool:

@@ -7,13 +7,15 @@ suggestion, and an ``output/`` byte-identical to the one before.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_build, snapshot
+from conftest import PROJECT, run_build, snapshot
 from lxml import html
+from PIL import Image
 
 FIXTURE = Path(__file__).parent / "fixtures" / "contract"
 
@@ -846,3 +848,110 @@ def test_a_value_of_the_wrong_shape_says_what_is_meant(site, field, value, expec
         text = text.replace("Summary:", f"{field}: {value}\nSummary:")
     line = _line(_fails(site, {"bentuk.md": text}), "bentuk.md")
     assert f"{field}: {expected}" in line, line
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "expected"),
+    [
+        ("TIMEZONE", "WIB", "did you mean Asia/Jakarta?"),
+        ("TIMEZONE", "Asia/Makasar", "did you mean Asia/Makassar?"),
+        ("DEFAULT_LANG", "indonesia", "did you mean id?"),
+        ("SITEURL", "kilas.example.id", "did you mean https://kilas.example.id?"),
+        ("DEFAULT_PAGINATION", "10", "a whole number of at least 1"),
+        (
+            "KILAS_CATEGORIES",
+            ["Nasional", "nasional", "Bencana"],
+            "did you mean ['Nasional', 'Bencana']?",
+        ),
+    ],
+)
+def test_a_core_setting_kilas_cannot_use_is_named(
+    tmp_path, caplog, setting, value, expected
+):
+    """Pelican's own settings as an editor may write them: each named with
+    what is allowed, not "No time zone found with key WIB" or a type error
+    from deep inside a template."""
+    from kilas.build import BuildFailed, build
+
+    with pytest.raises(BuildFailed):
+        build(
+            settings_file=PROJECT / "pelicanconf.py",
+            output=tmp_path / "output",
+            extra={setting: value, "SEARCH_INDEX": False},
+        )
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any(
+        f"kilas_contract: {setting} = {value!r} is not allowed" in m and expected in m
+        for m in said
+    ), said
+    assert not (tmp_path / "output").exists()
+
+
+def test_a_settings_file_python_refuses_names_its_line(project):
+    """A typo in pelicanconf.py (an editor adds a category) is one line
+    naming the file and line, not a traceback."""
+    settings = project / "pelicanconf.py"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + '\nKILAS_CATEGORIES.append("Opini)\n',
+        encoding="utf-8",
+    )
+    lines = settings.read_text(encoding="utf-8").count("\n")
+    result = run_build("--output", str(project / "output"), cwd=project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    assert (
+        f"kilas: pelicanconf.py:{lines}: unterminated string literal" in result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        (
+            "![Banjir]({static}/images/fot.jpg)",
+            "links to {static}/images/fot.jpg, which is no file in content/;"
+            " did you mean {static}/images/foto.jpg?",
+        ),
+        (
+            "[lain]({filename}/items/lian.md)",
+            "links to {filename}/items/lian.md, which is no file in content/;"
+            " did you mean {filename}/items/lain.md?",
+        ),
+        ("![Banjir](../images/foto.jpg)", "write {static}/images/foto.jpg"),
+        ("![Banjir](/images/foto.jpg)", "write {static}/images/foto.jpg"),
+        ("![Banjir](images/foto.jpg)", "write {static}/images/foto.jpg"),
+        ("[lain](lain.md)", "write {filename}/items/lain.md"),
+        ("[lain](hilang.md)", "links a Markdown file that is not in content/"),
+    ],
+)
+def test_a_body_link_to_a_file_that_breaks_is_named(site, link, expected):
+    """A link to a missing file stopped the build with the file's path alone
+    ({static}) or was published with Pelican's "Unable to find" and no
+    address ({filename}); a path as a Markdown preview reads it was
+    published as a broken image or link."""
+    content, _ = site
+    (content / "images").mkdir(exist_ok=True)
+    Image.new("RGB", (8, 8), "navy").save(content / "images" / "foto.jpg")
+    (content / "items" / "lain.md").write_text(_item(Title="Lain"), encoding="utf-8")
+    text = _item(Title="Bertaut") + f"\nKalimat.\n\n{link}\n"
+    line = _line(_fails(site, {"bertaut.md": text}), "bertaut.md")
+    assert "items/bertaut.md:12: Body: " in line, line
+    assert expected in line, line
+
+
+def test_body_links_that_work_are_kept(site):
+    content, output = site
+    (content / "images").mkdir(exist_ok=True)
+    Image.new("RGB", (8, 8), "navy").save(content / "images" / "foto.jpg")
+    (content / "items" / "lain.md").write_text(_item(Title="Lain"), encoding="utf-8")
+    text = _item(Title="Bertaut") + (
+        "\n![Banjir]({static}/images/foto.jpg) [lain]({filename}lain.md)"
+        " [tentang](/tentang/) [atas](#atas) [web](https://contoh.id/a.md)\n"
+    )
+    (content / "items" / "bertaut.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = html.fromstring((output / "2024/08/bertaut/index.html").read_bytes())
+    assert page.xpath("//img[@alt='Banjir']/@src") == ["/images/foto.jpg"]
+    assert (output / "images" / "foto.jpg").is_file()
+    assert "/2024/08/lain/" in page.xpath("//a[text()='lain']/@href")

@@ -14,7 +14,7 @@ import pytest
 from conftest import build_published, copy_project, page, run_build
 from fontTools.ttLib import TTFont
 from lxml import html
-from PIL import Image, ImageFilter
+from PIL import Image, ImageChops, ImageFilter
 
 from kilas import browser
 
@@ -576,3 +576,42 @@ def test_bad_images_fail_the_build_with_path_line_field(tmp_path):
         assert found, f"{name}: nothing about {field} in\n{result.stderr}"
         assert any(words in message for message in found), (name, found)
         assert re.match(rf"{re.escape(path)}:{line}: {field}: ", found[0]), found
+
+
+def test_a_photo_a_text_links_goes_out_without_its_camera_data(tmp_path):
+    """A photo linked in a body ({static}) is published as its file: with
+    its picture as it was, its orientation, and nothing else its camera
+    wrote (GPS position, camera, XMP)."""
+    project = copy_project(tmp_path / "project")
+    source = project / "content" / "images" / "lokasi-rahasia.jpg"
+    camera_photo(source, size=(320, 240))
+    items = project / "content" / "items" / "2024" / "08"
+    (items / "foto-dalam-teks.md").write_text(
+        _item("teks", "Foto dalam Teks", day=1).replace("2024-09-", "2024-08-")
+        + "\n![Posko pengungsi]({static}/images/lokasi-rahasia.jpg)\n",
+        encoding="utf-8",
+    )
+    output = project / "output"
+    result = run_build(
+        "--output",
+        str(output),
+        cwd=project,
+        env={"KILAS_NOW": "2024-09-30T12:00+07:00"},
+    )
+    assert result.returncode == 0, result.stderr
+    page = (output / "2024/08/foto-dalam-teks/index.html").read_text("utf-8")
+    assert 'src="/images/lokasi-rahasia.jpg"' in page
+    published = (output / "images" / "lokasi-rahasia.jpg").read_bytes()
+    original = source.read_bytes()
+    assert b"KameraBerita" in original and b"KameraBerita" not in published
+    with Image.open(io.BytesIO(published)) as image:
+        exif = image.getexif()
+        assert dict(exif) == {ORIENTATION: 6}
+        assert not exif.get_ifd(GPS_IFD)
+        with Image.open(source) as camera:
+            assert ImageChops.difference(image, camera).getbbox() is None
+    # The next build (nothing changed) leaves it so; so does a clean one.
+    again = run_build("--output", str(output), cwd=project,
+                      env={"KILAS_NOW": "2024-09-30T12:00+07:00"})  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert (output / "images" / "lokasi-rahasia.jpg").read_bytes() == published

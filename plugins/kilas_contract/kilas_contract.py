@@ -24,7 +24,7 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote, urljoin, urlparse, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urljoin, urlparse, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
@@ -48,7 +48,7 @@ from kilas_settings import (
     shown_when as _when,
 )
 from pelican import signals
-from pelican.generators import ArticlesGenerator
+from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.readers import MarkdownReader
 from pelican.utils import slugify
 
@@ -259,11 +259,11 @@ def _prompt(prompt: str) -> re.Pattern:
 # Characters XML 1.0 refuses (C0 but tab and line ends, DEL and C1, the two
 # noncharacters of the BMP's last block): feeds and sitemaps would not parse.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-# What an address keeps as written (RFC 3986's reserved and unreserved
-# characters, and "%" of what is encoded already).
 # The free-text fields whose values have pages, by their class's name
 # (Pelican's ``<CLASS>_REGEX_SUBSTITUTIONS`` setting).
 _TERM_KINDS = {"tags": "Tag", "story": "Story"}
+# What an address keeps as written (RFC 3986's reserved and unreserved
+# characters, and "%" of what is encoded already).
 _URL_SAFE = "/%:@!$&'()*+,;=~-._"
 # The C0 controls and DEL as bytes, and every other byte (_has_control).
 _C0 = bytes([*range(9), 11, 12, *range(14, 32), 127])
@@ -286,7 +286,11 @@ _FIELD_NAME_RE = re.compile(r"\s*([A-Za-z][A-Za-z0-9 _-]{0,30}?)\s*[:=]")
 
 
 def _holds(text: str, prompt: str) -> bool:
-    """``prompt`` in ``text``, whatever the case and the line breaks."""
+    """``prompt`` in ``text``, whatever the case and the line breaks (its
+    words looked for first: a search that ignores case is slow)."""
+    folded = text.casefold()
+    if not all(word in folded for word in prompt.casefold().split()):
+        return False
     return _prompt(prompt).search(text) is not None
 
 
@@ -348,7 +352,118 @@ def _is_csp(policy) -> bool:
     )
 
 
+def _is_zone(value) -> bool:
+    return isinstance(value, str) and ZoneInfo(value) is not None
+
+
+def _near_zone(value) -> str | None:
+    """The zone meant: ``WIB`` is Asia/Jakarta; else the nearest name."""
+    wanted = str(value).strip()
+    for abbreviation, zone in _ZONES_OF_INDONESIA.items():
+        if wanted.upper() == abbreviation:
+            return zone
+    import zoneinfo  # noqa: PLC0415  (the list is read only for a bad value)
+
+    zones = {z.casefold(): z for z in zoneinfo.available_timezones()}
+    near = difflib.get_close_matches(wanted.casefold(), zones, n=1, cutoff=0.6)
+    return zones[near[0]] if near else None
+
+
+# WIB, WITA and WIT as IANA's zones (what TIMEZONE takes).
+_ZONES_OF_INDONESIA = {
+    "WIB": "Asia/Jakarta",
+    "WITA": "Asia/Makassar",
+    "WIT": "Asia/Jayapura",
+}
+
+
+def _is_language(value) -> bool:
+    """A language code as CLDR writes it (``id``, ``en``): the pages' lang,
+    the translations' addresses and the interface follow it."""
+    return isinstance(value, str) and language_problem(value) is None
+
+
+def _near_language(value) -> str | None:
+    text = str(value)
+    try:
+        return Locale.parse(text.replace("-", "_")).language
+    except (ValueError, UnknownLocaleError):
+        why = language_problem(text) or ""
+        return why.partition('Did you mean "')[2].rstrip('"?') or None
+
+
+def _is_site_url(value) -> bool:
+    """Empty (development: links from the site's root) or an http(s)
+    address without a final slash (every link adds its own)."""
+    if value == "":
+        return True
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not value.endswith("/")
+        and not (parts.query or parts.fragment)
+    )
+
+
+def _near_site_url(value) -> str | None:
+    text = str(value).strip().rstrip("/")
+    if text and "://" not in text:
+        text = f"https://{text}"
+    return text if _is_site_url(text) and text != value else None
+
+
+def _is_pagination(value) -> bool:
+    return value is False or (
+        isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    )
+
+
+def _distinct_categories(value) -> bool:
+    """A list of names, none twice in any case (an item's category is
+    matched in any case)."""
+    if value is None:
+        return True
+    names = [
+        name.casefold() for name in value if isinstance(name, str) and name.strip()
+    ]
+    return len(names) == len(value) == len(set(names))
+
+
+def _categories_once(value) -> str | None:
+    kept = {}
+    for name in value:
+        if isinstance(name, str) and name.strip():
+            kept.setdefault(name.strip().casefold(), name.strip())
+    return repr(list(kept.values()))
+
+
 RULES = {
+    "TIMEZONE": rule(
+        _is_zone,
+        "a time zone of the IANA database, e.g. Asia/Jakarta (WIB),"
+        " Asia/Makassar (WITA), Asia/Jayapura (WIT)",
+        _near_zone,
+    ),
+    "DEFAULT_LANG": rule(
+        _is_language,
+        "a language code as CLDR writes it, e.g. 'id' or 'en'",
+        _near_language,
+    ),
+    "SITEURL": rule(
+        _is_site_url,
+        "'' (development) or the site's http(s) address without a final slash,"
+        " e.g. 'https://user.github.io/kilas'",
+        _near_site_url,
+    ),
+    "DEFAULT_PAGINATION": rule(
+        _is_pagination, "a whole number of at least 1 (items a page), or False"
+    ),
+    "KILAS_CATEGORIES": rule(
+        _distinct_categories,
+        "a list of category names, each once (in any case)",
+        _categories_once,
+    ),
     "KILAS_CSP": optional(
         rule(
             _is_csp,
@@ -360,11 +475,20 @@ RULES = {
 }
 
 
+def _under(path: str, folder: str) -> str:
+    """``os.path.relpath(path, folder)`` for a path in ``folder``, quickly."""
+    inside = os.path.join(folder, "")
+    if path.startswith(inside) and os.path.isabs(inside):
+        return os.path.normpath(path[len(inside) :])
+    return os.path.relpath(path, folder)
+
+
 def _display(path: Path | str) -> str:
-    """A path as the editor typed it: relative to where they stand."""
+    """A path as the editor typed it: relative to where they stand (when
+    it lies there)."""
     path = os.path.abspath(path)
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
+    here = os.path.join(os.getcwd(), "")
+    return path[len(here) :] if path.startswith(here) else path
 
 
 class ItemReader(MarkdownReader):
@@ -459,7 +583,7 @@ class ItemReader(MarkdownReader):
         """Whether the item stays out of this build: a draft of a publish
         build, or an item (or the translation of one) dated after "now"."""
         run = _run(self.settings)
-        relative = os.path.relpath(self._source_path, self.settings["PATH"])
+        relative = _under(self._source_path, self.settings["PATH"])
         if draft:
             if not self.settings.get("KILAS_DRAFTS"):
                 run.drafts_left_out.append(self._path)
@@ -1182,9 +1306,9 @@ def start_run(pelican) -> None:
     """
     settings = pelican.settings
     apply_defaults(settings, DEFAULTS)
+    check(settings, RULES, "kilas_contract", ContractSettingError)
     # One "now" for the whole build: kilas_seo's news sitemap reads it too.
     settings["KILAS_NOW"] = build_now(settings)
-    check(settings, RULES, "kilas_contract", ContractSettingError)
     if settings.get("TYPOGRIFY"):
         settings["TYPOGRIFY"] = False
         settings["KILAS_TYPOGRIFY"] = True
@@ -1432,6 +1556,121 @@ def _check_linked_files(run: _Run, generators) -> None:
 
 
 _INTRASITE = re.compile(r"""(?:\{filename\}|\|filename\|)([^"'#?\s<>]+)""")
+# A link Pelican resolves ({static}/images/x.jpg), and what it links.
+_SITE_FILE = re.compile(
+    r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)"
+)
+# An address a body may hold as it is: a scheme, a fragment, another host.
+_ADDRESS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|#|//|\?")
+
+
+def _linked_values(html_text: str):
+    """Each href and src of ``html_text`` but web addresses (quickly:
+    ``str.find``, not a regular expression over the whole text)."""
+    for attribute in ('href="', 'src="'):
+        start = html_text.find(attribute)
+        while start != -1:
+            start += len(attribute)
+            end = html_text.find('"', start)
+            if end == -1:
+                break
+            value = html_text[start:end]
+            if not value.startswith(("https://", "http://")):
+                yield html.unescape(value)
+            start = html_text.find(attribute, end)
+
+
+def check_body_links(generator) -> None:
+    """Every file a body or summary links is in content/: a {static} or
+    {filename} link to a missing file, and a path written as the editor's
+    Markdown preview reads it (``../../images/x.jpg``, ``/images/x.jpg``,
+    ``lain.md``), which the page's address would break, are named on their
+    line with the link to write. Runs when items and pages are read, before
+    the static files linked are looked for (a missing one stopped the build
+    with its path alone)."""
+    if not isinstance(generator, PagesGenerator):
+        return
+    run = _run(generator.settings)
+    root = generator.settings["PATH"]
+    links = generator.context.setdefault("static_links", set())
+    known = [*run.discovery.markdown, *run.discovery.static]
+    for content in list(generator.context["generated_content"].values()):
+        folder = os.path.dirname(content.relative_source_path)
+        parts = [("Body", getattr(content, "_content", None) or "")]
+        parts.append(("Summary", content.metadata.get("summary") or ""))
+        for field, text in parts:
+            for value in _linked_values(text):
+                problem = _linked_file_problem(value, folder, root, links, known)
+                if problem:
+                    path = run.display(content.source_path)
+                    run.add(
+                        Problem(path, _line_holding(content.source_path, value),
+                                field, problem)
+                    )  # fmt: skip
+
+
+def _linked_file_problem(
+    value: str, folder: str, root: str, links: set, known: list[str]
+) -> str | None:
+    """What is wrong with a body's link to ``value`` (None when nothing)."""
+    marked = _SITE_FILE.match(value)
+    rest = value[marked.end() :] if marked else value
+    if not marked and (
+        not value or value.startswith(("{", "|")) or _ADDRESS.match(value)
+    ):
+        return None
+    path = unquote(urlsplit(rest).path)
+    if not path:
+        return None
+    inside = (
+        path[1:]
+        if path.startswith("/")
+        else os.path.normpath(os.path.join(folder, path))
+    )
+    candidates = [inside]
+    if not marked and not path.startswith("/"):
+        candidates.append(os.path.normpath(path))  # from content/, as typed
+    found = next(
+        (
+            c for c in candidates
+            if not c.startswith("..") and os.path.isfile(os.path.join(root, c))
+        ),
+        None,
+    )  # fmt: skip
+    if marked:
+        if found:
+            return None
+        links.discard(inside)  # Pelican would stop on it, path alone
+        near = difflib.get_close_matches(inside, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {value[: marked.end()]}/{near[0]}?" if near else ""
+        return f"links to {value}, which is no file in content/{hint}"
+    markdown = path.casefold().endswith((".md", ".markdown"))
+    if not (found or markdown):
+        return None
+    if found:
+        kind = "filename" if markdown else "static"
+        return (
+            f'"{value}" is a path to a file in content/, not an address of the'
+            f" site (the page is published elsewhere): the link would break;"
+            f" write {{{kind}}}/{found}"
+        )
+    return (
+        f'"{value}" links a Markdown file that is not in content/; write'
+        " {filename}/ and the item's path from content/, e.g."
+        " {filename}/items/2024/08/banjir.md"
+    )
+
+
+def _line_holding(path: str, needle: str) -> int | None:
+    """The first line of the file at ``path`` holding ``needle``."""
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, 1):
+                if needle in line:
+                    return number
+    except (OSError, UnicodeDecodeError):
+        pass
+    return None
 
 
 # What a shared link adds to a report's address: the same report.
@@ -1552,6 +1791,8 @@ def register() -> None:
     signals.feed_generated.connect(add_source_links)
     # all_generators_finalized: everything is read, nothing written yet.
     signals.all_generators_finalized.connect(check_urls)
+    # page_generator_finalized: items and pages read, static files not yet.
+    signals.page_generator_finalized.connect(check_body_links)
     # article_generator_pretaxonomy: every item read, not yet grouped by
     # tag or story: each is named after its uses.
     signals.article_generator_pretaxonomy.connect(name_terms)

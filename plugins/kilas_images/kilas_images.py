@@ -57,6 +57,7 @@ from PIL import Image
 
 from . import render
 from .render import CardDesign, CardJob, PhotoJob
+from .strip import strip_file
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +235,8 @@ class _Run:
         # published path (inside the output) -> cache file
         self.wanted: dict[str, str] = {}
         self.photo_sources: set[str] = set()
+        # Images published as they are (a text links them), by address.
+        self.published_as_they_are: list[str] = []
         self.cards_by_page: dict[str, ShareCard] = {}
         self.site_card: ShareCard | None = None
         self.tasks: list[tuple[Future, list[str]]] = []
@@ -738,6 +741,11 @@ def drop_original_photos(generator) -> None:
     ]
     # Pelican copies the files of the context's list (set before this signal).
     generator.context["staticfiles"] = generator.staticfiles
+    run.published_as_they_are = [
+        static.save_as
+        for static in generator.staticfiles
+        if static.save_as.lower().endswith((".jpg", ".jpeg", ".png", ".webp"))
+    ]
 
 
 def _share_card(run: _Run | None, context) -> ShareCard | None:
@@ -763,7 +771,13 @@ def link_images(pelican) -> None:
     run = state(pelican.settings).pop(__name__)
     if run is None:
         return
-    problems = run.finish(Path(pelican.settings["OUTPUT_PATH"]))
+    output = pelican.settings["OUTPUT_PATH"]
+    for name in run.published_as_they_are:
+        # A photo a text links goes out as it is, but for what its camera
+        # wrote in it (GPS position and all): see strip.py.
+        with contextlib.suppress(FileNotFoundError):
+            strip_file(os.path.join(output, name))
+    problems = run.finish(Path(output))
     if problems:
         logger.error("kilas_images: %d image(s) could not be made", problems)
 
