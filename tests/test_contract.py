@@ -955,3 +955,17 @@ def test_body_links_that_work_are_kept(site):
     assert page.xpath("//img[@alt='Banjir']/@src") == ["/images/foto.jpg"]
     assert (output / "images" / "foto.jpg").is_file()
     assert "/2024/08/lain/" in page.xpath("//a[text()='lain']/@href")
+
+
+def test_two_translations_into_one_language_say_keep_one(site):
+    """Changing the Title or the Slug (the advice for two items at one
+    address) would cut a translation from its original."""
+    content, _ = site
+    original = _item(Title="Asli")
+    english = _item(Title="English", Lang="en", Translation="true", Slug="asli")
+    stderr = _fails(
+        site, {"asli.md": original, "asli-en.md": english, "asli-en2.md": english}
+    )
+    line = _line(stderr, ": Slug: ")
+    assert "are both the en translation of one item" in line, line
+    assert "keep one of them" in line and "change the Title" not in line, line

@@ -1407,15 +1407,18 @@ def check_urls(generators) -> None:
             )
             continue
         if save_as in owners and owners[save_as] != path:
-            run.add(
-                Problem(
-                    path,
-                    None,
-                    "Slug",
-                    f"writes the same page ({save_as}) as {owners[save_as]};"
-                    " change the Title or add a distinct 'Slug:' line",
+            if _is_true(str(content.metadata.get("translation", ""))):
+                why = (
+                    f"this file and {owners[save_as]} are both the"
+                    f" {content.lang} translation of one item (the same Slug"
+                    " and Lang): keep one of them"
                 )
-            )
+            else:
+                why = (
+                    f"writes the same page ({save_as}) as {owners[save_as]};"
+                    " change the Title or add a distinct 'Slug:' line"
+                )
+            run.add(Problem(path, None, "Slug", why))
         owners.setdefault(save_as, path)
     _check_linked_files(run, generators)
     _check_links_to_held(run, generators[0].context)
