@@ -960,7 +960,6 @@ def test_body_links_that_work_are_kept(site):
 def test_two_translations_into_one_language_say_keep_one(site):
     """Changing the Title or the Slug (the advice for two items at one
     address) would cut a translation from its original."""
-    content, _ = site
     original = _item(Title="Asli")
     english = _item(Title="English", Lang="en", Translation="true", Slug="asli")
     stderr = _fails(

@@ -532,10 +532,35 @@ def test_a_link_to_a_held_back_item_is_named(project: Path, tmp_path: Path):
     )
     lines = [line for line in result.stderr.splitlines() if "penaut.md" in line]
     assert lines == [
-        "content/items/2024/08/penaut.md: Body: links to embargo-pelabuhan-nampo.md,"
+        "content/items/2024/08/penaut.md:8: Body: links to embargo-pelabuhan-nampo.md,"
         f" which is {held[0]}: the link would lead nowhere; link it once it is"
         " published, or hold this item back too",
-        "content/items/2024/08/penaut.md: Body: links to"
+        "content/items/2024/08/penaut.md:8: Body: links to"
         f" /items/2024/08/draf-tertaut.md, which is {held[1]}: the link would lead"
         " nowhere; link it once it is published, or hold this item back too",
     ]
+    # A summary's link too (Pelican said "Unable to find ...", no item named).
+    _write(project, "penaut", _item("Kabar Penaut", "2024-08-05 10:00"))
+    _write(
+        project,
+        "ringkas",
+        _item("Kabar Ringkas", "2024-08-05 11:00").replace(
+            "Summary: Ringkasan Kabar Ringkas.",
+            "Summary: Lihat [nanti]({filename}embargo-pelabuhan-nampo.md).",
+        ),
+    )
+    with pytest.raises(BuildFailed):
+        _build(project, tmp_path / "ringkas", KILAS_NOW=JAKARTA_NOW, SEARCH_INDEX=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "kilas.build", "--check"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, KILAS_NOW=JAKARTA_NOW),
+        check=False,
+    )
+    assert (
+        "content/items/2024/08/ringkas.md:6: Summary: links to"
+        f" embargo-pelabuhan-nampo.md, which is {held[0]}"
+    ) in result.stderr, result.stderr
+    assert "Unable to find" not in result.stderr

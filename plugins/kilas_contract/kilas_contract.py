@@ -1733,27 +1733,30 @@ def _check_links_to_held(run: _Run, context) -> None:
     if not run.held:
         return
     for content in context["generated_content"].values():
-        text = getattr(content, "_content", None) or ""
-        if "filename" not in text:
-            continue
         folder = os.path.dirname(content.relative_source_path)
-        for target in _INTRASITE.findall(text):
-            relative = os.path.normpath(
-                target.lstrip("/")
-                if target.startswith("/")
-                else os.path.join(folder, target)
-            )
-            if relative in run.held:
-                run.add(
-                    Problem(
-                        run.display(content.source_path),
-                        None,
-                        "Body",
-                        f"links to {target}, which is {run.held[relative]}: the"
-                        " link would lead nowhere; link it once it is published,"
-                        " or hold this item back too",
-                    )
+        for field, text in (
+            ("Body", getattr(content, "_content", None) or ""),
+            ("Summary", content.metadata.get("summary") or ""),
+        ):
+            if "filename" not in text:
+                continue
+            for target in _INTRASITE.findall(text):
+                relative = os.path.normpath(
+                    target.lstrip("/")
+                    if target.startswith("/")
+                    else os.path.join(folder, target)
                 )
+                if relative in run.held:
+                    run.add(
+                        Problem(
+                            run.display(content.source_path),
+                            _line_holding(content.source_path, target),
+                            field,
+                            f"links to {target}, which is {run.held[relative]}:"
+                            " the link would lead nowhere; link it once it is"
+                            " published, or hold this item back too",
+                        )
+                    )
 
 
 def _report_held(run: _Run) -> None:
