@@ -922,6 +922,15 @@ def test_a_settings_file_python_refuses_names_its_line(project):
         ("![Banjir](images/foto.jpg)", "write {static}/images/foto.jpg"),
         ("[lain](lain.md)", "write {filename}/items/lain.md"),
         ("[lain](hilang.md)", "links a Markdown file that is not in content/"),
+        (
+            "![Banjir]({statik}/images/foto.jpg)",
+            "{statik} is not a link Pelican knows. Allowed: {static} (images,"
+            " documents)",
+        ),
+        (
+            "![Banjir]({filename}/images/foto.jpg)",
+            "images and documents take {static}; write {static}/images/foto.jpg",
+        ),
     ],
 )
 def test_a_body_link_to_a_file_that_breaks_is_named(site, link, expected):
@@ -946,7 +955,8 @@ def test_body_links_that_work_are_kept(site):
     (content / "items" / "lain.md").write_text(_item(Title="Lain"), encoding="utf-8")
     text = _item(Title="Bertaut") + (
         "\n![Banjir]({static}/images/foto.jpg) [lain]({filename}lain.md)"
-        " [tentang](/tentang/) [atas](#atas) [web](https://contoh.id/a.md)\n"
+        " [tentang](/tentang/) [atas](#atas) [web](https://contoh.id/a.md)"
+        " [tag]({tag}banjir)\n"
     )
     (content / "items" / "bertaut.md").write_text(text, encoding="utf-8")
     result = run_build("--content", str(content), "--output", str(output))

@@ -1563,6 +1563,9 @@ _INTRASITE = re.compile(r"""(?:\{filename\}|\|filename\|)([^"'#?\s<>]+)""")
 _SITE_FILE = re.compile(
     r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)"
 )
+# Any of Pelican's link words ({tag}, {index}...), or a misspelt one.
+_LINK_WORD = re.compile(r"^(?:\{(\w+)\}|\|(\w+)\|)")
+_LINK_WORDS = ("filename", "static", "attach", "index", "tag", "category", "author")
 # An address a body may hold as it is: a scheme, a fragment, another host.
 _ADDRESS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|#|//|\?")
 
@@ -1616,6 +1619,16 @@ def _linked_file_problem(
     value: str, folder: str, root: str, links: set, known: list[str]
 ) -> str | None:
     """What is wrong with a body's link to ``value`` (None when nothing)."""
+    word = _LINK_WORD.match(value)
+    if word and (word[1] or word[2]) not in _LINK_WORDS:
+        near = difflib.get_close_matches(word[1] or word[2], _LINK_WORDS, n=1)
+        meant = f"{{{near[0]}}}{value[word.end() :]}" if near else None
+        return explain(
+            f"{value}: {word[0]} is not a link Pelican knows",
+            "{static} (images, documents), {filename} (items, pages), {attach},"
+            " {tag}, {category}, {author}, {index}",
+            meant,
+        )
     marked = _SITE_FILE.match(value)
     rest = value[marked.end() :] if marked else value
     if not marked and (
@@ -1641,6 +1654,16 @@ def _linked_file_problem(
         None,
     )  # fmt: skip
     if marked:
+        what = marked[1] or marked[2]
+        if (
+            found
+            and what == "filename"
+            and not found.casefold().endswith((".md", ".markdown"))
+        ):
+            return (
+                f"links to {value}, a file that is no item or page: images and"
+                f" documents take {{static}}; write {{static}}{rest}"
+            )
         if found:
             return None
         links.discard(inside)  # Pelican would stop on it, path alone
