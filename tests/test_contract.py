@@ -978,3 +978,30 @@ def test_two_translations_into_one_language_say_keep_one(site):
     line = _line(stderr, ": Slug: ")
     assert "are both the en translation of one item" in line, line
     assert "keep one of them" in line and "change the Title" not in line, line
+
+
+def test_every_image_without_a_description_is_named_on_its_line(site):
+    """Pelican warned "Empty alt attribute" without a line, named a few and
+    then only "Other images have empty alt attributes"; an <img> without
+    alt passed."""
+    content, _ = site
+    (content / "images").mkdir(exist_ok=True)
+    Image.new("RGB", (8, 8), "navy").save(content / "images" / "foto.jpg")
+    files = {
+        f"gambar-{n}.md": _item(Title=f"Gambar {n}")
+        + "\nKalimat.\n\n"
+        + (
+            '<img src="{static}/images/foto.jpg">'
+            if n == 0
+            else "![ ]({static}/images/foto.jpg)"
+        )
+        + "\n"
+        for n in range(7)
+    }
+    stderr = _fails(site, files)
+    for name in files:
+        line = _line(stderr, name)
+        assert (
+            f"items/{name}:12: Body: the image {{static}}/images/foto.jpg says" in line
+        )
+    assert "Empty alt attribute" not in stderr and "Other images" not in stderr
