@@ -90,6 +90,19 @@ def _line(stderr: str, path: str) -> str:
     return lines[0]
 
 
+def _builds_saying(site, items: dict[str, str], needle: str) -> list[str]:
+    """Add ``items``, build (it must succeed); the lines printed holding
+    ``needle`` (notices)."""
+    content, output = site
+    for name, text in items.items():
+        (content / "items" / name).write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    return [
+        line for line in (result.stdout + result.stderr).splitlines() if needle in line
+    ]
+
+
 def test_missing_required_field(site):
     stderr = _fails(site, {"tanpa-ringkasan.md": _item(Summary=None)})
     line = _line(stderr, "tanpa-ringkasan.md")
@@ -763,8 +776,9 @@ def test_two_items_of_one_report_get_a_notice(site):
     links differ (scheme, www, final slash, utm_ parameters, fragment), is
     a notice on the later item. A translation shares its original's report;
     another page of a report (?page=2) is another report."""
-    content, output = site
+    content, _ = site
     url = "https://www.reuters.com/world/asia/banjir-demak/"
+    items = {}
     for name, fields in (
         ("a.md", {"Source_URL": url}),
         (
@@ -781,15 +795,8 @@ def test_two_items_of_one_report_get_a_notice(site):
             {"Source_URL": url, "Lang": "en", "Translation": "true", "Slug": "a"},
         ),
     ):
-        text = _item(Title=f"Laporan {name}", **fields)
-        (content / "items" / name).write_text(text, encoding="utf-8")
-    result = run_build("--content", str(content), "--output", str(output))
-    assert result.returncode == 0, result.stderr
-    said = [
-        line
-        for line in (result.stdout + result.stderr).splitlines()
-        if "the same report" in line
-    ]
+        items[name] = _item(Title=f"Laporan {name}", **fields)
+    said = _builds_saying(site, items, "the same report")
     assert len(said) == 1, said
     assert "items/b.md:7: Source_URL: the same report as" in said[0]
     assert (
@@ -802,20 +809,13 @@ def test_two_items_of_one_report_get_a_notice(site):
 def test_a_correction_without_modified_is_a_notice(site):
     """A corrected item that does not say when it was corrected shows no
     update time to readers, feeds or search engines."""
-    content, output = site
-    for name, fields in (
-        ("a.md", {"Correction": "Nama kota diperbaiki."}),
-        ("b.md", {"Correction": "Angka diperbaiki.", "Modified": "2024-08-05 08:00"}),
-    ):
-        text = _item(Title=f"Ralat {name}", **fields)
-        (content / "items" / name).write_text(text, encoding="utf-8")
-    result = run_build("--content", str(content), "--output", str(output))
-    assert result.returncode == 0, result.stderr
-    said = [
-        line
-        for line in (result.stdout + result.stderr).splitlines()
-        if "Correction:" in line
-    ]
+    items = {
+        "a.md": _item(Title="Ralat a", Correction="Nama kota diperbaiki."),
+        "b.md": _item(
+            Title="Ralat b", Correction="Angka diperbaiki.", Modified="2024-08-05 08:00"
+        ),
+    }
+    said = _builds_saying(site, items, "Correction:")
     assert len(said) == 1, said
     assert "items/a.md:7: Correction: a corrected item says when" in said[0]
 
