@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kilas.build import PROJECT, BuildFailed, build, init_logging
+from kilas.build import PROJECT, BuildFailed, build, init_logging, load_settings
 from kilas.sitecheck import check_site
 
 logger = logging.getLogger(__name__)
@@ -355,6 +355,12 @@ def _problem_list(problems: list) -> str:
 
 def _stage(settings_file: str, siteurl: str | None, staging: Path) -> dict:
     """Build into ``staging`` and run every site check; refuse on any problem."""
+    if load_settings(settings_file, None, staging, siteurl).get("KILAS_DRAFTS"):
+        raise PublishRefused(
+            f"{Path(settings_file).name} builds drafts as previews "
+            "(KILAS_DRAFTS = True), and a published site never holds a draft: "
+            "publish with publishconf.py, or set KILAS_DRAFTS = False in it"
+        )
     try:
         settings = build(settings_file=settings_file, output=staging, siteurl=siteurl)
     except BuildFailed as exc:

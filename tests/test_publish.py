@@ -335,3 +335,21 @@ def test_a_publish_from_elsewhere_is_built_on_never_replaced(repo, remote, tmp_p
     assert "have each commits the other lacks" in diverged.stderr
     assert f"git branch -f {BRANCH} origin/{BRANCH}" in diverged.stderr
     assert (_ref(repo), _ref(remote)) == (local, remote_tip)
+
+
+def test_settings_that_build_drafts_never_publish(repo, remote):
+    draft = add_item(repo, "draf-uji", "Draf Uji", "draft", "Isi draf.")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "--quiet", "-m", "A draft")
+    for args in (
+        # The development settings (drafts as previews under draf/).
+        ["--settings", "pelicanconf.py", "--siteurl", "https://kilas.github.io"],
+        [],  # publishconf.py with the line copied from pelicanconf.py
+    ):
+        if not args:
+            _set_setting(repo, "KILAS_DRAFTS = False", "KILAS_DRAFTS = True")
+        result = _run([sys.executable, "-m", "kilas.publish", "--no-push", *args], repo)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "builds drafts as previews (KILAS_DRAFTS = True)" in result.stderr
+        assert _ref(repo) is None
+    assert draft.is_file()
