@@ -154,8 +154,36 @@ def load_settings(
     settings_logger.addFilter(_quiet_feed_domain)
     try:
         return Settings(read_settings(str(settings_file), override=override))
+    except Exception as exc:
+        problem = _settings_problem(exc, settings_file)
+        if problem is None:
+            raise
+        raise BuildFailed(problem) from None
     finally:
         settings_logger.removeFilter(_quiet_feed_domain)
+
+
+def _settings_problem(exc: Exception, settings_file: str | Path) -> str | None:
+    """``pelicanconf.py:194: SyntaxError: ...`` for an error raised by a
+    settings file (or one beside it that it reads); None for any other."""
+    import traceback  # noqa: PLC0415
+
+    folder = Path(settings_file).resolve().parent
+    where = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith(".py") and Path(frame.filename).parent == folder:
+            where = (frame.filename, frame.lineno)
+    message = str(exc)
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where, message = (exc.filename, exc.lineno), exc.msg
+    if where is None:
+        return None
+    shown = os.path.relpath(where[0])
+    shown = where[0] if shown.startswith("..") else shown
+    return (
+        f"{shown}:{where[1]}: {type(exc).__name__}: {message}; the settings "
+        "could not be read (a settings file is Python): fix that line"
+    )
 
 
 def _quiet_feed_domain(record: logging.LogRecord) -> bool:

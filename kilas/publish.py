@@ -355,7 +355,13 @@ def _problem_list(problems: list) -> str:
 
 def _stage(settings_file: str, siteurl: str | None, staging: Path) -> dict:
     """Build into ``staging`` and run every site check; refuse on any problem."""
-    if load_settings(settings_file, None, staging, siteurl).get("KILAS_DRAFTS"):
+    try:
+        drafts = load_settings(settings_file, None, staging, siteurl).get(
+            "KILAS_DRAFTS"
+        )
+    except BuildFailed as exc:  # the settings cannot be read
+        raise PublishRefused(str(exc)) from exc
+    if drafts:
         raise PublishRefused(
             f"{Path(settings_file).name} builds drafts as previews "
             "(KILAS_DRAFTS = True), and a published site never holds a draft: "
