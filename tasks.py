@@ -244,7 +244,9 @@ def new(c, title, region, source, category, summary="", story=""):
     from kilas.scaffold import ScaffoldError, new_item  # noqa: PLC0415
 
     try:
-        path = new_item(title, region, source, category, summary, story)
+        path = new_item(
+            title, region, source, category, summary, story, CONFIG["settings"]
+        )
     except (ScaffoldError, BuildFailed) as exc:
         sys.exit(f"kilas: {exc}")
     print(path.relative_to(PROJECT))
