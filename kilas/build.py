@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import time
+import traceback
 from collections import Counter
 from pathlib import Path
 
@@ -154,36 +155,37 @@ def load_settings(
     settings_logger.addFilter(_quiet_feed_domain)
     try:
         return Settings(read_settings(str(settings_file), override=override))
-    except Exception as exc:
-        problem = _settings_problem(exc, settings_file)
-        if problem is None:
-            raise
-        raise BuildFailed(problem) from None
+    except Exception as exc:  # noqa: BLE001  (the settings file is Python)
+        raise BuildFailed(_settings_problem(settings_file, exc)) from None
     finally:
         settings_logger.removeFilter(_quiet_feed_domain)
 
 
-def _settings_problem(exc: Exception, settings_file: str | Path) -> str | None:
-    """``pelicanconf.py:194: SyntaxError: ...`` for an error raised by a
-    settings file (or one beside it that it reads); None for any other."""
-    import traceback  # noqa: PLC0415
+def _settings_problem(settings_file: str | Path, exc: Exception) -> str:
+    """``pelicanconf.py:12: ...``: where the settings file went wrong (a
+    Python error in it, or a value Pelican refuses), instead of a traceback.
+    The place is in the file that has it: ``publishconf.py`` reads
+    ``pelicanconf.py`` beside it, whose mistake is named as its own."""
+    path = os.path.realpath(settings_file)
+    folder = os.path.dirname(path)
 
-    folder = Path(settings_file).resolve().parent
-    where = None
+    def show(found: str) -> str:
+        shown = os.path.relpath(found)
+        return found if shown.startswith("..") else shown
+
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        code = (exc.text or "").strip()
+        code = f" ({code})" if code else ""
+        where = show(os.path.realpath(exc.filename))
+        return f"{where}:{exc.lineno}: {exc.msg}{code}; nothing was built"
+    where = show(path)
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith(".py") and Path(frame.filename).parent == folder:
-            where = (frame.filename, frame.lineno)
-    message = str(exc)
-    if isinstance(exc, SyntaxError) and exc.filename:
-        where, message = (exc.filename, exc.lineno), exc.msg
-    if where is None:
-        return None
-    shown = os.path.relpath(where[0])
-    shown = where[0] if shown.startswith("..") else shown
-    return (
-        f"{shown}:{where[1]}: {type(exc).__name__}: {message}; the settings "
-        "could not be read (a settings file is Python): fix that line"
-    )
+        found = os.path.realpath(frame.filename)
+        if found == path or (
+            found.endswith(".py") and os.path.dirname(found) == folder
+        ):
+            where = f"{show(found)}:{frame.lineno}"
+    return f"{where}: {type(exc).__name__}: {exc}; nothing was built"
 
 
 def _quiet_feed_domain(record: logging.LogRecord) -> bool:

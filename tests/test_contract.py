@@ -7,12 +7,13 @@ suggestion, and an ``output/`` byte-identical to the one before.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_build, snapshot
+from conftest import PROJECT, run_build, snapshot
 from lxml import html
 
 FIXTURE = Path(__file__).parent / "fixtures" / "contract"
@@ -754,3 +755,149 @@ def test_a_tag_story_or_author_of_symbols_only_is_named(site, field, value, expe
     if field == "Tags":
         assert '"!!!" gives the tag no address' in line
     assert "valid slug" not in stderr and "Failed to overwrite" not in stderr
+
+
+def test_two_items_of_one_report_get_a_notice(site):
+    """Two editors digest the same report: the same Source_URL, as shared
+    links differ (scheme, www, final slash, utm_ parameters, fragment), is
+    a notice on the later item. A translation shares its original's report;
+    another page of a report (?page=2) is another report."""
+    content, output = site
+    url = "https://www.reuters.com/world/asia/banjir-demak/"
+    for name, fields in (
+        ("a.md", {"Source_URL": url}),
+        (
+            "b.md",
+            {
+                "Date": "2024-08-04 12:00",
+                "Source_URL": url.replace("https://www.", "http://").rstrip("/")
+                + "?utm_source=whatsapp&utm_medium=share#atas",
+            },
+        ),
+        ("c.md", {"Source_URL": url + "?page=2"}),
+        (
+            "a-en.md",
+            {"Source_URL": url, "Lang": "en", "Translation": "true", "Slug": "a"},
+        ),
+    ):
+        text = _item(Title=f"Laporan {name}", **fields)
+        (content / "items" / name).write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    said = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if "the same report" in line
+    ]
+    assert len(said) == 1, said
+    assert "items/b.md:7: Source_URL: the same report as" in said[0]
+    assert (
+        said[0]
+        .split("the same report as ")[1]
+        .startswith(str(content / "items" / "a.md"))
+    ), said[0]
+
+
+def test_a_correction_without_modified_is_a_notice(site):
+    """A corrected item that does not say when it was corrected shows no
+    update time to readers, feeds or search engines."""
+    content, output = site
+    for name, fields in (
+        ("a.md", {"Correction": "Nama kota diperbaiki."}),
+        ("b.md", {"Correction": "Angka diperbaiki.", "Modified": "2024-08-05 08:00"}),
+    ):
+        text = _item(Title=f"Ralat {name}", **fields)
+        (content / "items" / name).write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    said = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if "Correction:" in line
+    ]
+    assert len(said) == 1, said
+    assert "items/a.md:7: Correction: a corrected item says when" in said[0]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        (
+            "Category",
+            "Internasional, Politik",
+            '"Internasional, Politik": an item has one category; choose one of'
+            " Internasional or Politik",
+        ),
+        ("Region", " ; ", '";" names no region; it is required'),
+        (
+            "Slug",
+            "Banjir Demak/2024 Besar",
+            '"Banjir Demak/2024 Besar" is not a slug; use lowercase letters,'
+            ' digits and hyphens, e.g. "banjir-demak-2024-besar"',
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_shape_says_what_is_meant(site, field, value, expected):
+    """Two categories, a list of separators only, a slug with spaces: each
+    on its line, with the value meant (a list of nothing was accepted)."""
+    text = _item()
+    if f"{field}:" in text:
+        text = re.sub(rf"(?m)^{field}: .*$", f"{field}: {value}", text)
+    else:
+        text = text.replace("Summary:", f"{field}: {value}\nSummary:")
+    line = _line(_fails(site, {"bentuk.md": text}), "bentuk.md")
+    assert f"{field}: {expected}" in line, line
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "expected"),
+    [
+        ("TIMEZONE", "WIB", "did you mean Asia/Jakarta?"),
+        ("TIMEZONE", "Asia/Makasar", "did you mean Asia/Makassar?"),
+        ("DEFAULT_LANG", "indonesia", "did you mean id?"),
+        ("SITEURL", "kilas.example.id", "did you mean https://kilas.example.id?"),
+        ("DEFAULT_PAGINATION", "10", "a whole number of at least 1"),
+        (
+            "KILAS_CATEGORIES",
+            ["Nasional", "nasional", "Bencana"],
+            "did you mean ['Nasional', 'Bencana']?",
+        ),
+    ],
+)
+def test_a_core_setting_kilas_cannot_use_is_named(
+    tmp_path, caplog, setting, value, expected
+):
+    """Pelican's own settings as an editor may write them: each named with
+    what is allowed, not "No time zone found with key WIB" or a type error
+    from deep inside a template."""
+    from kilas.build import BuildFailed, build
+
+    with pytest.raises(BuildFailed):
+        build(
+            settings_file=PROJECT / "pelicanconf.py",
+            output=tmp_path / "output",
+            extra={setting: value, "SEARCH_INDEX": False},
+        )
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any(
+        f"kilas_contract: {setting} = {value!r} is not allowed" in m and expected in m
+        for m in said
+    ), said
+    assert not (tmp_path / "output").exists()
+
+
+def test_a_settings_file_python_refuses_names_its_line(project):
+    """A typo in pelicanconf.py (an editor adds a category) is one line
+    naming the file and line, not a traceback."""
+    settings = project / "pelicanconf.py"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + '\nKILAS_CATEGORIES.append("Opini)\n',
+        encoding="utf-8",
+    )
+    lines = settings.read_text(encoding="utf-8").count("\n")
+    result = run_build("--output", str(project / "output"), cwd=project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    assert (
+        f"kilas: pelicanconf.py:{lines}: unterminated string literal" in result.stderr
+    )

@@ -516,12 +516,25 @@ def test_duplicate_source_is_an_error_but_items_still_resolve(content, tmp_path)
         "  - name: Harian Dua\n"
         "    aliases: [Reuters]\n"
         "    homepage: https://dua.example/\n"
-        "    kind: outlet\n",
+        "    kind: outlet\n"
+        "  - name: Harian Tiga\n"
+        "    kind: koran\n",
         encoding="utf-8",
     )
     lines = _registry_fails(content, tmp_path)
     problems = [line for line in lines if ": " in line and "sources.yaml:" in line]
-    assert len(problems) == 2, lines
+    assert len(problems) == 4, lines
+    # In the file's order, each naming its source.
+    assert (
+        problems[2]
+        .split("sources.yaml:")[1]
+        .startswith("25: source Harian Tiga is missing homepage")
+    ), problems
+    assert (
+        problems[3]
+        .split("sources.yaml:")[1]
+        .startswith("26: source Harian Tiga: kind 'koran' is not one of")
+    ), problems
     assert (
         problems[0]
         .split("sources.yaml:")[1]

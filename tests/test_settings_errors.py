@@ -1,5 +1,5 @@
 """A mistake in a settings file (``pelicanconf.py``, ``publishconf.py``) is
-said as ``file:line: error: message`` by every task, with status 1 and no
+said as ``file:line: message`` by every task, with status 1 and no
 traceback, and ``invoke livereload`` says it and recovers on the next good
 save."""
 
@@ -30,7 +30,9 @@ def _spoil(settings, mistake: str) -> tuple[str, str]:
     text = settings.read_text(encoding="utf-8")
     settings.write_text(text + line, encoding="utf-8")
     number = text.count("\n") + 1
-    return text, f"{settings.name}:{number}: {mistake}: {message}"
+    # A syntax error is said with the code; any other error with its name.
+    named = "" if mistake == "SyntaxError" else f"{mistake}: "
+    return text, f"{settings.name}:{number}: {named}{message}"
 
 
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))

@@ -153,7 +153,7 @@ class _Run:
             except RegistryError as exc:
                 self.add(Problem(_display(path), None, None, str(exc)))
                 registry = make(settings, Path(os.devnull))
-            for problem in registry.problems:
+            for problem in sorted(registry.problems, key=lambda p: p.line or 0):
                 shown = _display(problem.path)
                 self.add(Problem(shown, problem.line, None, problem.message))
             setattr(self, name, registry)
@@ -169,6 +169,8 @@ class _Run:
         self.terms: dict[tuple[str, str], object] = {}
         self.term_names: dict[tuple[str, str], object] = {}
         self.term_uses: list[tuple[str, str, str, str, int]] = []
+        # The line of each item's Source_URL, by its shown path.
+        self.report_lines: dict[str, int] = {}
         # Where each item names its story: (path, line, story).
         self.story_uses: list[tuple[str, int, Story]] = []
         self.displayed: dict[str, str] = {}
@@ -257,11 +259,11 @@ def _prompt(prompt: str) -> re.Pattern:
 # Characters XML 1.0 refuses (C0 but tab and line ends, DEL and C1, the two
 # noncharacters of the BMP's last block): feeds and sitemaps would not parse.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-# What an address keeps as written (RFC 3986's reserved and unreserved
-# characters, and "%" of what is encoded already).
 # The free-text fields whose values have pages, by their class's name
 # (Pelican's ``<CLASS>_REGEX_SUBSTITUTIONS`` setting).
 _TERM_KINDS = {"tags": "Tag", "story": "Story"}
+# What an address keeps as written (RFC 3986's reserved and unreserved
+# characters, and "%" of what is encoded already).
 _URL_SAFE = "/%:@!$&'()*+,;=~-._"
 # The C0 controls and DEL as bytes, and every other byte (_has_control).
 _C0 = bytes([*range(9), 11, 12, *range(14, 32), 127])
@@ -284,7 +286,11 @@ _FIELD_NAME_RE = re.compile(r"\s*([A-Za-z][A-Za-z0-9 _-]{0,30}?)\s*[:=]")
 
 
 def _holds(text: str, prompt: str) -> bool:
-    """``prompt`` in ``text``, whatever the case and the line breaks."""
+    """``prompt`` in ``text``, whatever the case and the line breaks (its
+    words looked for first: a search that ignores case is slow)."""
+    folded = text.casefold()
+    if not all(word in folded for word in prompt.casefold().split()):
+        return False
     return _prompt(prompt).search(text) is not None
 
 
@@ -346,7 +352,118 @@ def _is_csp(policy) -> bool:
     )
 
 
+def _is_zone(value) -> bool:
+    return isinstance(value, str) and ZoneInfo(value) is not None
+
+
+def _near_zone(value) -> str | None:
+    """The zone meant: ``WIB`` is Asia/Jakarta; else the nearest name."""
+    wanted = str(value).strip()
+    for abbreviation, zone in _ZONES_OF_INDONESIA.items():
+        if wanted.upper() == abbreviation:
+            return zone
+    import zoneinfo  # noqa: PLC0415  (the list is read only for a bad value)
+
+    zones = {z.casefold(): z for z in zoneinfo.available_timezones()}
+    near = difflib.get_close_matches(wanted.casefold(), zones, n=1, cutoff=0.6)
+    return zones[near[0]] if near else None
+
+
+# WIB, WITA and WIT as IANA's zones (what TIMEZONE takes).
+_ZONES_OF_INDONESIA = {
+    "WIB": "Asia/Jakarta",
+    "WITA": "Asia/Makassar",
+    "WIT": "Asia/Jayapura",
+}
+
+
+def _is_language(value) -> bool:
+    """A language code as CLDR writes it (``id``, ``en``): the pages' lang,
+    the translations' addresses and the interface follow it."""
+    return isinstance(value, str) and language_problem(value) is None
+
+
+def _near_language(value) -> str | None:
+    text = str(value)
+    try:
+        return Locale.parse(text.replace("-", "_")).language
+    except (ValueError, UnknownLocaleError):
+        why = language_problem(text) or ""
+        return why.partition('Did you mean "')[2].rstrip('"?') or None
+
+
+def _is_site_url(value) -> bool:
+    """Empty (development: links from the site's root) or an http(s)
+    address without a final slash (every link adds its own)."""
+    if value == "":
+        return True
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not value.endswith("/")
+        and not (parts.query or parts.fragment)
+    )
+
+
+def _near_site_url(value) -> str | None:
+    text = str(value).strip().rstrip("/")
+    if text and "://" not in text:
+        text = f"https://{text}"
+    return text if _is_site_url(text) and text != value else None
+
+
+def _is_pagination(value) -> bool:
+    return value is False or (
+        isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    )
+
+
+def _distinct_categories(value) -> bool:
+    """A list of names, none twice in any case (an item's category is
+    matched in any case)."""
+    if value is None:
+        return True
+    names = [
+        name.casefold() for name in value if isinstance(name, str) and name.strip()
+    ]
+    return len(names) == len(value) == len(set(names))
+
+
+def _categories_once(value) -> str | None:
+    kept = {}
+    for name in value:
+        if isinstance(name, str) and name.strip():
+            kept.setdefault(name.strip().casefold(), name.strip())
+    return repr(list(kept.values()))
+
+
 RULES = {
+    "TIMEZONE": rule(
+        _is_zone,
+        "a time zone of the IANA database, e.g. Asia/Jakarta (WIB),"
+        " Asia/Makassar (WITA), Asia/Jayapura (WIT)",
+        _near_zone,
+    ),
+    "DEFAULT_LANG": rule(
+        _is_language,
+        "a language code as CLDR writes it, e.g. 'id' or 'en'",
+        _near_language,
+    ),
+    "SITEURL": rule(
+        _is_site_url,
+        "'' (development) or the site's http(s) address without a final slash,"
+        " e.g. 'https://user.github.io/kilas'",
+        _near_site_url,
+    ),
+    "DEFAULT_PAGINATION": rule(
+        _is_pagination, "a whole number of at least 1 (items a page), or False"
+    ),
+    "KILAS_CATEGORIES": rule(
+        _distinct_categories,
+        "a list of category names, each once (in any case)",
+        _categories_once,
+    ),
     "KILAS_CSP": optional(
         rule(
             _is_csp,
@@ -358,11 +475,20 @@ RULES = {
 }
 
 
+def _under(path: str, folder: str) -> str:
+    """``os.path.relpath(path, folder)`` for a path in ``folder``, quickly."""
+    inside = os.path.join(folder, "")
+    if path.startswith(inside) and os.path.isabs(inside):
+        return os.path.normpath(path[len(inside) :])
+    return os.path.relpath(path, folder)
+
+
 def _display(path: Path | str) -> str:
-    """A path as the editor typed it: relative to where they stand."""
+    """A path as the editor typed it: relative to where they stand (when
+    it lies there)."""
     path = os.path.abspath(path)
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
+    here = os.path.join(os.getcwd(), "")
+    return path[len(here) :] if path.startswith(here) else path
 
 
 class ItemReader(MarkdownReader):
@@ -457,7 +583,7 @@ class ItemReader(MarkdownReader):
         """Whether the item stays out of this build: a draft of a publish
         build, or an item (or the translation of one) dated after "now"."""
         run = _run(self.settings)
-        relative = os.path.relpath(self._source_path, self.settings["PATH"])
+        relative = _under(self._source_path, self.settings["PATH"])
         if draft:
             if not self.settings.get("KILAS_DRAFTS"):
                 run.drafts_left_out.append(self._path)
@@ -655,6 +781,8 @@ class ItemReader(MarkdownReader):
                 self._unchecked = True
                 continue
             metadata[ATTRIBUTES.get(name, name)] = result
+            if name == "source_url":
+                _run(self.settings).report_lines[self._path] = line
             if name == "story":
                 _run(self.settings).story_uses.append((self._path, line, result))
         for name, field in known.items():
@@ -689,6 +817,8 @@ class ItemReader(MarkdownReader):
                 bad.append(str(exc))
         if bad:  # every bad value of the line at once
             raise _Bad("; ".join(bad))
+        if not values and field.required:
+            raise _Bad(f'"{value}" names no {field.name.lower()}; it is required')
         return list(dict.fromkeys(values))
 
     def _cut_fields(self, cut: HeaderEnd, fields, known: dict, seen: dict) -> None:
@@ -722,6 +852,17 @@ class ItemReader(MarkdownReader):
                 "Modified is the time of the last update",
             )
         self._check_image(metadata, lines)
+        if metadata.get("correction") and not modified:
+            _run(self.settings).notice(
+                Problem(
+                    self._path,
+                    lines["correction"],
+                    "Correction",
+                    "a corrected item says when: add 'Modified:' with the time"
+                    " of the correction (the page shows it as Diperbarui, and"
+                    " feeds and search engines see the item updated)",
+                )
+            )
 
     # -- images (a photo must be a local JPEG, PNG or WebP, or https) ------------
     def _read_image(self, value: str) -> str:
@@ -822,9 +963,11 @@ class ItemReader(MarkdownReader):
 
     def _read_slug(self, value: str) -> str:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+            meant = _slugify(self.settings, value.replace("/", " "))
             raise _Bad(
                 f'"{value}" is not a slug; use lowercase letters, digits and '
-                "hyphens, e.g. banjir-korea-utara"
+                "hyphens, e.g. "
+                + (f'"{meant}"' if meant and meant != value else "banjir-korea-utara")
             )
         return value
 
@@ -854,6 +997,15 @@ class ItemReader(MarkdownReader):
         for category in categories:
             if category.casefold() == value.casefold():
                 return _run(self.settings).wrapper(self, "category", category)
+        named = [
+            c for part in split_list(value) for c in categories
+            if c.casefold() == part.casefold()
+        ]  # fmt: skip
+        if len(named) > 1:
+            raise _Bad(
+                f'"{value}": an item has one category; choose one of'
+                f" {' or '.join(named)} (the other may be a tag)"
+            )
         raise _Bad(
             explain(
                 f'unknown category "{value}"',
@@ -1154,9 +1306,9 @@ def start_run(pelican) -> None:
     """
     settings = pelican.settings
     apply_defaults(settings, DEFAULTS)
+    check(settings, RULES, "kilas_contract", ContractSettingError)
     # One "now" for the whole build: kilas_seo's news sitemap reads it too.
     settings["KILAS_NOW"] = build_now(settings)
-    check(settings, RULES, "kilas_contract", ContractSettingError)
     if settings.get("TYPOGRIFY"):
         settings["TYPOGRIFY"] = False
         settings["KILAS_TYPOGRIFY"] = True
@@ -1268,6 +1420,7 @@ def check_urls(generators) -> None:
     _check_linked_files(run, generators)
     _check_links_to_held(run, generators[0].context)
     _note_near_stories(run)
+    _note_same_reports(run, generators[0].context)
     run.renders.save()
     _report_held(run)
     if run.problems:
@@ -1403,6 +1556,57 @@ def _check_linked_files(run: _Run, generators) -> None:
 
 
 _INTRASITE = re.compile(r"""(?:\{filename\}|\|filename\|)([^"'#?\s<>]+)""")
+
+
+# What a shared link adds to a report's address: the same report.
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|igshid|mc_\w+|_ga|ref|amp)$", re.I)
+
+
+def report_key(url: str) -> str:
+    """A report's address as two copies of it differ least: no scheme, no
+    ``www.``, no fragment, no tracking parameters (``utm_source``), no
+    ``/amp`` or final slash."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    path = re.sub(r"/(amp/?)?$", "", parts.path)
+    query = "&".join(
+        pair
+        for pair in parts.query.split("&")
+        if pair and not _TRACKING.match(pair.partition("=")[0])
+    )
+    return f"{host}{path}?{query}" if query else f"{host}{path}"
+
+
+def _note_same_reports(run: _Run, context) -> None:
+    """Two items digesting one report (the same Source_URL, shared links'
+    extras aside) are most likely one piece of news written up twice: a
+    notice on the later one's line. A translation shares its original's."""
+    keys = run.settings.get("ARTICLE_TRANSLATION_ID") or "slug"
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    found: dict[str, dict[tuple, str]] = {}
+    for content in sorted(
+        context.get("articles", []) + context.get("hidden_articles", []),
+        key=lambda c: (c.date, c.source_path),
+    ):
+        url = getattr(content, "source_url", None)
+        if not url:
+            continue
+        ident = tuple(getattr(content, key, None) for key in keys)
+        seen = found.setdefault(report_key(url), {})
+        path = run.display(content.source_path)
+        if seen and ident not in seen:
+            first = next(iter(seen.values()))
+            run.notice(
+                Problem(
+                    path,
+                    run.report_lines.get(path),
+                    "Source_URL",
+                    f"the same report as {first}: if it is the same news,"
+                    " keep one item (and add to it); a new development has"
+                    " a report of its own",
+                )
+            )
+        seen.setdefault(ident, path)
 
 
 def _check_links_to_held(run: _Run, context) -> None:

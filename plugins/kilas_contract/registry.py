@@ -973,13 +973,16 @@ class SourceRegistry:
         # fails the build, and each item's "unknown source" would bury it).
         self.unreadable = reader.unreadable
         for entry in entries:
-            missing = [k for k in self.REQUIRED if k not in entry.nodes]
-            if missing:
-                reader.problem(entry.line, f"source is missing {', '.join(missing)}")
             values = {
                 key: reader.text(entry, key)
                 for key in ("name", "homepage", "kind", "country", "language")
             }
+            missing = [k for k in self.REQUIRED if k not in entry.nodes]
+            if missing:
+                named = f" {values['name'].text}" if values["name"] else ""
+                reader.problem(
+                    entry.line, f"source{named} is missing {', '.join(missing)}"
+                )
             aliases = reader.texts(entry, "aliases")
             name = values["name"]
             if name is None:
