@@ -342,6 +342,12 @@ class LiveSite:
 
         if _SITE_LINKS.findall(body) != _SITE_LINKS.findall(body_of(content)):
             return None
+        from kilas_contract.kilas_contract import linked_values  # noqa: PLC0415
+
+        # A new link or image that is no web address (../images/x.jpg): a
+        # whole build checks it (kilas_contract.check_body_links).
+        if sorted(linked_values(body)) != sorted(linked_values(body_of(content))):
+            return None
         return body
 
     def _render(self, bodies: dict, kept: _Kept, writer, settings) -> list[str]:

@@ -1593,7 +1593,7 @@ _LINK_WORDS = ("filename", "static", "attach", "index", "tag", "category", "auth
 _ADDRESS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|#|//|\?")
 
 
-def _linked_values(html_text: str):
+def linked_values(html_text: str):
     """Each href and src of ``html_text`` but web addresses (quickly:
     ``str.find``, not a regular expression over the whole text)."""
     for attribute in ('href="', 'src="'):
@@ -1628,7 +1628,7 @@ def check_body_links(generator) -> None:
         parts = [("Body", getattr(content, "_content", None) or "")]
         parts.append(("Summary", content.metadata.get("summary") or ""))
         for field, text in parts:
-            for value in _linked_values(text):
+            for value in linked_values(text):
                 problem = _linked_file_problem(value, folder, root, links, known)
                 if problem:
                     path = run.display(content.source_path)
