@@ -1005,3 +1005,31 @@ def test_every_image_without_a_description_is_named_on_its_line(site):
             f"items/{name}:12: Body: the image {{static}}/images/foto.jpg says" in line
         )
     assert "Empty alt attribute" not in stderr and "Other images" not in stderr
+
+
+@pytest.mark.parametrize("indent", ["  ", "\t", " "])
+def test_a_value_continued_by_any_indent_is_read_whole(site, indent):
+    """Markdown's meta data wants four spaces; an editor's two, one or a tab
+    cut the summary there and published the rest as the item's text."""
+    content, output = site
+    text = _item(Summary="Banjir merendam ratusan rumah").replace(
+        "rumah\n", f"rumah\n{indent}di Demak, Jawa Tengah.\n"
+    )
+    (content / "items" / "lanjut.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = html.fromstring((output / "2024/08/lanjut/index.html").read_bytes())
+    summary = page.xpath("string(//div[@class='summary'])")
+    assert "ratusan rumah di Demak, Jawa Tengah." in " ".join(summary.split())
+    assert "Demak" not in page.xpath("string(//div[@class='article-body'])")
+
+
+def test_a_header_ended_without_a_blank_line_is_named(site):
+    text = _item(Summary="Banjir merendam ratusan rumah").replace(
+        "rumah\n", "rumah\ndi Demak, Jawa Tengah.\n"
+    )
+    line = _line(_fails(site, {"putus.md": text}), "putus.md")
+    assert (
+        'items/putus.md:7: "di Demak, Jawa Tengah." ends the header without a'
+        " blank line: indent it if it continues Summary" in line
+    ), line

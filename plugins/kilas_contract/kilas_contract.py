@@ -524,6 +524,8 @@ class ItemReader(MarkdownReader):
         if cut and not header and cut.text in FRONT_MATTER:
             self._problem(cut.line, None, self._why_cut(cut, fields))
             return self._fail()
+        if header and cut is None:
+            self._check_header_ends_blank(text, header, body_start)
         metadata = self._check_header(header, fields, cut)
         is_item = fields is ITEM_FIELDS
         draft = metadata.get("status") == "draft"
@@ -576,6 +578,26 @@ class ItemReader(MarkdownReader):
                 ' ![Warga mengungsi ke balai desa](...), or as alt="..." of an'
                 " <img>",
             )
+
+    def _check_header_ends_blank(self, text: str, header, body_start: int) -> None:
+        """The header ends with a blank line. A line right after it that is
+        neither a field nor indented ended it without one: the value above
+        was cut there (a summary's second line, not indented) and the rest
+        published as the item's text."""
+        lines = text.split("\n", body_start + 1)
+        if body_start >= len(lines) or not lines[body_start - 1].strip():
+            return
+        if not lines[body_start].strip():
+            return
+        shown = lines[body_start].strip()
+        shown = shown if len(shown) <= 40 else f"{shown[:39]}…"
+        self._problem(
+            body_start + 1,
+            None,
+            f'"{shown}" ends the header without a blank line: indent it if it'
+            f" continues {header[-1].key}, or put a blank line before it if the"
+            " item's text starts here",
+        )
 
     def _check_characters(self, text: str, header, body_start: int) -> None:
         """Characters no page or feed may carry (XML 1.0 refuses them), each
