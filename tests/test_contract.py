@@ -1033,3 +1033,24 @@ def test_a_header_ended_without_a_blank_line_is_named(site):
         'items/putus.md:7: "di Demak, Jawa Tengah." ends the header without a'
         " blank line: indent it if it continues Summary" in line
     ), line
+
+
+def test_invisible_characters_pasted_into_names_are_ignored(site):
+    """A zero-width space or a direction mark pasted with a name (a web
+    page, a chat) made "unknown source "SinarHarapan.id​"" with the culprit
+    invisible in the message."""
+    content, output = site
+    text = _item(
+        Title="Tempelan",
+        Category="\ufeffInternasional",
+        Region="KP\u200e",
+        Source="SinarHarapan.id\u200b",
+        Date="2024-08-04\u2060 10:30",
+    )
+    (content / "items" / "tempel.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = (output / "2024/08/tempel/index.html").read_text(encoding="utf-8")
+    for mark in "\u200b\u200e\u2060\ufeff":
+        assert mark not in page
+    assert ">Internasional<" in page

@@ -259,6 +259,9 @@ def _prompt(prompt: str) -> re.Pattern:
 # Characters XML 1.0 refuses (C0 but tab and line ends, DEL and C1, the two
 # noncharacters of the BMP's last block): feeds and sitemaps would not parse.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# Invisible characters pasted text brings: zero-width space, word joiner,
+# byte-order mark, soft hyphen, left-to-right and right-to-left marks.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad\u200e\u200f"))
 # The free-text fields whose values have pages, by their class's name
 # (Pelican's ``<CLASS>_REGEX_SUBSTITUTIONS`` setting).
 _TERM_KINDS = {"tags": "Tag", "story": "Story"}
@@ -790,7 +793,7 @@ class ItemReader(MarkdownReader):
         seen: dict[str, int] = {}
         metadata: dict = {}
         self._spelled: list[str] = []
-        for key, value, line in header:
+        for key, written, line in header:
             name = _field_key(key)
             field = known.get(name)
             if field is None:
@@ -813,6 +816,13 @@ class ItemReader(MarkdownReader):
                 )
                 continue
             seen[name] = line
+            # Pasted names bring invisible characters (a zero-width space
+            # from a web page): a region or a date never means them.
+            value = (
+                written
+                if field.kind in ("text", "markdown")
+                else written.translate(_INVISIBLE).strip()
+            )
             if not value:
                 if field.required:
                     self._problem(line, field.name, "is empty; it is required")
