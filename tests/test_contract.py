@@ -1054,3 +1054,18 @@ def test_invisible_characters_pasted_into_names_are_ignored(site):
     for mark in "\u200b\u200e\u2060\ufeff":
         assert mark not in page
     assert ">Internasional<" in page
+
+
+def test_a_page_template_the_theme_lacks_is_named(site):
+    """Pelican stopped with "unable to load halaman-khusus[.html] from [the
+    theme's folder]" and no page named."""
+    content, _ = site
+    page = content / "pages" / "khusus.md"
+    page.parent.mkdir(exist_ok=True)
+    page.write_text("Title: Khusus\nTemplate: pagee\n\nIsi.\n", encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(content.parent / "o"))
+    assert result.returncode == 1
+    line = _line(result.stderr, "khusus.md")
+    assert 'pages/khusus.md:2: Template: the theme has no template "pagee.html"' in line
+    assert line.endswith('Did you mean "page"?'), line
+    assert "unable to load" not in result.stderr

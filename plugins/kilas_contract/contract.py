@@ -53,7 +53,7 @@ PAGE_FIELDS: tuple[Field, ...] = (
     Field("Translation", False, "boolean", False),
     Field("Status", False, "status", False),
     Field("Slug", False, "slug", False),
-    Field("Template", False, "slug", False),
+    Field("Template", False, "template", False),
     Field("Modified", False, "date", False),
 )
 

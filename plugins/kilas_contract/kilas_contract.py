@@ -1016,6 +1016,33 @@ class ItemReader(MarkdownReader):
                 )
         return value
 
+    def _read_template(self, value: str) -> str:
+        """A page's own template: one the theme (or a folder of
+        ``THEME_TEMPLATES_OVERRIDES``) has; Pelican said "unable to load"
+        with no page named."""
+        name = self._read_slug(value.removesuffix(".html"))
+        folders = [
+            *self.settings.get("THEME_TEMPLATES_OVERRIDES", []),
+            os.path.join(self.settings["THEME"], "templates"),
+        ]
+        if any(os.path.isfile(os.path.join(f, f"{name}.html")) for f in folders):
+            return name
+        known = sorted(
+            entry.removesuffix(".html")
+            for folder in folders
+            if os.path.isdir(folder)
+            for entry in os.listdir(folder)
+            if entry.endswith(".html")
+        )
+        raise _Bad(
+            explain(
+                f'the theme has no template "{name}.html"',
+                "page (the default: leave the field out) or a template of your"
+                " own in a folder of THEME_TEMPLATES_OVERRIDES",
+                suggest(name, known),
+            )
+        )
+
     def _read_slug(self, value: str) -> str:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
             meant = _slugify(self.settings, value.replace("/", " "))
