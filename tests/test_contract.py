@@ -1037,7 +1037,7 @@ def test_a_header_ended_without_a_blank_line_is_named(site):
 
 def test_invisible_characters_pasted_into_names_are_ignored(site):
     """A zero-width space or a direction mark pasted with a name (a web
-    page, a chat) made "unknown source "SinarHarapan.id​"" with the culprit
+    page, a chat) made "unknown source "SinarHarapan.id"" with the culprit
     invisible in the message."""
     content, output = site
     text = _item(
