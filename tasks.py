@@ -123,11 +123,14 @@ def serve(c, port=CONFIG["port"]):
 def livereload(c, port=CONFIG["port"]):
     """Build, serve, and update the site on every save of content, theme,
     plugins or settings (the site stays in memory: see kilas/live.py)."""
+    from kilas.build import BuildFailed  # noqa: PLC0415
     from kilas.live import serve  # noqa: PLC0415
 
     _init_logging()
     try:
         serve(CONFIG["settings"], None, CONFIG["output"], CONFIG["host"], int(port))
+    except BuildFailed as exc:  # the settings cannot be read
+        sys.exit(f"kilas: {exc}")
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
@@ -237,11 +240,14 @@ def gh_pages(
 )
 def new(c, title, region, source, category, summary="", story=""):
     """Scaffold a new item with every required field; never overwrites."""
+    from kilas.build import BuildFailed  # noqa: PLC0415
     from kilas.scaffold import ScaffoldError, new_item  # noqa: PLC0415
 
     try:
-        path = new_item(title, region, source, category, summary, story)
-    except ScaffoldError as exc:
+        path = new_item(
+            title, region, source, category, summary, story, CONFIG["settings"]
+        )
+    except (ScaffoldError, BuildFailed) as exc:
         sys.exit(f"kilas: {exc}")
     print(path.relative_to(PROJECT))
 

@@ -163,19 +163,28 @@ def load_settings(
 
 def _settings_problem(settings_file: str | Path, exc: Exception) -> str:
     """``pelicanconf.py:12: ...``: where the settings file went wrong (a
-    Python error in it, or a value Pelican refuses), instead of a traceback."""
+    Python error in it, or a value Pelican refuses), instead of a traceback.
+    The place is in the file that has it: ``publishconf.py`` reads
+    ``pelicanconf.py`` beside it, whose mistake is named as its own."""
     path = os.path.realpath(settings_file)
-    shown = os.path.relpath(path)
-    shown = path if shown.startswith("..") else shown
+    folder = os.path.dirname(path)
+
+    def show(found: str) -> str:
+        shown = os.path.relpath(found)
+        return found if shown.startswith("..") else shown
+
     if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
         code = (exc.text or "").strip()
         code = f" ({code})" if code else ""
-        return f"{shown}:{exc.lineno}: {exc.msg}{code}; nothing was built"
-    line = None
+        where = show(os.path.realpath(exc.filename))
+        return f"{where}:{exc.lineno}: {exc.msg}{code}; nothing was built"
+    where = show(path)
     for frame in traceback.extract_tb(exc.__traceback__):
-        if os.path.realpath(frame.filename) == path:
-            line = frame.lineno
-    where = f"{shown}:{line}" if line else shown
+        found = os.path.realpath(frame.filename)
+        if found == path or (
+            found.endswith(".py") and os.path.dirname(found) == folder
+        ):
+            where = f"{show(found)}:{frame.lineno}"
     return f"{where}: {type(exc).__name__}: {exc}; nothing was built"
 
 

@@ -31,8 +31,10 @@ import logging
 import os
 import re
 import socket
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -340,6 +342,12 @@ class LiveSite:
 
         if _SITE_LINKS.findall(body) != _SITE_LINKS.findall(body_of(content)):
             return None
+        from kilas_contract.kilas_contract import linked_values  # noqa: PLC0415
+
+        # A new link or image that is no web address (../images/x.jpg): a
+        # whole build checks it (kilas_contract.check_body_links).
+        if sorted(linked_values(body)) != sorted(linked_values(body_of(content))):
+            return None
         return body
 
     def _render(self, bodies: dict, kept: _Kept, writer, settings) -> list[str]:
@@ -599,8 +607,11 @@ class _Watcher:
         except BuildFailed as exc:
             self.report(f"kilas: {exc}")
             return
-        except Exception:  # the server keeps watching
-            logger.exception("kilas: the save could not be taken")
+        except Exception:  # noqa: BLE001  (said; the server keeps watching)
+            # With its traceback: the log's lines show messages only.
+            logger.error(
+                "kilas: the save could not be taken:\n%s", traceback.format_exc()
+            )
             return
         if done is None:
             return
@@ -746,13 +757,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     init_logging()
-    serve(
-        args.settings,
-        args.content,
-        args.output,
-        port=args.port,
-        report=lambda line: print(line, flush=True),
-    )
+    try:
+        serve(
+            args.settings,
+            args.content,
+            args.output,
+            port=args.port,
+            report=lambda line: print(line, flush=True),
+        )
+    except BuildFailed as exc:  # the settings cannot be read
+        print(f"kilas: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

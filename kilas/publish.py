@@ -3,8 +3,12 @@
 The site is built with the publish settings into a temporary staging folder (the
 editor's ``output/`` is never touched), checked with :mod:`kilas.sitecheck` (HTML
 validity, internal links and anchors under the site's path prefix, feeds), and only
-then committed with ghp-import on top of the branch (history is kept), with
-``.nojekyll`` and, when configured, ``CNAME``. Any failure before the commit
+then committed on top of the branch, with ``.nojekyll`` and, when configured,
+``CNAME``. History is only ever added to: the commit's parent is the newer of
+the local branch and the remote's (one holds the other, or the publish is
+refused), and the push is never forced. A site that is the one the branch
+already holds (Pagefind's bundle compared by what it indexes: its files differ
+from run to run) is not committed again. Any failure before the commit
 refuses: nothing is committed, the branch is left as it was, and the reasons are
 printed. It refuses a branch that is checked out (here or in another working
 tree: the built site would replace the source files), and content files the
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import subprocess
@@ -29,9 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import ghp_import
-
-from kilas.build import PROJECT, BuildFailed, build, init_logging
+from kilas.build import PROJECT, BuildFailed, build, init_logging, load_settings
 from kilas.sitecheck import check_site
 
 logger = logging.getLogger(__name__)
@@ -54,6 +57,7 @@ class Published:
     commit: str
     pushed: bool
     cname: str
+    changed: bool = True  # False: the branch already held this site
 
     def __str__(self) -> str:
         where = (
@@ -63,14 +67,27 @@ class Published:
             f"`git push {self.remote} {self.branch}` publishes it"
         )
         home = self.url.rstrip("/") + "/"
+        if not self.changed:
+            pushed = (
+                f"; pushed {self.branch}'s earlier commits to {self.remote}"
+                if self.pushed
+                else ""
+            )
+            return (
+                f"kilas: nothing to publish: {self.branch} already holds the site "
+                f"built for {home} (commit {self.commit[:12]}); no commit was "
+                f"made{pushed}"
+            )
         return f"kilas: published {home} ({where}, commit {self.commit[:12]})"
 
 
 # --- git ----------------------------------------------------------------------------
 
 
-def _git(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+def _git(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["git", *args], capture_output=True, text=True, check=False, **kwargs
+    )
 
 
 def _rev(ref: str) -> str | None:
@@ -194,6 +211,103 @@ def _restore(branch: str, previous: str | None) -> None:
         _git("update-ref", f"refs/heads/{branch}", previous)
 
 
+def _contains(newer: str, older: str) -> bool:
+    return _git("merge-base", "--is-ancestor", older, newer).returncode == 0
+
+
+def _parent(branch: str, remote: str, has_remote: bool) -> str | None:
+    """The commit the site goes on top of: the newer of the local branch and
+    the remote's (a publish from elsewhere, or commits made with --no-push
+    and not pushed yet); never one that would drop the other's commits."""
+    local = _rev(f"refs/heads/{branch}")
+    tracked = _rev(f"refs/remotes/{remote}/{branch}") if has_remote else None
+    if local is None or tracked is None or local == tracked:
+        return tracked or local
+    if _contains(tracked, local):
+        return tracked
+    if _contains(local, tracked):
+        return local
+    raise PublishRefused(
+        f"the local branch {branch} ({local[:12]}) and {remote}/{branch} "
+        f"({tracked[:12]}) have each commits the other lacks: publishing on "
+        "either would drop the other's history. Keep the remote's with "
+        f"`git branch -f {branch} {remote}/{branch}` (the local commits were "
+        f"never pushed), or merge them, then publish again"
+    )
+
+
+def _tree(site: Path) -> str:
+    """Write ``site``'s files into the repository, bytes as they are (no
+    filters, ignore rules or line-end changes); return the tree's id."""
+    files = sorted(p for p in site.rglob("*") if p.is_file())
+    names = [p.relative_to(site).as_posix() for p in files]
+    if any("\n" in name or "\r" in name for name in names):
+        bad = next(n for n in names if "\n" in n or "\r" in n)
+        raise PublishRefused(
+            f"the site has a file whose name holds a line break: {bad!r}"
+        )
+    hashed = _git(
+        "hash-object", "-w", "--no-filters", "--stdin-paths",
+        input="".join(f"{p}\n" for p in files),
+    )  # fmt: skip
+    if hashed.returncode != 0:
+        raise PublishRefused(f"git could not store the site: {hashed.stderr.strip()}")
+    blobs = hashed.stdout.split()
+    entries = "".join(
+        f"{'100755' if os.access(p, os.X_OK) else '100644'} {blob}\t{name}\0"
+        for p, name, blob in zip(files, names, blobs, strict=True)
+    )
+    with tempfile.TemporaryDirectory(prefix="kilas-index-") as folder:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(folder) / "index")}
+        listed = _git(
+            "update-index", "--add", "-z", "--index-info", input=entries, env=env
+        )
+        tree = _git("write-tree", env=env)
+    if listed.returncode != 0 or tree.returncode != 0:
+        raise PublishRefused(
+            f"git could not store the site: {(listed.stderr or tree.stderr).strip()}"
+        )
+    return tree.stdout.strip()
+
+
+# Pagefind's bundle differs between two runs on the same pages (hashed file
+# names, order): it is the same when it indexes as many pages with the same
+# Pagefind version, and every page it was made from is the same.
+SEARCH_ENTRY = "pagefind-entry.json"
+
+
+def _search_entry(tree: str, path: str) -> tuple | None:
+    shown = _git("show", f"{tree}:{path}")
+    if shown.returncode != 0:
+        return None
+    try:
+        entry = json.loads(shown.stdout)
+        languages = entry["languages"]
+        counts = sorted((k, v["page_count"]) for k, v in languages.items())
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return entry.get("version"), counts
+
+
+def _same_site(old: str, new: str, bundle: str) -> bool:
+    """Whether the trees ``old`` and ``new`` are the same site (``bundle``:
+    the search bundle's folder, compared by what it indexes)."""
+    changed = _git("diff-tree", "-r", "-z", "--name-only", "--no-renames", old, new)
+    if changed.returncode != 0:
+        return False
+    names = [n for n in changed.stdout.split("\0") if n]
+    prefix = bundle.strip("/") + "/" if bundle.strip("/") else None
+    for name in names:
+        if prefix is None or not name.startswith(prefix):
+            return False
+        if name.endswith("/" + SEARCH_ENTRY) and (
+            _search_entry(old, name) != _search_entry(new, name)
+            or _search_entry(new, name) is None
+        ):
+            return False
+    return True
+
+
 # --- checks -------------------------------------------------------------------------
 
 
@@ -241,6 +355,18 @@ def _problem_list(problems: list) -> str:
 
 def _stage(settings_file: str, siteurl: str | None, staging: Path) -> dict:
     """Build into ``staging`` and run every site check; refuse on any problem."""
+    try:
+        drafts = load_settings(settings_file, None, staging, siteurl).get(
+            "KILAS_DRAFTS"
+        )
+    except BuildFailed as exc:  # the settings cannot be read
+        raise PublishRefused(str(exc)) from exc
+    if drafts:
+        raise PublishRefused(
+            f"{Path(settings_file).name} builds drafts as previews "
+            "(KILAS_DRAFTS = True), and a published site never holds a draft: "
+            "publish with publishconf.py, or set KILAS_DRAFTS = False in it"
+        )
     try:
         settings = build(settings_file=settings_file, output=staging, siteurl=siteurl)
     except BuildFailed as exc:
@@ -290,8 +416,7 @@ def publish(
         if has_remote and push:
             _fetch(remote, branch)
         previous = _rev(f"refs/heads/{branch}")
-        # ghp-import commits on top of the remote branch when it exists.
-        parent = _rev(f"refs/remotes/{remote}/{branch}") or previous
+        parent = _parent(branch, remote, has_remote)
         with tempfile.TemporaryDirectory(prefix="kilas-publish-") as folder:
             staging = Path(folder) / "site"
             settings = _stage(settings_file, siteurl, staging)
@@ -313,39 +438,46 @@ def publish(
                 cname = settings.get("GITHUB_PAGES_CNAME", "")
             cname = cname.strip()
             _check_cname(cname, url, _branch_cname(parent), branch)
+            (staging / ".nojekyll").write_bytes(b"")
+            if cname:
+                (staging / "CNAME").write_text(cname, encoding="utf-8")
+            tree = _tree(staging)
+        bundle = settings.get("SEARCH_BUNDLE_DIR", "")
+        if parent is not None and _same_site(f"{parent}^{{tree}}", tree, bundle):
+            commit, changed = parent, False
+        else:
             message = f"Publish {url} from {_source_description()}"
-            try:
-                ghp_import.ghp_import(
-                    str(staging),
-                    mesg=message,
-                    remote=remote,
-                    branch=branch,
-                    push=push,
-                    nojekyll=True,
-                    cname=cname or None,
-                )
-            # ghp-import reports a failed commit by writing bytes to stdout
-            # (a TypeError); the commit check below catches any other failure.
-            except (
-                ghp_import.GhpError,
-                subprocess.CalledProcessError,
-                OSError,
-                TypeError,
-            ) as exc:
-                _restore(branch, previous)
-                detail = getattr(exc, "message", None) or str(exc)
+            made = _git("commit-tree", tree, *(("-p", parent) if parent else ()),
+                        "-m", message)  # fmt: skip
+            commit, changed = made.stdout.strip(), True
+            if made.returncode != 0 or not commit:
                 raise PublishRefused(
-                    f"git could not publish to {remote}/{branch} ({detail}); "
-                    f"the local branch {branch} was put back as it was"
-                ) from exc
-        commit = _rev(f"refs/heads/{branch}")
-        if commit is None or commit == parent:
-            _restore(branch, previous)
-            raise PublishRefused(
-                f"git did not commit to {branch}: check `git config user.name` and "
-                "`git config user.email`"
+                    f"git did not commit to {branch} ({made.stderr.strip()}): check "
+                    "`git config user.name` and `git config user.email`"
+                )
+        if commit != previous:
+            # Only from the value read at the start: a branch moved meanwhile
+            # (another publish) is never overwritten.
+            moved = _git("update-ref", f"refs/heads/{branch}", commit, previous or "")
+            if moved.returncode != 0:
+                raise PublishRefused(
+                    f"git could not move {branch} to the new commit "
+                    f"({moved.stderr.strip()}); it was left as it was"
+                )
+        tip = _rev(f"refs/remotes/{remote}/{branch}") if has_remote else None
+        pushed = push and commit != tip
+        if pushed:
+            sent = _git(
+                "push", "--quiet", remote, f"refs/heads/{branch}:refs/heads/{branch}"
             )
-    return Published(url, remote, branch, commit, push, cname)
+            if sent.returncode != 0:
+                _restore(branch, previous)
+                raise PublishRefused(
+                    f"git could not publish to {remote}/{branch} "
+                    f"({sent.stderr.strip()}); the local branch {branch} was put "
+                    "back as it was"
+                )
+    return Published(url, remote, branch, commit, pushed, cname, changed)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +27,20 @@ BODY_PROMPT = (
 
 class ScaffoldError(ValueError):
     """An argument of ``invoke new`` is not a known value."""
+
+
+def _one_line(field: str, value: str) -> str | None:
+    """A problem when ``value`` cannot be one header line: a line break or
+    another control character would end the field (``Status: published``
+    on a line of its own would be a field)."""
+    for column, char in enumerate(value, 1):
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return (
+                f"{field}: {value!r} holds the control character "
+                f"U+{ord(char):04X} at column {column}: a field is one line;"
+                " write it without line breaks"
+            )
+    return None
 
 
 def _resolve_all(registry, values: list[str], field: str) -> tuple[list, list]:
@@ -55,8 +70,20 @@ def new_item(
     settings = load_settings(settings_file)
     content = Path(settings["PATH"])
     categories = settings.get("KILAS_CATEGORIES") or []
+    title, summary, story = title.strip(), summary.strip(), story.strip()
+    category = category.strip()
     matches = [c for c in categories if c.casefold() == category.casefold()]
-    problems = []
+    problems = [
+        p
+        for field, value in (("Title", title), ("Summary", summary), ("Story", story))
+        if (p := _one_line(field, value))
+    ]
+    regex_subs = settings["SLUG_REGEX_SUBSTITUTIONS"]
+    if story and not problems and not slugify(story, regex_subs=regex_subs):
+        problems.append(
+            f'Story: "{story}" gives the story no address: write it with letters'
+            " or digits"
+        )
     if categories and not matches:
         problems.append(
             explain(
@@ -78,7 +105,7 @@ def new_item(
         raise ScaffoldError("\n".join(problems))
     regions, sources = resolved["Region"], resolved["Source"]
     now = now or datetime.now(ZoneInfo(settings["TIMEZONE"]))
-    slug = slugify(title, regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"])
+    slug = slugify(title, regex_subs=regex_subs)
     if not slug:
         raise ScaffoldError(f'Title: "{title}" gives an empty file name')
     folder = content / settings["ARTICLE_PATHS"][0] / f"{now:%Y}" / f"{now:%m}"

@@ -90,6 +90,19 @@ def _line(stderr: str, path: str) -> str:
     return lines[0]
 
 
+def _builds_saying(site, items: dict[str, str], needle: str) -> list[str]:
+    """Add ``items``, build (it must succeed); the lines printed holding
+    ``needle`` (notices)."""
+    content, output = site
+    for name, text in items.items():
+        (content / "items" / name).write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    return [
+        line for line in (result.stdout + result.stderr).splitlines() if needle in line
+    ]
+
+
 def test_missing_required_field(site):
     stderr = _fails(site, {"tanpa-ringkasan.md": _item(Summary=None)})
     line = _line(stderr, "tanpa-ringkasan.md")
@@ -763,8 +776,9 @@ def test_two_items_of_one_report_get_a_notice(site):
     links differ (scheme, www, final slash, utm_ parameters, fragment), is
     a notice on the later item. A translation shares its original's report;
     another page of a report (?page=2) is another report."""
-    content, output = site
+    content, _ = site
     url = "https://www.reuters.com/world/asia/banjir-demak/"
+    items = {}
     for name, fields in (
         ("a.md", {"Source_URL": url}),
         (
@@ -781,15 +795,8 @@ def test_two_items_of_one_report_get_a_notice(site):
             {"Source_URL": url, "Lang": "en", "Translation": "true", "Slug": "a"},
         ),
     ):
-        text = _item(Title=f"Laporan {name}", **fields)
-        (content / "items" / name).write_text(text, encoding="utf-8")
-    result = run_build("--content", str(content), "--output", str(output))
-    assert result.returncode == 0, result.stderr
-    said = [
-        line
-        for line in (result.stdout + result.stderr).splitlines()
-        if "the same report" in line
-    ]
+        items[name] = _item(Title=f"Laporan {name}", **fields)
+    said = _builds_saying(site, items, "the same report")
     assert len(said) == 1, said
     assert "items/b.md:7: Source_URL: the same report as" in said[0]
     assert (
@@ -802,20 +809,13 @@ def test_two_items_of_one_report_get_a_notice(site):
 def test_a_correction_without_modified_is_a_notice(site):
     """A corrected item that does not say when it was corrected shows no
     update time to readers, feeds or search engines."""
-    content, output = site
-    for name, fields in (
-        ("a.md", {"Correction": "Nama kota diperbaiki."}),
-        ("b.md", {"Correction": "Angka diperbaiki.", "Modified": "2024-08-05 08:00"}),
-    ):
-        text = _item(Title=f"Ralat {name}", **fields)
-        (content / "items" / name).write_text(text, encoding="utf-8")
-    result = run_build("--content", str(content), "--output", str(output))
-    assert result.returncode == 0, result.stderr
-    said = [
-        line
-        for line in (result.stdout + result.stderr).splitlines()
-        if "Correction:" in line
-    ]
+    items = {
+        "a.md": _item(Title="Ralat a", Correction="Nama kota diperbaiki."),
+        "b.md": _item(
+            Title="Ralat b", Correction="Angka diperbaiki.", Modified="2024-08-05 08:00"
+        ),
+    }
+    said = _builds_saying(site, items, "Correction:")
     assert len(said) == 1, said
     assert "items/a.md:7: Correction: a corrected item says when" in said[0]
 
@@ -922,6 +922,15 @@ def test_a_settings_file_python_refuses_names_its_line(project):
         ("![Banjir](images/foto.jpg)", "write {static}/images/foto.jpg"),
         ("[lain](lain.md)", "write {filename}/items/lain.md"),
         ("[lain](hilang.md)", "links a Markdown file that is not in content/"),
+        (
+            "![Banjir]({statik}/images/foto.jpg)",
+            "{statik} is not a link Pelican knows. Allowed: {static} (images,"
+            " documents)",
+        ),
+        (
+            "![Banjir]({filename}/images/foto.jpg)",
+            "images and documents take {static}; write {static}/images/foto.jpg",
+        ),
     ],
 )
 def test_a_body_link_to_a_file_that_breaks_is_named(site, link, expected):
@@ -946,7 +955,8 @@ def test_body_links_that_work_are_kept(site):
     (content / "items" / "lain.md").write_text(_item(Title="Lain"), encoding="utf-8")
     text = _item(Title="Bertaut") + (
         "\n![Banjir]({static}/images/foto.jpg) [lain]({filename}lain.md)"
-        " [tentang](/tentang/) [atas](#atas) [web](https://contoh.id/a.md)\n"
+        " [tentang](/tentang/) [atas](#atas) [web](https://contoh.id/a.md)"
+        " [tag]({tag}banjir)\n"
     )
     (content / "items" / "bertaut.md").write_text(text, encoding="utf-8")
     result = run_build("--content", str(content), "--output", str(output))
@@ -955,3 +965,107 @@ def test_body_links_that_work_are_kept(site):
     assert page.xpath("//img[@alt='Banjir']/@src") == ["/images/foto.jpg"]
     assert (output / "images" / "foto.jpg").is_file()
     assert "/2024/08/lain/" in page.xpath("//a[text()='lain']/@href")
+
+
+def test_two_translations_into_one_language_say_keep_one(site):
+    """Changing the Title or the Slug (the advice for two items at one
+    address) would cut a translation from its original."""
+    original = _item(Title="Asli")
+    english = _item(Title="English", Lang="en", Translation="true", Slug="asli")
+    stderr = _fails(
+        site, {"asli.md": original, "asli-en.md": english, "asli-en2.md": english}
+    )
+    line = _line(stderr, ": Slug: ")
+    assert "are both the en translation of one item" in line, line
+    assert "keep one of them" in line and "change the Title" not in line, line
+
+
+def test_every_image_without_a_description_is_named_on_its_line(site):
+    """Pelican warned "Empty alt attribute" without a line, named a few and
+    then only "Other images have empty alt attributes"; an <img> without
+    alt passed."""
+    content, _ = site
+    (content / "images").mkdir(exist_ok=True)
+    Image.new("RGB", (8, 8), "navy").save(content / "images" / "foto.jpg")
+    files = {
+        f"gambar-{n}.md": _item(Title=f"Gambar {n}")
+        + "\nKalimat.\n\n"
+        + (
+            '<img src="{static}/images/foto.jpg">'
+            if n == 0
+            else "![ ]({static}/images/foto.jpg)"
+        )
+        + "\n"
+        for n in range(7)
+    }
+    stderr = _fails(site, files)
+    for name in files:
+        line = _line(stderr, name)
+        assert (
+            f"items/{name}:12: Body: the image {{static}}/images/foto.jpg says" in line
+        )
+    assert "Empty alt attribute" not in stderr and "Other images" not in stderr
+
+
+@pytest.mark.parametrize("indent", ["  ", "\t", " "])
+def test_a_value_continued_by_any_indent_is_read_whole(site, indent):
+    """Markdown's meta data wants four spaces; an editor's two, one or a tab
+    cut the summary there and published the rest as the item's text."""
+    content, output = site
+    text = _item(Summary="Banjir merendam ratusan rumah").replace(
+        "rumah\n", f"rumah\n{indent}di Demak, Jawa Tengah.\n"
+    )
+    (content / "items" / "lanjut.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = html.fromstring((output / "2024/08/lanjut/index.html").read_bytes())
+    summary = page.xpath("string(//div[@class='summary'])")
+    assert "ratusan rumah di Demak, Jawa Tengah." in " ".join(summary.split())
+    assert "Demak" not in page.xpath("string(//div[@class='article-body'])")
+
+
+def test_a_header_ended_without_a_blank_line_is_named(site):
+    text = _item(Summary="Banjir merendam ratusan rumah").replace(
+        "rumah\n", "rumah\ndi Demak, Jawa Tengah.\n"
+    )
+    line = _line(_fails(site, {"putus.md": text}), "putus.md")
+    assert (
+        'items/putus.md:7: "di Demak, Jawa Tengah." ends the header without a'
+        " blank line: indent it if it continues Summary" in line
+    ), line
+
+
+def test_invisible_characters_pasted_into_names_are_ignored(site):
+    """A zero-width space or a direction mark pasted with a name (a web
+    page, a chat) made "unknown source "SinarHarapan.id"" with the culprit
+    invisible in the message."""
+    content, output = site
+    text = _item(
+        Title="Tempelan",
+        Category="\ufeffInternasional",
+        Region="KP\u200e",
+        Source="SinarHarapan.id\u200b",
+        Date="2024-08-04\u2060 10:30",
+    )
+    (content / "items" / "tempel.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = (output / "2024/08/tempel/index.html").read_text(encoding="utf-8")
+    for mark in "\u200b\u200e\u2060\ufeff":
+        assert mark not in page
+    assert ">Internasional<" in page
+
+
+def test_a_page_template_the_theme_lacks_is_named(site):
+    """Pelican stopped with "unable to load halaman-khusus[.html] from [the
+    theme's folder]" and no page named."""
+    content, _ = site
+    page = content / "pages" / "khusus.md"
+    page.parent.mkdir(exist_ok=True)
+    page.write_text("Title: Khusus\nTemplate: pagee\n\nIsi.\n", encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(content.parent / "o"))
+    assert result.returncode == 1
+    line = _line(result.stderr, "khusus.md")
+    assert 'pages/khusus.md:2: Template: the theme has no template "pagee.html"' in line
+    assert line.endswith('Did you mean "page"?'), line
+    assert "unable to load" not in result.stderr

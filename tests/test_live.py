@@ -96,6 +96,7 @@ def test_a_body_saved_is_rendered_from_memory(live):
         "summary",
         "tag_spelling",  # may rename the tag (the spelling most items use)
         "new_link",  # a body that links another file of the site
+        "new_path",  # a link that is no web address: a whole build checks it
         "new_item",
         "deleted_item",
         "theme",
@@ -120,6 +121,9 @@ def test_anything_but_a_body_builds_the_site(live, change):
     elif change == "new_link":
         other = items[2].relative_to(project / "content").as_posix()
         _append(item, f"Lihat juga [butir lain]({{filename}}/{other}).")
+        saved = [item]
+    elif change == "new_path":
+        _append(item, "Lihat [halaman tentang](/tentang/).")
         saved = [item]
     elif change == "new_item":
         new = item.with_name("butir-baru-sekali.md")

@@ -58,6 +58,13 @@ def _set_setting(project: Path, old: str, new: str) -> None:
     conf.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def _edit_committed(repo: Path, text: str) -> None:
+    """Add ``text`` to ITEM's body and commit it."""
+    item = repo / ITEM
+    item.write_text(item.read_text(encoding="utf-8") + text, encoding="utf-8")
+    _git(repo, "commit", "--quiet", "-am", "Edit")
+
+
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
     bare = tmp_path / "remote.git"
@@ -97,6 +104,8 @@ def test_publish_keeps_history_and_refuses_a_broken_site(repo, remote):
     first_commit = _ref(remote)
     assert _ref(repo) == first_commit
 
+    # (A change: a publish of the same site makes no commit, tested below.)
+    _edit_committed(repo, "\nTambahan.\n")
     second = _gh_pages(repo)
     assert second.returncode == 0, second.stdout + second.stderr
     second_commit = _ref(remote)
@@ -250,3 +259,97 @@ def test_uncommitted_content_is_named_and_refused(repo, remote):
     assert f"{new.relative_to(repo)} (untracked)" in published.stderr
     files = _git(repo, "ls-tree", "-r", "--name-only", BRANCH).splitlines()
     assert "2024/08/belum-dikomit/index.html" in files
+
+
+def _log(repo: Path, ref: str = BRANCH) -> list[str]:
+    return _git(repo, "rev-list", ref).splitlines()
+
+
+def test_the_same_site_again_makes_no_commit(repo, remote):
+    first = _gh_pages(repo)
+    assert first.returncode == 0, first.stdout + first.stderr
+    published = _ref(remote)
+    # Built again from the same files: Pagefind's bundle differs byte for
+    # byte, the site does not; nothing is committed or pushed.
+    again = _gh_pages(repo)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "nothing to publish: gh-pages already holds the site" in again.stdout
+    assert published[:12] in again.stdout
+    assert _ref(remote) == published
+    assert _ref(repo) == published
+    assert _log(remote) == [published]
+    # Without a push too; a real change is committed on top.
+    local = _gh_pages(repo, "--no-push")
+    assert "no commit was made" in local.stdout
+    assert _ref(repo) == published
+    _edit_committed(repo, "\nTambahan.\n")
+    changed = _gh_pages(repo)
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    assert _log(remote) == [_ref(repo), published]
+
+
+def test_commits_not_yet_pushed_stay_in_the_history(repo, remote):
+    first = _gh_pages(repo)
+    assert first.returncode == 0, first.stdout + first.stderr
+    # Two publishes with --no-push: the second goes on top of the first
+    # (the remote's branch, older, does not replace it).
+    _edit_committed(repo, "\nSatu.\n")
+    assert _gh_pages(repo, "--no-push").returncode == 0
+    one = _ref(repo)
+    _edit_committed(repo, "\nDua.\n")
+    assert _gh_pages(repo, "--no-push").returncode == 0
+    two = _ref(repo)
+    assert _log(repo)[:3] == [two, one, _ref(remote)]
+    # Nothing changed since: the earlier commits are pushed, none is added.
+    pushed = _gh_pages(repo)
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert "no commit was made; pushed gh-pages's earlier commits" in pushed.stdout
+    assert _ref(remote) == two
+    assert len(_log(remote)) == 3
+
+
+def test_a_publish_from_elsewhere_is_built_on_never_replaced(repo, remote, tmp_path):
+    # Another computer publishes after this clone's last fetch.
+    assert _gh_pages(repo).returncode == 0
+    other = tmp_path / "other"
+    _git(tmp_path, "clone", "--quiet", str(repo), str(other))
+    _git(other, "remote", "set-url", "origin", str(remote))
+    _git(other, "fetch", "--quiet", "origin")
+    _edit_committed(other, "\nDari komputer lain.\n")
+    assert _gh_pages(other).returncode == 0
+    theirs = _ref(remote)
+    # Here, a change of its own: it goes on top of theirs.
+    _edit_committed(repo, "\nDari sini.\n")
+    ours = _gh_pages(repo)
+    assert ours.returncode == 0, ours.stdout + ours.stderr
+    assert _git(remote, "rev-parse", f"{BRANCH}^") == theirs
+    # A local commit (--no-push) while the remote moved again: each has
+    # commits the other lacks; refused, nothing moves.
+    _edit_committed(other, "\nLagi.\n")
+    assert _gh_pages(other).returncode == 0
+    _edit_committed(repo, "\nLokal.\n")
+    assert _gh_pages(repo, "--no-push").returncode == 0
+    local, remote_tip = _ref(repo), _ref(remote)
+    diverged = _gh_pages(repo)
+    assert diverged.returncode != 0
+    assert "have each commits the other lacks" in diverged.stderr
+    assert f"git branch -f {BRANCH} origin/{BRANCH}" in diverged.stderr
+    assert (_ref(repo), _ref(remote)) == (local, remote_tip)
+
+
+def test_settings_that_build_drafts_never_publish(repo, remote):
+    draft = add_item(repo, "draf-uji", "Draf Uji", "draft", "Isi draf.")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "--quiet", "-m", "A draft")
+    for args in (
+        # The development settings (drafts as previews under draf/).
+        ["--settings", "pelicanconf.py", "--siteurl", "https://kilas.github.io"],
+        [],  # publishconf.py with the line copied from pelicanconf.py
+    ):
+        if not args:
+            _set_setting(repo, "KILAS_DRAFTS = False", "KILAS_DRAFTS = True")
+        result = _run([sys.executable, "-m", "kilas.publish", "--no-push", *args], repo)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "builds drafts as previews (KILAS_DRAFTS = True)" in result.stderr
+        assert _ref(repo) is None
+    assert draft.is_file()

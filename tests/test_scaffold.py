@@ -46,3 +46,51 @@ def test_without_a_summary_both_prompts_are_named(project: Path):
     assert f"{relative}:6: Summary: still holds the prompt" in check.stderr
     assert f"{relative}:8: Body: still holds the prompt" in check.stderr
     assert "2 problem(s) in 1 file(s)" in check.stderr
+
+
+def test_new_works_from_a_subfolder_and_writes_what_check_passes(project: Path):
+    result = run_invoke(
+        project, "new", '  Kim: "Kami Tak Butuh" Bantuan 5/8 — Évakuasi ',
+        "--region", "KP", "--source", "KCNA", "--category", "bencana",
+        "--story", "Banjir Korea Utara 2024",
+        cwd=project / "content" / "items",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    path = project / result.stdout.strip()
+    assert path.name == "kim-kami-tak-butuh-bantuan-58-evakuasi.md"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith('Title: Kim: "Kami Tak Butuh" Bantuan 5/8 — Évakuasi\n')
+    assert run_invoke(project, "check").returncode == 0
+    again = run_invoke(
+        project, "new", 'Kim: "Kami Tak Butuh" Bantuan 5/8 — Évakuasi',
+        "--region", "KP", "--source", "KCNA", "--category", "Bencana",
+    )  # fmt: skip
+    assert again.returncode == 1
+    assert "already exists; choose another title" in again.stderr
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_a_line_break_in_an_argument_is_refused_not_a_field(project: Path):
+    """A title, summary or story is one header line: a line break in one
+    would make the rest a field of its own (Status: published)."""
+    before = sorted(project.rglob("*.md"))
+    result = run_invoke(
+        project, "new", "Judul\nStatus: published", "--region", "KP",
+        "--source", "KCNA", "--category", "Bencana",
+        "--summary", "Satu.\n\nDua.", "--story", "Banjir\tKorut",
+    )  # fmt: skip
+    assert result.returncode == 1
+    for said in (
+        "Title: 'Judul\\nStatus: published' holds the control character U+000A"
+        " at column 6",
+        "Summary: 'Satu.\\n\\nDua.' holds the control character U+000A",
+        "Story: 'Banjir\\tKorut' holds the control character U+0009 at column 7",
+    ):
+        assert said in result.stderr, result.stderr
+    symbols = run_invoke(
+        project, "new", "Judul", "--region", "KP", "--source", "KCNA",
+        "--category", "Bencana", "--story", "???",
+    )  # fmt: skip
+    assert symbols.returncode == 1
+    assert 'Story: "???" gives the story no address' in symbols.stderr
+    assert sorted(project.rglob("*.md")) == before

@@ -44,6 +44,18 @@ def _build(project: Path, output: Path, settings: str = "pelicanconf.py", **extr
     return build(settings_file=project / settings, output=output, extra=extra)
 
 
+def _check(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python -m kilas.build --check ARGS`` in ``project`` at JAKARTA_NOW."""
+    return subprocess.run(
+        [sys.executable, "-m", "kilas.build", *args, "--check"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, KILAS_NOW=JAKARTA_NOW),
+        check=False,
+    )
+
+
 def _texts(site: Path) -> dict[str, str]:
     """Every file of a built site as text, gzip members decompressed."""
     texts = {}
@@ -352,14 +364,7 @@ def test_modified_in_the_future_is_refused(project: Path, tmp_path: Path):
         "nanti",
         _item("Kabar Nanti", "2024-08-05 10:00", "Modified: 2024-08-07 10:00\n"),
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "kilas.build", "--check"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, KILAS_NOW=JAKARTA_NOW),
-        check=False,
-    )
+    result = _check(project)
     assert result.returncode == 1
     assert (
         "content/items/2024/08/nanti.md:6: Modified: 2024-08-07T10:00:00+07:00 is"
@@ -515,27 +520,31 @@ def test_a_link_to_a_held_back_item_is_named(project: Path, tmp_path: Path):
             _build(project, output, settings, KILAS_NOW=JAKARTA_NOW, SEARCH_INDEX=False)
         assert not output.exists()
     held = ["scheduled for 2024-08-06 15:00 WIB", "a draft, left out of this build"]
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kilas.build",
-            "--settings",
-            "publishconf.py",
-            "--check",
-        ],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, KILAS_NOW=JAKARTA_NOW),
-        check=False,
-    )
+    result = _check(project, "--settings", "publishconf.py")
     lines = [line for line in result.stderr.splitlines() if "penaut.md" in line]
     assert lines == [
-        "content/items/2024/08/penaut.md: Body: links to embargo-pelabuhan-nampo.md,"
+        "content/items/2024/08/penaut.md:8: Body: links to embargo-pelabuhan-nampo.md,"
         f" which is {held[0]}: the link would lead nowhere; link it once it is"
         " published, or hold this item back too",
-        "content/items/2024/08/penaut.md: Body: links to"
+        "content/items/2024/08/penaut.md:8: Body: links to"
         f" /items/2024/08/draf-tertaut.md, which is {held[1]}: the link would lead"
         " nowhere; link it once it is published, or hold this item back too",
     ]
+    # A summary's link too (Pelican said "Unable to find ...", no item named).
+    _write(project, "penaut", _item("Kabar Penaut", "2024-08-05 10:00"))
+    _write(
+        project,
+        "ringkas",
+        _item("Kabar Ringkas", "2024-08-05 11:00").replace(
+            "Summary: Ringkasan Kabar Ringkas.",
+            "Summary: Lihat [nanti]({filename}embargo-pelabuhan-nampo.md).",
+        ),
+    )
+    with pytest.raises(BuildFailed):
+        _build(project, tmp_path / "ringkas", KILAS_NOW=JAKARTA_NOW, SEARCH_INDEX=False)
+    result = _check(project)
+    assert (
+        "content/items/2024/08/ringkas.md:6: Summary: links to"
+        f" embargo-pelabuhan-nampo.md, which is {held[0]}"
+    ) in result.stderr, result.stderr
+    assert "Unable to find" not in result.stderr

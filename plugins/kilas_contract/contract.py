@@ -53,7 +53,7 @@ PAGE_FIELDS: tuple[Field, ...] = (
     Field("Translation", False, "boolean", False),
     Field("Status", False, "status", False),
     Field("Slug", False, "slug", False),
-    Field("Template", False, "slug", False),
+    Field("Template", False, "template", False),
     Field("Modified", False, "date", False),
 )
 
@@ -116,6 +116,7 @@ _OTHER = {other: field for field, others in OTHER_NAMES.items() for other in oth
 
 _HEADER_RE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
 _MORE_RE = re.compile(r"^[ ]{4,}(?P<value>.*)$")
+_INDENTED_RE = re.compile(r"^[ \t]+(?P<value>.*)$")
 
 
 @dataclass(frozen=True)
@@ -144,13 +145,15 @@ class HeaderLine(NamedTuple):
 
 def split_header(text: str) -> tuple[list[HeaderLine], str, int]:
     """Split ``Key: value`` lines from the body; return them, the body and
-    the number of lines the header took. Indented lines continue a value."""
+    the number of lines the header took. Indented lines continue a value:
+    by four spaces as Markdown's meta data has it, or by any spaces or a
+    tab when the line is no ``Key: value`` line (editors indent so)."""
     lines = text.split("\n")
     header: list[HeaderLine] = []
     end = len(lines)
     for index, line in enumerate(lines):
         match = _HEADER_RE.match(line)
-        more = _MORE_RE.match(line)
+        more = _MORE_RE.match(line) or (None if match else _INDENTED_RE.match(line))
         if more and header and line.strip():
             last = header[-1]
             header[-1] = last._replace(value=f"{last.value} {more['value'].strip()}")

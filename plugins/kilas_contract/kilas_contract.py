@@ -259,6 +259,9 @@ def _prompt(prompt: str) -> re.Pattern:
 # Characters XML 1.0 refuses (C0 but tab and line ends, DEL and C1, the two
 # noncharacters of the BMP's last block): feeds and sitemaps would not parse.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# Invisible characters pasted text brings: zero-width space, word joiner,
+# byte-order mark, soft hyphen, left-to-right and right-to-left marks.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad\u200e\u200f"))
 # The free-text fields whose values have pages, by their class's name
 # (Pelican's ``<CLASS>_REGEX_SUBSTITUTIONS`` setting).
 _TERM_KINDS = {"tags": "Tag", "story": "Story"}
@@ -524,6 +527,8 @@ class ItemReader(MarkdownReader):
         if cut and not header and cut.text in FRONT_MATTER:
             self._problem(cut.line, None, self._why_cut(cut, fields))
             return self._fail()
+        if header and cut is None:
+            self._check_header_ends_blank(text, header, body_start)
         metadata = self._check_header(header, fields, cut)
         is_item = fields is ITEM_FIELDS
         draft = metadata.get("status") == "draft"
@@ -548,11 +553,54 @@ class ItemReader(MarkdownReader):
                     " a page or a feed",
                 )
             )
+        if "<img" in body_html:
+            self._check_image_texts(body_html, text)
+            if self._problems:
+                return self._fail()
         if title is not None:
             metadata["title"] = title
         if summary is not None:
             metadata["summary"] = summary
         return body_html, metadata
+
+    def _check_image_texts(self, body_html: str, text: str) -> None:
+        """An image in the text says what it shows (its alt text): readers
+        who cannot see it hear that. Pelican's own warning named no line and
+        stopped naming after a few."""
+        for tag in _IMG_TAG.findall(body_html):
+            alt = _ALT.search(tag)
+            if alt and alt[2].strip():
+                continue
+            src = _SRC.search(tag)
+            shown = src[2] if src else tag
+            self._problem(
+                _line_in(text, shown),
+                "Body",
+                f"the image {shown} says nothing of what it shows (for readers"
+                " who cannot see it): write it between the brackets, e.g."
+                ' ![Warga mengungsi ke balai desa](...), or as alt="..." of an'
+                " <img>",
+            )
+
+    def _check_header_ends_blank(self, text: str, header, body_start: int) -> None:
+        """The header ends with a blank line. A line right after it that is
+        neither a field nor indented ended it without one: the value above
+        was cut there (a summary's second line, not indented) and the rest
+        published as the item's text."""
+        lines = text.split("\n", body_start + 1)
+        if body_start >= len(lines) or not lines[body_start - 1].strip():
+            return
+        if not lines[body_start].strip():
+            return
+        shown = lines[body_start].strip()
+        shown = shown if len(shown) <= 40 else f"{shown[:39]}…"
+        self._problem(
+            body_start + 1,
+            None,
+            f'"{shown}" ends the header without a blank line: indent it if it'
+            f" continues {header[-1].key}, or put a blank line before it if the"
+            " item's text starts here",
+        )
 
     def _check_characters(self, text: str, header, body_start: int) -> None:
         """Characters no page or feed may carry (XML 1.0 refuses them), each
@@ -745,7 +793,7 @@ class ItemReader(MarkdownReader):
         seen: dict[str, int] = {}
         metadata: dict = {}
         self._spelled: list[str] = []
-        for key, value, line in header:
+        for key, written, line in header:
             name = _field_key(key)
             field = known.get(name)
             if field is None:
@@ -768,6 +816,13 @@ class ItemReader(MarkdownReader):
                 )
                 continue
             seen[name] = line
+            # Pasted names bring invisible characters (a zero-width space
+            # from a web page): a region or a date never means them.
+            value = (
+                written
+                if field.kind in ("text", "markdown")
+                else written.translate(_INVISIBLE).strip()
+            )
             if not value:
                 if field.required:
                     self._problem(line, field.name, "is empty; it is required")
@@ -960,6 +1015,33 @@ class ItemReader(MarkdownReader):
                     " the site (a relative address)"
                 )
         return value
+
+    def _read_template(self, value: str) -> str:
+        """A page's own template: one the theme (or a folder of
+        ``THEME_TEMPLATES_OVERRIDES``) has; Pelican said "unable to load"
+        with no page named."""
+        name = self._read_slug(value.removesuffix(".html"))
+        folders = [
+            *self.settings.get("THEME_TEMPLATES_OVERRIDES", []),
+            os.path.join(self.settings["THEME"], "templates"),
+        ]
+        if any(os.path.isfile(os.path.join(f, f"{name}.html")) for f in folders):
+            return name
+        known = sorted(
+            entry.removesuffix(".html")
+            for folder in folders
+            if os.path.isdir(folder)
+            for entry in os.listdir(folder)
+            if entry.endswith(".html")
+        )
+        raise _Bad(
+            explain(
+                f'the theme has no template "{name}.html"',
+                "page (the default: leave the field out) or a template of your"
+                " own in a folder of THEME_TEMPLATES_OVERRIDES",
+                suggest(name, known),
+            )
+        )
 
     def _read_slug(self, value: str) -> str:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
@@ -1407,15 +1489,18 @@ def check_urls(generators) -> None:
             )
             continue
         if save_as in owners and owners[save_as] != path:
-            run.add(
-                Problem(
-                    path,
-                    None,
-                    "Slug",
-                    f"writes the same page ({save_as}) as {owners[save_as]};"
-                    " change the Title or add a distinct 'Slug:' line",
+            if _is_true(str(content.metadata.get("translation", ""))):
+                why = (
+                    f"this file and {owners[save_as]} are both the"
+                    f" {content.lang} translation of one item (the same Slug"
+                    " and Lang): keep one of them"
                 )
-            )
+            else:
+                why = (
+                    f"writes the same page ({save_as}) as {owners[save_as]};"
+                    " change the Title or add a distinct 'Slug:' line"
+                )
+            run.add(Problem(path, None, "Slug", why))
         owners.setdefault(save_as, path)
     _check_linked_files(run, generators)
     _check_links_to_held(run, generators[0].context)
@@ -1560,11 +1645,14 @@ _INTRASITE = re.compile(r"""(?:\{filename\}|\|filename\|)([^"'#?\s<>]+)""")
 _SITE_FILE = re.compile(
     r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)"
 )
+# Any of Pelican's link words ({tag}, {index}...), or a misspelt one.
+_LINK_WORD = re.compile(r"^(?:\{(\w+)\}|\|(\w+)\|)")
+_LINK_WORDS = ("filename", "static", "attach", "index", "tag", "category", "author")
 # An address a body may hold as it is: a scheme, a fragment, another host.
 _ADDRESS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|#|//|\?")
 
 
-def _linked_values(html_text: str):
+def linked_values(html_text: str):
     """Each href and src of ``html_text`` but web addresses (quickly:
     ``str.find``, not a regular expression over the whole text)."""
     for attribute in ('href="', 'src="'):
@@ -1599,7 +1687,7 @@ def check_body_links(generator) -> None:
         parts = [("Body", getattr(content, "_content", None) or "")]
         parts.append(("Summary", content.metadata.get("summary") or ""))
         for field, text in parts:
-            for value in _linked_values(text):
+            for value in linked_values(text):
                 problem = _linked_file_problem(value, folder, root, links, known)
                 if problem:
                     path = run.display(content.source_path)
@@ -1613,6 +1701,16 @@ def _linked_file_problem(
     value: str, folder: str, root: str, links: set, known: list[str]
 ) -> str | None:
     """What is wrong with a body's link to ``value`` (None when nothing)."""
+    word = _LINK_WORD.match(value)
+    if word and (word[1] or word[2]) not in _LINK_WORDS:
+        near = difflib.get_close_matches(word[1] or word[2], _LINK_WORDS, n=1)
+        meant = f"{{{near[0]}}}{value[word.end() :]}" if near else None
+        return explain(
+            f"{value}: {word[0]} is not a link Pelican knows",
+            "{static} (images, documents), {filename} (items, pages), {attach},"
+            " {tag}, {category}, {author}, {index}",
+            meant,
+        )
     marked = _SITE_FILE.match(value)
     rest = value[marked.end() :] if marked else value
     if not marked and (
@@ -1638,6 +1736,16 @@ def _linked_file_problem(
         None,
     )  # fmt: skip
     if marked:
+        what = marked[1] or marked[2]
+        if (
+            found
+            and what == "filename"
+            and not found.casefold().endswith((".md", ".markdown"))
+        ):
+            return (
+                f"links to {value}, a file that is no item or page: images and"
+                f" documents take {{static}}; write {{static}}{rest}"
+            )
         if found:
             return None
         links.discard(inside)  # Pelican would stop on it, path alone
@@ -1659,6 +1767,17 @@ def _linked_file_problem(
         " {filename}/ and the item's path from content/, e.g."
         " {filename}/items/2024/08/banjir.md"
     )
+
+
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ALT = re.compile(r"""\salt\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+_SRC = re.compile(r"""\ssrc\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+
+
+def _line_in(text: str, needle: str) -> int | None:
+    """The first line of ``text`` holding ``needle``."""
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at != -1 else None
 
 
 def _line_holding(path: str, needle: str) -> int | None:
@@ -1730,27 +1849,30 @@ def _check_links_to_held(run: _Run, context) -> None:
     if not run.held:
         return
     for content in context["generated_content"].values():
-        text = getattr(content, "_content", None) or ""
-        if "filename" not in text:
-            continue
         folder = os.path.dirname(content.relative_source_path)
-        for target in _INTRASITE.findall(text):
-            relative = os.path.normpath(
-                target.lstrip("/")
-                if target.startswith("/")
-                else os.path.join(folder, target)
-            )
-            if relative in run.held:
-                run.add(
-                    Problem(
-                        run.display(content.source_path),
-                        None,
-                        "Body",
-                        f"links to {target}, which is {run.held[relative]}: the"
-                        " link would lead nowhere; link it once it is published,"
-                        " or hold this item back too",
-                    )
+        for field, text in (
+            ("Body", getattr(content, "_content", None) or ""),
+            ("Summary", content.metadata.get("summary") or ""),
+        ):
+            if "filename" not in text:
+                continue
+            for target in _INTRASITE.findall(text):
+                relative = os.path.normpath(
+                    target.lstrip("/")
+                    if target.startswith("/")
+                    else os.path.join(folder, target)
                 )
+                if relative in run.held:
+                    run.add(
+                        Problem(
+                            run.display(content.source_path),
+                            _line_holding(content.source_path, target),
+                            field,
+                            f"links to {target}, which is {run.held[relative]}:"
+                            " the link would lead nowhere; link it once it is"
+                            " published, or hold this item back too",
+                        )
+                    )
 
 
 def _report_held(run: _Run) -> None:
