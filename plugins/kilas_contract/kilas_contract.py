@@ -1465,7 +1465,7 @@ def add_source_links(context, feed) -> None:
 def check_urls(generators) -> None:
     """Two items must not write the same page; then fail once if needed.
     Items held back are listed (a notice, not a problem)."""
-    owners: dict[str, str] = {}
+    owners: dict[str, tuple[str, bool]] = {}
     run = _run(generators[0].settings)
     # Pelican records every item and page it read in the shared context.
     for _, content in sorted(generators[0].context["generated_content"].items()):
@@ -1488,20 +1488,37 @@ def check_urls(generators) -> None:
                 )
             )
             continue
-        if save_as in owners and owners[save_as] != path:
-            if _is_true(str(content.metadata.get("translation", ""))):
-                why = (
-                    f"this file and {owners[save_as]} are both the"
-                    f" {content.lang} translation of one item (the same Slug"
-                    " and Lang): keep one of them"
+        translation = _is_true(str(content.metadata.get("translation", "")))
+        if save_as in owners and owners[save_as][0] != path:
+            other, other_translates = owners[save_as]
+            if translation and other_translates:
+                field, why = (
+                    "Slug",
+                    (
+                        f"this file and {other} are both the {content.lang}"
+                        " translation of one item (the same Slug and Lang): keep"
+                        " one of them"
+                    ),
+                )
+            elif translation or other_translates:
+                field, why = (
+                    "Lang",
+                    (
+                        f"this file and {other} share the Slug and the language"
+                        f" ({content.lang}): the translation needs a line 'Lang:'"
+                        " with its own language, e.g. Lang: en"
+                    ),
                 )
             else:
-                why = (
-                    f"writes the same page ({save_as}) as {owners[save_as]};"
-                    " change the Title or add a distinct 'Slug:' line"
+                field, why = (
+                    "Slug",
+                    (
+                        f"writes the same page ({save_as}) as {other};"
+                        " change the Title or add a distinct 'Slug:' line"
+                    ),
                 )
-            run.add(Problem(path, None, "Slug", why))
-        owners.setdefault(save_as, path)
+            run.add(Problem(path, None, field, why))
+        owners.setdefault(save_as, (path, translation))
     _check_linked_files(run, generators)
     _check_links_to_held(run, generators[0].context)
     _note_near_stories(run)
