@@ -1490,34 +1490,7 @@ def check_urls(generators) -> None:
             continue
         translation = _is_true(str(content.metadata.get("translation", "")))
         if save_as in owners and owners[save_as][0] != path:
-            other, other_translates = owners[save_as]
-            if translation and other_translates:
-                field, why = (
-                    "Slug",
-                    (
-                        f"this file and {other} are both the {content.lang}"
-                        " translation of one item (the same Slug and Lang): keep"
-                        " one of them"
-                    ),
-                )
-            elif translation or other_translates:
-                field, why = (
-                    "Lang",
-                    (
-                        f"this file and {other} share the Slug and the language"
-                        f" ({content.lang}): the translation needs a line 'Lang:'"
-                        " with its own language, e.g. Lang: en"
-                    ),
-                )
-            else:
-                field, why = (
-                    "Slug",
-                    (
-                        f"writes the same page ({save_as}) as {other};"
-                        " change the Title or add a distinct 'Slug:' line"
-                    ),
-                )
-            run.add(Problem(path, None, field, why))
+            run.add(_same_page(content, path, translation, owners[save_as]))
         owners.setdefault(save_as, (path, translation))
     _check_linked_files(run, generators)
     _check_links_to_held(run, generators[0].context)
@@ -1625,6 +1598,31 @@ def _note_near_stories(run: _Run) -> None:
                     " belongs to it, write the story's name as they do",
                 )
             )
+
+
+def _same_page(content, path: str, translation: bool, owner) -> Problem:
+    """Two files at one address: two translations into one language, a
+    translation without its own language, or two items."""
+    other, other_translates = owner
+    if translation and other_translates:
+        why = (
+            f"this file and {other} are both the {content.lang} translation of"
+            " one item (the same Slug and Lang): keep one of them"
+        )
+        return Problem(path, None, "Slug", why)
+    if translation or other_translates:  # named on the translation
+        original, path = (other, path) if translation else (path, other)
+        why = (
+            f"this translation and its original {original} share the language"
+            f" ({content.lang}): give the translation a line 'Lang:' with its"
+            " own language, e.g. Lang: en"
+        )
+        return Problem(path, None, "Lang", why)
+    why = (
+        f"writes the same page ({content.save_as}) as {other}; change the"
+        " Title or add a distinct 'Slug:' line"
+    )
+    return Problem(path, None, "Slug", why)
 
 
 def _check_linked_files(run: _Run, generators) -> None:
