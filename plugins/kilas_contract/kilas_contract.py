@@ -1761,8 +1761,8 @@ def _linked_file_problem(
                 f"links to {value}, a file that is no item or page: images and"
                 f" documents take {{static}}; write {{static}}{rest}"
             )
-        if found:
-            return None
+        if found or os.path.isfile(os.path.join(root, inside)):
+            return None  # (one outside content/ is _check_linked_files' to name)
         links.discard(inside)  # Pelican would stop on it, path alone
         near = difflib.get_close_matches(inside, known, n=1, cutoff=0.6)
         hint = f"; did you mean {value[: marked.end()]}/{near[0]}?" if near else ""
