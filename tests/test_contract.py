@@ -978,6 +978,11 @@ def test_two_translations_into_one_language_say_keep_one(site):
     line = _line(stderr, ": Slug: ")
     assert "are both the en translation of one item" in line, line
     assert "keep one of them" in line and "change the Title" not in line, line
+    # A translation without its Lang is in the original's language.
+    stderr = _fails(site, {"asli-en2.md": english.replace("Lang: en\n", "")})
+    line = _line(stderr, ": Lang: ")
+    assert "asli-en2.md: Lang: this translation and its original" in line, line
+    assert "share the language (id)" in line, line
 
 
 def test_every_image_without_a_description_is_named_on_its_line(site):

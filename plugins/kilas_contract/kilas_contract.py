@@ -1465,7 +1465,7 @@ def add_source_links(context, feed) -> None:
 def check_urls(generators) -> None:
     """Two items must not write the same page; then fail once if needed.
     Items held back are listed (a notice, not a problem)."""
-    owners: dict[str, str] = {}
+    owners: dict[str, tuple[str, bool]] = {}
     run = _run(generators[0].settings)
     # Pelican records every item and page it read in the shared context.
     for _, content in sorted(generators[0].context["generated_content"].items()):
@@ -1488,20 +1488,10 @@ def check_urls(generators) -> None:
                 )
             )
             continue
-        if save_as in owners and owners[save_as] != path:
-            if _is_true(str(content.metadata.get("translation", ""))):
-                why = (
-                    f"this file and {owners[save_as]} are both the"
-                    f" {content.lang} translation of one item (the same Slug"
-                    " and Lang): keep one of them"
-                )
-            else:
-                why = (
-                    f"writes the same page ({save_as}) as {owners[save_as]};"
-                    " change the Title or add a distinct 'Slug:' line"
-                )
-            run.add(Problem(path, None, "Slug", why))
-        owners.setdefault(save_as, path)
+        translation = _is_true(str(content.metadata.get("translation", "")))
+        if save_as in owners and owners[save_as][0] != path:
+            run.add(_same_page(content, path, translation, owners[save_as]))
+        owners.setdefault(save_as, (path, translation))
     _check_linked_files(run, generators)
     _check_links_to_held(run, generators[0].context)
     _note_near_stories(run)
@@ -1608,6 +1598,31 @@ def _note_near_stories(run: _Run) -> None:
                     " belongs to it, write the story's name as they do",
                 )
             )
+
+
+def _same_page(content, path: str, translation: bool, owner) -> Problem:
+    """Two files at one address: two translations into one language, a
+    translation without its own language, or two items."""
+    other, other_translates = owner
+    if translation and other_translates:
+        why = (
+            f"this file and {other} are both the {content.lang} translation of"
+            " one item (the same Slug and Lang): keep one of them"
+        )
+        return Problem(path, None, "Slug", why)
+    if translation or other_translates:  # named on the translation
+        original, path = (other, path) if translation else (path, other)
+        why = (
+            f"this translation and its original {original} share the language"
+            f" ({content.lang}): give the translation a line 'Lang:' with its"
+            " own language, e.g. Lang: en"
+        )
+        return Problem(path, None, "Lang", why)
+    why = (
+        f"writes the same page ({content.save_as}) as {other}; change the"
+        " Title or add a distinct 'Slug:' line"
+    )
+    return Problem(path, None, "Slug", why)
 
 
 def _check_linked_files(run: _Run, generators) -> None:
@@ -1746,8 +1761,8 @@ def _linked_file_problem(
                 f"links to {value}, a file that is no item or page: images and"
                 f" documents take {{static}}; write {{static}}{rest}"
             )
-        if found:
-            return None
+        if found or os.path.isfile(os.path.join(root, inside)):
+            return None  # (one outside content/ is _check_linked_files' to name)
         links.discard(inside)  # Pelican would stop on it, path alone
         near = difflib.get_close_matches(inside, known, n=1, cutoff=0.6)
         hint = f"; did you mean {value[: marked.end()]}/{near[0]}?" if near else ""
