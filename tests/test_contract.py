@@ -1074,3 +1074,36 @@ def test_a_page_template_the_theme_lacks_is_named(site):
     assert 'pages/khusus.md:2: Template: the theme has no template "pagee.html"' in line
     assert line.endswith('Did you mean "page"?'), line
     assert "unable to load" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("tags", "shown"),
+    [
+        ("banjir, Demak; Jawa Tengah", ["banjir", "Demak", "Jawa Tengah"]),
+        ("a, b; c", ["a", "b", "c"]),
+    ],
+)
+def test_tags_take_either_separator(site, tags, shown):
+    """With a ";" in the line, "banjir, Demak" was one tag that Pelican split
+    again: the build stopped on "critical: ('tags', 'banjir')"."""
+    content, output = site
+    text = _item(Title="Pemisah").replace("Summary:", f"Tags: {tags}\nSummary:")
+    (content / "items" / "pemisah.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = html.fromstring((output / "2024/08/pemisah/index.html").read_bytes())
+    found = page.xpath("//a[contains(@href, '/tag/') and @href != '/tag/']/text()")
+    assert found == shown
+
+
+@pytest.mark.parametrize("field", ["Tags", "Story", "Slug"])
+def test_a_name_too_long_for_an_address_is_named(site, field):
+    """A folder name holds 255 bytes: the build stopped with "File name too
+    long" and no item named."""
+    value = "banjir-" * 40 if field == "Slug" else "banjir " * 40
+    text = _item(Title="Panjang").replace("Summary:", f"{field}: {value}\nSummary:")
+    line = _line(_fails(site, {"panjang.md": text}), "panjang.md")
+    assert (
+        f"items/panjang.md:6: {field}: " in line
+        and "is too long for an address" in line
+    )

@@ -262,6 +262,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 # Invisible characters pasted text brings: zero-width space, word joiner,
 # byte-order mark, soft hyphen, left-to-right and right-to-left marks.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad\u200e\u200f"))
+# A folder's name holds at most 255 bytes (ext4 and most file systems).
+_LONGEST_SLUG = 200
 # The free-text fields whose values have pages, by their class's name
 # (Pelican's ``<CLASS>_REGEX_SUBSTITUTIONS`` setting).
 _TERM_KINDS = {"tags": "Tag", "story": "Story"}
@@ -1044,6 +1046,11 @@ class ItemReader(MarkdownReader):
         )
 
     def _read_slug(self, value: str) -> str:
+        if len(value) > _LONGEST_SLUG:
+            raise _Bad(
+                f'"{value[:40]}…" is too long for an address ({len(value)}'
+                f" characters; at most {_LONGEST_SLUG}): keep the main words"
+            )
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
             meant = _slugify(self.settings, value.replace("/", " "))
             raise _Bad(
@@ -1163,6 +1170,11 @@ class ItemReader(MarkdownReader):
         name = " ".join(value.split())
         return self._term("story", name, lambda: Story(name, self.settings))
 
+    def _split_tag(self, value: str) -> list[str]:
+        """Tags are words: ``;`` and ``,`` both end one (Pelican would split
+        a tag holding a comma again, and keep the first part)."""
+        return split_list(value.replace(";", ","))
+
     def _read_tag(self, value: str):
         """A tag as a hashtag (``#banjir``) is the tag (``banjir``): one
         page, one name."""
@@ -1197,7 +1209,13 @@ class ItemReader(MarkdownReader):
                     " in words, e.g. "
                     + ("banjir" if kind == "tags" else "Banjir Jakarta 2024")
                 )
-            term = run.terms.setdefault((kind, slug), make())
+            if len(slug.encode()) > _LONGEST_SLUG:
+                raise _Bad(
+                    f'"{name[:40]}…" is too long for an address ({len(name)}'
+                    f" characters): a {what.lower()} is a name, not a sentence"
+                )
+            made = make()
+            term = run.terms.setdefault((kind, made.slug), made)
             run.term_names[kind, name] = term
         run.term_uses.append((kind, term.slug, name, self._path, self._line))
         self._spelled.append(f"{kind}:{name}")
