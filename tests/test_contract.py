@@ -1107,3 +1107,14 @@ def test_a_name_too_long_for_an_address_is_named(site, field):
         f"items/panjang.md:6: {field}: " in line
         and "is too long for an address" in line
     )
+
+
+def test_an_image_in_a_summary_is_named(site):
+    """A summary is shown in every list: an image there filled the home
+    page (h1's pass found it)."""
+    content, _ = site
+    (content / "images").mkdir(exist_ok=True)
+    Image.new("RGB", (8, 8), "navy").save(content / "images" / "foto.jpg")
+    text = _item(Summary="Banjir ![Air]({static}/images/foto.jpg) merendam rumah.")
+    line = _line(_fails(site, {"ringkas-gambar.md": text}), "ringkas-gambar.md")
+    assert "items/ringkas-gambar.md:6: Summary: holds an image" in line, line

@@ -557,8 +557,16 @@ class ItemReader(MarkdownReader):
             )
         if "<img" in body_html:
             self._check_image_texts(body_html, text)
-            if self._problems:
-                return self._fail()
+        if summary and "<img" in summary:
+            self._problem(
+                next((n for k, _, n in header if field_key(k) == "summary"), None),
+                "Summary",
+                "holds an image, which every list showing the item would show:"
+                " give the item its photo with 'Image:', or put the image in"
+                " the text",
+            )
+        if self._problems:
+            return self._fail()
         if title is not None:
             metadata["title"] = title
         if summary is not None:
