@@ -167,6 +167,9 @@ def test_date_that_does_not_parse(site):
         ("2024-8-4 9:05", "2024-08-04 09:05"),  # year first: never April
         ("2024/08/04 10:30", "2024-08-04 10:30"),
         ("4 Agustus 2024 10:30 +09:00", "2024-08-04T10:30+09:00"),
+        ("2024-08-04 10:30 GMT+7", "2024-08-04T10:30+07:00"),  # not POSIX's -7
+        ("4 Agustus 2024 10.30 UTC+8", "2024-08-04T10:30+08:00"),
+        ("20240804", "2024-08-04 00:00"),  # ISO's basic form: never 8 April
         ("2024-08-04 10:30 PST", None),  # a zone it cannot read: no guess
         ("2024-13-01", None),  # no month 13: not read as 13 January
         ("Agustus 2024", None),  # no day

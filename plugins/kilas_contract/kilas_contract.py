@@ -1351,6 +1351,13 @@ def _english_date_words() -> frozenset[str]:
 _ZONE_AT_END = re.compile(r"\s*\b(WIB|WITA|WIT)\b\.?$", re.IGNORECASE)
 _DOTTED_TIME = re.compile(r"(?<!\S)(\d{1,2})\.(\d{2})(?!\S)")
 _YEAR_FIRST = re.compile(r"^(\d{4})\D+(\d{1,2})\D+(\d{1,2})(?!\d)")
+# "GMT+7", "UTC+07:00": as editors mean it, seven hours ahead (dateutil
+# reads "GMT+7" as POSIX zones do: seven hours behind).
+_GMT_OFFSET = re.compile(
+    r"\s*\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE
+)
+# ISO 8601's basic form: 20240804, 20240804T1030.
+_BASIC_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2}))?(?=\s|$|Z|[+-])")
 
 
 def _near_date(value: str) -> str | None:
@@ -1363,6 +1370,14 @@ def _near_date(value: str) -> str | None:
     from dateutil import parser  # noqa: PLC0415
 
     text = value.strip()
+    basic = _BASIC_DATE.match(text)
+    if basic:
+        year, month, day, hour, minute = basic.groups()
+        written = f"{year}-{month}-{day}" + (f" {hour}:{minute}" if hour else "")
+        text = written + text[basic.end() :]
+    text = _GMT_OFFSET.sub(
+        lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", text
+    ).strip()
     zone = _ZONE_AT_END.search(text)
     if zone:
         text = text[: zone.start()]
