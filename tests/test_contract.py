@@ -1121,3 +1121,17 @@ def test_an_image_in_a_summary_is_named(site):
     text = _item(Summary="Banjir ![Air]({static}/images/foto.jpg) merendam rumah.")
     line = _line(_fails(site, {"ringkas-gambar.md": text}), "ringkas-gambar.md")
     assert "items/ringkas-gambar.md:6: Summary: holds an image" in line, line
+
+
+def test_two_items_of_one_day_under_one_headline_get_a_notice(site):
+    items = {
+        "a.md": _item(Title="Banjir Rendam Demak"),
+        "b.md": _item(Title="BANJIR rendam “Demak”", Date="2024-08-04 15:00"),
+        "c.md": _item(Title="Banjir Rendam Demak", Date="2024-08-05 09:00"),
+        "a-en.md": _item(
+            Title="Banjir Rendam Demak", Lang="en", Translation="true", Slug="a"
+        ),
+    }
+    said = _builds_saying(site, items, "the same headline")
+    assert len(said) == 1, said
+    assert "items/b.md:1: Title: the same headline as" in said[0], said[0]

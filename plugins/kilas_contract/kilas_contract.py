@@ -1897,6 +1897,38 @@ def _note_same_reports(run: _Run, context) -> None:
                 )
             )
         seen.setdefault(ident, path)
+    _note_same_headlines(run, context, keys)
+
+
+def _note_same_headlines(run: _Run, context, keys: list[str]) -> None:
+    """Two items of one day under one headline (any case, spaces and
+    typography aside) are most likely one piece of news written up twice: a
+    notice on the later one. A translation is its original's."""
+    found: dict[tuple, tuple] = {}
+    for content in sorted(
+        context.get("articles", []) + context.get("hidden_articles", []),
+        key=lambda c: (c.date, c.source_path),
+    ):
+        words = re.findall(
+            r"\w+", html.unescape(_TAGS.sub("", content.title)).casefold()
+        )
+        ident = tuple(getattr(content, key, None) for key in keys)
+        key = (content.date.date(), tuple(words))
+        path = run.display(content.source_path)
+        if key in found and found[key][0] != ident:
+            run.notice(
+                Problem(
+                    path,
+                    _line_holding(content.source_path, "Title:") or 1,
+                    "Title",
+                    f"the same headline as {found[key][1]}, the same day: if"
+                    " it is the same news, keep one item",
+                )
+            )
+        found.setdefault(key, (ident, path))
+
+
+_TAGS = re.compile(r"<[^>]+>")
 
 
 def _check_links_to_held(run: _Run, context) -> None:
