@@ -1135,3 +1135,22 @@ def test_two_items_of_one_day_under_one_headline_get_a_notice(site):
     said = _builds_saying(site, items, "the same headline")
     assert len(said) == 1, said
     assert "items/b.md:1: Title: the same headline as" in said[0], said[0]
+
+
+def test_a_pasted_photo_address_is_published_as_a_valid_address(site):
+    """An https photo with spaces or < in its address went into og:image
+    (and JSON-LD) as typed: no valid address."""
+    content, output = site
+    text = _item(
+        Title="Foto Jauh",
+        Image="https://contoh.id/foto banjir <b>.jpg",
+        Image_Alt="Air",
+        Image_Credit="AP",
+    )
+    (content / "items" / "foto-jauh.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = html.fromstring((output / "2024/08/foto-jauh/index.html").read_bytes())
+    assert page.xpath("//meta[@property='og:image']/@content") == [
+        "https://contoh.id/foto%20banjir%20%3Cb%3E.jpg"
+    ]

@@ -276,6 +276,27 @@ _NOT_C0 = bytes(b for b in range(256) if b not in _C0)
 _C1_OR_NONCHARACTER = re.compile(rb"\xc2[\x80-\x9f]|\xef\xbf[\xbe\xbf]")
 
 
+def _web_address(value: str) -> str:
+    """An http(s) address with what a pasted one may hold that an address
+    may not (spaces, quotes, ``<``, non-ASCII letters) percent-encoded as a
+    browser sends it, the host in punycode: pages and feeds hold a valid
+    link."""
+    parsed = urlsplit(value)
+    try:
+        netloc = parsed.netloc.encode("idna").decode("ascii")
+    except UnicodeError:
+        netloc = parsed.netloc  # user info or a port: left as written
+    return urlunsplit(
+        (
+            parsed.scheme,
+            netloc,
+            quote(parsed.path, safe=_URL_SAFE),
+            quote(parsed.query, safe=_URL_SAFE + "?"),
+            quote(parsed.fragment, safe=_URL_SAFE + "?"),
+        )
+    )
+
+
 def _has_control(raw: bytes) -> bool:
     """Whether UTF-8 ``raw`` holds a character of ``_CONTROL`` (at C speed:
     bytes.translate keeps the C0 bytes, a search finds C1 and U+FFFE/FFFF)."""
@@ -942,7 +963,7 @@ class ItemReader(MarkdownReader):
         if re.match(r"^([a-z][a-z0-9+.-]*):|^//", value, re.IGNORECASE):
             parsed = urlparse(value)
             if parsed.scheme.lower() == "https" and parsed.netloc:
-                return value
+                return _web_address(value)
             web = parsed.scheme.lower() in ("http", "") and parsed.netloc
             hint = f"https://{value.split('//', 1)[1]}" if web else None
             kind = f"{parsed.scheme}:" if parsed.scheme else "no https:"
@@ -1256,19 +1277,7 @@ class ItemReader(MarkdownReader):
                     hint,
                 )
             )
-        try:
-            netloc = parsed.netloc.encode("idna").decode("ascii")
-        except UnicodeError:
-            netloc = parsed.netloc  # user info or a port: left as written
-        return urlunsplit(
-            (
-                parsed.scheme,
-                netloc,
-                quote(parsed.path, safe=_URL_SAFE),
-                quote(parsed.query, safe=_URL_SAFE + "?"),
-                quote(parsed.fragment, safe=_URL_SAFE + "?"),
-            )
-        )
+        return _web_address(value)
 
     def _read_lang(self, value: str) -> str:
         """A language code as CLDR writes it (``EN`` is ``en``): the item's
