@@ -1154,3 +1154,24 @@ def test_a_pasted_photo_address_is_published_as_a_valid_address(site):
     assert page.xpath("//meta[@property='og:image']/@content") == [
         "https://contoh.id/foto%20banjir%20%3Cb%3E.jpg"
     ]
+
+
+def test_a_page_translated_builds_with_both_languages_linked(site):
+    """A page's translation (the about page in English) stopped the build:
+    the sitemaps took the pages' generator's translations for dated items."""
+    content, output = site
+    pages = content / "pages"
+    pages.mkdir(exist_ok=True)
+    (pages / "tentang.md").write_text(
+        "Title: Tentang\nSlug: tentang\n\nRingkasan berita.\n", encoding="utf-8"
+    )
+    (pages / "about.md").write_text(
+        "Title: About\nSlug: tentang\nLang: en\nTranslation: true\n\nA digest.\n",
+        encoding="utf-8",
+    )
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = html.fromstring((output / "tentang/index.html").read_bytes())
+    assert page.xpath("//link[@hreflang='en']/@href") == ["/en/tentang/"]
+    assert (output / "en/tentang/index.html").is_file()
+    assert "/en/tentang/" in (output / "sitemap.xml").read_text(encoding="utf-8")

@@ -36,6 +36,7 @@ from kilas_settings import (
 )
 from markupsafe import Markup
 from pelican import signals
+from pelican.generators import ArticlesGenerator
 from pelican.urlwrappers import URLWrapper
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,15 @@ def _content_items(generators, attrs) -> list:
     ]
 
 
+def _dated_items(generators) -> list:
+    """The items and their translations (the pages' generator has
+    ``translations`` too: pages, undated)."""
+    return _content_items(
+        [g for g in generators if isinstance(g, ArticlesGenerator)],
+        ("articles", "translations"),
+    )
+
+
 def _term_lists(context: dict):
     """(term, items) pairs of every taxonomy in the context (ours or not)."""
     for value in context.values():
@@ -168,8 +178,7 @@ def _lastmods(context: dict, generators) -> tuple[dict, dict, datetime | None]:
         latest = max(map(_modified, items))
         folders.setdefault(folder + "/" if folder else "", latest)
         exact.setdefault(save_as, latest)
-    articles = _content_items(generators, ("articles", "translations"))
-    newest = max(map(_modified, articles), default=None)
+    newest = max(map(_modified, _dated_items(generators)), default=None)
     return exact, folders, newest
 
 
@@ -245,11 +254,7 @@ def news_items(settings: dict, generators) -> list:
     """Items published in the window before "now", newest first."""
     now = site_now(settings)
     start = now - timedelta(hours=settings["SEO_NEWS_WINDOW_HOURS"])
-    items = [
-        item
-        for item in _content_items(generators, ("articles", "translations"))
-        if start <= item.date <= now
-    ]
+    items = [item for item in _dated_items(generators) if start <= item.date <= now]
     items.sort(key=lambda item: item.date, reverse=True)
     return items[: settings["SEO_NEWS_MAX_ITEMS"]]
 
@@ -293,7 +298,7 @@ def next_change(pelican, generators=()) -> datetime | None:
     now = site_now(settings)
     window = timedelta(hours=settings["SEO_NEWS_WINDOW_HOURS"])
     moments = []
-    for item in _content_items(generators, ("articles", "translations")):
+    for item in _dated_items(generators):
         if item.date > now:
             moments.append(item.date)
         elif item.date + window >= now:
