@@ -378,14 +378,21 @@ def test_drafts_are_previews_in_development_and_absent_from_a_publish_build(
 ):
     title = "Draf Rahasia Banjir Susulan"
     _write(project, "draf-rahasia", _item(title, "2024-08-05 10:00", "Status: draft\n"))
+    # A page's draft too, under the same draf/ (not Pelican's drafts/pages/x.html).
+    (project / "content" / "pages" / "draf-halaman.md").write_text(
+        "Title: Halaman Draf Rahasia\nStatus: draft\n\nIsi.\n", encoding="utf-8"
+    )
     development = tmp_path / "dev"
     _build(project, development, SEARCH_INDEX=False)
     heading = page(development, "draf/draf-rahasia").xpath("//h1")[0]
     assert heading.text_content().replace("\xa0", " ") == title
+    assert page(development, "draf/halaman/draf-halaman").xpath("//h1")
+    assert not (development / "drafts").exists()
 
     published = tmp_path / "published"
     _build(project, published, "publishconf.py", SEARCH_INDEX=True)
     assert _mentions(published, "draf-rahasia", "Draf Rahasia Banjir") == []
+    assert _mentions(published, "draf-halaman", "Halaman Draf") == []
     assert not (published / "draf").exists()
     assert search_shards(published) == {"2024": 8}
 
