@@ -256,11 +256,30 @@ def test_unknown_field_that_looks_known(site):
 
 
 def test_two_items_with_the_same_url(site):
+    """Two items of one slug: named on the second's Slug line (before
+    Pelican's "There are 2 original items with slug ..."), with both files."""
     text = _item(Slug="sama")
     stderr = _fails(site, {"satu.md": text, "dua.md": text})
-    line = _line(stderr, "writes the same page")
-    assert "items/satu.md" in line or "items/dua.md" in line
-    assert "items/satu.md" in line and "items/dua.md" in line
+    line = _line(stderr, 'the slug "sama" is also')
+    assert "items/satu.md:7: Slug: " in line and "items/dua.md" in line, line
+    assert "There are 2" not in stderr
+
+
+def test_one_file_name_in_two_month_folders_is_named(site):
+    """A recurring item (kurs-rupiah.md every month): two addresses, but
+    one slug, which tells items and their translations apart."""
+    content, _ = site
+    for month in ("07", "08"):
+        (content / "items" / month).mkdir()
+    files = {
+        f"{month}/kurs-rupiah.md": _item(
+            Title=f"Kurs {month}", Date=f"2024-{month}-01 09:00"
+        )
+        for month in ("07", "08")
+    }
+    line = _line(_fails(site, files), 'the file name "kurs-rupiah.md" is also')
+    assert "items/08/kurs-rupiah.md: the file name" in line, line
+    assert "(e.g. kurs-rupiah-2024-08-01.md)" in line, line
 
 
 def test_file_that_is_not_utf8(site):

@@ -169,6 +169,9 @@ class _Run:
         self.terms: dict[tuple[str, str], object] = {}
         self.term_names: dict[tuple[str, str], object] = {}
         self.term_uses: list[tuple[str, str, str, str, int]] = []
+        # The first item (not a translation) of each slug, by its shown
+        # path: (draft or shown, translation id) -> path.
+        self.originals_seen: dict[tuple, str] = {}
         # The line of each item's Source_URL, by its shown path.
         self.report_lines: dict[str, int] = {}
         # Where each item names its story: (path, line, story).
@@ -558,6 +561,8 @@ class ItemReader(MarkdownReader):
         if is_item and not draft:
             self._check_placeholders(header, body, body_start)
         held = self._held(header, metadata, draft, is_item)
+        if is_item and not self._problems:
+            self._check_slug_taken(header, metadata)
         if self._problems or self._unchecked:
             return self._fail()
         if held:
@@ -612,6 +617,35 @@ class ItemReader(MarkdownReader):
                 ' ![Warga mengungsi ke balai desa](...), or as alt="..." of an'
                 " <img>",
             )
+
+    def _check_slug_taken(self, header, metadata: dict) -> None:
+        """Items are told apart by their slug (translations share their
+        original's): two items with one file name in two month folders had
+        two addresses but stopped the build with Pelican's "There are 2
+        original (not translated) items with slug ..."."""
+        if metadata.get("translation") == "true":
+            return
+        values = {field_key(k): v for k, v, _ in header}
+        ident = translation_id(self.settings, self._source_path, values)
+        group = "draft" if metadata.get("status") == "draft" else "shown"
+        run = _run(self.settings)
+        first = run.originals_seen.setdefault((group, ident), self._path)
+        if first == self._path:
+            return
+        line = next((n for k, _, n in header if field_key(k) == "slug"), None)
+        name = os.path.basename(self._source_path)
+        stem, extension = os.path.splitext(name)
+        day = metadata.get("date")
+        other = f"{stem}-{day:%Y-%m-%d}{extension}" if day else f"{stem}-2{extension}"
+        taken = f'the slug "{ident[0]}"' if line else f'the file name "{name}"'
+        self._problem(
+            line,
+            "Slug" if line else None,
+            f"{taken} is also {first}'s: items are told apart by their slug"
+            " (a translation shares its original's), whatever their folder;"
+            f" give this one another file name (e.g. {other}) or a line"
+            " 'Slug: ...'",
+        )
 
     def _check_header_ends_blank(self, text: str, header, body_start: int) -> None:
         """The header ends with a blank line. A line right after it that is
