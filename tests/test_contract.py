@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PROJECT, run_build, snapshot
-from lxml import html
+from lxml import etree, html
 from PIL import Image
 
 FIXTURE = Path(__file__).parent / "fixtures" / "contract"
@@ -88,6 +88,16 @@ def _line(stderr: str, path: str) -> str:
     lines = [line for line in stderr.splitlines() if path in line]
     assert lines, stderr
     return lines[0]
+
+
+def _built_page(site, name: str, text: str):
+    """Add the item ``name`` (``items/<name>.md``), build (it must succeed);
+    its page, parsed."""
+    content, output = site
+    (content / "items" / f"{name}.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    return html.fromstring((output / f"2024/08/{name}/index.html").read_bytes())
 
 
 def _builds_saying(site, items: dict[str, str], needle: str) -> list[str]:
@@ -1038,14 +1048,10 @@ def test_every_image_without_a_description_is_named_on_its_line(site):
 def test_a_value_continued_by_any_indent_is_read_whole(site, indent):
     """Markdown's meta data wants four spaces; an editor's two, one or a tab
     cut the summary there and published the rest as the item's text."""
-    content, output = site
     text = _item(Summary="Banjir merendam ratusan rumah").replace(
         "rumah\n", f"rumah\n{indent}di Demak, Jawa Tengah.\n"
     )
-    (content / "items" / "lanjut.md").write_text(text, encoding="utf-8")
-    result = run_build("--content", str(content), "--output", str(output))
-    assert result.returncode == 0, result.stderr
-    page = html.fromstring((output / "2024/08/lanjut/index.html").read_bytes())
+    page = _built_page(site, "lanjut", text)
     summary = page.xpath("string(//div[@class='summary'])")
     assert "ratusan rumah di Demak, Jawa Tengah." in " ".join(summary.split())
     assert "Demak" not in page.xpath("string(//div[@class='article-body'])")
@@ -1066,7 +1072,6 @@ def test_invisible_characters_pasted_into_names_are_ignored(site):
     """A zero-width space or a direction mark pasted with a name (a web
     page, a chat) made "unknown source "SinarHarapan.id"" with the culprit
     invisible in the message."""
-    content, output = site
     text = _item(
         Title="Tempelan",
         Category="\ufeffInternasional",
@@ -1074,10 +1079,7 @@ def test_invisible_characters_pasted_into_names_are_ignored(site):
         Source="SinarHarapan.id\u200b",
         Date="2024-08-04\u2060 10:30",
     )
-    (content / "items" / "tempel.md").write_text(text, encoding="utf-8")
-    result = run_build("--content", str(content), "--output", str(output))
-    assert result.returncode == 0, result.stderr
-    page = (output / "2024/08/tempel/index.html").read_text(encoding="utf-8")
+    page = etree.tostring(_built_page(site, "tempel", text), encoding="unicode")
     for mark in "\u200b\u200e\u2060\ufeff":
         assert mark not in page
     assert ">Internasional<" in page
@@ -1108,12 +1110,8 @@ def test_a_page_template_the_theme_lacks_is_named(site):
 def test_tags_take_either_separator(site, tags, shown):
     """With a ";" in the line, "banjir, Demak" was one tag that Pelican split
     again: the build stopped on "critical: ('tags', 'banjir')"."""
-    content, output = site
     text = _item(Title="Pemisah").replace("Summary:", f"Tags: {tags}\nSummary:")
-    (content / "items" / "pemisah.md").write_text(text, encoding="utf-8")
-    result = run_build("--content", str(content), "--output", str(output))
-    assert result.returncode == 0, result.stderr
-    page = html.fromstring((output / "2024/08/pemisah/index.html").read_bytes())
+    page = _built_page(site, "pemisah", text)
     found = page.xpath("//a[contains(@href, '/tag/') and @href != '/tag/']/text()")
     assert found == shown
 
@@ -1159,17 +1157,13 @@ def test_two_items_of_one_day_under_one_headline_get_a_notice(site):
 def test_a_pasted_photo_address_is_published_as_a_valid_address(site):
     """An https photo with spaces or < in its address went into og:image
     (and JSON-LD) as typed: no valid address."""
-    content, output = site
     text = _item(
         Title="Foto Jauh",
         Image="https://contoh.id/foto banjir <b>.jpg",
         Image_Alt="Air",
         Image_Credit="AP",
     )
-    (content / "items" / "foto-jauh.md").write_text(text, encoding="utf-8")
-    result = run_build("--content", str(content), "--output", str(output))
-    assert result.returncode == 0, result.stderr
-    page = html.fromstring((output / "2024/08/foto-jauh/index.html").read_bytes())
+    page = _built_page(site, "foto-jauh", text)
     assert page.xpath("//meta[@property='og:image']/@content") == [
         "https://contoh.id/foto%20banjir%20%3Cb%3E.jpg"
     ]
