@@ -1188,3 +1188,21 @@ def test_a_page_translated_builds_with_both_languages_linked(site):
     assert page.xpath("//link[@hreflang='en']/@href") == ["/en/tentang/"]
     assert (output / "en/tentang/index.html").is_file()
     assert "/en/tentang/" in (output / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_a_name_written_with_a_separate_accent_is_the_same_name(site):
+    """A Mac writes é as e and a combining accent: the same tag or story
+    looked like two spellings (a notice naming two identical names), and
+    the page kept whichever came first."""
+    items = {
+        "a.md": _item(Title="Aksen a", Story="Krisis Cafe\u0301 2024").replace(
+            "Summary:", "Tags: Cafe\u0301\nSummary:"
+        ),
+        "b.md": _item(Title="Aksen b", Story="Krisis Café 2024").replace(
+            "Summary:", "Tags: Café\nSummary:"
+        ),
+    }
+    assert _builds_saying(site, items, "one page") == []
+    _, output = site
+    page = (output / "2024/08/a/index.html").read_text(encoding="utf-8")
+    assert "Cafe\u0301" not in page and "Café" in page

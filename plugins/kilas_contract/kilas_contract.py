@@ -22,6 +22,7 @@ import html
 import logging
 import os
 import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlparse, urlsplit, urlunsplit
@@ -881,13 +882,12 @@ class ItemReader(MarkdownReader):
                 )
                 continue
             seen[name] = line
-            # Pasted names bring invisible characters (a zero-width space
+            # Composed letters (a Mac writes é as e and an accent), and
+            # pasted names bring invisible characters (a zero-width space
             # from a web page): a region or a date never means them.
-            value = (
-                written
-                if field.kind in ("text", "markdown")
-                else written.translate(_INVISIBLE).strip()
-            )
+            value = unicodedata.normalize("NFC", written)
+            if field.kind not in ("text", "markdown"):
+                value = value.translate(_INVISIBLE).strip()
             if not value:
                 if field.required:
                     self._problem(line, field.name, "is empty; it is required")
