@@ -1577,7 +1577,6 @@ def check_urls(generators) -> None:
             run.add(_same_page(content, path, translation, owners[save_as]))
         owners.setdefault(save_as, (path, translation))
     _check_linked_files(run, generators)
-    _check_links_to_held(run, generators[0].context)
     _note_near_stories(run)
     _note_same_reports(run, generators[0].context)
     run.renders.save()
@@ -1739,7 +1738,6 @@ def _check_linked_files(run: _Run, generators) -> None:
             )
 
 
-_INTRASITE = re.compile(r"""(?:\{filename\}|\|filename\|)([^"'#?\s<>]+)""")
 # A link Pelican resolves ({static}/images/x.jpg), and what it links.
 _SITE_FILE = re.compile(
     r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)"
@@ -1778,16 +1776,14 @@ def check_body_links(generator) -> None:
     if not isinstance(generator, PagesGenerator):
         return
     run = _run(generator.settings)
-    root = generator.settings["PATH"]
     links = generator.context.setdefault("static_links", set())
-    known = [*run.discovery.markdown, *run.discovery.static]
     for content in list(generator.context["generated_content"].values()):
         folder = os.path.dirname(content.relative_source_path)
         parts = [("Body", getattr(content, "_content", None) or "")]
         parts.append(("Summary", content.metadata.get("summary") or ""))
         for field, text in parts:
             for value in linked_values(text):
-                problem = _linked_file_problem(value, folder, root, links, known)
+                problem = _linked_file_problem(run, value, folder, links)
                 if problem:
                     path = run.display(content.source_path)
                     run.add(
@@ -1796,10 +1792,10 @@ def check_body_links(generator) -> None:
                     )  # fmt: skip
 
 
-def _linked_file_problem(
-    value: str, folder: str, root: str, links: set, known: list[str]
-) -> str | None:
-    """What is wrong with a body's link to ``value`` (None when nothing)."""
+def _linked_file_problem(run: _Run, value: str, folder: str, links: set) -> str | None:
+    """What is wrong with a body's link to ``value`` (None when nothing):
+    ``folder`` is the linking file's, ``links`` Pelican's static links."""
+    root = run.settings["PATH"]
     word = _LINK_WORD.match(value)
     if word and (word[1] or word[2]) not in _LINK_WORDS:
         near = difflib.get_close_matches(word[1] or word[2], _LINK_WORDS, n=1)
@@ -1845,9 +1841,16 @@ def _linked_file_problem(
                 f"links to {value}, a file that is no item or page: images and"
                 f" documents take {{static}}; write {{static}}{rest}"
             )
+        if what == "filename" and inside in run.held:
+            return (
+                f"links to {path}, which is {run.held[inside]}: the link would"
+                " lead nowhere; link it once it is published, or hold this item"
+                " back too"
+            )
         if found or os.path.isfile(os.path.join(root, inside)):
             return None  # (one outside content/ is _check_linked_files' to name)
         links.discard(inside)  # Pelican would stop on it, path alone
+        known = [*run.discovery.markdown, *run.discovery.static]
         near = difflib.get_close_matches(inside, known, n=1, cutoff=0.6)
         hint = f"; did you mean {value[: marked.end()]}/{near[0]}?" if near else ""
         return f"links to {value}, which is no file in content/{hint}"
@@ -1972,38 +1975,6 @@ def _note_same_headlines(run: _Run, context, keys: list[str]) -> None:
 
 
 _TAGS = re.compile(r"<[^>]+>")
-
-
-def _check_links_to_held(run: _Run, context) -> None:
-    """An item that links ({filename}) to an item held back would show a
-    broken link (or Pelican's warning): name both instead."""
-    if not run.held:
-        return
-    for content in context["generated_content"].values():
-        folder = os.path.dirname(content.relative_source_path)
-        for field, text in (
-            ("Body", getattr(content, "_content", None) or ""),
-            ("Summary", content.metadata.get("summary") or ""),
-        ):
-            if "filename" not in text:
-                continue
-            for target in _INTRASITE.findall(text):
-                relative = os.path.normpath(
-                    target.lstrip("/")
-                    if target.startswith("/")
-                    else os.path.join(folder, target)
-                )
-                if relative in run.held:
-                    run.add(
-                        Problem(
-                            run.display(content.source_path),
-                            _line_holding(content.source_path, target),
-                            field,
-                            f"links to {target}, which is {run.held[relative]}:"
-                            " the link would lead nowhere; link it once it is"
-                            " published, or hold this item back too",
-                        )
-                    )
 
 
 def _report_held(run: _Run) -> None:
