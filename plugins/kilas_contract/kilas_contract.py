@@ -173,8 +173,8 @@ class _Run:
         # The first item (not a translation) of each slug, by its shown
         # path: (draft or shown, translation id) -> path.
         self.originals_seen: dict[tuple, str] = {}
-        # The line of each item's Source_URL, by its shown path.
-        self.report_lines: dict[str, int] = {}
+        # The line of each item's Source_URL and Title: (shown path, field).
+        self.field_lines: dict[tuple[str, str], int] = {}
         # Where each item names its story: (path, line, story).
         self.story_uses: list[tuple[str, int, Story]] = []
         self.displayed: dict[str, str] = {}
@@ -901,8 +901,8 @@ class ItemReader(MarkdownReader):
                 self._unchecked = True
                 continue
             metadata[ATTRIBUTES.get(name, name)] = result
-            if name == "source_url":
-                _run(self.settings).report_lines[self._path] = line
+            if name in ("source_url", "title"):
+                _run(self.settings).field_lines[self._path, name] = line
             if name == "story":
                 _run(self.settings).story_uses.append((self._path, line, result))
         for name, field in known.items():
@@ -1578,7 +1578,7 @@ def check_urls(generators) -> None:
         owners.setdefault(save_as, (path, translation))
     _check_linked_files(run, generators)
     _note_near_stories(run)
-    _note_same_reports(run, generators[0].context)
+    _note_written_twice(run, generators[0].context)
     run.renders.save()
     _report_held(run)
     if run.problems:
@@ -1913,65 +1913,36 @@ def report_key(url: str) -> str:
     return f"{host}{path}?{query}" if query else f"{host}{path}"
 
 
-def _note_same_reports(run: _Run, context) -> None:
-    """Two items digesting one report (the same Source_URL, shared links'
-    extras aside) are most likely one piece of news written up twice: a
-    notice on the later one's line. A translation shares its original's."""
-    keys = run.settings.get("ARTICLE_TRANSLATION_ID") or "slug"
-    keys = [keys] if isinstance(keys, str) else list(keys)
-    found: dict[str, dict[tuple, str]] = {}
+def _note_written_twice(run: _Run, context) -> None:
+    """One piece of news written up twice: two items digesting one report
+    (the same Source_URL, shared links' extras aside), or two items of one
+    day under one headline (case, spaces and typography aside). A notice on
+    the later one's line. (The lists hold no translation: they share their
+    original's report and headline.)"""
+    reports: dict[str, str] = {}
+    headlines: dict[tuple, str] = {}
     for content in sorted(
         context.get("articles", []) + context.get("hidden_articles", []),
         key=lambda c: (c.date, c.source_path),
     ):
+        path = run.display(content.source_path)
         url = getattr(content, "source_url", None)
-        if not url:
-            continue
-        ident = tuple(getattr(content, key, None) for key in keys)
-        seen = found.setdefault(report_key(url), {})
-        path = run.display(content.source_path)
-        if seen and ident not in seen:
-            first = next(iter(seen.values()))
-            run.notice(
-                Problem(
-                    path,
-                    run.report_lines.get(path),
-                    "Source_URL",
-                    f"the same report as {first}: if it is the same news,"
-                    " keep one item (and add to it); a new development has"
-                    " a report of its own",
-                )
+        if url and (first := reports.setdefault(report_key(url), path)) != path:
+            why = (
+                f"the same report as {first}: if it is the same news, keep one"
+                " item (and add to it); a new development has a report of its own"
             )
-        seen.setdefault(ident, path)
-    _note_same_headlines(run, context, keys)
-
-
-def _note_same_headlines(run: _Run, context, keys: list[str]) -> None:
-    """Two items of one day under one headline (any case, spaces and
-    typography aside) are most likely one piece of news written up twice: a
-    notice on the later one. A translation is its original's."""
-    found: dict[tuple, tuple] = {}
-    for content in sorted(
-        context.get("articles", []) + context.get("hidden_articles", []),
-        key=lambda c: (c.date, c.source_path),
-    ):
-        words = re.findall(
-            r"\w+", html.unescape(_TAGS.sub("", content.title)).casefold()
-        )
-        ident = tuple(getattr(content, key, None) for key in keys)
-        key = (content.date.date(), tuple(words))
-        path = run.display(content.source_path)
-        if key in found and found[key][0] != ident:
-            run.notice(
-                Problem(
-                    path,
-                    _line_holding(content.source_path, "Title:") or 1,
-                    "Title",
-                    f"the same headline as {found[key][1]}, the same day: if"
-                    " it is the same news, keep one item",
-                )
+            line = run.field_lines.get((path, "source_url"))
+            run.notice(Problem(path, line, "Source_URL", why))
+        title = html.unescape(_TAGS.sub("", content.title)).casefold()
+        key = (content.date.date(), tuple(re.findall(r"\w+", title)))
+        if (first := headlines.setdefault(key, path)) != path:
+            why = (
+                f"the same headline as {first}, the same day: if it is the same"
+                " news, keep one item"
             )
-        found.setdefault(key, (ident, path))
+            line = run.field_lines.get((path, "title"))
+            run.notice(Problem(path, line, "Title", why))
 
 
 _TAGS = re.compile(r"<[^>]+>")
