@@ -955,6 +955,12 @@ def test_a_settings_file_python_refuses_names_its_line(project):
         ("[lain](lain.md)", "write {filename}/items/lain.md"),
         ("[lain](hilang.md)", "links a Markdown file that is not in content/"),
         (
+            "![Banjir](images/fotto.jpg)",
+            'the image "images/fotto.jpg" is no file of content/ (an image of'
+            " content/ is linked as {static}/images/...); did you mean"
+            " {static}/images/foto.jpg?",
+        ),
+        (
             "![Banjir]({statik}/images/foto.jpg)",
             "{statik} is not a link Pelican knows. Allowed: {static} (images,"
             " documents)",

@@ -1750,19 +1750,21 @@ _ADDRESS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|#|//|\?")
 
 
 def linked_values(html_text: str):
-    """Each href and src of ``html_text`` but web addresses (quickly:
-    ``str.find``, not a regular expression over the whole text)."""
-    for attribute in ('href="', 'src="'):
-        start = html_text.find(attribute)
+    """Each ``(attribute, value)`` of the hrefs and srcs of ``html_text``
+    but web addresses (quickly: ``str.find``, not a regular expression over
+    the whole text)."""
+    for attribute in ("href", "src"):
+        opening = f'{attribute}="'
+        start = html_text.find(opening)
         while start != -1:
-            start += len(attribute)
+            start += len(opening)
             end = html_text.find('"', start)
             if end == -1:
                 break
             value = html_text[start:end]
             if not value.startswith(("https://", "http://")):
-                yield html.unescape(value)
-            start = html_text.find(attribute, end)
+                yield attribute, html.unescape(value)
+            start = html_text.find(opening, end)
 
 
 def check_body_links(generator) -> None:
@@ -1782,14 +1784,33 @@ def check_body_links(generator) -> None:
         parts = [("Body", getattr(content, "_content", None) or "")]
         parts.append(("Summary", content.metadata.get("summary") or ""))
         for field, text in parts:
-            for value in linked_values(text):
+            for attribute, value in linked_values(text):
                 problem = _linked_file_problem(run, value, folder, links)
+                if problem is None and attribute == "src":
+                    problem = _missing_image(run, value, folder)
                 if problem:
                     path = run.display(content.source_path)
                     run.add(
                         Problem(path, _line_holding(content.source_path, value),
                                 field, problem)
                     )  # fmt: skip
+
+
+def _missing_image(run: _Run, value: str, folder: str) -> str | None:
+    """An image by a relative path that is no file of content/: a page is
+    a folder of its own (``2024/08/x/``), so such a picture is missing."""
+    if value.startswith(("/", "{", "|")) or _ADDRESS.match(value):
+        return None
+    wanted = os.path.basename(unquote(urlsplit(value).path))
+    near = difflib.get_close_matches(
+        wanted, [os.path.basename(f) for f in run.discovery.static], n=1
+    )
+    found = [f for f in run.discovery.static if near and f.endswith("/" + near[0])]
+    hint = f"; did you mean {{static}}/{found[0]}?" if found else ""
+    return (
+        f'the image "{value}" is no file of content/ (an image of content/'
+        f" is linked as {{static}}/images/...){hint}"
+    )
 
 
 def _linked_file_problem(run: _Run, value: str, folder: str, links: set) -> str | None:
