@@ -24,6 +24,11 @@ from operator import attrgetter
 class Period:
     """A year, month, day or ISO week that has items (newest first)."""
 
+    # Kilas' incremental build: a page that reads its period but not its
+    # items (a year's tenth page shows its count) is not written again when
+    # an item's title changes. ``count`` reads the list without telling it.
+    kilas_items = ("articles",)
+
     kind: str
     key: tuple
     date: date
@@ -42,7 +47,7 @@ class Period:
 
     @property
     def count(self) -> int:
-        return len(self.articles)
+        return len(vars(self)["articles"])
 
     @property
     def end(self) -> date:
