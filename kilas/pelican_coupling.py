@@ -48,12 +48,17 @@ from pelican import generators as generators_module
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator
 from pelican.log import LimitFilter
-from pelican.paginator import Paginator
+from pelican.paginator import Page, Paginator
 from pelican.readers import Readers
 from pelican.utils import get_original_items, get_relative_path, path_to_url
 from pelican.writers import FileOverwriteFailedError, Writer
 
 logger = logging.getLogger(__name__)
+
+# A page of a list shows its own items (``articles_page.object_list``); its
+# neighbours (``articles_next_page``) only their addresses: kilas.records
+# digests a page's items by their addresses unless a template reads them.
+Page.kilas_items = ("object_list",)
 
 # Kilas' own signals (blinker's named signals: plugins connect by name).
 # Sent with the writer once every item page (and translation) is written,

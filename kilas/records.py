@@ -223,7 +223,7 @@ class Digests:
 
     def _compute(self, value, level: int) -> bytes:
         if level == SHALLOW:
-            if not _is_entity(value) or isinstance(value, Content | URLWrapper):
+            if isinstance(value, Content | URLWrapper) or not _items_of(type(value)):
                 return self._compute(value, 0)
             items = _items_of(type(value))
             fields = {
