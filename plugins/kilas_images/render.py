@@ -44,7 +44,8 @@ CARD_SIZE = (1200, 630)
 _NICENESS = 10
 # Bump when the card's drawing changes: every card is drawn again.
 CARD_DESIGN = 4
-PHOTO_DESIGN = 1
+# Bump when the copies' making changes: every photo is made again.
+PHOTO_DESIGN = 2
 # Column 0 of the canvas is each row's PNG filter byte (0: none).
 _LEFT = 1
 _MARGIN = _LEFT + 72
@@ -196,6 +197,17 @@ def _flat(image: Image.Image) -> Image.Image:
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
+def _eight_bits(image: Image.Image) -> Image.Image:
+    """A 16-bit greyscale PNG (Pillow's "I;16" or "I") as 8-bit grey:
+    Pillow's own conversion clips every value above 255 to white."""
+    if image.mode not in ("I", "F") and not image.mode.startswith("I;16"):
+        return image
+    grey = image.convert("I") if image.mode != "F" else image
+    eight = grey.point(lambda value: value / 257).convert("L")
+    eight.info.pop("transparency", None)  # a 16-bit value
+    return eight
+
+
 def _open_photo(job: PhotoJob, width: int) -> Image.Image:
     """The photo's largest copy, ``width`` wide: upright (EXIF orientation
     applied), RGB, with only its colour profile.
@@ -213,7 +225,7 @@ def _open_photo(job: PhotoJob, width: int) -> Image.Image:
             image.draft("RGB", stored)
         image.load()
         icc = image.info.get("icc_profile")
-        copy = _smaller(_flat(image), stored)
+        copy = _smaller(_flat(_eight_bits(image)), stored)
     if method is not None:
         copy = copy.transpose(method)
     copy.info = {"icc_profile": icc} if icc else {}
