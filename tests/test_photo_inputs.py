@@ -216,6 +216,26 @@ def _profile_space(file: Path) -> str | None:
     return ImageCms.ImageCmsProfile(io.BytesIO(icc)).profile.xcolor_space.strip()
 
 
+def test_a_grey_profile_is_applied_and_never_attached_to_rgb_copies(inputs):
+    """A grey photo's profile says what its greys mean: the copies (RGB)
+    show them in sRGB and carry no grey profile (an RGB picture with a grey
+    or CMYK profile is a broken file: shown wrongly, or not at all)."""
+    for url, file in _published(inputs, _article(inputs, "abu-berprofil")).items():
+        assert _profile_space(file) is None, url
+        with Image.open(file) as copy:
+            red, green, blue = copy.convert("RGB").getpixel((10, 10))
+        # The linear profile's mid grey 128 is sRGB 188 (not 128 as typed).
+        assert abs(red - 188) <= 3 and red == green == blue, (url, red, green, blue)
+    # A profile that does not fit the pixels is dropped; they stay as typed.
+    for url, file in _published(inputs, _article(inputs, "profil-salah")).items():
+        assert _profile_space(file) is None, url
+        with Image.open(file) as copy:
+            assert abs(copy.convert("L").getpixel((10, 10)) - 128) <= 3, url
+    # An RGB profile (sRGB here; Display P3, Adobe RGB alike) is kept.
+    for url, file in _published(inputs, _article(inputs, "srgb")).items():
+        assert _profile_space(file) == "RGB", url
+
+
 # -- shapes --------------------------------------------------------------------------------
 # -- damaged files -----------------------------------------------------------------------
 # -- cards ---------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import io
 import os
 import struct
 import tempfile
@@ -36,7 +37,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageCms, ImageDraw, ImageFont
 from zlib_ng import zlib_ng
 
 CARD_SIZE = (1200, 630)
@@ -208,6 +209,48 @@ def _eight_bits(image: Image.Image) -> Image.Image:
     return eight
 
 
+@functools.cache
+def _srgb() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+# What a colour profile's space must be for pixels of each mode (Pillow's
+# modes of JPEG, PNG and WebP pictures); its conversion to sRGB's pixels.
+_PROFILE_SPACES = {"CMYK": "CMYK", "L": "GRAY", "LA": "GRAY"}
+
+
+def _colours(image: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes | None]:
+    """The pixels and the profile the copies are made with. A picture of
+    RGB colours keeps its profile (Display P3, Adobe RGB: browsers show it
+    as it was taken). A CMYK (a wire agency's print file) or grey picture
+    with its own profile is converted through it to sRGB and goes without
+    one: an RGB copy carrying a CMYK or grey profile is a broken file,
+    shown with wrong colours or not at all. A profile that cannot be read,
+    or that does not fit the pixels, is dropped."""
+    if not icc:
+        return image, None
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        space = profile.profile.xcolor_space.strip()
+    except (OSError, ValueError, ImageCms.PyCMSError):
+        return image, None
+    if space == "RGB":
+        return (image, icc) if image.mode not in _PROFILE_SPACES else (image, None)
+    if _PROFILE_SPACES.get(image.mode) != space:
+        return image, None
+    alpha = image.getchannel("A") if image.mode == "LA" else None
+    pixels = image.convert("L") if alpha is not None else image
+    try:
+        converted = ImageCms.profileToProfile(
+            pixels, profile, _srgb(), outputMode="RGB"
+        )
+    except (OSError, ValueError, ImageCms.PyCMSError):
+        return image, None
+    if alpha is not None:
+        converted.putalpha(alpha)
+    return converted, None
+
+
 def _open_photo(job: PhotoJob, width: int) -> Image.Image:
     """The photo's largest copy, ``width`` wide: upright (EXIF orientation
     applied), RGB, with only its colour profile.
@@ -224,8 +267,8 @@ def _open_photo(job: PhotoJob, width: int) -> Image.Image:
         if image.format == "JPEG":
             image.draft("RGB", stored)
         image.load()
-        icc = image.info.get("icc_profile")
-        copy = _smaller(_flat(_eight_bits(image)), stored)
+        pixels, icc = _colours(_eight_bits(image), image.info.get("icc_profile"))
+        copy = _smaller(_flat(pixels), stored)
     if method is not None:
         copy = copy.transpose(method)
     copy.info = {"icc_profile": icc} if icc else {}
