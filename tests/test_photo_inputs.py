@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_project, page, run_build
-from PIL import Image, ImageCms
+from kilas_images import render
+from PIL import Image, ImageChops, ImageCms
 
 ITEMS = "content/items/2024/09"
 NOW = {"KILAS_NOW": "2024-09-30T12:00+07:00"}
@@ -237,5 +238,35 @@ def test_a_grey_profile_is_applied_and_never_attached_to_rgb_copies(inputs):
 
 
 # -- shapes --------------------------------------------------------------------------------
+def test_a_panoramas_crops_and_card_come_from_its_whole_height(inputs):
+    """A 16000x500 panorama: its crops were cut from its 1200-pixel copy
+    (38 pixels high): a 68x38 16:9 crop for search engines and a card
+    blown up 16 times. They come from the photo's whole height now."""
+    tree = _article(inputs, "panorama")
+    files = _published(inputs, tree)
+    sizes = {}
+    for image in _jsonld_images(tree):
+        url = image["url"] if isinstance(image, dict) else image
+        with Image.open(files[url]) as crop:
+            sizes[url.rsplit("-", 1)[1]] = crop.size
+    assert sizes == {
+        "16x9.jpg": (889, 500),
+        "4x3.jpg": (667, 500),
+        "1x1.jpg": (500, 500),
+    }
+    assert tree.xpath("//meta[@property='og:image:width']/@content") == ["1200"]
+    card_url = tree.xpath("//meta[@property='og:image']/@content")[0]
+    with Image.open(files[card_url]) as card:
+        assert card.size == (1200, 630)
+        # The panorama's middle, its stripes sharp (from a 38-pixel-high
+        # copy they were a grey blur).
+        box = render.crop_box((16000, 500), render.CARD_SIZE)
+        expected = panorama().crop(box).resize(card.size, Image.Resampling.BICUBIC)
+        difference = ImageChops.difference(card.convert("L"), expected.convert("L"))
+        histogram = difference.histogram()
+        mean = sum(value * count for value, count in enumerate(histogram))
+        assert mean / (card.width * card.height) < 12
+
+
 # -- damaged files -----------------------------------------------------------------------
 # -- cards ---------------------------------------------------------------------------------

@@ -386,7 +386,7 @@ class _Run:
 
         modern = [f for f in self.formats if f != "jpeg"]
         crops = []
-        crop_source = render.crop_source(widths, size)
+        crop_source = render.crop_source(size)
         for label, ratio in render.CROPS.items():
             crop = render.crop_box(crop_source, ratio)
             crops.append((name(f"{label}.jpg"), crop[2] - crop[0], crop[3] - crop[1]))

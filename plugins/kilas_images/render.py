@@ -139,11 +139,17 @@ def height_at(size: tuple[int, int], width: int) -> int:
     return max(1, round(size[1] * width / size[0]))
 
 
-def crop_source(widths, size: tuple[int, int]) -> tuple[int, int]:
-    """The copy crops are cut from: the widest at most CROP_WIDTH wide."""
-    fitting = [width for width in widths if width <= CROP_WIDTH]
-    width = max(fitting) if fitting else min(widths)
-    return width, height_at(size, width)
+def crop_source(size: tuple[int, int]) -> tuple[int, int]:
+    """The upright photo's size when the crops are cut from it: as large as
+    the photo allows, with its widest cut (the share card's 1.91:1) at most
+    CROP_WIDTH wide. A panorama's crops come from its whole height, not from
+    its 1200-pixel copy (38 pixels high for a 16000x500 photo)."""
+    width, height = size
+    widest = min(width, height * CARD_SIZE[0] / CARD_SIZE[1])
+    if widest <= CROP_WIDTH:
+        return size
+    scaled = max(1, round(width * CROP_WIDTH / widest))
+    return scaled, height_at(size, scaled)
 
 
 def crop_box(size: tuple[int, int], ratio: tuple[int, int]) -> tuple[int, ...]:
@@ -292,8 +298,10 @@ def make_photo(job: PhotoJob) -> str | None:
             for image_format in job.formats:
                 path = f"{job.target}-{width}{extension(image_format)}"
                 _save(current, path, image_format, quality[image_format])
-        # Crops of the widest copy at most CROP_WIDTH wide, without resizing.
-        source = made[crop_source(widths, job.size)[0]]
+        # Crops of the photo at crop_source's size: one of the copies (most
+        # photos), else the photo opened again at that size.
+        crop_width = crop_source(job.size)[0]
+        source = made.get(crop_width) or _open_photo(job, crop_width)
         for name, ratio in CROPS.items():
             crop = source.crop(crop_box(source.size, ratio))
             _save(crop, f"{job.target}-{name}.jpg", "jpeg", quality["jpeg"])
