@@ -269,4 +269,34 @@ def test_a_panoramas_crops_and_card_come_from_its_whole_height(inputs):
 
 
 # -- damaged files -----------------------------------------------------------------------
+def test_a_damaged_photo_fails_the_build_on_each_items_image_line(tmp_path):
+    """A photo cut short (a copy interrupted): its header reads, so the
+    contract lets it through, but its pixels cannot be decoded. The build
+    fails naming each item that shows it, on its Image line."""
+    project = copy_project(tmp_path / "project")
+    whole = io.BytesIO()
+    blocks((1600, 1000)).save(whole, "JPEG", quality=90)
+    data = whole.getvalue()
+    (project / "content" / "images" / "terpotong.jpg").write_bytes(
+        data[: len(data) // 2]
+    )
+    items = project / ITEMS
+    items.mkdir(parents=True, exist_ok=True)
+    for hour, name in enumerate(("terpotong", "terpotong-lagi")):
+        (items / f"{name}.md").write_text(
+            _item(name, f"Foto {name}", "images/terpotong.jpg", hour + 8),
+            encoding="utf-8",
+        )
+    output = project / "output"
+    result = run_build("--output", str(output), cwd=project, env=NOW)
+    assert result.returncode == 1, result.stderr
+    assert not output.exists()
+    for name in ("terpotong", "terpotong-lagi"):
+        prefix = f"{ITEMS}/{name}.md:6: Image: "
+        found = [line for line in result.stderr.splitlines() if prefix in line]
+        assert found, result.stderr
+        assert '"images/terpotong.jpg"' in found[0] and "truncated" in found[0]
+        assert "export it again" in found[0]
+
+
 # -- cards ---------------------------------------------------------------------------------

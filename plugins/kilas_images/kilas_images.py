@@ -235,6 +235,9 @@ class _Run:
         # published path (inside the output) -> cache file
         self.wanted: dict[str, str] = {}
         self.photo_sources: set[str] = set()
+        # The items showing each local photo (``Image`` as written): a photo
+        # that cannot be made is reported on their ``Image`` lines.
+        self.photo_users: dict[str, list[str]] = {}
         # Images published as they are (a text links them), by address.
         self.published_as_they_are: list[str] = []
         self.cards_by_page: dict[str, ShareCard] = {}
@@ -392,6 +395,7 @@ class _Run:
             crops.append((name(f"{label}.jpg"), crop[2] - crop[0], crop[3] - crop[1]))
         card = name("card.jpg")
         self.photo_sources.add(os.path.normpath(image))
+        self.photo_users.setdefault(image, []).append(item.source_path)
         self._queue_photo(image, source, key, size, widths)
         middle = next((w for w in lead if w >= 800), lead[-1])
         photo = Photo(
@@ -519,7 +523,7 @@ class _Run:
             for outcome, label in zip(results, labels, strict=False):
                 if outcome:
                     problems += 1
-                    logger.error("kilas_images: could not make %s: %s", label, outcome)
+                    self._report(label, outcome)
         self.stop()
         if problems:
             return problems
@@ -540,6 +544,25 @@ class _Run:
         _link_folder(output, self.folder, self.wanted)
         self._save(set(self.wanted.values()))
         return 0
+
+    def _report(self, label: str, outcome: str) -> None:
+        """What could not be made: a photo on the ``Image`` line of each
+        item showing it (``path:line: Image: ...``), else by its name."""
+        users = self.photo_users.get(label)
+        if not users:
+            logger.error("kilas_images: could not make %s: %s", label, outcome)
+            return
+        why = outcome.split(": ", 1)[-1]
+        for path in sorted(set(users)):
+            line = _field_line(path, "Image")
+            where = f"{_display(path)}:{line}" if line else _display(path)
+            logger.error(
+                "%s: Image: %s",
+                where,
+                f'"{label}" cannot be made into the site\'s copies ({why}): the'
+                " file is damaged or cut short; open it in an image editor and"
+                " export it again, or copy it again from where it came",
+            )
 
     def _save(self, used: set[str]) -> None:
         """Keep the index and the files this build used; drop the rest."""
@@ -585,6 +608,30 @@ def _link_folder(output: Path, folder: str, wanted: dict[str, str]) -> None:
         if name in present:
             os.unlink(target)
         shutil.copy2(cached, target)
+
+
+def _display(path: str) -> str:
+    """A path as the editor typed it: from where they stand, when it lies
+    there (as kilas_contract shows paths)."""
+    path = os.path.abspath(path)
+    here = os.path.join(os.getcwd(), "")
+    return path[len(here) :] if path.startswith(here) else path
+
+
+def _field_line(path: str, field: str) -> int | None:
+    """The line of ``field`` in the header (the lines up to the first blank
+    one) of the Markdown file at ``path``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"{re.escape(field)}\s*:", re.IGNORECASE)
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            return None
+        if pattern.match(line):
+            return number
+    return None
 
 
 def _run(settings: dict) -> _Run | None:
