@@ -300,3 +300,19 @@ def test_a_damaged_photo_fails_the_build_on_each_items_image_line(tmp_path):
 
 
 # -- cards ---------------------------------------------------------------------------------
+def test_a_headline_the_cards_font_cannot_draw_shares_the_sites_card(inputs):
+    """Emoji alone, Arabic, Chinese, or a Latin headline with a Chinese
+    name: the card drew no headline at all (a red card with a date). Such
+    an item shares the site's own card; a Latin headline keeps its own."""
+    home = page(inputs, "")
+    site_card = home.xpath("//meta[@property='og:image']/@content")[0]
+    for name in UNDRAWABLE:
+        tree = _article(inputs, name)
+        assert tree.xpath("//meta[@property='og:image']/@content") == [site_card]
+    own = _article(inputs, "kartu-latin").xpath("//meta[@property='og:image']/@content")
+    assert own != [site_card]
+    with Image.open(inputs / site_card.lstrip("/")) as card:
+        assert card.size == (1200, 630)
+    # Nothing was drawn for them: only cards some page names are published.
+    published = {p.name for p in (inputs / "gambar" / "kartu").iterdir()}
+    assert not any(name.startswith("kartu-emoji") for name in published)

@@ -462,7 +462,9 @@ class _Run:
             with contextlib.suppress(OSError, ValueError, Image.DecompressionBombError):
                 self._queue_photo(image, *self._photo_plan(image))
         elif self.articles is not None:
-            self._queue_card(*_item_card_text(self, self.articles, item)[1:])
+            kicker, headline, band = _item_card_text(self, self.articles, item)[1:]
+            if self.drawable(headline):
+                self._queue_card(kicker, headline, band)
 
     # -- cards --------------------------------------------------------------------------
     def plain(self, value) -> str:
@@ -500,6 +502,30 @@ class _Run:
             f"{self.folder}/kartu/{slug}-{cached[:10]}.png", str(self.cache / cached)
         )
         return ShareCard(url, *render.CARD_SIZE, "image/png", headline)
+
+    def own_card(self) -> ShareCard:
+        """The site's own card: its subtitle (or name) over its address."""
+        band = _words_of(self.settings.get("SITESUBTITLE", ""))
+        site = _words_of(self.settings.get("SITENAME", ""))
+        parts = urlsplit(self.siteurl)
+        address = f"{parts.netloc}{parts.path}".rstrip("/") or site
+        return self.card("situs", "", band or site, address)
+
+    def drawable(self, headline: str) -> bool:
+        """Whether the cards' font draws ``headline`` (render.drawable): a
+        headline of emoji alone, or in a script the font lacks (Arabic,
+        Chinese...), would leave a card without words."""
+        if headline.isascii():
+            return True
+        glyphs = render.headline_glyphs(self.design.bold)
+        return bool(render.drawable(glyphs, headline))
+
+    def item_card(self, name: str, kicker: str, headline: str, band: str) -> ShareCard:
+        """An item's drawn card; the site's own when its headline cannot
+        be drawn."""
+        if not self.drawable(headline):
+            return self.own_card()
+        return self.card(name, kicker, headline, band)
 
     def flush(self) -> None:
         if self.batch:
@@ -667,7 +693,7 @@ def _item_card(run: _Run, generator, item) -> ShareCard:
     photo = getattr(item, "photo", None)
     if photo is not None and photo.remote:
         return ShareCard(photo.src, None, None, None, photo.alt)
-    return run.card(*_item_card_text(run, generator, item))
+    return run.item_card(*_item_card_text(run, generator, item))
 
 
 def _item_card_text(run: _Run, generator, item) -> tuple[str, str, str, str]:
@@ -765,10 +791,7 @@ def add_term_images(generators) -> None:
             term = entry.term
             card = run.card(f"{name}-{term.slug}", label, _words_of(term.name), band)
             run.cards_by_page[entry.save_as] = card
-    site = str(settings.get("SITENAME", ""))
-    parts = urlsplit(run.siteurl)
-    address = f"{parts.netloc}{parts.path}".rstrip("/") or site
-    run.site_card = run.card("situs", "", _words_of(band or site), address)
+    run.site_card = run.own_card()
     run.flush()
 
 

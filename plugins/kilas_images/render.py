@@ -56,7 +56,7 @@ _LEVEL = 2
 # Rows of a card compressed at a time (small enough for reused memory).
 _STRIP = 64
 # Headline sizes tried in turn: (pixels, most lines).
-_HEADLINE_SIZES = ((72, 3), (64, 4), (56, 4), (48, 5))
+HEADLINE_SIZES = ((72, 3), (64, 4), (56, 4), (48, 5))
 _ELLIPSIS = "…"
 # Dropped before an ellipsis: "banjir,…" reads badly.
 _TRAILING = " ,;:–—-"
@@ -471,6 +471,11 @@ def _glyphs(path: str, size: int) -> _Glyphs:
     return _Glyphs(path, size)
 
 
+def headline_glyphs(path: str) -> _Glyphs:
+    """The glyphs of headlines at their largest size (what ``drawable`` tries)."""
+    return _glyphs(path, HEADLINE_SIZES[0][0])
+
+
 # Letters of scripts written right to left: drawn one by one from the left,
 # they would read backwards and unjoined.
 _RIGHT_TO_LEFT = frozenset(("R", "AL", "AN"))
@@ -620,8 +625,8 @@ def _draw(image: Image.Image, design: CardDesign, job: CardJob) -> Image.Image:
     if text:
         line = shorten(kicker, text, width, 1)[0]
         kicker.draw(image, _MARGIN, baseline, line, 96)
-    headline = drawable(_glyphs(design.bold, _HEADLINE_SIZES[0][0]), job.headline)
-    for size, most in _HEADLINE_SIZES:
+    headline = drawable(_glyphs(design.bold, HEADLINE_SIZES[0][0]), job.headline)
+    for size, most in HEADLINE_SIZES:
         glyphs = _glyphs(design.bold, size)
         lines = wrap(glyphs, headline, width, most)
         if lines is not None:
