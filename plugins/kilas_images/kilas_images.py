@@ -235,6 +235,9 @@ class _Run:
         # published path (inside the output) -> cache file
         self.wanted: dict[str, str] = {}
         self.photo_sources: set[str] = set()
+        # The items showing each local photo (``Image`` as written): a photo
+        # that cannot be made is reported on their ``Image`` lines.
+        self.photo_users: dict[str, list[str]] = {}
         # Images published as they are (a text links them), by address.
         self.published_as_they_are: list[str] = []
         self.cards_by_page: dict[str, ShareCard] = {}
@@ -386,12 +389,13 @@ class _Run:
 
         modern = [f for f in self.formats if f != "jpeg"]
         crops = []
-        crop_source = render.crop_source(widths, size)
+        crop_source = render.crop_source(size)
         for label, ratio in render.CROPS.items():
             crop = render.crop_box(crop_source, ratio)
             crops.append((name(f"{label}.jpg"), crop[2] - crop[0], crop[3] - crop[1]))
         card = name("card.jpg")
         self.photo_sources.add(os.path.normpath(image))
+        self.photo_users.setdefault(image, []).append(item.source_path)
         self._queue_photo(image, source, key, size, widths)
         middle = next((w for w in lead if w >= 800), lead[-1])
         photo = Photo(
@@ -458,7 +462,9 @@ class _Run:
             with contextlib.suppress(OSError, ValueError, Image.DecompressionBombError):
                 self._queue_photo(image, *self._photo_plan(image))
         elif self.articles is not None:
-            self._queue_card(*_item_card_text(self, self.articles, item)[1:])
+            kicker, headline, band = _item_card_text(self, self.articles, item)[1:]
+            if self.drawable(headline):
+                self._queue_card(kicker, headline, band)
 
     # -- cards --------------------------------------------------------------------------
     def plain(self, value) -> str:
@@ -497,6 +503,30 @@ class _Run:
         )
         return ShareCard(url, *render.CARD_SIZE, "image/png", headline)
 
+    def own_card(self) -> ShareCard:
+        """The site's own card: its subtitle (or name) over its address."""
+        band = _words_of(self.settings.get("SITESUBTITLE", ""))
+        site = _words_of(self.settings.get("SITENAME", ""))
+        parts = urlsplit(self.siteurl)
+        address = f"{parts.netloc}{parts.path}".rstrip("/") or site
+        return self.card("situs", "", band or site, address)
+
+    def drawable(self, headline: str) -> bool:
+        """Whether the cards' font draws ``headline`` (render.drawable): a
+        headline of emoji alone, or in a script the font lacks (Arabic,
+        Chinese...), would leave a card without words."""
+        if headline.isascii():
+            return True
+        glyphs = render.headline_glyphs(self.design.bold)
+        return bool(render.drawable(glyphs, headline))
+
+    def item_card(self, name: str, kicker: str, headline: str, band: str) -> ShareCard:
+        """An item's drawn card; the site's own when its headline cannot
+        be drawn."""
+        if not self.drawable(headline):
+            return self.own_card()
+        return self.card(name, kicker, headline, band)
+
     def flush(self) -> None:
         if self.batch:
             jobs = [job for job, _ in self.batch]
@@ -519,7 +549,7 @@ class _Run:
             for outcome, label in zip(results, labels, strict=False):
                 if outcome:
                     problems += 1
-                    logger.error("kilas_images: could not make %s: %s", label, outcome)
+                    self._report(label, outcome)
         self.stop()
         if problems:
             return problems
@@ -540,6 +570,25 @@ class _Run:
         _link_folder(output, self.folder, self.wanted)
         self._save(set(self.wanted.values()))
         return 0
+
+    def _report(self, label: str, outcome: str) -> None:
+        """What could not be made: a photo on the ``Image`` line of each
+        item showing it (``path:line: Image: ...``), else by its name."""
+        users = self.photo_users.get(label)
+        if not users:
+            logger.error("kilas_images: could not make %s: %s", label, outcome)
+            return
+        why = outcome.split(": ", 1)[-1]
+        for path in sorted(set(users)):
+            line = _field_line(path, "Image")
+            where = f"{_display(path)}:{line}" if line else _display(path)
+            logger.error(
+                "%s: Image: %s",
+                where,
+                f'"{label}" cannot be made into the site\'s copies ({why}): the'
+                " file is damaged or cut short; open it in an image editor and"
+                " export it again, or copy it again from where it came",
+            )
 
     def _save(self, used: set[str]) -> None:
         """Keep the index and the files this build used; drop the rest."""
@@ -587,6 +636,30 @@ def _link_folder(output: Path, folder: str, wanted: dict[str, str]) -> None:
         shutil.copy2(cached, target)
 
 
+def _display(path: str) -> str:
+    """A path as the editor typed it: from where they stand, when it lies
+    there (as kilas_contract shows paths)."""
+    path = os.path.abspath(path)
+    here = os.path.join(os.getcwd(), "")
+    return path[len(here) :] if path.startswith(here) else path
+
+
+def _field_line(path: str, field: str) -> int | None:
+    """The line of ``field`` in the header (the lines up to the first blank
+    one) of the Markdown file at ``path``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"{re.escape(field)}\s*:", re.IGNORECASE)
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            return None
+        if pattern.match(line):
+            return number
+    return None
+
+
 def _run(settings: dict) -> _Run | None:
     """This build's run (None in a check-only build, which makes no images)."""
     return state(settings).get(__name__)
@@ -620,7 +693,7 @@ def _item_card(run: _Run, generator, item) -> ShareCard:
     photo = getattr(item, "photo", None)
     if photo is not None and photo.remote:
         return ShareCard(photo.src, None, None, None, photo.alt)
-    return run.card(*_item_card_text(run, generator, item))
+    return run.item_card(*_item_card_text(run, generator, item))
 
 
 def _item_card_text(run: _Run, generator, item) -> tuple[str, str, str, str]:
@@ -718,10 +791,7 @@ def add_term_images(generators) -> None:
             term = entry.term
             card = run.card(f"{name}-{term.slug}", label, _words_of(term.name), band)
             run.cards_by_page[entry.save_as] = card
-    site = str(settings.get("SITENAME", ""))
-    parts = urlsplit(run.siteurl)
-    address = f"{parts.netloc}{parts.path}".rstrip("/") or site
-    run.site_card = run.card("situs", "", _words_of(band or site), address)
+    run.site_card = run.own_card()
     run.flush()
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import io
 import os
 import struct
 import tempfile
@@ -36,7 +37,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageCms, ImageDraw, ImageFont
 from zlib_ng import zlib_ng
 
 CARD_SIZE = (1200, 630)
@@ -44,7 +45,8 @@ CARD_SIZE = (1200, 630)
 _NICENESS = 10
 # Bump when the card's drawing changes: every card is drawn again.
 CARD_DESIGN = 4
-PHOTO_DESIGN = 1
+# Bump when the copies' making changes: every photo is made again.
+PHOTO_DESIGN = 2
 # Column 0 of the canvas is each row's PNG filter byte (0: none).
 _LEFT = 1
 _MARGIN = _LEFT + 72
@@ -54,7 +56,7 @@ _LEVEL = 2
 # Rows of a card compressed at a time (small enough for reused memory).
 _STRIP = 64
 # Headline sizes tried in turn: (pixels, most lines).
-_HEADLINE_SIZES = ((72, 3), (64, 4), (56, 4), (48, 5))
+HEADLINE_SIZES = ((72, 3), (64, 4), (56, 4), (48, 5))
 _ELLIPSIS = "…"
 # Dropped before an ellipsis: "banjir,…" reads badly.
 _TRAILING = " ,;:–—-"
@@ -137,11 +139,17 @@ def height_at(size: tuple[int, int], width: int) -> int:
     return max(1, round(size[1] * width / size[0]))
 
 
-def crop_source(widths, size: tuple[int, int]) -> tuple[int, int]:
-    """The copy crops are cut from: the widest at most CROP_WIDTH wide."""
-    fitting = [width for width in widths if width <= CROP_WIDTH]
-    width = max(fitting) if fitting else min(widths)
-    return width, height_at(size, width)
+def crop_source(size: tuple[int, int]) -> tuple[int, int]:
+    """The upright photo's size when the crops are cut from it: as large as
+    the photo allows, with its widest cut (the share card's 1.91:1) at most
+    CROP_WIDTH wide. A panorama's crops come from its whole height, not from
+    its 1200-pixel copy (38 pixels high for a 16000x500 photo)."""
+    width, height = size
+    widest = min(width, height * CARD_SIZE[0] / CARD_SIZE[1])
+    if widest <= CROP_WIDTH:
+        return size
+    scaled = max(1, round(width * CROP_WIDTH / widest))
+    return scaled, height_at(size, scaled)
 
 
 def crop_box(size: tuple[int, int], ratio: tuple[int, int]) -> tuple[int, ...]:
@@ -196,6 +204,59 @@ def _flat(image: Image.Image) -> Image.Image:
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
+def _eight_bits(image: Image.Image) -> Image.Image:
+    """A 16-bit greyscale PNG (Pillow's "I;16" or "I") as 8-bit grey:
+    Pillow's own conversion clips every value above 255 to white."""
+    if image.mode not in ("I", "F") and not image.mode.startswith("I;16"):
+        return image
+    grey = image.convert("I") if image.mode != "F" else image
+    eight = grey.point(lambda value: value / 257).convert("L")
+    eight.info.pop("transparency", None)  # a 16-bit value
+    return eight
+
+
+@functools.cache
+def _srgb() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+# What a colour profile's space must be for pixels of each mode (Pillow's
+# modes of JPEG, PNG and WebP pictures); its conversion to sRGB's pixels.
+_PROFILE_SPACES = {"CMYK": "CMYK", "L": "GRAY", "LA": "GRAY"}
+
+
+def _colours(image: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes | None]:
+    """The pixels and the profile the copies are made with. A picture of
+    RGB colours keeps its profile (Display P3, Adobe RGB: browsers show it
+    as it was taken). A CMYK (a wire agency's print file) or grey picture
+    with its own profile is converted through it to sRGB and goes without
+    one: an RGB copy carrying a CMYK or grey profile is a broken file,
+    shown with wrong colours or not at all. A profile that cannot be read,
+    or that does not fit the pixels, is dropped."""
+    if not icc:
+        return image, None
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        space = profile.profile.xcolor_space.strip()
+    except (OSError, ValueError, ImageCms.PyCMSError):
+        return image, None
+    if space == "RGB":
+        return (image, icc) if image.mode not in _PROFILE_SPACES else (image, None)
+    if _PROFILE_SPACES.get(image.mode) != space:
+        return image, None
+    alpha = image.getchannel("A") if image.mode == "LA" else None
+    pixels = image.convert("L") if alpha is not None else image
+    try:
+        converted = ImageCms.profileToProfile(
+            pixels, profile, _srgb(), outputMode="RGB"
+        )
+    except (OSError, ValueError, ImageCms.PyCMSError):
+        return image, None
+    if alpha is not None:
+        converted.putalpha(alpha)
+    return converted, None
+
+
 def _open_photo(job: PhotoJob, width: int) -> Image.Image:
     """The photo's largest copy, ``width`` wide: upright (EXIF orientation
     applied), RGB, with only its colour profile.
@@ -212,8 +273,8 @@ def _open_photo(job: PhotoJob, width: int) -> Image.Image:
         if image.format == "JPEG":
             image.draft("RGB", stored)
         image.load()
-        icc = image.info.get("icc_profile")
-        copy = _smaller(_flat(image), stored)
+        pixels, icc = _colours(_eight_bits(image), image.info.get("icc_profile"))
+        copy = _smaller(_flat(pixels), stored)
     if method is not None:
         copy = copy.transpose(method)
     copy.info = {"icc_profile": icc} if icc else {}
@@ -237,8 +298,10 @@ def make_photo(job: PhotoJob) -> str | None:
             for image_format in job.formats:
                 path = f"{job.target}-{width}{extension(image_format)}"
                 _save(current, path, image_format, quality[image_format])
-        # Crops of the widest copy at most CROP_WIDTH wide, without resizing.
-        source = made[crop_source(widths, job.size)[0]]
+        # Crops of the photo at crop_source's size: one of the copies (most
+        # photos), else the photo opened again at that size.
+        crop_width = crop_source(job.size)[0]
+        source = made.get(crop_width) or _open_photo(job, crop_width)
         for name, ratio in CROPS.items():
             crop = source.crop(crop_box(source.size, ratio))
             _save(crop, f"{job.target}-{name}.jpg", "jpeg", quality["jpeg"])
@@ -408,6 +471,11 @@ def _glyphs(path: str, size: int) -> _Glyphs:
     return _Glyphs(path, size)
 
 
+def headline_glyphs(path: str) -> _Glyphs:
+    """The glyphs of headlines at their largest size (what ``drawable`` tries)."""
+    return _glyphs(path, HEADLINE_SIZES[0][0])
+
+
 # Letters of scripts written right to left: drawn one by one from the left,
 # they would read backwards and unjoined.
 _RIGHT_TO_LEFT = frozenset(("R", "AL", "AN"))
@@ -557,8 +625,8 @@ def _draw(image: Image.Image, design: CardDesign, job: CardJob) -> Image.Image:
     if text:
         line = shorten(kicker, text, width, 1)[0]
         kicker.draw(image, _MARGIN, baseline, line, 96)
-    headline = drawable(_glyphs(design.bold, _HEADLINE_SIZES[0][0]), job.headline)
-    for size, most in _HEADLINE_SIZES:
+    headline = drawable(_glyphs(design.bold, HEADLINE_SIZES[0][0]), job.headline)
+    for size, most in HEADLINE_SIZES:
         glyphs = _glyphs(design.bold, size)
         lines = wrap(glyphs, headline, width, most)
         if lines is not None:

@@ -42,10 +42,15 @@ def test_crops_are_centred_at_their_ratio(size, ratio, expected):
     assert abs(left - (size[0] - right)) <= 1 and abs(top - (size[1] - bottom)) <= 1
 
 
-def test_crops_come_from_the_widest_copy_up_to_1200():
-    assert render.crop_source([240, 480, 800, 1200, 1600], (4000, 3000)) == (1200, 900)
-    assert render.crop_source([240, 480, 700], (700, 500)) == (700, 500)
-    assert render.crop_source([1600], (3000, 2000)) == (1600, 1067)
+def test_crops_come_from_the_photo_with_its_widest_cut_up_to_1200():
+    assert render.crop_source((4000, 3000)) == (1200, 900)
+    assert render.crop_source((700, 500)) == (700, 500)
+    assert render.crop_source((3000, 2000)) == (1200, 800)
+    # A panorama's cuts come from its whole height (the card's 1.91:1 is
+    # 955 wide), a strip's from its whole width.
+    assert render.crop_source((16000, 500)) == (16000, 500)
+    assert render.crop_source((30000, 1000)) == (18900, 630)
+    assert render.crop_source((300, 3000)) == (300, 3000)
 
 
 def test_card_is_a_1200x630_palette_png_in_the_sites_colours():
