@@ -15,6 +15,8 @@ from conftest import copy_project, page, run_build
 from kilas_images import render
 from PIL import Image, ImageChops, ImageCms
 
+from kilas.browser import chromium, served
+
 ITEMS = "content/items/2024/09"
 NOW = {"KILAS_NOW": "2024-09-30T12:00+07:00"}
 
@@ -139,7 +141,11 @@ def inputs(tmp_path_factory) -> Path:
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     blocks((900, 600)).save(images / "srgb.jpg", quality=95, icc_profile=srgb)
     panorama().save(images / "panorama.jpg", quality=90)
+    blocks((200, 150)).save(images / "kecil.jpg", quality=90)
+    blocks((300, 3000)).save(images / "tinggi.jpg", quality=90)
     photos = {
+        "kecil": "images/kecil.jpg",
+        "tinggi": "images/tinggi.jpg",
         "pindaian-16bit": "images/pindaian-16bit.png",
         "abu-berprofil": "images/abu-berprofil.jpg",
         "profil-salah": "images/profil-salah.jpg",
@@ -316,3 +322,25 @@ def test_a_headline_the_cards_font_cannot_draw_shares_the_sites_card(inputs):
     # Nothing was drawn for them: only cards some page names are published.
     published = {p.name for p in (inputs / "gambar" / "kartu").iterdir()}
     assert not any(name.startswith("kartu-emoji") for name in published)
+
+
+def test_a_small_photo_is_not_blown_up_nor_a_tall_one_taller_than_the_screen(inputs):
+    """A 200x150 photo was stretched to the column's width (its `sizes` said
+    the column's), a 300x3000 strip shown about 6,700 pixels tall."""
+    small = _article(inputs, "kecil").xpath("//figure[@class='photo']//img")[0]
+    assert small.get("sizes") == "200px"
+    with served(inputs) as base, chromium() as browser:
+        view = browser.new_page(viewport={"width": 1280, "height": 800})
+        shown = {}
+        for name in ("kecil", "tinggi", "srgb"):
+            view.goto(f"{base}2024/09/{name}/")
+            shown[name] = view.eval_on_selector(
+                ".photo img",
+                "i => [i.getBoundingClientRect().width, i.getBoundingClientRect().height]",
+            )
+        view.close()
+    assert shown["kecil"] == [200, 150], shown
+    width, height = shown["tinggi"]
+    assert height <= 0.85 * 800 + 1 and abs(width / height - 0.1) < 0.01, shown
+    # A photo wider than the column fills it, as before.
+    assert shown["srgb"][0] > 600, shown

@@ -60,6 +60,8 @@ from .render import CardDesign, CardJob, PhotoJob
 from .strip import strip_file
 
 logger = logging.getLogger(__name__)
+# Photos narrower than this (in pixels) are shown at their own width.
+_NARROW = 800
 
 DEFAULTS: dict[str, object] = {
     # Folder of the published photos and cards, inside the output.
@@ -407,7 +409,9 @@ class _Run:
             thumb_sources=tuple((render.mime(f), srcset(f, small)) for f in modern),
             width=widths[-1],
             height=render.height_at(size, widths[-1]),
-            sizes=sizes,
+            # A photo narrower than a column is shown at its own width, not
+            # blown up to the column's (the theme's CSS keeps it so).
+            sizes=sizes if widths[-1] >= _NARROW else f"{widths[-1]}px",
             thumb_sizes=thumb_sizes,
             **text,
             remote=False,
