@@ -4,8 +4,8 @@ Written with ``xml.etree`` once every page is on disk (``finalized``):
 
 - ``sitemap.xml``: every HTML page of the output but the 404 page, drafts
   and ``SEO_SITEMAP_EXCLUDE``, each with its ``lastmod`` (an item's
-  ``Modified`` or ``Date``; a term page's newest item; the newest item for
-  the rest);
+  ``Modified`` or ``Date``; a term page's, or a year's, month's, day's or
+  week's page, its newest item; the newest item for the rest);
 - ``news-sitemap.xml``: items published in the ``SEO_NEWS_WINDOW_HOURS``
   before the build's "now" (``KILAS_NOW``, else the clock), newest first; not
   written when there is none, as an empty ``urlset`` is invalid (a file left
@@ -178,8 +178,27 @@ def _lastmods(context: dict, generators) -> tuple[dict, dict, datetime | None]:
         latest = max(map(_modified, items))
         folders.setdefault(folder + "/" if folder else "", latest)
         exact.setdefault(save_as, latest)
+    for period in _periods(context):
+        # A year, month, day or week page (and its further pages, in its
+        # folder) changes with its own items, not with the site's newest.
+        folder = os.path.dirname(period.save_as)
+        if folder:
+            folders.setdefault(folder + "/", max(map(_modified, period.articles)))
     newest = max(map(_modified, _dated_items(generators)), default=None)
     return exact, folders, newest
+
+
+def _periods(context: dict) -> list:
+    """The timeline's years, months, days and weeks that have a page
+    (kilas_timeline's ``timeline`` in the context; none without it)."""
+    timeline = context.get("timeline")
+    kinds = ("years", "months", "days", "weeks")
+    return [
+        period
+        for kind in kinds
+        for period in getattr(timeline, kind, None) or ()
+        if period.save_as and period.articles
+    ]
 
 
 def _folder_lastmod(relative: str, folders: dict, default):

@@ -1,0 +1,129 @@
+"""Time in a newsroom's day, as outside testers try it: every date a reader
+sees and every machine date (``<time datetime>``, feeds, sitemaps, JSON-LD)
+of items near midnight, with other offsets, with Modified and Correction, a
+hundred years old, in zones with summer time and in English.
+
+Sites are built from a copy of the project with real Pelican and a fixed
+``KILAS_NOW``; feeds are read with feedparser, sitemaps with lxml.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import lxml.etree
+import pytest
+from conftest import copy_project, page
+
+from kilas.build import build
+
+NOW = "2024-08-06T12:00:00+07:00"
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+# A valid global date and time string of HTML (and W3C datetime, RFC 3339):
+# the offset is Z or hours and minutes, never seconds.
+MACHINE_DATE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$"
+)
+
+
+def _write(project: Path, name: str, text: str, folder: str = "2024/08") -> Path:
+    path = project / "content" / "items" / folder / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _item(title: str, date: str, extra: str = "") -> str:
+    return (
+        f"Title: {title}\nDate: {date}\nCategory: Bencana\nRegion: Korea Utara\n"
+        f"Source: SinarHarapan.id\n{extra}Summary: Ringkasan {title}.\n\n"
+        f"Isi {title}.\n"
+    )
+
+
+def _build(project: Path, output: Path, **extra) -> dict:
+    extra.setdefault("SEARCH_INDEX", False)
+    extra.setdefault("KILAS_NOW", NOW)
+    return build(settings_file=project / "pelicanconf.py", output=output, extra=extra)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _sitemap(site: Path, name: str = "sitemap.xml") -> dict[str, str]:
+    """loc -> lastmod of a sitemap."""
+    root = lxml.etree.parse(str(site / name)).getroot()
+    return {
+        url.findtext(f"{SITEMAP_NS}loc"): url.findtext(f"{SITEMAP_NS}lastmod")
+        for url in root.iter(f"{SITEMAP_NS}url")
+    }
+
+
+def _news_dates(site: Path) -> dict[str, str]:
+    """loc -> publication_date of the news sitemap ({} when none was written)."""
+    if not (site / "news-sitemap.xml").exists():
+        return {}
+    root = lxml.etree.parse(str(site / "news-sitemap.xml")).getroot()
+    return {
+        url.findtext(f"{SITEMAP_NS}loc"): url.findtext(
+            f"{NEWS_NS}news/{NEWS_NS}publication_date"
+        )
+        for url in root.iter(f"{SITEMAP_NS}url")
+    }
+
+
+def _news_article(site: Path, path: str) -> dict:
+    tree = page(site, path)
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        data = json.loads(script)
+        for part in data if isinstance(data, list) else [data]:
+            if part.get("@type") == "NewsArticle":
+                return part
+    raise AssertionError(f"{path} has no NewsArticle")
+
+
+def _shown(tree, where: str = "//article//p[@class='meta']/time") -> tuple[str, str]:
+    element = tree.xpath(where)[0]
+    return element.get("datetime"), element.text_content().strip()
+
+
+# -- one site, built once ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def newsroom(tmp_path_factory) -> Path:
+    """The repository's items and a newsroom's awkward ones, built once."""
+    project = copy_project(tmp_path_factory.mktemp("newsroom") / "project")
+    # Jakarta's clocks ran 7:07:12 ahead of UTC until 1924, 9 hours ahead
+    # in 1943 (Tokyo time): neither is WIB (+07:00).
+    _write(
+        project, "seabad-lalu", _item("Kabar Seabad Lalu", "1923-08-04 10:30"), "1923"
+    )
+    _write(project, "masa-pendudukan", _item("Kabar 1943", "1943-08-04 10:30"), "1943")
+    output = tmp_path_factory.mktemp("newsroom") / "output"
+    _build(project, output, DEFAULT_PAGINATION=4)
+    return output
+
+
+# -- sitemap lastmod of the timeline's pages ---------------------------------------
+def test_a_period_page_changes_with_its_own_items_not_the_sites_newest(newsroom):
+    """A day, week, month or year page (its further pages too) is as new as
+    the newest item it shows: the edition of 4 August 1923 did not change
+    when today's news came in (it said 5 August 2024, 16.00)."""
+    lastmod = {loc: _instant(value) for loc, value in _sitemap(newsroom).items()}
+    old = _instant("1923-08-04T03:22:48Z")  # 10.30 in Batavia, +07:07:12
+    for path in ("linimasa/1923/08/04/", "linimasa/1923/08/", "linimasa/1923/"):
+        assert lastmod[f"/{path}"] == old, path
+    assert lastmod["/edisi/1923-w31/"] == old
+    # 4 August 2024: its newest change is the sample item's Modified.
+    assert lastmod["/linimasa/2024/08/04/"] == _instant("2024-08-05T08:00:00+07:00")
+    # August 2024 has a second page (4 items a page): the month's newest item.
+    august = _instant("2024-08-05T16:00:00+07:00")
+    assert lastmod["/linimasa/2024/08/"] == august
+    assert lastmod["/linimasa/2024/08/halaman/2/"] == august
+    # The site's own pages follow its newest item.
+    newest = max(lastmod.values())
+    assert lastmod["/"] == lastmod["/linimasa/"] == newest
