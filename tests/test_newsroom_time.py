@@ -103,6 +103,11 @@ def newsroom(tmp_path_factory) -> Path:
         project, "seabad-lalu", _item("Kabar Seabad Lalu", "1923-08-04 10:30"), "1923"
     )
     _write(project, "masa-pendudukan", _item("Kabar 1943", "1943-08-04 10:30"), "1943")
+    # Modified equal to Date (written with another offset): no update.
+    sama = "Modified: 2024-07-30T03:00Z\n"
+    _write(project, "tanpa-pembaruan", _item("Kabar Tanpa", "2024-07-30 10:00", sama))
+    ralat = "Modified: 2024-07-31 09:00\nCorrection: Angka korban diperbaiki.\n"
+    _write(project, "dengan-ralat", _item("Kabar Ralat", "2024-07-30 11:00", ralat))
     output = tmp_path_factory.mktemp("newsroom") / "output"
     _build(project, output, DEFAULT_PAGINATION=4)
     return output
@@ -127,3 +132,32 @@ def test_a_period_page_changes_with_its_own_items_not_the_sites_newest(newsroom)
     # The site's own pages follow its newest item.
     newest = max(lastmod.values())
     assert lastmod["/"] == lastmod["/linimasa/"] == newest
+
+
+# -- Modified ------------------------------------------------------------------
+def _updated(tree, slug: str | None = None) -> list[str]:
+    """The "Diperbarui ..." texts of an item page, or of ``slug``'s entry in
+    a list."""
+    where = "//p[contains(@class, 'updated')]"
+    if slug:
+        where = (
+            "//article[contains(@class, 'digest-item')]"
+            f"[.//a[contains(@href, '/{slug}/')]]"
+            "//span[@class='updated']"
+        )
+    return [" ".join(e.text_content().split()) for e in tree.xpath(where)]
+
+
+def test_modified_equal_to_date_is_no_update(newsroom):
+    """``Modified`` at the very time of ``Date`` (whatever offset it was
+    written with) is the first version: no "Diperbarui" beside the same time
+    on the item's page or in a list; a later Modified is shown."""
+    assert _updated(page(newsroom, "2024/07/tanpa-pembaruan")) == []
+    day = page(newsroom, "linimasa/2024/07/30")
+    assert _updated(day, "tanpa-pembaruan") == []
+    assert _updated(page(newsroom, "2024/07/dengan-ralat")) == [
+        "Diperbarui Rabu, 31 Juli 2024 · 09.00 WIB"
+    ]
+    assert _updated(day, "dengan-ralat") == ["Diperbarui 31 Jul 2024, 09.00 WIB"]
+    same = _news_article(newsroom, "2024/07/tanpa-pembaruan")
+    assert same["dateModified"] == same["datePublished"] == "2024-07-30T10:00:00+07:00"
