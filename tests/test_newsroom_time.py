@@ -14,7 +14,9 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import feedparser
 import lxml.etree
+import lxml.html
 import pytest
 from conftest import copy_project, page
 
@@ -161,3 +163,91 @@ def test_modified_equal_to_date_is_no_update(newsroom):
     assert _updated(day, "dengan-ralat") == ["Diperbarui 31 Jul 2024, 09.00 WIB"]
     same = _news_article(newsroom, "2024/07/tanpa-pembaruan")
     assert same["dateModified"] == same["datePublished"] == "2024-07-30T10:00:00+07:00"
+
+
+# -- machine dates -------------------------------------------------------------------
+DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _machine_dates(site: Path) -> dict[str, list[str]]:
+    """Every machine-readable date of a site, by the file that holds it:
+    ``<time datetime>``, OpenGraph times, JSON-LD dates, the Atom feeds'
+    ``<published>``/``<updated>``, the sitemaps' dates."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(site.rglob("*.html")):
+        tree = lxml.html.fromstring(path.read_bytes())
+        dates = tree.xpath("//time/@datetime")
+        dates += tree.xpath("//meta[contains(@property, '_time')]/@content")
+        for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+            for key in ("datePublished", "dateModified"):
+                dates += re.findall(rf'"{key}":"([^"]*)"', script)
+        found[path.relative_to(site).as_posix()] = dates
+    atom = "{http://www.w3.org/2005/Atom}"
+    for path in sorted(site.rglob("*.atom.xml")):
+        root = lxml.etree.parse(str(path)).getroot()
+        found[path.relative_to(site).as_posix()] = [
+            e.text for e in root.iter(f"{atom}published", f"{atom}updated")
+        ]
+    for name in ("sitemap.xml", "news-sitemap.xml"):
+        if (site / name).exists():
+            root = lxml.etree.parse(str(site / name)).getroot()
+            found[name] = [
+                e.text
+                for e in root.iter(f"{SITEMAP_NS}lastmod", f"{NEWS_NS}publication_date")
+            ]
+    return found
+
+
+def test_every_machine_date_is_valid(newsroom):
+    """An offset in seconds (Jakarta's local mean time, +07:07:12, before
+    1924) is in no standard: every machine date has Z or hours and minutes
+    (a day, in a calendar or a heading, is a date alone)."""
+    bad = {
+        name: value
+        for name, values in _machine_dates(newsroom).items()
+        for value in values
+        if not (MACHINE_DATE.match(value) or DATE_ONLY.match(value))
+    }
+    assert bad == {}
+    assert sum(map(len, _machine_dates(newsroom).values())) > 500
+
+
+@pytest.mark.parametrize(
+    ("slug", "instant", "shown"),
+    [
+        # 10.30 in Batavia: +07:07:12 until 1924
+        (
+            "1923/08/seabad-lalu",
+            "1923-08-04T03:22:48Z",
+            "Sabtu, 4 Agustus 1923 · 10.30 GMT+07:07",
+        ),
+        # 10.30 in occupied Jakarta: Tokyo time, +09:00
+        (
+            "1943/08/masa-pendudukan",
+            "1943-08-04T01:30:00Z",
+            "Rabu, 4 Agustus 1943 · 10.30 GMT+09:00",
+        ),
+        ("2024/08/kim-jong-un-tanggapi-tawaran-putin", "2024-08-04T05:00Z", None),
+    ],
+)
+def test_an_old_item_names_one_instant_everywhere(newsroom, slug, instant, shown):
+    """The item's page, its feed entry, JSON-LD and the sitemaps name the
+    same instant; the page names the offset of the day (WIB is +07:00 and
+    dates from 1964: "10.30 WIB" in 1943 would be two hours off)."""
+    when = _instant(instant)
+    tree = page(newsroom, slug)
+    datetime_, text = _shown(tree)
+    assert _instant(datetime_) == when
+    if shown:
+        assert text == shown
+    else:
+        assert text.endswith(" WIB")
+    data = _news_article(newsroom, slug)
+    assert _instant(data["datePublished"]) == when
+    url = f"/{slug}/"
+    assert _instant(_sitemap(newsroom)[url]) >= when
+    feed = feedparser.parse((newsroom / "feeds/semua.atom.xml").read_bytes())
+    entry = next(e for e in feed.entries if e.link == url)
+    assert not feed.bozo
+    assert _instant(entry.published) == when
+    assert datetime(*entry.published_parsed[:6], tzinfo=UTC) == when

@@ -29,6 +29,7 @@ from kilas_settings import (
     SettingError,
     apply,
     kind,
+    machine_date,
     site_url,
     state,
     text,
@@ -263,7 +264,9 @@ def write_sitemap(settings: dict, context: dict, generators) -> Path:
         entry = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
         ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = site_url(settings, url)
         if lastmod is not None:
-            ET.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = lastmod.isoformat()
+            ET.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = machine_date(
+                lastmod
+            )
     target = output / settings["SEO_SITEMAP_SAVE_AS"]
     _write_xml(root, target)
     return target
@@ -301,7 +304,7 @@ def write_news_sitemap(settings: dict, generators) -> Path | None:
         ET.SubElement(publication, f"{{{NEWS_NS}}}name").text = name
         language = getattr(item, "lang", "") or settings["DEFAULT_LANG"]
         ET.SubElement(publication, f"{{{NEWS_NS}}}language").text = language
-        published = item.date.isoformat()
+        published = machine_date(item.date)
         ET.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = published
         ET.SubElement(news, f"{{{NEWS_NS}}}title").text = _text(item.title)
     _write_xml(root, target)
