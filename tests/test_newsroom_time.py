@@ -18,7 +18,7 @@ import feedparser
 import lxml.etree
 import lxml.html
 import pytest
-from conftest import copy_project, page
+from conftest import copy_project, page, run_build
 
 from kilas.build import build
 
@@ -251,3 +251,74 @@ def test_an_old_item_names_one_instant_everywhere(newsroom, slug, instant, shown
     assert not feed.bozo
     assert _instant(entry.published) == when
     assert datetime(*entry.published_parsed[:6], tzinfo=UTC) == when
+
+
+# -- summer time ---------------------------------------------------------------------
+def _zone_project(tmp_path: Path, zone: str) -> Path:
+    project = copy_project(tmp_path / "project")
+    settings = project / "pelicanconf.py"
+    text = settings.read_text(encoding="utf-8")
+    assert 'TIMEZONE = "Asia/Jakarta"' in text
+    settings.write_text(text.replace("Asia/Jakarta", zone), encoding="utf-8")
+    return project
+
+
+def test_a_time_the_clocks_skip_or_repeat_is_named(tmp_path: Path):
+    """Where summer time starts, 02:30 is no time; where it ends, 02:30
+    happens twice. Either was taken silently (a page said "02.30 CET" for
+    a time no clock showed, or the first of two instants an hour apart);
+    each is an error on its line, with what to write."""
+    project = _zone_project(tmp_path, "Europe/Amsterdam")
+    _write(project, "jam-hilang", _item("Jam Hilang", "2024-03-31 02:30"), "2024/03")
+    _write(project, "jam-ulang", _item("Jam Ulang", "2024-10-27 02:30"), "2024/10")
+    # With its offset, a time of the repeated hour is plain.
+    _write(
+        project,
+        "jam-ulang-jelas",
+        _item("Jam Ulang Jelas", "2024-10-27T02:45+01:00"),
+        "2024/10",
+    )
+    result = run_build(
+        "--check", cwd=project, env={"KILAS_NOW": "2024-11-30T12:00+01:00"}
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [
+        line
+        for line in result.stderr.splitlines()
+        if "jam-hilang" in line or "jam-ulang" in line
+    ]
+    assert lines == [
+        'content/items/2024/03/jam-hilang.md:2: Date: "2024-03-31 02:30" is not'
+        " a date: 02:30 on 2024-03-31 is no time in Europe/Amsterdam: the clocks"
+        ' went forward that night. Did you mean "2024-03-31 03:30"?',
+        'content/items/2024/10/jam-ulang.md:2: Date: "2024-10-27 02:30" is not a'
+        " date: 02:30 on 2024-10-27 happens twice in Europe/Amsterdam (the clocks"
+        " went back that night): write the offset of the one meant,"
+        " 2024-10-27T02:30+02:00 or 2024-10-27T02:30+01:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("zone", "value", "read"),
+    [
+        ("America/New_York", "2024-03-10 02:05", None),  # skipped
+        ("America/New_York", "2024-11-03 01:30", None),  # twice
+        ("America/New_York", "2024-11-03T01:30-05:00", "2024-11-03T06:30:00+00:00"),
+        ("America/New_York", "2024-11-03 02:00", "2024-11-03T07:00:00+00:00"),
+        ("Europe/Amsterdam", "2024-03-31 03:00", "2024-03-31T01:00:00+00:00"),
+        ("Asia/Jakarta", "2024-08-04 00:00", "2024-08-03T17:00:00+00:00"),
+    ],
+)
+def test_wall_times_around_summer_time(zone: str, value: str, read: str | None):
+    """Dates, Modified and KILAS_NOW are read by one function: a skipped or
+    repeated clock time without an offset is refused, every other is one
+    instant."""
+    from zoneinfo import ZoneInfo
+
+    from kilas_settings import NoSuchDate, parse_date
+
+    if read is None:
+        with pytest.raises(NoSuchDate):
+            parse_date(value, ZoneInfo(zone))
+    else:
+        assert parse_date(value, ZoneInfo(zone)).astimezone(UTC).isoformat() == read

@@ -289,7 +289,9 @@ INDONESIAN_ZONES = {"WIB": "+07:00", "WITA": "+08:00", "WIT": "+09:00"}
 def parse_date(value: str, zone: tzinfo) -> datetime:
     """An ISO 8601 date and time as an instant in ``zone``: an offset, ``Z``
     or WIB, WITA or WIT is honoured, then the time converted; without one the
-    time is ``zone``'s. ``10.30`` is 10:30. Raises ValueError."""
+    time is ``zone``'s (a time its clocks skip or read twice, where summer
+    time starts or ends, is NoSuchDate). ``10.30`` is 10:30. Raises
+    ValueError.""" 
     match = _ISO_DATE.match(value.strip())
     if not match:
         raise ValueError(value)
@@ -308,7 +310,43 @@ def parse_date(value: str, zone: tzinfo) -> datetime:
         if reason:
             raise NoSuchDate(value, *reason) from None
         raise ValueError(value) from None
-    return date.astimezone(zone) if date.tzinfo else date.replace(tzinfo=zone)
+    if date.tzinfo:
+        return date.astimezone(zone)
+    return _wall_time(date, zone)
+
+
+def _wall_time(date: datetime, zone: tzinfo) -> datetime:
+    """``date`` read on ``zone``'s clocks. Where summer time starts, a
+    clock time is skipped (no instant has it); where it ends, one is read
+    twice (two instants, an hour apart): both are NoSuchDate, saying what
+    to write (the time after the change; the offset of the one meant)."""
+    first, second = date.replace(tzinfo=zone), date.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    name = getattr(zone, "key", str(zone))
+    when = f"{date:%H:%M} on {date:%Y-%m-%d}"
+    moved = first.astimezone(UTC).astimezone(zone)
+    if moved.replace(tzinfo=None) != date:  # skipped: the clocks went forward
+        raise NoSuchDate(
+            str(date),
+            f"{when} is no time in {name}: the clocks went forward that night",
+            f"{moved:%Y-%m-%d %H:%M}",
+        )
+    choices = " or ".join(
+        f"{date:%Y-%m-%dT%H:%M}{_offset_text(d)}" for d in (first, second)
+    )
+    raise NoSuchDate(
+        str(date),
+        f"{when} happens twice in {name} (the clocks went back that night):"
+        f" write the offset of the one meant, {choices}",
+    )
+
+
+def _offset_text(value: datetime) -> str:
+    """``+02:00`` (hours and minutes)."""
+    minutes = int(value.utcoffset().total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 class NoSuchDate(ValueError):
