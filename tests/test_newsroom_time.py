@@ -322,3 +322,25 @@ def test_wall_times_around_summer_time(zone: str, value: str, read: str | None):
             parse_date(value, ZoneInfo(zone))
     else:
         assert parse_date(value, ZoneInfo(zone)).astimezone(UTC).isoformat() == read
+
+
+def test_the_news_window_counts_real_hours_across_a_change_of_clocks(
+    project: Path, tmp_path: Path
+):
+    """48 hours before 28 October 2024, 12.00 CET is 26 October, 13.00
+    CEST: the clocks went back between. An item of 12.30 CEST (48.5 hours
+    old) was listed by counting 48 hours on the clock face."""
+    _write(project, "lewat", _item("Kabar Lewat", "2024-10-26T12:30+02:00"), "2024/10")
+    _write(project, "masuk", _item("Kabar Masuk", "2024-10-26T13:30+02:00"), "2024/10")
+    output = tmp_path / "output"
+    settings = _build(
+        project,
+        output,
+        TIMEZONE="Europe/Amsterdam",
+        KILAS_NOW="2024-10-28T12:00+01:00",
+    )
+    news = _news_dates(output)
+    assert news == {"/2024/10/masuk/": "2024-10-26T13:30:00+02:00"}
+    # The site stays right until the listed item is 48 hours old.
+    until = _instant("2024-10-28T11:30:00Z").timestamp()
+    assert settings["KILAS_STATS"]["valid_until"] == until

@@ -20,7 +20,7 @@ import logging
 import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -272,12 +272,20 @@ def write_sitemap(settings: dict, context: dict, generators) -> Path:
     return target
 
 
+def _utc(value: datetime) -> datetime:
+    """The instant in UTC. Times of one zone compare and add as clock faces
+    do: 48 hours before 12.00 on the day the clocks go back is 49 hours."""
+    return value.astimezone(UTC)
+
+
 def news_items(settings: dict, generators) -> list:
-    """Items published in the window before "now", newest first."""
-    now = site_now(settings)
+    """Items published in the window (real hours) before "now", newest first."""
+    now = _utc(site_now(settings))
     start = now - timedelta(hours=settings["SEO_NEWS_WINDOW_HOURS"])
-    items = [item for item in _dated_items(generators) if start <= item.date <= now]
-    items.sort(key=lambda item: item.date, reverse=True)
+    items = [
+        item for item in _dated_items(generators) if start <= _utc(item.date) <= now
+    ]
+    items.sort(key=lambda item: _utc(item.date), reverse=True)
     return items[: settings["SEO_NEWS_MAX_ITEMS"]]
 
 
@@ -317,14 +325,15 @@ def next_change(pelican, generators=()) -> datetime | None:
     (Kilas keeps a site with nothing changed only until then; the
     ``kilas_valid_until`` signal)."""
     settings = pelican.settings
-    now = site_now(settings)
+    now = _utc(site_now(settings))
     window = timedelta(hours=settings["SEO_NEWS_WINDOW_HOURS"])
     moments = []
     for item in _dated_items(generators):
-        if item.date > now:
-            moments.append(item.date)
-        elif item.date + window >= now:
-            moments.append(item.date + window)
+        published = _utc(item.date)
+        if published > now:
+            moments.append(published)
+        elif published + window >= now:
+            moments.append(published + window)
     return min(moments, default=None)
 
 
