@@ -291,7 +291,7 @@ def parse_date(value: str, zone: tzinfo) -> datetime:
     or WIB, WITA or WIT is honoured, then the time converted; without one the
     time is ``zone``'s (a time its clocks skip or read twice, where summer
     time starts or ends, is NoSuchDate). ``10.30`` is 10:30. Raises
-    ValueError.""" 
+    ValueError."""
     match = _ISO_DATE.match(value.strip())
     if not match:
         raise ValueError(value)
