@@ -344,3 +344,34 @@ def test_the_news_window_counts_real_hours_across_a_change_of_clocks(
     # The site stays right until the listed item is 48 hours old.
     until = _instant("2024-10-28T11:30:00Z").timestamp()
     assert settings["KILAS_STATS"]["valid_until"] == until
+
+
+# -- English -----------------------------------------------------------------------------
+def test_english_dates_are_written_one_way(project: Path, tmp_path: Path):
+    """An English site wrote "Sunday, 4 August 2024" on an item's page and
+    "Aug 4, 2024" in its lists and facts: every date a reader sees puts
+    the day first, with Babel's English names."""
+    _write(project, "larut", _item("Late News", "2024-08-04T16:59Z"))
+    output = tmp_path / "output"
+    _build(project, output, DEFAULT_LANG="en")
+    dates = re.compile(
+        r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*, \d{1,2} [A-Z][a-z]+ \d{4}"
+        r"|\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}"
+    )
+    american = re.compile(
+        r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{1,2}, \d{4}"
+    )
+    texts = {
+        path.relative_to(output).as_posix(): " ".join(
+            lxml.html.fromstring(path.read_bytes()).xpath("string(//main)").split()
+        )
+        for path in output.rglob("*.html")
+    }
+    assert {name: american.findall(text) for name, text in texts.items()} == {
+        name: [] for name in texts
+    }
+    late = texts["2024/08/larut/index.html"]
+    assert "Sunday, 4 August 2024 · 23:59 WIB" in late
+    day = texts["linimasa/2024/08/04/index.html"]
+    assert "Updated 5 Aug 2024, 08:00 WIB" in day
+    assert len(dates.findall(" ".join(texts.values()))) > 50

@@ -123,8 +123,10 @@ class DateFilters:
         return self._date(value, "EEE")
 
     def medium_date(self, value: date) -> str:
-        """``4 Agu 2024``"""
-        return self._date(value, "medium")
+        """``4 Agu 2024``, ``4 Aug 2024``: the day first, as in ``long_date``
+        (English's "medium" is "Aug 4, 2024", beside "Sunday, 4 August
+        2024" on one page)."""
+        return self._date(value, "d MMM y")
 
     def short_time(self, value: datetime) -> str:
         """``10.30`` in Indonesian, ``10:30`` in English."""
