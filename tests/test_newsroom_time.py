@@ -375,3 +375,14 @@ def test_english_dates_are_written_one_way(project: Path, tmp_path: Path):
     day = texts["linimasa/2024/08/04/index.html"]
     assert "Updated 5 Aug 2024, 08:00 WIB" in day
     assert len(dates.findall(" ".join(texts.values()))) > 50
+
+
+def test_a_correction_says_when(newsroom):
+    """The correction note names its time (``Modified``, as the README asks
+    editors to set it), in the site's zone, with its machine date."""
+    tree = page(newsroom, "2024/07/dengan-ralat")
+    note = tree.xpath("//aside[contains(@class, 'correction')]")[0]
+    assert " ".join(note.text_content().split()) == (
+        "Koreksi Dikoreksi Rabu, 31 Juli 2024 · 09.00 WIB Angka korban diperbaiki."
+    )
+    assert note.xpath(".//time/@datetime") == ["2024-07-31T09:00:00+07:00"]
