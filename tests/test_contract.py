@@ -1023,6 +1023,94 @@ def test_two_translations_into_one_language_say_keep_one(site):
     assert "share the language (id)" in line, line
 
 
+def test_a_translation_is_filed_with_its_original(site):
+    """A translation under another category linked to a category page no
+    item has (a 404); other places, another source or another story set it
+    apart from its original in every list. Written in its own language, the
+    same places agree."""
+    original = _item(Title="Asli", Region="KP; Rusia", Story="Banjir Korut")
+    english = {
+        "Title": "English",
+        "Lang": "en",
+        "Translation": "true",
+        "Slug": "asli",
+        "Region": "North Korea, RU",
+        "Story": "banjir  KORUT",
+    }
+    differs = {  # field: (value, as named, the original's)
+        "Category": ("Politik", "Politik", '"Internasional"'),
+        "Region": ("Japan", "Jepang", '"Korea Utara; Rusia"'),
+        "Source": ("Reuters", "Reuters", '"SinarHarapan.id"'),
+        "Story": ("Banjir Lain", "Banjir Lain", '"Banjir Korut"'),
+    }
+    files = {"asli.md": original}
+    languages = ("en", "ms", "jv", "nl")
+    for n, (field, (value, _, _)) in enumerate(differs.items()):
+        files[f"asli-{n}.md"] = _item(**{**english, "Lang": languages[n], field: value})
+    stderr = _fails(site, files)
+    for n, (field, (_, named, wanted)) in enumerate(differs.items()):
+        line = _line(stderr, f"asli-{n}.md:")
+        assert f': {field}: is "{named}", but its original ' in line, line
+        assert f"asli.md has {wanted}: a translation is the same news" in line, line
+    # The line of the field is named.
+    assert re.search(r"asli-0\.md:3: Category: ", stderr), stderr
+    # A story the original has not.
+    for n in range(len(differs)):
+        (site[0] / "items" / f"asli-{n}.md").unlink()
+    stderr = _fails(
+        site,
+        {
+            "asli.md": _item(Title="Asli", Region="KP; Rusia"),
+            "asli-en.md": _item(**english),
+        },
+    )
+    line = _line(stderr, "asli-en.md:")
+    assert "its original" in line and "has none" in line, line
+    assert "leave 'Story:' out" in line, line
+
+
+def test_a_hidden_item_links_to_no_page_that_is_not_there(site):
+    """A hidden item (built, not listed) alone in its category linked its
+    kicker and its facts to a category page no listed item makes (a 404)."""
+    tree = _built_page(
+        site,
+        "tersembunyi",
+        _item(Title="Tersembunyi", Category="Olahraga", Status="hidden"),
+    )
+    output = site[1]
+    assert not (output / "kategori" / "olahraga").exists()
+    links = tree.xpath("//a/@href")
+    assert not [link for link in links if "olahraga" in link], links
+    assert tree.xpath("string(//p[@class='kicker'])").strip() == "Olahraga"
+    # Its category still links when a listed item makes the page.
+    tree = _built_page(site, "terlihat", _item(Title="Terlihat", Category="Olahraga"))
+    assert "/kategori/olahraga/" in tree.xpath("//p[@class='kicker']/a/@href")
+
+
+@pytest.mark.parametrize(
+    "summary",
+    ["#BanjirDemak kembali menggenangi jalan", "# Banjir", "- Banjir", "1945. Merdeka"],
+)
+def test_a_summary_is_one_paragraph_and_a_hashtag_is_text(site, summary):
+    """A summary beginning with a hashtag, `- ` or a number and a dot was a
+    heading (a second h1 on the page and in every list) or a list;
+    Python-Markdown made a hashtag at the start of a body line a heading
+    too, cutting its paragraph."""
+    text = _item(Title="Tagar", Summary=summary) + (
+        "\nWarga menulis di media sosial\n#PrayForDemak sejak pagi.\n\n"
+        "## Latar\n\nTeks.\n"
+    )
+    tree = _built_page(site, "tagar", text)
+    assert tree.xpath("count(//h1)") == 1
+    paragraphs = tree.xpath("//div[@class='summary']/*")
+    assert [p.tag for p in paragraphs] == ["p"], summary
+    shown = paragraphs[0].text_content()
+    assert re.findall(r"[\w#.]+", shown) == re.findall(r"[\w#.]+", summary), shown
+    body = tree.xpath("//p[contains(., '#PrayForDemak')]")
+    assert body and "Warga menulis" in body[0].text_content()
+    assert tree.xpath("//h2[.='Latar']")
+
+
 def test_every_image_without_a_description_is_named_on_its_line(site):
     """Pelican warned "Empty alt attribute" without a line, named a few and
     then only "Other images have empty alt attributes"; an <img> without

@@ -901,7 +901,7 @@ class ItemReader(MarkdownReader):
                 self._unchecked = True
                 continue
             metadata[ATTRIBUTES.get(name, name)] = result
-            if name in ("source_url", "title"):
+            if name in _LINES_KEPT:
                 _run(self.settings).field_lines[self._path, name] = line
             if name == "story":
                 _run(self.settings).story_uses.append((self._path, line, result))
@@ -1579,6 +1579,7 @@ def check_urls(generators) -> None:
     _check_linked_files(run, generators)
     _note_near_stories(run)
     _note_written_twice(run, generators[0].context)
+    _check_translations_agree(run, generators[0].context)
     run.renders.save()
     _report_held(run)
     if run.problems:
@@ -1587,7 +1588,8 @@ def check_urls(generators) -> None:
 
 def name_terms(generator) -> None:
     """Name each tag and story after the spelling most of its items use
-    (published and hidden ones first; then the newest item's): the same
+    (published and hidden originals first, in the site's language; then
+    their translations; then the newest item's): the same
     name whatever order the files are read in. Spellings that differ in
     more than case and spaces (``C++`` and ``C#``, ``Kim Jong Un`` and
     ``Kim Jong-un``) get a notice: they are one tag, with one page."""
@@ -1603,6 +1605,10 @@ def name_terms(generator) -> None:
     drafts = [*generator.drafts, *generator.drafts_translations]
     dates = {run.display(c.source_path): c.date for c in (*public, *drafts)}
     shown = {run.display(c.source_path) for c in public}
+    originals = {
+        run.display(c.source_path)
+        for c in (*generator.articles, *generator.hidden_articles)
+    }
     spellings: dict[tuple[str, str], dict[str, list]] = {}
     for kind, slug, name, path, line in run.term_uses:
         if path in dates:
@@ -1614,7 +1620,13 @@ def name_terms(generator) -> None:
         def rank(name: str, names=names) -> tuple:
             paths = {path for path, _ in names[name]}
             newest = max(dates[path] for path in paths)
-            return (-len(paths & shown), -len(paths), -newest.timestamp(), min(paths))
+            return (
+                -len(paths & originals),
+                -len(paths & shown),
+                -len(paths),
+                -newest.timestamp(),
+                min(paths),
+            )
 
         chosen = min(names, key=rank)
         term = run.terms[key]
@@ -1934,6 +1946,54 @@ def report_key(url: str) -> str:
     return f"{host}{path}?{query}" if query else f"{host}{path}"
 
 
+def _names(value) -> str:
+    values = value if isinstance(value, list) else [value]
+    return "; ".join(str(getattr(v, "name", v)) for v in values)
+
+
+def _ids(value) -> frozenset:
+    values = value if isinstance(value, list) else [value]
+    return frozenset(getattr(v, "slug", v) for v in values if v is not None)
+
+
+def _check_translations_agree(run: _Run, context) -> None:
+    """A translation is the same news in another language: filed under its
+    original's category, about the same places, from the same source (its
+    Story and Cites, when it names them, the original's too). One that
+    differed linked to a category page no item has and stood apart from
+    its original in every list."""
+    for original in (
+        context.get("articles", [])
+        + context.get("hidden_articles", [])
+        + context.get("drafts", [])
+    ):
+        first = run.display(original.source_path)
+        for translation in original.translations:
+            path = run.display(translation.source_path)
+            for field, attr, may_omit in _SHARED:
+                theirs = getattr(translation, attr, None)
+                ours = getattr(original, attr, None)
+                if (may_omit and not theirs) or _ids(theirs) == _ids(ours):
+                    continue
+                label = field.capitalize()
+                if ours:
+                    has, fix = f'"{_names(ours)}"', f"write '{label}: {_names(ours)}'"
+                    if field == "region":
+                        fix += " (or the same places in its language)"
+                else:
+                    has, fix = "none", f"leave '{label}:' out"
+                run.add(
+                    Problem(
+                        path,
+                        run.field_lines.get((path, field)),
+                        label,
+                        f'is "{_names(theirs)}", but its original {first} has'
+                        f" {has}: a translation is the same news in another"
+                        f" language, filed and linked with its original; {fix}",
+                    )
+                )
+
+
 def _note_written_twice(run: _Run, context) -> None:
     """One piece of news written up twice: two items digesting one report
     (the same Source_URL, shared links' extras aside), or two items of one
@@ -1966,7 +2026,19 @@ def _note_written_twice(run: _Run, context) -> None:
             run.notice(Problem(path, line, "Title", why))
 
 
+# What a translation shares with its original: (field, attribute, whether
+# the translation may leave it out).
+_SHARED = (
+    ("category", "category", False),
+    ("source", "source", False),
+    ("region", "regions", False),
+    ("story", "story", True),
+    ("cites", "cites", True),
+)
 _TAGS = re.compile(r"<[^>]+>")
+
+# Fields whose lines later checks name (after every file is read).
+_LINES_KEPT = frozenset({"source_url", "title", *(f for f, _, _ in _SHARED)})
 
 
 def _report_held(run: _Run) -> None:

@@ -33,6 +33,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from markdown import Markdown
+from markdown.blockprocessors import HashHeaderProcessor
 
 from . import sanitise
 
@@ -98,10 +99,26 @@ def render_options(settings: dict, parts: Parts) -> str:
     )
 
 
+class _SpacedHashHeader(HashHeaderProcessor):
+    """A heading's `#` marks are followed by a space (as CommonMark and
+    GitHub have it): a hashtag at the start of a line (`#banjir kembali
+    melanda`) stays text. Python-Markdown made it a heading."""
+
+    RE = re.compile(
+        r"(?:^|\n)(?P<level>#{1,6})(?=[ \t]|\n|$)"
+        r"(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)"
+    )
+
+
 @lru_cache(maxsize=4)
 def _markdown(options: str) -> Markdown:
     """One Markdown instance per process and settings, reset between uses."""
-    return Markdown(**json.loads(options)["markdown"])
+    markdown = Markdown(**json.loads(options)["markdown"])
+    # In the place of Python-Markdown's own (its priority: 70).
+    markdown.parser.blockprocessors.register(
+        _SpacedHashHeader(markdown.parser), "hashheader", 70
+    )
+    return markdown
 
 
 @lru_cache(maxsize=4)
@@ -294,6 +311,21 @@ def _caps_span(match) -> str:
     return f'<span class="caps">{caps}</span>{tail}'
 
 
+# What would make a summary's one line a block of its own in Markdown: a
+# heading (`#`, a hashtag too), a list (`- `, `1. `) or a rule (`***`).
+_BLOCK_START = re.compile(r"#|[-*+](?=\s)|\d+(?=\.\s)|(?=([-*_])(?: *\1){2,} *$)")
+
+
+def _one_paragraph(summary: str) -> str:
+    """The summary (one line: its header lines are joined) as one paragraph:
+    what would start a heading, a list or a rule is escaped."""
+    match = _BLOCK_START.match(summary)
+    if match is None:
+        return summary
+    at = match.end() if summary[0].isdigit() else 0
+    return f"{summary[:at]}\\{summary[at:]}"
+
+
 def render(body: str, title: str | None, summary: str | None, options: str):
     """HTML for the body, title and summary of one item, and what the
     sanitiser removed from the body: ``(line in the body, what)`` pairs."""
@@ -301,7 +333,9 @@ def render(body: str, title: str | None, summary: str | None, options: str):
     body_html = sanitise.align_cells(markdown.reset().convert(body))
     title_html = html.escape(title, quote=False) if title else None
     summary_html = (
-        markdown.reset().convert(html.escape(summary, quote=False)) if summary else None
+        markdown.reset().convert(_one_paragraph(html.escape(summary, quote=False)))
+        if summary
+        else None
     )
     typogrify = _typogrify(options)
     if typogrify:

@@ -182,11 +182,15 @@ def image_objects(item) -> list:
     return [image]
 
 
-def breadcrumb_jsonld(parts: ItemParts, item, url: str, headline: str) -> dict:
-    """Home > category > item."""
+def breadcrumb_jsonld(
+    parts: ItemParts, item, url: str, headline: str, listed=None
+) -> dict:
+    """Home > category > item; the category only when it has a page
+    (``listed``: the categories of listed items; a hidden item's or a
+    translation's own may have none)."""
     trail = [(parts.site_name, parts.root)]
     category = getattr(item, "category", None)
-    if category is not None and category.url:
+    if category is not None and category.url and (listed is None or category in listed):
         trail.append((category.name, parts.url(category.url)))
     trail.append((headline, url))
     return {
@@ -286,13 +290,14 @@ def add_template_globals(generator) -> None:
 def add_article_jsonld(generator) -> None:
     """Every item, translation and draft gets its NewsArticle + breadcrumb."""
     parts = ItemParts(generator.settings)
+    listed = {category for category, _ in getattr(generator, "categories", ())}
     for attr in ("articles", "translations", "drafts", "drafts_translations"):
         for item in getattr(generator, attr, []) or []:
             url = parts.url(item.url)
             headline = _text(item.title)
             item.jsonld = [
                 news_article_jsonld(parts, item, url, headline),
-                breadcrumb_jsonld(parts, item, url, headline),
+                breadcrumb_jsonld(parts, item, url, headline, listed),
             ]
 
 
