@@ -158,7 +158,7 @@ def test_modified_equal_to_date_is_no_update(newsroom):
     day = page(newsroom, "linimasa/2024/07/30")
     assert _updated(day, "tanpa-pembaruan") == []
     assert _updated(page(newsroom, "2024/07/dengan-ralat")) == [
-        "Diperbarui Rabu, 31 Juli 2024 · 09.00 WIB"
+        "Dikoreksi Rabu, 31 Juli 2024 · 09.00 WIB"
     ]
     assert _updated(day, "dengan-ralat") == ["Diperbarui 31 Jul 2024, 09.00 WIB"]
     same = _news_article(newsroom, "2024/07/tanpa-pembaruan")
@@ -378,11 +378,14 @@ def test_english_dates_are_written_one_way(project: Path, tmp_path: Path):
 
 
 def test_a_correction_says_when(newsroom):
-    """The correction note names its time (``Modified``, as the README asks
-    editors to set it), in the site's zone, with its machine date."""
+    """A corrected item's dateline names the correction's time (``Modified``,
+    as the README asks editors to set it) in the site's zone, with its
+    machine date; the note itself follows the text."""
     tree = page(newsroom, "2024/07/dengan-ralat")
+    assert _updated(tree) == ["Dikoreksi Rabu, 31 Juli 2024 · 09.00 WIB"]
+    when = tree.xpath("//p[contains(@class, 'updated')]/time/@datetime")
+    assert when == ["2024-07-31T09:00:00+07:00"]
     note = tree.xpath("//aside[contains(@class, 'correction')]")[0]
-    assert " ".join(note.text_content().split()) == (
-        "Koreksi Dikoreksi Rabu, 31 Juli 2024 · 09.00 WIB Angka korban diperbaiki."
-    )
-    assert note.xpath(".//time/@datetime") == ["2024-07-31T09:00:00+07:00"]
+    assert " ".join(note.text_content().split()) == "Koreksi Angka korban diperbaiki."
+    # An update without a correction is an update.
+    assert _updated(page(newsroom, "2024/08/putin-tawarkan-bantuan-banjir-korea-utara"))
