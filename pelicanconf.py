@@ -47,6 +47,10 @@ MARKDOWN = {
     "extension_configs": {
         "markdown.extensions.extra": {},
         "markdown.extensions.meta": {},
+        # As on GitHub: a heading's `#` is followed by a space (`#banjir` at
+        # a line's start is a hashtag), and a list may follow a line of text.
+        "pymdownx.saneheaders": {},
+        "kilas_render.lists": {},
     },
     "output_format": "html5",
 }

@@ -145,6 +145,56 @@ class Unkeyable(Exception):
     objects that are not entities): its page is rendered on every build."""
 
 
+# A page's own entity (a term, a period) digested without its items'
+# fields: see ``kilas_items`` and ``Recorder.touch``.
+SHALLOW = -2
+# The recorder rendering a page in this process (a forked writer has its own).
+_RENDERING: list[Recorder] = []
+
+
+_ITEMS: dict[type, frozenset] = {}
+
+
+def _items_of(cls) -> frozenset:
+    """The item lists a class declares (``kilas_items``): a page that shows
+    its entity but never reads those lists (a paginated year page reads its
+    year's count, not its items) does not depend on the items' fields."""
+    found = _ITEMS.get(cls)
+    if found is None:
+        names = getattr(cls, "kilas_items", None)
+        valid = isinstance(names, tuple | list | frozenset)
+        found = _ITEMS[cls] = frozenset(names) if valid else frozenset()
+    return found
+
+
+def _watch(cls) -> None:
+    """Make reading a declared item list of ``cls`` (from a template or from
+    Python: a property such as ``lead`` iterating it) tell the recorder."""
+    if cls.__dict__.get("_kilas_watched"):
+        return
+    for name in _items_of(cls):
+
+        def get(self, name=name):
+            if _RENDERING:
+                _RENDERING[-1].touch(self)
+            return self.__dict__[name]
+
+        def put(self, value, name=name):
+            self.__dict__[name] = value
+
+        setattr(cls, name, property(get, put))
+    cls._kilas_watched = True
+
+
+class _Identities:
+    """An item list digested by its items' identities (``SHALLOW``)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items) -> None:
+        self.items = items
+
+
 class Digests:
     """Digests of the values pages read, computed once per value per build."""
 
@@ -172,6 +222,18 @@ class Digests:
         return digest
 
     def _compute(self, value, level: int) -> bytes:
+        if level == SHALLOW:
+            if not _is_entity(value) or isinstance(value, Content | URLWrapper):
+                return self._compute(value, 0)
+            items = _items_of(type(value))
+            fields = {
+                k: _Identities(v) if k in items else v
+                for k, v in _fields_of(value).items()
+            }
+            kind = type(value).__qualname__.encode()
+            return _blake(b"H", kind, b"\0", self._json(fields, 1))
+        if isinstance(value, _Identities):
+            return _blake(b"I", *(self.of(item, 2) for item in value.items))
         inner = max(level, 1)
         if value is missing or isinstance(value, Undefined):
             return b"missing"
@@ -212,7 +274,7 @@ class Digests:
         if encode is None:
 
             def apart(found):
-                if _is_entity(found):
+                if _is_entity(found) or isinstance(found, _Identities):
                     return self.of(found, level).hex()
                 if found is missing or isinstance(found, Undefined):
                     return "\0missing"
@@ -389,6 +451,8 @@ class Recorder:
         self.current: set | None = None
         self._maps: tuple = ()
         self._sources: dict[tuple[int, str], bytes] = {}
+        # The page's names whose values declare item lists, by the value's id.
+        self._named: dict[int, str] = {}
 
     def install(self, env) -> None:
         if getattr(env, "kilas_reads", None) is self:
@@ -413,6 +477,10 @@ class Recorder:
         given as a ``_Membership``: asking whether a text is in it records
         the answer, any other use the whole set."""
         current = self.current
+        if current is not None and _items_of(type(value)):
+            _watch(type(value))
+            if _lookup(key, self._maps) is value:
+                self._named.setdefault(id(value), key)
         if (
             current is not None
             and ("n", key) not in current
@@ -428,10 +496,20 @@ class Recorder:
         """Record one page's render; ``maps``: where its names are found."""
         reads = {("t", template_name)}
         self.current, self._maps = reads, maps
+        self._named = {}
+        _RENDERING.append(self)
         try:
             yield reads
         finally:
+            _RENDERING.remove(self)
             self.current, self._maps = None, ()
+
+    def touch(self, entity) -> None:
+        """A declared item list of ``entity`` was read: the page depends on
+        its items' fields (the page's name for it, or every name when the
+        entity is not one of the page's own)."""
+        if self.current is not None:
+            self.current.add(("d", self._named.get(id(entity), "*")))
 
     @contextlib.contextmanager
     def capture(self):
@@ -454,11 +532,18 @@ class Recorder:
         """The page's key from the values of what it read, in that order
         (None: unkeyable)."""
         digest = hashlib.blake2b(digest_size=20)
+        deep = {name for kind, name in reads if kind == "d"}
         try:
             for kind, name in reads:
                 digest.update(f"{kind}:{name}\0".encode())
                 if kind == "n":
-                    digest.update(self.digests.of(_lookup(name, maps)))
+                    value = _lookup(name, maps)
+                    shallow = (
+                        "*" not in deep and name not in deep and _items_of(type(value))
+                    )
+                    if shallow:
+                        _watch(type(value))
+                    digest.update(self.digests.of(value, SHALLOW if shallow else 0))
                 elif kind == "s":
                     digest.update(
                         self.digests.of(dict.get(self.settings, name, missing))

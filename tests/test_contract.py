@@ -1095,10 +1095,12 @@ def test_a_summary_is_one_paragraph_and_a_hashtag_is_text(site, summary):
     """A summary beginning with a hashtag, `- ` or a number and a dot was a
     heading (a second h1 on the page and in every list) or a list;
     Python-Markdown made a hashtag at the start of a body line a heading
-    too, cutting its paragraph."""
+    too, cutting its paragraph, and a list right after a line of text part
+    of that line's paragraph."""
     text = _item(Title="Tagar", Summary=summary) + (
         "\nWarga menulis di media sosial\n#PrayForDemak sejak pagi.\n\n"
-        "## Latar\n\nTeks.\n"
+        "## Latar\n\nPoin pentingnya:\n- harga naik\n- stok aman\n\n"
+        "Pada tahun\n2024. Itu tahun pemilu.\n"
     )
     tree = _built_page(site, "tagar", text)
     assert tree.xpath("count(//h1)") == 1
@@ -1109,6 +1111,14 @@ def test_a_summary_is_one_paragraph_and_a_hashtag_is_text(site, summary):
     body = tree.xpath("//p[contains(., '#PrayForDemak')]")
     assert body and "Warga menulis" in body[0].text_content()
     assert tree.xpath("//h2[.='Latar']")
+    # A list may follow a line of text, as on GitHub (Python-Markdown made
+    # it part of the paragraph); a year and a dot in running text is text.
+    items = tree.xpath("//p[contains(., 'pentingnya')]/following-sibling::ul[1]/li")
+    assert [" ".join(li.text_content().split()) for li in items] == [
+        "harga naik",
+        "stok aman",
+    ]
+    assert tree.xpath("//p[contains(., 'Pada tahun') and contains(., '2024.')]")
 
 
 def test_every_image_without_a_description_is_named_on_its_line(site):

@@ -80,6 +80,39 @@ def _ordered(files: dict[str, bytes]) -> dict:
     return shared
 
 
+def test_a_retitle_renders_only_the_list_pages_that_show_the_item(corpus, tmp_path):
+    """A region's pages each read the region (its name, its count) and show
+    ten items: a retitled item rendered every page of each region it is in
+    again, unchanged but its own (and the pages beside it, which link to
+    it). The region's items are digested by their addresses unless a page
+    reads them (the record of what it read says so)."""
+    content, output = tmp_path / "content", tmp_path / "output"
+    shutil.copytree(corpus, content)
+    _stats(content, output)
+    regions = output / "wilayah"
+    busiest = max(
+        (folder for folder in regions.iterdir() if folder.is_dir()),
+        key=lambda folder: len(list(folder.rglob("index.html"))),
+    )
+    pages = sorted(busiest.rglob("index.html"))
+    assert len(pages) >= 4, pages
+    first = (busiest / "index.html").read_text(encoding="utf-8")
+    link = re.search(r'class="digest-title"><a href="/(\d{4}/\d\d/([^/"]+)/)"', first)
+    (item,) = content.rglob(f"{link[2]}.md")
+    _edit(item, "Title: ", "Title: Diperbarui: ")
+    stats = _stats(content, output)
+    shown = {
+        p.relative_to(output).as_posix()
+        for p in pages
+        if "Diperbarui" in p.read_text(encoding="utf-8")
+    }
+    beside = {f"wilayah/{busiest.name}/halaman/2/index.html"}
+    rendered = {
+        p for p in stats["rendered_pages"] if p.startswith(f"wilayah/{busiest.name}/")
+    }
+    assert shown and rendered <= shown | beside, sorted(rendered - shown)
+
+
 def test_failed_build_then_fixed_build_is_complete(corpus, tmp_path):
     output = tmp_path / "output"
     _stats(corpus, output)

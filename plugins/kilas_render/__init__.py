@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
+import importlib.util
 import json
 import logging
 import os
@@ -33,7 +34,6 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from markdown import Markdown
-from markdown.blockprocessors import HashHeaderProcessor
 
 from . import sanitise
 
@@ -54,6 +54,22 @@ _LINKISH = re.compile(r"\][(\[:]|<")
 # How an item's text splits: ``parts(text) -> (body, title, summary)``, the
 # raw Title and Summary values (None when absent).
 Parts = Callable[[str], tuple[str, str | None, str | None]]
+
+
+def _extension_files(extensions) -> list[str]:
+    """The files of the Markdown extensions named by module (their code
+    decides the output too: ``kilas_render.lists``, ``pymdownx.*``)."""
+    files = []
+    for extension in extensions:
+        if not isinstance(extension, str):
+            continue
+        try:
+            spec = importlib.util.find_spec(extension.partition(":")[0])
+        except (ImportError, ValueError):
+            spec = None  # Markdown names it when it loads it
+        if spec is not None and spec.origin and os.path.isfile(spec.origin):
+            files.append(spec.origin)
+    return files
 
 
 def render_options(settings: dict, parts: Parts) -> str:
@@ -80,7 +96,12 @@ def render_options(settings: dict, parts: Parts) -> str:
             "ignore": list(settings.get("TYPOGRIFY_IGNORE_TAGS", [])),
             "omit": list(settings.get("TYPOGRIFY_OMIT_FILTERS", [])),
         }
-    sources = (__file__, sanitise.__file__, sys.modules[parts.__module__].__file__)
+    sources = (
+        __file__,
+        sanitise.__file__,
+        sys.modules[parts.__module__].__file__,
+        *_extension_files(markdown["extensions"]),
+    )
     code = b"".join(Path(name).read_bytes() for name in sources)
     return json.dumps(
         {
@@ -99,26 +120,10 @@ def render_options(settings: dict, parts: Parts) -> str:
     )
 
 
-class _SpacedHashHeader(HashHeaderProcessor):
-    """A heading's `#` marks are followed by a space (as CommonMark and
-    GitHub have it): a hashtag at the start of a line (`#banjir kembali
-    melanda`) stays text. Python-Markdown made it a heading."""
-
-    RE = re.compile(
-        r"(?:^|\n)(?P<level>#{1,6})(?=[ \t]|\n|$)"
-        r"(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)"
-    )
-
-
 @lru_cache(maxsize=4)
 def _markdown(options: str) -> Markdown:
     """One Markdown instance per process and settings, reset between uses."""
-    markdown = Markdown(**json.loads(options)["markdown"])
-    # In the place of Python-Markdown's own (its priority: 70).
-    markdown.parser.blockprocessors.register(
-        _SpacedHashHeader(markdown.parser), "hashheader", 70
-    )
-    return markdown
+    return Markdown(**json.loads(options)["markdown"])
 
 
 @lru_cache(maxsize=4)

@@ -24,24 +24,30 @@ from operator import attrgetter
 class Period:
     """A year, month, day or ISO week that has items (newest first)."""
 
+    # Kilas' incremental build: a page that reads its period but not its
+    # items (a year's tenth page shows its count) is not written again when
+    # an item's title changes. ``count`` reads the list without telling it.
+    kilas_items = ("articles",)
+
     kind: str
     key: tuple
     date: date
     articles: list = field(default_factory=list)
     url: str = ""
     save_as: str = ""
-    previous: Period | None = None
-    next: Period | None = None
+    # Links to the previous and next period of its kind that has items.
+    previous: PeriodLink | None = None
+    next: PeriodLink | None = None
     parts: list = field(default_factory=list)  # months of a year, days of a month
     category_order: tuple = field(default=(), repr=False)
-    # The periods holding it: a day's month and week, a month's year.
-    year: Period | None = field(default=None, repr=False)
-    month: Period | None = field(default=None, repr=False)
-    week: Period | None = field(default=None, repr=False)
+    # Links to the periods holding it: a day's month and week, a month's year.
+    year: PeriodLink | None = field(default=None, repr=False)
+    month: PeriodLink | None = field(default=None, repr=False)
+    week: PeriodLink | None = field(default=None, repr=False)
 
     @property
     def count(self) -> int:
-        return len(self.articles)
+        return len(vars(self)["articles"])
 
     @property
     def end(self) -> date:
@@ -85,6 +91,33 @@ class Period:
     @property
     def modified(self) -> datetime:
         return max(getattr(a, "modified", None) or a.date for a in self.articles)
+
+
+@dataclass(frozen=True, eq=False)
+class PeriodLink:
+    """Another period as a page links to it (a neighbour, or the month and
+    week of a day): what names it and its address, not its items. A page
+    that links to the next year is not about the next year's items, so it
+    is not written again when that year gains one."""
+
+    kind: str
+    key: tuple
+    date: date
+    url: str
+
+    @classmethod
+    def to(cls, period: Period | None) -> PeriodLink | None:
+        if period is None:
+            return None
+        return cls(period.kind, period.key, period.date, period.url)
+
+    @property
+    def iso_year(self) -> int:
+        return self.date.isocalendar()[0]
+
+    @property
+    def iso_week(self) -> int:
+        return self.date.isocalendar()[1]
 
 
 def is_pinned(article) -> bool:
@@ -185,6 +218,13 @@ class Timeline:
             month.year.parts.append(month)
             for day in month.parts:
                 day.month, day.week = month, self.week_of(day.date)
+        # What a period's page shows of other periods: links (see PeriodLink).
+        for period in self._by_key.values():
+            period.previous = PeriodLink.to(period.previous)
+            period.next = PeriodLink.to(period.next)
+            period.year = PeriodLink.to(period.year)
+            period.month = PeriodLink.to(period.month)
+            period.week = PeriodLink.to(period.week)
 
     def _urls(self, kind: str, day: date) -> tuple[str, str]:
         prefix = {
