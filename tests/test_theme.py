@@ -43,6 +43,7 @@ INDONESIAN_UI = (
     "Arsip",
     "Terbit",
     "Diperbarui",
+    "Dikoreksi",
     "Koreksi",
     "Cerita",
     "Mengutip",
@@ -170,7 +171,7 @@ def test_article_page_shows_every_part(site):
     dateline = page.xpath("//div[@class='dateline']")[0]
     assert dateline.findtext("p[@class='byline']") == "Oleh Redaksi Kilas"
     updated = dateline.xpath("p[contains(@class, 'updated')]")[0]
-    assert updated.text_content() == "Diperbarui Senin, 5 Agustus 2024 · 08.00 WIB"
+    assert updated.text_content() == "Dikoreksi Senin, 5 Agustus 2024 · 08.00 WIB"
     assert updated.xpath("time/@datetime") == ["2024-08-05T08:00:00+07:00"]
     # The facts box comes after the text (first on a wide screen's side).
     facts = page.xpath("//aside[@class='article-facts']")[0]

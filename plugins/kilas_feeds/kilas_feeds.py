@@ -19,7 +19,7 @@ import logging
 import re
 from urllib.parse import urlparse
 
-from kilas_settings import apply, rule, site_url, state
+from kilas_settings import apply, minute_offset, rule, site_url, state
 from pelican import signals
 
 logger = logging.getLogger(__name__)
@@ -85,6 +85,11 @@ def set_feed_ids(context, feed) -> None:
         feed.feed["id"] = _tag_uri(authority, feed_url, _first_day(context))
     for entry in feed.items:
         entry["unique_id"] = _tag_uri(authority, entry["link"], entry.get("pubdate"))
+        # Atom dates are RFC 3339: an offset in hours and minutes (a date
+        # in local mean time, before 1924 in Jakarta, is written in UTC).
+        for key in ("pubdate", "updateddate"):
+            if entry.get(key) is not None:
+                entry[key] = minute_offset(entry[key])
 
 
 def set_feed_language(context, feed) -> None:

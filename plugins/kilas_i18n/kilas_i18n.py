@@ -27,7 +27,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
-from kilas_settings import zone_abbreviation
+from kilas_settings import machine_date, zone_abbreviation
 from pelican import signals
 
 logger = logging.getLogger(__name__)
@@ -123,8 +123,10 @@ class DateFilters:
         return self._date(value, "EEE")
 
     def medium_date(self, value: date) -> str:
-        """``4 Agu 2024``"""
-        return self._date(value, "medium")
+        """``4 Agu 2024``, ``4 Aug 2024``: the day first, as in ``long_date``
+        (English's "medium" is "Aug 4, 2024", beside "Sunday, 4 August
+        2024" on one page)."""
+        return self._date(value, "d MMM y")
 
     def short_time(self, value: datetime) -> str:
         """``10.30`` in Indonesian, ``10:30`` in English."""
@@ -168,7 +170,9 @@ class DateFilters:
         return format_decimal(value, locale=self.locale)
 
     def iso(self, value: datetime) -> str:
-        return self._local(value).isoformat()
+        """``2024-08-04T10:30:00+07:00`` (``machine_date``: an offset with
+        seconds, local mean time of old dates, is written in UTC)."""
+        return machine_date(self._local(value))
 
     def filters(self) -> dict:
         """The filters, each remembering its results: a date is formatted once

@@ -18,7 +18,7 @@ import json
 import logging
 from datetime import datetime
 
-from kilas_settings import SettingError, apply, kind, site_url, text
+from kilas_settings import SettingError, apply, kind, machine_date, site_url, text
 from markupsafe import Markup
 from pelican import signals
 
@@ -129,8 +129,8 @@ def news_article_jsonld(parts: ItemParts, item, url: str, headline: str) -> dict
         "@type": "NewsArticle",
         "headline": headline,
         "description": _text(getattr(item, "summary", "")),
-        "datePublished": item.date.isoformat(),
-        "dateModified": _modified(item).isoformat(),
+        "datePublished": machine_date(item.date),
+        "dateModified": machine_date(_modified(item)),
         "author": _author(parts, item),
         "publisher": parts.publisher,
         "inLanguage": getattr(item, "lang", parts.lang),

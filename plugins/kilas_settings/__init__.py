@@ -31,7 +31,8 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.core import get_global
@@ -51,6 +52,8 @@ __all__ = [
     "check",
     "flag",
     "kind",
+    "machine_date",
+    "minute_offset",
     "one_of",
     "optional",
     "parse_date",
@@ -212,6 +215,19 @@ def site_url(settings: Mapping, path: str) -> str:
 _OFFSET_NAME = re.compile(r"^(GMT|UTC)?[+-]\d")
 
 
+@lru_cache(maxsize=32)
+def _offsets_in_use(zone: str) -> frozenset[timedelta]:
+    """The offsets ``zone`` has kept since 1970 (each January and July up to
+    2037), which its CLDR names stand for: the time zone database is
+    complete from 1970, and Asia/Jakarta has been WIB (+07:00) since 1964."""
+    tz = ZoneInfo(zone)
+    return frozenset(
+        datetime(year, month, 1, tzinfo=tz).utcoffset()
+        for year in range(1970, 2038)
+        for month in (1, 7)
+    )
+
+
 def zone_abbreviation(value: datetime, lang: str) -> str:
     """The abbreviation of ``value``'s time zone that readers know.
 
@@ -219,9 +235,13 @@ def zone_abbreviation(value: datetime, lang: str) -> str:
     WIT in Indonesian); when that language has none (English names
     Asia/Jakarta "+0700"), the name used in the zone's own country, in its
     official languages (so an English page of an Indonesian site also says
-    WIB); else the offset, "GMT+07:00".
+    WIB); else the offset, "GMT+07:00". A time whose offset the zone no
+    longer keeps (Jakarta's +07:20 of 1924, +09:00 of 1943) is named by that
+    offset: CLDR's name stands for today's (WIB is +07:00).
     """
     zone = getattr(value.tzinfo, "key", None)
+    if zone and value.utcoffset() not in _offsets_in_use(zone):
+        return format_datetime(value, "OOOO", locale=lang)
     territory = get_global("zone_territories").get(zone or "")
     languages = [lang]
     if territory:
@@ -234,6 +254,23 @@ def zone_abbreviation(value: datetime, lang: str) -> str:
         if not _OFFSET_NAME.match(name):
             return name
     return format_datetime(value, "OOOO", locale=lang)
+
+
+def minute_offset(value: datetime) -> datetime:
+    """``value``, or the same instant in UTC when its offset has seconds
+    (local mean time, as Jakarta's +07:07:12 before 1924): HTML, Atom,
+    sitemaps and JSON-LD write an offset in hours and minutes only."""
+    offset = value.utcoffset()
+    if offset is not None and offset % timedelta(minutes=1):
+        return value.astimezone(UTC)
+    return value
+
+
+def machine_date(value: datetime) -> str:
+    """The ISO 8601 date and time machines read (RFC 3339, the W3C datetime
+    of sitemaps, HTML's ``<time datetime>``, JSON-LD): ``value``'s own
+    offset when it is whole minutes, else UTC."""
+    return minute_offset(value).isoformat()
 
 
 # The whole value: a date, a time (10:30, or 10.30 as Indonesian writes it),
@@ -252,7 +289,9 @@ INDONESIAN_ZONES = {"WIB": "+07:00", "WITA": "+08:00", "WIT": "+09:00"}
 def parse_date(value: str, zone: tzinfo) -> datetime:
     """An ISO 8601 date and time as an instant in ``zone``: an offset, ``Z``
     or WIB, WITA or WIT is honoured, then the time converted; without one the
-    time is ``zone``'s. ``10.30`` is 10:30. Raises ValueError."""
+    time is ``zone``'s (a time its clocks skip or read twice, where summer
+    time starts or ends, is NoSuchDate). ``10.30`` is 10:30. Raises
+    ValueError."""
     match = _ISO_DATE.match(value.strip())
     if not match:
         raise ValueError(value)
@@ -271,7 +310,43 @@ def parse_date(value: str, zone: tzinfo) -> datetime:
         if reason:
             raise NoSuchDate(value, *reason) from None
         raise ValueError(value) from None
-    return date.astimezone(zone) if date.tzinfo else date.replace(tzinfo=zone)
+    if date.tzinfo:
+        return date.astimezone(zone)
+    return _wall_time(date, zone)
+
+
+def _wall_time(date: datetime, zone: tzinfo) -> datetime:
+    """``date`` read on ``zone``'s clocks. Where summer time starts, a
+    clock time is skipped (no instant has it); where it ends, one is read
+    twice (two instants, an hour apart): both are NoSuchDate, saying what
+    to write (the time after the change; the offset of the one meant)."""
+    first, second = date.replace(tzinfo=zone), date.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    name = getattr(zone, "key", str(zone))
+    when = f"{date:%H:%M} on {date:%Y-%m-%d}"
+    moved = first.astimezone(UTC).astimezone(zone)
+    if moved.replace(tzinfo=None) != date:  # skipped: the clocks went forward
+        raise NoSuchDate(
+            str(date),
+            f"{when} is no time in {name}: the clocks went forward that night",
+            f"{moved:%Y-%m-%d %H:%M}",
+        )
+    choices = " or ".join(
+        f"{date:%Y-%m-%dT%H:%M}{_offset_text(d)}" for d in (first, second)
+    )
+    raise NoSuchDate(
+        str(date),
+        f"{when} happens twice in {name} (the clocks went back that night):"
+        f" write the offset of the one meant, {choices}",
+    )
+
+
+def _offset_text(value: datetime) -> str:
+    """``+02:00`` (hours and minutes)."""
+    minutes = int(value.utcoffset().total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 class NoSuchDate(ValueError):

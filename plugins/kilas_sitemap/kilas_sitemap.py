@@ -4,8 +4,8 @@ Written with ``xml.etree`` once every page is on disk (``finalized``):
 
 - ``sitemap.xml``: every HTML page of the output but the 404 page, drafts
   and ``SEO_SITEMAP_EXCLUDE``, each with its ``lastmod`` (an item's
-  ``Modified`` or ``Date``; a term page's newest item; the newest item for
-  the rest);
+  ``Modified`` or ``Date``; a term page's, or a year's, month's, day's or
+  week's page, its newest item; the newest item for the rest);
 - ``news-sitemap.xml``: items published in the ``SEO_NEWS_WINDOW_HOURS``
   before the build's "now" (``KILAS_NOW``, else the clock), newest first; not
   written when there is none, as an empty ``urlset`` is invalid (a file left
@@ -20,7 +20,7 @@ import logging
 import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -29,6 +29,7 @@ from kilas_settings import (
     SettingError,
     apply,
     kind,
+    machine_date,
     site_url,
     state,
     text,
@@ -178,8 +179,27 @@ def _lastmods(context: dict, generators) -> tuple[dict, dict, datetime | None]:
         latest = max(map(_modified, items))
         folders.setdefault(folder + "/" if folder else "", latest)
         exact.setdefault(save_as, latest)
+    for period in _periods(context):
+        # A year, month, day or week page (and its further pages, in its
+        # folder) changes with its own items, not with the site's newest.
+        folder = os.path.dirname(period.save_as)
+        if folder:
+            folders.setdefault(folder + "/", max(map(_modified, period.articles)))
     newest = max(map(_modified, _dated_items(generators)), default=None)
     return exact, folders, newest
+
+
+def _periods(context: dict) -> list:
+    """The timeline's years, months, days and weeks that have a page
+    (kilas_timeline's ``timeline`` in the context; none without it)."""
+    timeline = context.get("timeline")
+    kinds = ("years", "months", "days", "weeks")
+    return [
+        period
+        for kind in kinds
+        for period in getattr(timeline, kind, None) or ()
+        if period.save_as and period.articles
+    ]
 
 
 def _folder_lastmod(relative: str, folders: dict, default):
@@ -244,18 +264,28 @@ def write_sitemap(settings: dict, context: dict, generators) -> Path:
         entry = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
         ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = site_url(settings, url)
         if lastmod is not None:
-            ET.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = lastmod.isoformat()
+            ET.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = machine_date(
+                lastmod
+            )
     target = output / settings["SEO_SITEMAP_SAVE_AS"]
     _write_xml(root, target)
     return target
 
 
+def _utc(value: datetime) -> datetime:
+    """The instant in UTC. Times of one zone compare and add as clock faces
+    do: 48 hours before 12.00 on the day the clocks go back is 49 hours."""
+    return value.astimezone(UTC)
+
+
 def news_items(settings: dict, generators) -> list:
-    """Items published in the window before "now", newest first."""
-    now = site_now(settings)
+    """Items published in the window (real hours) before "now", newest first."""
+    now = _utc(site_now(settings))
     start = now - timedelta(hours=settings["SEO_NEWS_WINDOW_HOURS"])
-    items = [item for item in _dated_items(generators) if start <= item.date <= now]
-    items.sort(key=lambda item: item.date, reverse=True)
+    items = [
+        item for item in _dated_items(generators) if start <= _utc(item.date) <= now
+    ]
+    items.sort(key=lambda item: _utc(item.date), reverse=True)
     return items[: settings["SEO_NEWS_MAX_ITEMS"]]
 
 
@@ -282,7 +312,7 @@ def write_news_sitemap(settings: dict, generators) -> Path | None:
         ET.SubElement(publication, f"{{{NEWS_NS}}}name").text = name
         language = getattr(item, "lang", "") or settings["DEFAULT_LANG"]
         ET.SubElement(publication, f"{{{NEWS_NS}}}language").text = language
-        published = item.date.isoformat()
+        published = machine_date(item.date)
         ET.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = published
         ET.SubElement(news, f"{{{NEWS_NS}}}title").text = _text(item.title)
     _write_xml(root, target)
@@ -295,14 +325,15 @@ def next_change(pelican, generators=()) -> datetime | None:
     (Kilas keeps a site with nothing changed only until then; the
     ``kilas_valid_until`` signal)."""
     settings = pelican.settings
-    now = site_now(settings)
+    now = _utc(site_now(settings))
     window = timedelta(hours=settings["SEO_NEWS_WINDOW_HOURS"])
     moments = []
     for item in _dated_items(generators):
-        if item.date > now:
-            moments.append(item.date)
-        elif item.date + window >= now:
-            moments.append(item.date + window)
+        published = _utc(item.date)
+        if published > now:
+            moments.append(published)
+        elif published + window >= now:
+            moments.append(published + window)
     return min(moments, default=None)
 
 
