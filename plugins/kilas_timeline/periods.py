@@ -20,8 +20,22 @@ from itertools import groupby, pairwise
 from operator import attrgetter
 
 
+class _Week:
+    """The ISO week of a period's first day (a week's edition names it)."""
+
+    date: date
+
+    @property
+    def iso_year(self) -> int:
+        return self.date.isocalendar()[0]
+
+    @property
+    def iso_week(self) -> int:
+        return self.date.isocalendar()[1]
+
+
 @dataclass(eq=False)
-class Period:
+class Period(_Week):
     """A year, month, day or ISO week that has items (newest first)."""
 
     # Kilas' incremental build: a page that reads its period but not its
@@ -62,14 +76,6 @@ class Period:
         return self.date
 
     @property
-    def iso_year(self) -> int:
-        return self.date.isocalendar()[0]
-
-    @property
-    def iso_week(self) -> int:
-        return self.date.isocalendar()[1]
-
-    @property
     def lead(self):
         """The item an edition opens with: the newest pinned one, else the newest."""
         pinned = [a for a in self.articles if is_pinned(a)]
@@ -94,7 +100,7 @@ class Period:
 
 
 @dataclass(frozen=True, eq=False)
-class PeriodLink:
+class PeriodLink(_Week):
     """Another period as a page links to it (a neighbour, or the month and
     week of a day): what names it and its address, not its items. A page
     that links to the next year is not about the next year's items, so it
@@ -110,14 +116,6 @@ class PeriodLink:
         if period is None:
             return None
         return cls(period.kind, period.key, period.date, period.url)
-
-    @property
-    def iso_year(self) -> int:
-        return self.date.isocalendar()[0]
-
-    @property
-    def iso_week(self) -> int:
-        return self.date.isocalendar()[1]
 
 
 def is_pinned(article) -> bool:
