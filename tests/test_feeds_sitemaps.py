@@ -235,6 +235,19 @@ def test_drafts_stay_out_of_sitemap_and_search(project: Path, tmp_path: Path):
     assert search_shards(output) == {"2024": len(_content_dates())}
 
 
+def test_hidden_items_stay_out_of_the_sitemap(project: Path, tmp_path: Path):
+    """A hidden item is built at its address but not listed: the sitemap,
+    a list for search engines, listed it."""
+    add_item(project, "tersembunyi", "Butir Tersembunyi", "hidden", "Isi tersembunyi.")
+    output = tmp_path / "output"
+    build_published(project, output, SITE_URL, KILAS_NOW=NOW)
+    hidden = next(output.rglob("tersembunyi/index.html"))
+    sitemap = (output / "sitemap.xml").read_text(encoding="utf-8")
+    address = hidden.parent.relative_to(output).as_posix()
+    assert f"/{address}/" not in sitemap
+    assert f"{SITE_URL}/tentang/" in sitemap  # the listed ones stay
+
+
 # -- news-sitemap.xml ----------------------------------------------------------
 def _news(site: Path) -> list[lxml.etree._Element]:
     root = lxml.etree.parse(str(site / "news-sitemap.xml")).getroot()

@@ -2,8 +2,8 @@
 
 Written with ``xml.etree`` once every page is on disk (``finalized``):
 
-- ``sitemap.xml``: every HTML page of the output but the 404 page, drafts
-  and ``SEO_SITEMAP_EXCLUDE``, each with its ``lastmod`` (an item's
+- ``sitemap.xml``: every HTML page of the output but the 404 page, drafts,
+  hidden items and pages and ``SEO_SITEMAP_EXCLUDE``, each with its ``lastmod`` (an item's
   ``Modified`` or ``Date``; a term page's, or a year's, month's, day's or
   week's page, its newest item; the newest item for the rest);
 - ``news-sitemap.xml``: items published in the ``SEO_NEWS_WINDOW_HOURS``
@@ -228,10 +228,20 @@ def _html_files(top: str, prefix: str = ""):
 
 
 def _excluded(settings: dict, generators) -> tuple[set, list]:
-    drafts = _content_items(
-        generators, ("drafts", "drafts_translations", "draft_pages")
+    """Drafts, and hidden items and pages (built, not listed: readers reach
+    them by their link, search engines not by the sitemap)."""
+    left_out = _content_items(
+        generators,
+        (
+            "drafts",
+            "drafts_translations",
+            "draft_pages",
+            "hidden_articles",
+            "hidden_translations",
+            "hidden_pages",
+        ),
     )
-    names = {item.save_as for item in drafts}
+    names = {item.save_as for item in left_out}
     names.add(settings.get("NOTFOUND_SAVE_AS", "404.html"))
     return names, list(settings["SEO_SITEMAP_EXCLUDE"])
 
