@@ -1121,6 +1121,32 @@ def test_a_summary_is_one_paragraph_and_a_hashtag_is_text(site, summary):
     assert tree.xpath("//p[contains(., 'Pada tahun') and contains(., '2024.')]")
 
 
+def test_an_item_in_a_right_to_left_language_is_written_right_to_left(site):
+    """An item with `Lang: ar` was laid out left to right: its headline,
+    summary and text start at the left edge, its final stop on the wrong
+    side. The interface around it stays in the site's language."""
+    content, output = site
+    (content / "items" / "banjir-ar.md").write_text(
+        _item(
+            Title="فيضانات تغمر كوريا الشمالية",
+            Lang="ar",
+            Summary="غمرت الفيضانات المنازل.",
+        )
+        + "\nقالت الوكالة إن الفيضانات دمرت المنازل.\n",
+        encoding="utf-8",
+    )
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    tree = html.fromstring((output / "ar/2024/08/banjir-ar/index.html").read_bytes())
+    for where in ("//h1", "//div[@class='summary']", "//div[@class='article-body']"):
+        assert tree.xpath(f"{where}/@dir") == ["rtl"], where
+    assert not tree.xpath("//div[@class='dateline']/@dir")
+    home = html.fromstring((output / "index.html").read_bytes())
+    entry = home.xpath("//article[@lang='ar']")[0]
+    assert entry.xpath(".//*[@class='digest-title']/@dir") == ["rtl"]
+    assert not home.xpath("//article[not(@lang)]//*[@dir='rtl']")
+
+
 def test_every_image_without_a_description_is_named_on_its_line(site):
     """Pelican warned "Empty alt attribute" without a line, named a few and
     then only "Other images have empty alt attributes"; an <img> without

@@ -18,9 +18,10 @@ import os
 import pickle
 import re
 import sys
+from functools import lru_cache
 
 import jinja2
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from jinja2 import (
     BytecodeCache,
     ChoiceLoader,
@@ -56,6 +57,16 @@ def language_name(code: str, interface_lang: str) -> str:
         return Locale.parse(interface_lang).languages.get(code, code)
     except ValueError:
         return code
+
+
+@lru_cache(maxsize=64)
+def text_direction(code: str) -> str:
+    """``rtl`` for a language written right to left (``ar``, ``fa``, ``he``,
+    ``ur``: CLDR's character order), else ``ltr``."""
+    try:
+        return Locale.parse(code).text_direction
+    except (ValueError, TypeError, UnknownLocaleError):
+        return "ltr"
 
 
 def country_name(code: str, interface_lang: str) -> str:
@@ -270,6 +281,7 @@ def setup_theme(generator) -> None:
             "language_name": lambda code, lang=None: language_name(
                 code, lang or settings.get("DEFAULT_LANG", "id")
             ),
+            "text_direction": text_direction,
             "country_name": lambda code, lang=None: country_name(
                 code, lang or settings.get("DEFAULT_LANG", "id")
             ),
