@@ -44,7 +44,7 @@ CARD_SIZE = (1200, 630)
 # Workers run this much nicer than the build (0 to 19): they use what is idle.
 _NICENESS = 10
 # Bump when the card's drawing changes: every card is drawn again.
-CARD_DESIGN = 4
+CARD_DESIGN = 5
 # Bump when the copies' making changes: every photo is made again.
 PHOTO_DESIGN = 2
 # Column 0 of the canvas is each row's PNG filter byte (0: none).
@@ -530,10 +530,24 @@ def wrap(glyphs: _Glyphs, text: str, width: float, lines: int) -> list[str] | No
     return result
 
 
+def _broken(glyphs: _Glyphs, word: str, width: float) -> list[str]:
+    """A word wider than a line (a long name, an address) in pieces that
+    fit, each but the last ending in a hyphen."""
+    pieces = []
+    while glyphs.advance(word) > width:
+        cut = len(word) - 1
+        while cut > 1 and glyphs.length(word[:cut] + "-") > width:
+            cut -= 1
+        pieces.append(word[:cut] + "-")
+        word = word[cut:]
+    return [*pieces, word]
+
+
 def shorten(glyphs: _Glyphs, text: str, width: float, lines: int) -> list[str]:
-    """As many whole words as fit in ``lines`` lines, then an ellipsis.
-    Only a single word wider than a whole line is ever cut."""
-    words = text.split()
+    """As many whole words as fit in ``lines`` lines, then an ellipsis. A
+    single word wider than a whole line is broken over lines (with a
+    hyphen), not cut: the words after it are shown too."""
+    words = [piece for word in text.split() for piece in _broken(glyphs, word, width)]
     result: list[str] = []
     current, length = "", 0.0
     index = 0

@@ -79,6 +79,24 @@ def test_headlines_wrap_between_words_and_shorten_after_a_word():
     assert short[0].endswith("…") and not short[0].endswith(",…")
 
 
+def test_a_word_wider_than_a_line_is_broken_not_cut():
+    """A name or an address wider than the card's line was cut with an
+    ellipsis and the rest of the headline dropped."""
+    glyphs = render._glyphs(BOLD, 64)
+    word = "Pneumonoultramicroscopicsilicovolcanoconiosis"
+    lines = render.shorten(glyphs, f"{word} Ditemukan di Bandung Barat", 1056, 4)
+    assert all(glyphs.length(line) <= 1056 for line in lines), lines
+    assert lines[0].endswith("-") and "…" not in "".join(lines), lines
+    joined = "".join(line + (" " if not line.endswith("-") else "") for line in lines)
+    assert joined.replace("- ", "").replace("-", "").split() == [
+        word,
+        "Ditemukan",
+        "di",
+        "Bandung",
+        "Barat",
+    ]
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [
