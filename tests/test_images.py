@@ -397,8 +397,11 @@ def test_generated_card_draws_every_glyph_and_wraps_whole_words(photo_site):
         shown = " ".join(lines)[:-1].split()
         assert shown == words[: len(shown)], lines
         assert all(glyphs.length(line) <= 1056 for line in lines)
+    # A word wider than a line is broken over the lines (with hyphens).
     one_word = render.shorten(bold, "Sangat" * 40, 1056, 3)
-    assert len(one_word) == 1 and one_word[0].endswith("…")
+    assert len(one_word) == 3 and one_word[-1].endswith("…"), one_word
+    assert all(line.endswith("-") for line in one_word[:-1]), one_word
+    assert all(bold.length(line) <= 1056 for line in one_word), one_word
 
 
 def test_published_cards_and_photo_urls_are_absolute(published):

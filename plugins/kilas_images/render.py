@@ -536,7 +536,7 @@ def _broken(glyphs: _Glyphs, word: str, width: float) -> list[str]:
     pieces = []
     while glyphs.advance(word) > width:
         cut = len(word) - 1
-        while cut > 1 and glyphs.length(word[:cut] + "-") > width:
+        while cut > 1 and glyphs.advance(word[:cut] + "-") > width:
             cut -= 1
         pieces.append(word[:cut] + "-")
         word = word[cut:]
@@ -572,6 +572,8 @@ def shorten(glyphs: _Glyphs, text: str, width: float, lines: int) -> list[str]:
     current = current.rstrip(_TRAILING)
     while " " in current and glyphs.length(current + _ELLIPSIS) > width:
         current = current.rsplit(" ", 1)[0].rstrip(_TRAILING)
+    while len(current) > 1 and glyphs.length(current + _ELLIPSIS) > width:
+        current = current[:-1]  # a piece of a broken word
     return [*result, current + _ELLIPSIS]
 
 
