@@ -223,9 +223,9 @@ class Digests:
 
     def _compute(self, value, level: int) -> bytes:
         if level == SHALLOW:
-            if isinstance(value, Content | URLWrapper) or not _items_of(type(value)):
-                return self._compute(value, 0)
             items = _items_of(type(value))
+            if not items or isinstance(value, Content | URLWrapper):
+                return self._compute(value, 0)
             fields = {
                 k: _Identities(v) if k in items else v
                 for k, v in _fields_of(value).items()

@@ -564,16 +564,11 @@ def shorten(glyphs: _Glyphs, text: str, width: float, lines: int) -> list[str]:
             break
     else:
         return [*result, current] if current else result
-    if not current:
-        current = words[index]
-        while current and glyphs.length(current + _ELLIPSIS) > width:
-            current = current[:-1]
-        return [*result, current + _ELLIPSIS]
-    current = current.rstrip(_TRAILING)
+    current = (current or words[index]).rstrip(_TRAILING)
     while " " in current and glyphs.length(current + _ELLIPSIS) > width:
         current = current.rsplit(" ", 1)[0].rstrip(_TRAILING)
     while len(current) > 1 and glyphs.length(current + _ELLIPSIS) > width:
-        current = current[:-1]  # a piece of a broken word
+        current = current[:-1]  # one word (or a piece of one) too wide
     return [*result, current + _ELLIPSIS]
 
 

@@ -21,8 +21,9 @@ import re
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 
-# A line that starts a list inside a paragraph (CommonMark).
-_ITEM = re.compile(r"^ {0,3}(?:[-*+]|1\.)[ \t]+\S")
+# A line (not the block's first) that starts a list inside a paragraph
+# (CommonMark).
+_ITEM = re.compile(r"\n {0,3}(?:[-*+]|1\.)[ \t]+\S")
 
 
 class _ListAfterText(BlockProcessor):
@@ -30,21 +31,14 @@ class _ListAfterText(BlockProcessor):
     parsed as a block of its own. Runs after every other block processor
     but the paragraph's (fenced and HTML blocks are stashed by then)."""
 
-    def _start(self, block: str) -> int | None:
-        lines = block.split("\n")
-        for index in range(1, len(lines)):
-            if _ITEM.match(lines[index]):
-                return sum(len(line) + 1 for line in lines[:index])
-        return None
-
     def test(self, parent, block: str) -> bool:
-        return self._start(block) is not None
+        return _ITEM.search(block) is not None
 
     def run(self, parent, blocks: list[str]) -> None:
         block = blocks.pop(0)
-        at = self._start(block)
-        self.parser.parseBlocks(parent, [block[: at - 1]])
-        blocks.insert(0, block[at:])
+        at = _ITEM.search(block).start()
+        self.parser.parseBlocks(parent, [block[:at]])
+        blocks.insert(0, block[at + 1 :])
 
 
 class ListsAfterText(Extension):
