@@ -1336,3 +1336,30 @@ def test_a_name_written_with_a_separate_accent_is_the_same_name(site):
     _, output = site
     page = (output / "2024/08/a/index.html").read_text(encoding="utf-8")
     assert "Cafe\u0301" not in page and "Café" in page
+
+
+def test_an_item_citing_its_own_source_is_listed_once(site):
+    """``Cites`` naming the item's own ``Source`` (here by an alias) listed
+    the item twice on the source's page, as digested and as citing it: the
+    build names the line and leaves the source out of ``Cites``."""
+    items = {
+        "sendiri.md": _item(
+            Title="Mengutip diri",
+            Source="SinarHarapan.id",
+            Cites="Sinar Harapan; Reuters",
+        )
+    }
+    said = _builds_saying(site, items, "Cites:")
+    assert len(said) == 1, said
+    assert (
+        'items/sendiri.md:7: Cites: "SinarHarapan.id" is the item\'s Source' in said[0]
+    )
+    output = site[1]
+    page = html.parse(str(output / "sumber" / "sinarharapanid" / "index.html"))
+    citing = page.xpath("//section[@class='source-citing']//a[contains(., 'Mengutip')]")
+    digested = page.xpath("//main//a[contains(., 'Mengutip')]")
+    assert (len(digested), len(citing)) == (1, 0)
+    reuters = html.parse(str(output / "sumber" / "reuters" / "index.html"))
+    assert reuters.xpath(
+        "//section[@class='source-citing']//a[contains(., 'Mengutip')]"
+    )

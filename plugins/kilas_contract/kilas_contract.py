@@ -972,6 +972,20 @@ class ItemReader(MarkdownReader):
                 "Modified is the time of the last update",
             )
         self._check_image(metadata, lines)
+        source, cites = metadata.get("source"), metadata.get("cites")
+        if source is not None and cites and source in cites:
+            # Listed twice on the source's page (digested, and citing it).
+            metadata["cites"] = [cited for cited in cites if cited != source]
+            _run(self.settings).notice(
+                Problem(
+                    self._path,
+                    lines["cites"],
+                    "Cites",
+                    f'"{source}" is the item\'s Source; Cites names the outlets'
+                    " the source itself relies on, so it is left out there:"
+                    " remove it from the line",
+                )
+            )
         if metadata.get("correction") and not modified:
             _run(self.settings).notice(
                 Problem(
