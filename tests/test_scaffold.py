@@ -94,3 +94,20 @@ def test_a_line_break_in_an_argument_is_refused_not_a_field(project: Path):
     assert symbols.returncode == 1
     assert 'Story: "???" gives the story no address' in symbols.stderr
     assert sorted(project.rglob("*.md")) == before
+
+
+def test_a_long_headline_gives_a_file_name_cut_at_a_word(project: Path):
+    """A headline of 300 characters made a file name the file system
+    refuses (a traceback: "File name too long"). The name keeps the first
+    words, at most 100 characters; the title is kept whole."""
+    title = " ".join(["Pemerintah Provinsi Jawa Barat Umumkan Rencana Pembangunan"] * 5)
+    path = _new(project, title)
+    assert len(path.stem) <= 100, path.stem
+    assert path.stem.startswith(
+        "pemerintah-provinsi-jawa-barat-umumkan-rencana-pembangunan"
+    )
+    assert not path.stem.endswith("-")
+    words = title.lower().split()
+    assert path.stem.split("-") == words[: len(path.stem.split("-"))]
+    assert f"Title: {title}\n" in path.read_text(encoding="utf-8")
+    assert run_invoke(project, "check").returncode == 0
