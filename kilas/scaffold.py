@@ -93,6 +93,15 @@ def new_item(
         for field, value in (("Title", title), ("Summary", summary), ("Story", story))
         if (p := _one_line(field, value))
     ]
+    problems += [
+        f"{field}: is empty; it is required"
+        for field, empty in (
+            ("Title", not title),
+            ("Region", not split_list(region)),
+            ("Source", not source.strip()),
+        )
+        if empty
+    ]
     regex_subs = settings["SLUG_REGEX_SUBSTITUTIONS"]
     if story and not problems and not slugify(story, regex_subs=regex_subs):
         problems.append(
@@ -110,7 +119,7 @@ def new_item(
     resolved = {}
     for field, registry, values in (
         ("Region", RegionRegistry, split_list(region)),
-        ("Source", SourceRegistry, [source]),
+        ("Source", SourceRegistry, [source.strip()] if source.strip() else []),
     ):
         path = content / settings[f"KILAS_{field.upper()}S_FILE"]
         names, wrong = _resolve_all(registry(settings, path), values, field)

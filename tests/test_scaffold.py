@@ -111,3 +111,19 @@ def test_a_long_headline_gives_a_file_name_cut_at_a_word(project: Path):
     assert path.stem.split("-") == words[: len(path.stem.split("-"))]
     assert f"Title: {title}\n" in path.read_text(encoding="utf-8")
     assert run_invoke(project, "check").returncode == 0
+
+
+def test_an_empty_required_value_is_refused_before_a_file_is_written(project: Path):
+    """`--region ""` wrote an item with an empty `Region:` line, which
+    `invoke check` then refused: the scaffold is to pass the check."""
+    before = sorted(project.rglob("*.md"))
+    for field, args in (
+        ("Region", ["Judul", "--region", " ; ", "--source", "KCNA"]),
+        ("Source", ["Judul", "--region", "KP", "--source", " "]),
+        ("Title", ["  ", "--region", "KP", "--source", "KCNA"]),
+    ):
+        result = run_invoke(project, "new", *args, "--category", "Bencana")
+        assert result.returncode == 1, result.stdout
+        assert f"{field}: is empty; it is required" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert sorted(project.rglob("*.md")) == before
