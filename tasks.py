@@ -97,13 +97,38 @@ def _port_problem(host, port, exc: OSError) -> str:
     )
 
 
+def _port(value) -> int:
+    """``--port`` as a number, or a clear exit."""
+    try:
+        port = int(str(value).strip())
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise SystemExit(
+            f'kilas: --port "{value}" is not a port: use a number from 1024 to'
+            " 65535 (0 picks a free one), e.g. --port 8000"
+        )
+    return port
+
+
 def _serve(root, port, prefix="/"):
     from kilas.serve import make_server  # noqa: PLC0415
 
+    problems = []
+    if not (root / "index.html").is_file():
+        problems.append(
+            f"kilas: {root.name}/ holds no built site (no index.html): run"
+            " `invoke build` first, or `invoke livereload` to build and serve"
+        )
     try:
         server = make_server(root, port, prefix)
     except OSError as exc:
-        raise SystemExit(_port_problem(CONFIG["host"], port, exc)) from None
+        problems.append(_port_problem(CONFIG["host"], port, exc))
+    else:
+        if problems:
+            server.server_close()
+    if problems:
+        raise SystemExit("\n".join(problems))
     host, port = server.server_address[:2]
     prefix = f"/{prefix.strip('/')}/" if prefix.strip("/") else "/"
     print(f"kilas: serving {root.name}/ at http://{host}:{port}{prefix} (Ctrl+C stops)")
@@ -114,13 +139,13 @@ def _serve(root, port, prefix="/"):
 
 
 @task(help={"port": "port on 127.0.0.1 (default 8000)"})
-def serve(c, port=CONFIG["port"]):
+def serve(c, port=str(CONFIG["port"])):
     """Serve output/ at http://127.0.0.1:8000/."""
-    _serve(CONFIG["output"], int(port))
+    _serve(CONFIG["output"], _port(port))
 
 
 @task(help={"port": "port on 127.0.0.1 (default 8000)"})
-def livereload(c, port=CONFIG["port"]):
+def livereload(c, port=str(CONFIG["port"])):
     """Build, serve, and update the site on every save of content, theme,
     plugins or settings (the site stays in memory: see kilas/live.py)."""
     from kilas.build import BuildFailed  # noqa: PLC0415
@@ -128,7 +153,7 @@ def livereload(c, port=CONFIG["port"]):
 
     _init_logging()
     try:
-        serve(CONFIG["settings"], None, CONFIG["output"], CONFIG["host"], int(port))
+        serve(CONFIG["settings"], None, CONFIG["output"], CONFIG["host"], _port(port))
     except BuildFailed as exc:  # the settings cannot be read
         sys.exit(f"kilas: {exc}")
     except OSError as exc:
@@ -145,7 +170,7 @@ def livereload(c, port=CONFIG["port"]):
         "port": "port on 127.0.0.1 for --serve (default 8000)",
     }
 )
-def preview(c, siteurl="", serve=False, port=CONFIG["port"]):
+def preview(c, siteurl="", serve=False, port=str(CONFIG["port"])):
     """Build with the publish settings (publishconf.py) into output/, as
     Pelican's quickstart `preview` does; --serve also serves it."""
     from urllib.parse import urlparse  # noqa: PLC0415
@@ -153,6 +178,7 @@ def preview(c, siteurl="", serve=False, port=CONFIG["port"]):
     from kilas.build import describe  # noqa: PLC0415
 
     _init_logging()
+    port = _port(port) if serve else port
     if serve and not siteurl:
         siteurl = f"http://{CONFIG['host']}:{port}"
     settings = _build_or_exit(
@@ -162,7 +188,7 @@ def preview(c, siteurl="", serve=False, port=CONFIG["port"]):
     )
     print(f"kilas: built {CONFIG['output'].name}/ {describe(settings)}")
     if serve:
-        _serve(CONFIG["output"], int(port), urlparse(siteurl).path or "/")
+        _serve(CONFIG["output"], port, urlparse(siteurl).path or "/")
 
 
 # -- Publishing -------------------------------------------------------------

@@ -362,6 +362,37 @@ def test_a_busy_port_is_said_at_once(project, task):
     assert not (project / "output").exists()  # said before building
 
 
+@pytest.mark.parametrize("task", ["livereload", "serve", "preview"])
+@pytest.mark.parametrize("port", ["99999", "abc", "-1"])
+def test_a_port_that_is_no_port_is_said_at_once(project, task, port):
+    """`--port 99999` ended in a traceback (OverflowError from bind), and
+    `--port abc` in one from invoke's parser."""
+    from conftest import run_invoke
+
+    args = [task, "--port", port] + (["--serve"] if task == "preview" else [])
+    done = run_invoke(project, *args, timeout=60)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    assert (
+        f'kilas: --port "{port}" is not a port: use a number from 1024 to 65535' in said
+    )
+    assert "Traceback" not in said
+    assert not (project / "output").exists()  # said before building
+
+
+def test_serve_without_a_built_site_says_so(project):
+    """`invoke serve` before any build served an empty folder: every page
+    a 404 with nothing said."""
+    from conftest import run_invoke
+
+    done = run_invoke(project, "serve", "--port", "0", timeout=60)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    assert (
+        "kilas: output/ holds no built site (no index.html): run `invoke build`" in said
+    )
+
+
 def test_a_scheduled_item_appears_at_its_time(tmp_path):
     """The server builds again when the site changes by itself (an item
     scheduled for a few seconds later falls due), and reloads browsers."""
