@@ -137,6 +137,26 @@ def _check_branch(branch: str) -> None:
         )
 
 
+# Files of a Kilas project's sources that no built site holds.
+_SOURCE_MARKERS = ("pelicanconf.py", "publishconf.py", "tasks.py")
+
+
+def _check_not_sources(branch: str, parent: str | None) -> None:
+    """Refuse a branch that holds the sources of a site (``main`` while
+    another branch is checked out): the site committed on it would replace
+    them, and a push would publish that over the sources on the remote."""
+    if parent is None:
+        return
+    listed = _git("ls-tree", "--name-only", parent).stdout.splitlines()
+    found = [name for name in _SOURCE_MARKERS if name in listed]
+    if found:
+        raise PublishRefused(
+            f'"{branch}" holds a site\'s sources ({", ".join(found)}), not a built '
+            "site: committing the site on it would replace them with the built "
+            "pages; publish to a branch of its own (the default is gh-pages)"
+        )
+
+
 def _uncommitted(settings: dict) -> list[str]:
     """Content files the site was built from that Git does not have as they
     are: ``path (untracked)``, ``path (changed)``, ``path (ignored by Git)``."""
@@ -417,6 +437,7 @@ def publish(
             _fetch(remote, branch)
         previous = _rev(f"refs/heads/{branch}")
         parent = _parent(branch, remote, has_remote)
+        _check_not_sources(branch, parent)
         with tempfile.TemporaryDirectory(prefix="kilas-publish-") as folder:
             staging = Path(folder) / "site"
             settings = _stage(settings_file, siteurl, staging)

@@ -240,6 +240,31 @@ def test_refuses_to_publish_onto_a_checked_out_branch(repo, remote, tmp_path):
     assert _ref(remote) is None
 
 
+def test_refuses_to_publish_onto_a_branch_of_sources(repo, remote):
+    """From a feature branch, `--branch main` committed the built site on
+    main (not checked out here): its next push would have replaced the
+    sources on the remote with the built pages. Also when only the remote
+    has the branch."""
+    main = _git(repo, "symbolic-ref", "--short", "HEAD")
+    head = _git(repo, "rev-parse", "HEAD")
+    _git(repo, "checkout", "--quiet", "-b", "pemilu-2024")
+    result = _gh_pages(repo, "--branch", main, "--no-push")
+    assert result.returncode != 0
+    assert (
+        f'refusing to publish: "{main}" holds a site\'s sources (pelicanconf.py,'
+        in result.stderr
+    )
+    assert _git(repo, "rev-parse", main) == head
+    _git(repo, "push", "--quiet", "origin", f"{main}:refs/heads/sumber")
+    result = _gh_pages(repo, "--branch", "sumber")
+    assert result.returncode != 0
+    assert '"sumber" holds a site\'s sources' in result.stderr
+    assert _git(remote, "rev-parse", "sumber") == head
+    assert _ref(remote) is None
+    # The site's own branch is still published to.
+    assert _gh_pages(repo, "--no-push").returncode == 0
+
+
 def test_uncommitted_content_is_named_and_refused(repo, remote):
     new = add_item(repo, "belum-dikomit", "Butir Belum Dikomit", "published", "Isi.")
     item = repo / ITEM
