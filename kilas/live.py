@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import html
 import logging
 import os
 import re
@@ -40,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from kilas.build import BuildFailed, _places, _Tally, build
+from kilas.build import BuildFailed, _Formatter, _places, _Tally, build
 from kilas.output import (
     NOTICE,
     RECORD_FILE,
@@ -560,18 +561,71 @@ def watch(
 
 
 # -- the server ----------------------------------------------------------------
+class _Problems(logging.Handler):
+    """What the last build that failed printed (its problems, as the
+    terminal shows them), shown on every page served until a build
+    succeeds: an editor looks at the browser, not at the terminal."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.setFormatter(_Formatter())
+        self.lines: list[str] = []
+        self._taken: list[str] | None = None
+        self._thread = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # The build's thread only: not the server's (a 404 it logs).
+        if self._taken is not None and record.thread == self._thread:
+            self._taken.append(self.format(record))
+
+    @contextlib.contextmanager
+    def taking(self):
+        """Keep what a build prints; when it fails, those are the lines."""
+        self._taken, self._thread = [], threading.get_ident()
+        root = logging.getLogger()
+        root.addHandler(self)
+        try:
+            yield
+        except BuildFailed as exc:
+            self.lines = [*self._taken, f"kilas: {exc}"]
+            raise
+        finally:
+            root.removeHandler(self)
+            self._taken = None
+
+    def banner(self) -> bytes:
+        """The problems as a page shows them (nothing when there are none)."""
+        if not self.lines:
+            return b""
+        items = "".join(
+            f"<li><code>{html.escape(line)}</code></li>" for line in self.lines
+        )
+        return (
+            '<div class="wrap"><section class="note" role="alert"'
+            ' aria-labelledby="kilas-build-failed"><h2 id="kilas-build-failed">'
+            "kilas: the last save did not build; this is the site as the last"
+            f" good build left it</h2><ul>{items}</ul></section></div>"
+        ).encode()
+
+
+_BODY = re.compile(rb"<body[^>]*>")
+
+
 class _Watcher:
     """livereload's watcher, driven by ``watch`` instead of polling (which
     looks every 0.8 s and throttles reloads): ``start`` sets the thread
     going; each save is taken there, then the browsers are told to reload."""
 
-    def __init__(self, site: LiveSite, settings_file, content, report) -> None:
+    def __init__(
+        self, site: LiveSite, settings_file, content, report, problems: _Problems
+    ) -> None:
         self._tasks, self._changes, self.filepath = {}, [], None
         self.site, self.report = site, report
         self.read = site.kept is not None  # the site was read into memory
         self.due: float | None = None  # the last moment that made a build
         self.settings_file, self.content = settings_file, content
         self.stop = threading.Event()
+        self.problems = problems
 
     def watch(self, *args, **kwargs) -> None:  # livereload's API; all is watched
         pass
@@ -597,15 +651,15 @@ class _Watcher:
             )
 
     def take(self, saved: set[str]) -> None:
-        from livereload.handlers import LiveReloadHandler  # noqa: PLC0415
-
         # Tornado turns the root logger up to INFO; keep builds to problems
         # and notices (a script removed from a body), as `invoke build`.
         logging.getLogger().setLevel(NOTICE)
         try:
-            done = self.site.update(saved)
+            with self.problems.taking():
+                done = self.site.update(saved)
         except BuildFailed as exc:
             self.report(f"kilas: {exc}")
+            self._reload()  # the pages show the problems
             return
         except Exception:  # noqa: BLE001  (said; the server keeps watching)
             # With its traceback: the log's lines show messages only.
@@ -615,24 +669,31 @@ class _Watcher:
             return
         if done is None:
             return
+        self.problems.lines = []
         self.report(_said(done, done["saved"]))
+        self._reload()
+
+    def _reload(self) -> None:
+        from livereload.handlers import LiveReloadHandler  # noqa: PLC0415
+
         self.loop.add_callback(LiveReloadHandler.reload_waiters, "*")
 
     def take_time(self) -> None:
-        from livereload.handlers import LiveReloadHandler  # noqa: PLC0415
-
         logging.getLogger().setLevel(NOTICE)
         try:
-            settings = self.site.build()
+            with self.problems.taking():
+                settings = self.site.build()
         except BuildFailed as exc:
             self.report(f"kilas: {exc}")
+            self._reload()
             return
+        self.problems.lines = []
         stats = settings["KILAS_STATS"]
         self.report(
             "kilas: the site changed with time (a scheduled item is due): rebuilt,"
             f" {stats.get('rendered', 0)} page(s) rendered"
         )
-        self.loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+        self._reload()
 
     def idle(self) -> None:
         """Half a second without a save: read the site into memory if the
@@ -641,10 +702,12 @@ class _Watcher:
         if self.site.kept is None and not self.read:
             self.read = True
             try:
-                self.site.build()
+                with self.problems.taking():
+                    self.site.build()
                 self.report(f"kilas: the site is in memory; {READY}")
             except BuildFailed as exc:
                 self.report(f"kilas: {exc}")
+                self._reload()
             return
         due = self.site.due()
         if due is not None and due != self.due:
@@ -669,13 +732,16 @@ def _said(done: dict, saved: list[str]) -> str:
     )
 
 
-def _external_script() -> None:
+def _external_script(problems: _Problems) -> None:
     """Give pages livereload's client as a script file, not inline.
 
     livereload adds an inline script that adds the client; the theme's
     Content-Security-Policy (``script-src 'self'``) blocks inline scripts,
     so the browser never reloaded. A ``<script src="/livereload.js">`` from
     the same server is allowed, and so is its websocket (``'self'``).
+
+    The same transform shows the last failed build's ``problems`` at the
+    top of every page (styled by the theme's ``.note``).
 
     Touch point: ``livereload.server.LiveScriptInjector`` (the class its
     ``Server.application`` derives the page transform from, looked up when
@@ -685,6 +751,7 @@ def _external_script() -> None:
 
     base = livereload.server.LiveScriptInjector
     if getattr(base, "kilas_external", False):
+        base.problems = problems
         return
 
     class ExternalScript(base):
@@ -695,6 +762,20 @@ def _external_script() -> None:
             port = request.host.rpartition(":")[2] if ":" in request.host else "80"
             self.script = f'<script src="/livereload.js?port={port}"></script>'.encode()
 
+        def transform_first_chunk(self, status_code, headers, chunk, finishing):
+            status_code, headers, chunk = super().transform_first_chunk(
+                status_code, headers, chunk, finishing
+            )
+            banner = self.problems.banner()
+            body = _BODY.search(chunk) if banner else None
+            if body and "html" in headers.get("Content-Type", ""):
+                chunk = chunk[: body.end()] + banner + chunk[body.end() :]
+                if "Content-Length" in headers:
+                    length = int(headers["Content-Length"]) + len(banner)
+                    headers["Content-Length"] = str(length)
+            return status_code, headers, chunk
+
+    ExternalScript.problems = problems
     livereload.server.LiveScriptInjector = ExternalScript
 
 
@@ -719,10 +800,12 @@ def serve(
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind((host, port))
     site = LiveSite(settings_file, content, output)
+    problems = _Problems()
     try:
         # When output/ is already the site, it is served at once and read
         # into memory while served (the watcher's first idle moment).
-        settings = site.build(force=False)
+        with problems.taking():
+            settings = site.build(force=False)
         built = Path(settings["OUTPUT_PATH"]).name
         if site.kept is not None:
             report(f"kilas: built {built}/; the site is in memory; {READY}")
@@ -734,8 +817,8 @@ def serve(
     except BuildFailed as exc:
         settings = load_settings(settings_file, content, output)
         report(f"kilas: {exc}; {READY}")
-    watcher = _Watcher(site, settings_file, content, report)
-    _external_script()
+    watcher = _Watcher(site, settings_file, content, report, problems)
+    _external_script(problems)
     server = Server(watcher=watcher)
     try:
         server.serve(host=host, port=port, root=str(settings["OUTPUT_PATH"]))

@@ -6,6 +6,7 @@ server itself, as a browser sees it.)"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -298,18 +299,17 @@ def test_watch_reports_saves_and_ignores_scratch_files(pristine, tmp_path):
     assert reported <= {str(item), str(project / "pelicanconf.py")}, seen
 
 
-def test_the_browser_reloads_with_the_saved_text(tmp_path):
-    """`python -m kilas.live` (what `invoke livereload` runs) on the
-    project's site, an item open in Chromium: a save reloads the page, which
-    then shows the new sentence."""
+@contextlib.contextmanager
+def _server(tmp_path: Path):
+    """`python -m kilas.live` (what `invoke livereload` runs) on a copy of
+    the project's site, once the site is in memory: (project, port, log)."""
     import subprocess
     import sys
 
-    from kilas.browser import chromium
-
     project = copy_project(tmp_path / "site")
     port = free_port()
-    log = (tmp_path / "live.log").open("w+", encoding="utf-8")
+    said = tmp_path / "live.log"
+    log = said.open("w+", encoding="utf-8")
     server = subprocess.Popen(
         [sys.executable, "-m", "kilas.live", "--port", str(port)],
         cwd=project,
@@ -319,28 +319,76 @@ def test_the_browser_reloads_with_the_saved_text(tmp_path):
     try:
         deadline = time.monotonic() + 300
         ready = "the site is in memory; watching for saves"
-        while ready not in (tmp_path / "live.log").read_text("utf-8"):
-            assert server.poll() is None, (tmp_path / "live.log").read_text("utf-8")
+        while ready not in said.read_text("utf-8"):
+            assert server.poll() is None, said.read_text("utf-8")
             assert time.monotonic() < deadline
             time.sleep(0.2)
-        item = _items(project)[0]
-        page_url = next((project / "output").rglob(f"{item.stem}/index.html"))
-        relative = page_url.parent.relative_to(project / "output").as_posix()
-        with chromium() as browser:
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/{relative}/", wait_until="load")
-            page.wait_for_timeout(1000)  # livereload.js connects
-            assert "Kalimat dari penyunting" not in page.content()
-            with page.expect_navigation(timeout=30_000):
-                _append(item, "Kalimat dari penyunting untuk peramban.")
-            page.wait_for_load_state("load")
-            assert "Kalimat dari penyunting" in page.content()
-        said = (tmp_path / "live.log").read_text("utf-8")
-        assert f"{item.name}: in memory in" in said, said
+        yield project, port, said
     finally:
         server.terminate()
         server.wait(30)
         log.close()
+
+
+def _address(project: Path, item: Path) -> str:
+    page = next((project / "output").rglob(f"{item.stem}/index.html"))
+    return page.parent.relative_to(project / "output").as_posix()
+
+
+def test_the_browser_reloads_with_the_saved_text(tmp_path):
+    """An item open in Chromium: a save reloads the page, which then shows
+    the new sentence."""
+    from kilas.browser import chromium
+
+    with _server(tmp_path) as (project, port, said), chromium() as browser:
+        item = _items(project)[0]
+        page = browser.new_page()
+        page.goto(
+            f"http://127.0.0.1:{port}/{_address(project, item)}/", wait_until="load"
+        )
+        page.wait_for_timeout(1000)  # livereload.js connects
+        assert "Kalimat dari penyunting" not in page.content()
+        with page.expect_navigation(timeout=30_000):
+            _append(item, "Kalimat dari penyunting untuk peramban.")
+        page.wait_for_load_state("load")
+        assert "Kalimat dari penyunting" in page.content()
+        assert f"{item.name}: in memory in" in said.read_text("utf-8")
+
+
+def test_a_save_that_fails_says_why_in_the_browser(tmp_path):
+    """A save the build refuses was said in the terminal only: the browser
+    went on showing the last good page, and an editor looking at it took
+    the change for published. The page now reloads with the problems at
+    its top (file, line, field), until a save builds again."""
+    from kilas.browser import chromium
+
+    with _server(tmp_path) as (project, port, said), chromium() as browser:
+        item = _items(project)[0]
+        good = item.read_text(encoding="utf-8")
+        page = browser.new_page()
+        page.goto(
+            f"http://127.0.0.1:{port}/{_address(project, item)}/", wait_until="load"
+        )
+        page.wait_for_timeout(1000)  # livereload.js connects
+        assert page.locator("[role=alert]").count() == 0
+        with page.expect_navigation(timeout=30_000):
+            item.write_text(
+                good.replace("Region:", "Region: Korea Utaraa;", 1), "utf-8"
+            )
+        page.wait_for_load_state("load")
+        alert = page.locator("[role=alert]")
+        assert alert.count() == 1
+        shown = alert.inner_text()
+        relative = item.relative_to(project).as_posix()
+        assert re.search(rf"{re.escape(relative)}:\d+: Region: unknown region", shown)
+        assert 'Did you mean "Korea Utara"?' in shown
+        assert "build failed" in shown
+        assert "Korea Utaraa" not in page.locator("main").inner_text()
+        with page.expect_navigation(timeout=60_000):
+            item.write_text(good, "utf-8")
+        page.wait_for_load_state("load")
+        assert page.locator("[role=alert]").count() == 0
+        assert "build failed" in said.read_text("utf-8")
 
 
 @pytest.mark.parametrize("task", ["livereload", "serve"])
