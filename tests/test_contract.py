@@ -889,6 +889,12 @@ def test_a_value_of_the_wrong_shape_says_what_is_meant(site, field, value, expec
         ("TIMEZONE", "Asia/Makasar", "did you mean Asia/Makassar?"),
         ("DEFAULT_LANG", "indonesia", "did you mean id?"),
         ("SITEURL", "kilas.example.id", "did you mean https://kilas.example.id?"),
+        (
+            "SITEURL",
+            "https://user.github.io/kilas demo",
+            "did you mean https://user.github.io/kilas-demo?",
+        ),
+        ("SITEURL", 'https://user.github.io/"kilas"', "without a final slash"),
         ("DEFAULT_PAGINATION", "10", "a whole number of at least 1"),
         (
             "KILAS_CATEGORIES",

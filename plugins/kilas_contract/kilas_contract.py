@@ -274,6 +274,8 @@ _TERM_KINDS = {"tags": "Tag", "story": "Story"}
 # What an address keeps as written (RFC 3986's reserved and unreserved
 # characters, and "%" of what is encoded already).
 _URL_SAFE = "/%:@!$&'()*+,;=~-._"
+# What no address holds as written: spaces, controls, quotes, brackets.
+_NOT_IN_URL = re.compile(r"""[\s\x00-\x1f\x7f"<>\\^`{|}]""")
 # The C0 controls and DEL as bytes, and every other byte (_has_control).
 _C0 = bytes([*range(9), 11, 12, *range(14, 32), 127])
 _NOT_C0 = bytes(b for b in range(256) if b not in _C0)
@@ -427,6 +429,8 @@ def _is_site_url(value) -> bool:
     address without a final slash (every link adds its own)."""
     if value == "":
         return True
+    if not isinstance(value, str) or _NOT_IN_URL.search(value):
+        return False  # a space or quote would end or break every link
     parts = urlsplit(value)
     return (
         parts.scheme in ("http", "https")
@@ -437,7 +441,7 @@ def _is_site_url(value) -> bool:
 
 
 def _near_site_url(value) -> str | None:
-    text = str(value).strip().rstrip("/")
+    text = "-".join(str(value).split()).rstrip("/")
     if text and "://" not in text:
         text = f"https://{text}"
     return text if _is_site_url(text) and text != value else None
