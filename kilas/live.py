@@ -617,7 +617,7 @@ class _Watcher:
     going; each save is taken there, then the browsers are told to reload."""
 
     def __init__(
-        self, site: LiveSite, settings_file, content, report, problems: _Problems
+        self, site: LiveSite, settings_file, content, report, problems=None
     ) -> None:
         self._tasks, self._changes, self.filepath = {}, [], None
         self.site, self.report = site, report
@@ -625,7 +625,7 @@ class _Watcher:
         self.due: float | None = None  # the last moment that made a build
         self.settings_file, self.content = settings_file, content
         self.stop = threading.Event()
-        self.problems = problems
+        self.problems = problems or _Problems()
 
     def watch(self, *args, **kwargs) -> None:  # livereload's API; all is watched
         pass
