@@ -652,3 +652,39 @@ def test_a_story_of_twelve_items_starts_with_the_newest(project, tmp_path):
     assert second.findtext(".//nav[@class='pager']/a[@rel='prev']") == (
         "Berita lebih baru"
     )
+
+
+def test_a_site_without_its_own_icon_links_the_themes(tmp_path):
+    """A site whose content has no `extra/favicon.svg` (a newsroom that
+    replaced the sample content, the bench corpus) linked /favicon.svg from
+    every page and named it as the publisher's logo: a missing file
+    everywhere (21,464 broken links at 10,000 items). The theme's icon
+    stands in; the site's own is used once it is there, and every page
+    says so after the next build."""
+    from kilas.sitecheck import check_links
+
+    content, output = tmp_path / "content", tmp_path / "output"
+    shutil.copytree(PROJECT / "content", content)
+    (content / "extra" / "favicon.svg").unlink()
+    assert run_build("--content", str(content), "--output", str(output)).returncode == 0
+    assert check_links(output) == []
+    pages = sorted(output.rglob("*.html"))
+
+    def icons() -> tuple[set[str], set[str]]:
+        linked, logos = set(), set()
+        for page in pages:
+            tree = html.parse(str(page))
+            linked.update(tree.xpath("//link[@rel='icon']/@href"))
+            for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+                found = re.findall(
+                    r'"logo":\{"@type":"ImageObject","url":"([^"]+)"', script
+                )
+                logos.update(found)
+        return linked, logos
+
+    assert icons() == ({"/theme/favicon.svg"}, {"/theme/favicon.svg"})
+    assert (output / "theme" / "favicon.svg").is_file()
+    shutil.copy(PROJECT / "content" / "extra" / "favicon.svg", content / "extra")
+    assert run_build("--content", str(content), "--output", str(output)).returncode == 0
+    assert icons() == ({"/favicon.svg"}, {"/favicon.svg"})
+    assert check_links(output) == []

@@ -18,20 +18,30 @@ import json
 import logging
 from datetime import datetime
 
-from kilas_settings import SettingError, apply, kind, machine_date, site_url, text
+from kilas_settings import (
+    SettingError,
+    apply,
+    kind,
+    machine_date,
+    optional,
+    site_icon,
+    site_url,
+    text,
+)
 from markupsafe import Markup
 from pelican import signals
 
 logger = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, object] = {
-    # Publisher logo in JSON-LD, a path from the site root; "" leaves it out.
-    "SEO_PUBLISHER_LOGO": "favicon.svg",
+    # Publisher logo in JSON-LD, a path from the site root; None: the
+    # site's icon (kilas_settings.site_icon); "" leaves it out.
+    "SEO_PUBLISHER_LOGO": None,
     # og:locale per content language (the theme's head_meta partial).
     "SEO_OG_LOCALES": {"id": "id_ID", "en": "en_US"},
 }
 RULES = {
-    "SEO_PUBLISHER_LOGO": text('a text ("" to leave it out)'),
+    "SEO_PUBLISHER_LOGO": optional(text('a text ("" to leave it out)')),
     "SEO_OG_LOCALES": kind(dict, 'a mapping like {"id": "id_ID"}'),
 }
 
@@ -68,11 +78,11 @@ def _organization(name: str, url: str = "") -> dict:
 def _publisher(settings: dict) -> dict:
     name = settings.get("PUBLISHER_NAME") or settings["SITENAME"]
     data = _organization(name, site_url(settings, ""))
-    if settings["SEO_PUBLISHER_LOGO"]:
-        data["logo"] = {
-            "@type": "ImageObject",
-            "url": site_url(settings, settings["SEO_PUBLISHER_LOGO"]),
-        }
+    logo = settings["SEO_PUBLISHER_LOGO"]
+    if logo is None:
+        logo = site_icon(settings)
+    if logo:
+        data["logo"] = {"@type": "ImageObject", "url": site_url(settings, logo)}
     return data
 
 

@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.core import get_global
@@ -210,6 +211,29 @@ def site_url(settings: Mapping, path: str) -> str:
     """The address of ``path`` (relative to the site's root): ``SITEURL`` +
     "/" + path; root-relative when ``SITEURL`` is empty (development)."""
     return f"{settings.get('SITEURL', '')}/{path}"
+
+
+# The theme's own icon (theme/static/), for a site that brings none.
+THEME_ICON = "theme/favicon.svg"
+
+
+def site_icon(settings: Mapping) -> str:
+    """The site's icon, a path from the site's root: ``SITE_ICON`` when set;
+    else the file ``EXTRA_PATH_METADATA`` publishes as ``favicon.*`` (the
+    site's own, ``content/extra/favicon.svg``) when it is there; else the
+    theme's. A site without the file linked a missing icon from every page."""
+    chosen = settings.get("SITE_ICON")
+    if chosen:
+        return str(chosen).strip("/")
+    content = Path(settings.get("PATH") or ".")
+    for source, meta in (settings.get("EXTRA_PATH_METADATA") or {}).items():
+        path = str((meta or {}).get("path", ""))
+        if (
+            path.rpartition("/")[2].startswith("favicon.")
+            and (content / source).is_file()
+        ):
+            return path.strip("/")
+    return THEME_ICON
 
 
 _OFFSET_NAME = re.compile(r"^(GMT|UTC)?[+-]\d")

@@ -30,7 +30,7 @@ from jinja2 import (
     TemplateError,
 )
 from jinja2.bccache import Bucket
-from kilas_settings import apply, state, whole
+from kilas_settings import apply, site_icon, state, text, whole
 from markupsafe import Markup
 from pelican import signals
 
@@ -39,8 +39,14 @@ logger = logging.getLogger(__name__)
 DEFAULTS = {
     # Words a reader reads in a minute (reading time on item pages).
     "KILAS_THEME_WORDS_PER_MINUTE": 200,
+    # The site's icon, a path from the site's root ("": the site's own
+    # favicon from EXTRA_PATH_METADATA, else the theme's; see site_icon).
+    "SITE_ICON": "",
 }
-RULES = {"KILAS_THEME_WORDS_PER_MINUTE": whole(1)}
+RULES = {
+    "KILAS_THEME_WORDS_PER_MINUTE": whole(1),
+    "SITE_ICON": text('a path from the site\'s root, e.g. "favicon.svg"'),
+}
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
@@ -311,6 +317,7 @@ def compile_templates(generators) -> None:
 def check_settings(pelican) -> None:
     """Defaults filled in and every setting checked once, before reading."""
     apply(pelican.settings, DEFAULTS, RULES, plugin="kilas_theme")
+    pelican.settings["SITE_ICON"] = site_icon(pelican.settings)
 
 
 def register() -> None:
