@@ -1369,3 +1369,25 @@ def test_an_item_citing_its_own_source_is_listed_once(site):
     assert reuters.xpath(
         "//section[@class='source-citing']//a[contains(., 'Mengutip')]"
     )
+
+
+def test_a_refused_original_is_the_one_problem_of_its_translation(site):
+    """An original refused for its own field left its translation alone,
+    and Pelican added a warning of its own (`All items ("1") "with slug
+    ..." are translations:` and a path): a second message, about a file
+    that has no fault, in another shape."""
+    stderr = _fails(
+        site,
+        {
+            "asli-rusak.md": _item(
+                Title="Asli", Region="Korea Utaraa", Slug="asli-rusak"
+            ),
+            "asli-rusak-en.md": _item(
+                Title="Original", Lang="en", Translation="true", Slug="asli-rusak"
+            ),
+        },
+    )
+    assert "items/asli-rusak.md:4: Region: unknown region" in stderr
+    assert "are translations" not in stderr
+    assert "asli-rusak-en.md" not in stderr
+    assert "1 problem(s) in 1 file(s)" in stderr

@@ -1480,6 +1480,22 @@ def _near_date(value: str) -> str | None:
     return f"{shown} {zone[1].upper()}" if zone else shown
 
 
+class _QuietOrphans(logging.Filter):
+    """Pelican's warning that the items of a slug are all translations,
+    dropped when this run found problems: an original the contract refused
+    leaves its translation alone, and the problem is the original's, said
+    on its line (an orphan translation of a good site is the contract's own
+    error). One per build: ``start_run`` replaces the last build's."""
+
+    def __init__(self, run: _Run) -> None:
+        super().__init__()
+        self.run = run
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        orphan = str(record.msg).startswith('All items ("%s")')
+        return not (orphan and self.run.problems)
+
+
 # -- signal receivers ----------------------------------------------------------
 def start_run(pelican) -> None:
     """A new build starts: its "now", the files of the site, fresh
@@ -1496,7 +1512,12 @@ def start_run(pelican) -> None:
     if settings.get("TYPOGRIFY"):
         settings["TYPOGRIFY"] = False
         settings["KILAS_TYPOGRIFY"] = True
-    state(settings).set(__name__, _Run(settings))
+    run = _Run(settings)
+    state(settings).set(__name__, run)
+    utils_logger = logging.getLogger("pelican.utils")
+    for old in [f for f in utils_logger.filters if isinstance(f, _QuietOrphans)]:
+        utils_logger.removeFilter(old)
+    utils_logger.addFilter(_QuietOrphans(run))
 
 
 def add_reader(readers) -> None:
