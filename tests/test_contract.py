@@ -1391,3 +1391,40 @@ def test_a_refused_original_is_the_one_problem_of_its_translation(site):
     assert "are translations" not in stderr
     assert "asli-rusak-en.md" not in stderr
     assert "1 problem(s) in 1 file(s)" in stderr
+
+
+def test_an_address_no_browser_can_follow_is_named_and_the_build_goes_on(site):
+    """`Source_URL: https://[::1/x` (an unclosed bracket: Python refuses it)
+    stopped the build with Pelican's "Could not process" and a
+    `'NoneType' object has no attribute` line, and no other file's problem
+    was said. The same address as a link in the text or the summary was
+    dropped from the page without a word (nh3 cannot read it, nor a port
+    above 65535). Each is an error on its line; an item's header problem
+    and its text's problems are said in one run."""
+    items = {
+        "sumber-rusak.md": _item(Title="Satu", Source_URL="https://[::1/x"),
+        "port-rusak.md": _item(Title="Dua", Source_URL="https://contoh.id:99999/x"),
+        "foto-rusak.md": _item(
+            Title="Tiga", Image="https://[::1/x.jpg", Image_Alt="x", Image_Credit="y"
+        ),
+        "ringkasan-rusak.md": _item(Title="Empat", Summary="Lihat [ini](https://[x/)."),
+        "teks-rusak.md": _item(Title="Lima", Region="Korea Utaraa")
+        + "Baca [laporan](http://contoh.id:99999/) dan <a href='https://[x/'>ini</a>.\n",
+    }
+    stderr = _fails(site, items)
+    assert "Traceback" not in stderr and "NoneType" not in stderr
+    assert "Could not process" not in stderr
+    said = {
+        "sumber-rusak.md:7: Source_URL:": '"https://[::1/x" is not a web address',
+        "port-rusak.md:7: Source_URL:": '"https://contoh.id:99999/x" is not a web',
+        "foto-rusak.md:7: Image:": '"https://[::1/x.jpg" is no address',
+        "ringkasan-rusak.md:6: Summary:": 'the link "https://[x/" is no address',
+        "teks-rusak.md:4: Region:": 'unknown region "Korea Utaraa"',
+    }
+    for where, what in said.items():
+        assert what in _line(stderr, where), stderr
+    text = [line for line in stderr.splitlines() if "teks-rusak.md:9: Body:" in line]
+    assert len(text) == 2, stderr
+    assert 'href="http://contoh.id:99999/" of <a>, which is no address' in text[0]
+    assert "write the link again" in text[1]
+    assert "7 problem(s) in 5 file(s)" in stderr

@@ -651,3 +651,31 @@ def test_an_unreadable_registry_is_the_one_problem_reported(
         f"{registry}:{at + 1}: not valid YAML: the control character U+000B"
         in problems[0]
     )
+
+
+def test_a_homepage_no_link_can_hold_is_named(content, tmp_path):
+    """A source's homepage with a space or an unclosed bracket passed (it
+    starts with https://) and became a broken link on the source's page;
+    the bracket also stopped the build with a Python error."""
+    sources = content / "sources.yaml"
+    lines = sources.read_text(encoding="utf-8").count("\n")
+    sources.write_text(
+        sources.read_text(encoding="utf-8") + "  - name: Harian Spasi\n"
+        "    homepage: https://harian spasi.example/\n"
+        "    kind: outlet\n"
+        "  - name: Harian Kurung\n"
+        "    homepage: https://[harian/\n"
+        "    kind: outlet\n",
+        encoding="utf-8",
+    )
+    said = [
+        line for line in _registry_fails(content, tmp_path) if "sources.yaml:" in line
+    ]
+    assert [line.split("sources.yaml:")[1].split(":")[0] for line in said] == [
+        str(lines + 2),
+        str(lines + 5),
+    ], said
+    assert (
+        "homepage 'https://harian spasi.example/' must be an http(s) address" in said[0]
+    )
+    assert "homepage 'https://[harian/' must be an http(s) address" in said[1]

@@ -25,12 +25,19 @@ import re
 import unicodedata
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote, unquote, urljoin, urlparse, urlsplit, urlunsplit
+from urllib.parse import (
+    SplitResult,
+    quote,
+    unquote,
+    urljoin,
+    urlsplit,
+    urlunsplit,
+)
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from kilas_render import NOTICE, RenderCache, decode, summary_links
-from kilas_render.sanitise import url_scheme
+from kilas_render.sanitise import NO_ADDRESS, dropped, url_scheme
 from kilas_settings import (
     NoSuchDate,
     SettingError,
@@ -282,6 +289,17 @@ _NOT_C0 = bytes(b for b in range(256) if b not in _C0)
 _C1_OR_NONCHARACTER = re.compile(rb"\xc2[\x80-\x9f]|\xef\xbf[\xbe\xbf]")
 
 
+def _split(value: str) -> SplitResult | None:
+    """``urlsplit(value)``, or None for what it refuses (``https://[::1/x``:
+    an unclosed IPv6 host; a port above 65535), which is no address."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises for a port that is none)
+    except ValueError:
+        return None
+    return parts
+
+
 def _web_address(value: str) -> str:
     """An http(s) address with what a pasted one may hold that an address
     may not (spaces, quotes, ``<``, non-ASCII letters) percent-encoded as a
@@ -431,9 +449,10 @@ def _is_site_url(value) -> bool:
         return True
     if not isinstance(value, str) or _NOT_IN_URL.search(value):
         return False  # a space or quote would end or break every link
-    parts = urlsplit(value)
+    parts = _split(value)
     return (
-        parts.scheme in ("http", "https")
+        parts is not None
+        and parts.scheme in ("http", "https")
         and bool(parts.hostname)
         and not value.endswith("/")
         and not (parts.query or parts.fragment)
@@ -569,13 +588,37 @@ class ItemReader(MarkdownReader):
         if is_item and not self._problems:
             self._check_slug_taken(header, metadata)
         if self._problems or self._unchecked:
+            if self._problems and not self._unchecked and not held:
+                # The text's own problems too: one run says all of a file's.
+                self._check_body(raw, text, header, body_start)
             return self._fail()
         if held:
             return "", {"status": "skip"}
+        body_html, title, summary = self._check_body(raw, text, header, body_start)
+        if self._problems:
+            return self._fail()
+        if title is not None:
+            metadata["title"] = title
+        if summary is not None:
+            metadata["summary"] = summary
+        return body_html, metadata
+
+    def _check_body(self, raw: bytes, text: str, header, body_start: int):
+        """The text rendered (from the cache), and its problems: a link or
+        image the sanitiser would drop, an image without its text, an image
+        in the summary. Returns the body, title and summary as HTML."""
         run = _run(self.settings)
         run.prefill()
         body_html, title, summary, removed = run.renders.get(raw, text)
         for line, what in removed:
+            if what.endswith(NO_ADDRESS):  # the link would be lost: an error
+                self._problem(
+                    body_start + line,
+                    "Body",
+                    f"{what} a browser can follow (an unclosed [ or a port"
+                    " above 65535?): write the link again",
+                )
+                continue
             run.notice(
                 Problem(
                     self._path,
@@ -596,13 +639,7 @@ class ItemReader(MarkdownReader):
                 " give the item its photo with 'Image:', or put the image in"
                 " the text",
             )
-        if self._problems:
-            return self._fail()
-        if title is not None:
-            metadata["title"] = title
-        if summary is not None:
-            metadata["summary"] = summary
-        return body_html, metadata
+        return body_html, title, summary
 
     def _check_image_texts(self, body_html: str, text: str) -> None:
         """An image in the text says what it shows (its alt text): readers
@@ -1013,7 +1050,9 @@ class ItemReader(MarkdownReader):
         )
         shown = value if len(value) <= 80 else value[:77] + "..."
         if re.match(r"^([a-z][a-z0-9+.-]*):|^//", value, re.IGNORECASE):
-            parsed = urlparse(value)
+            parsed = _split(value)
+            if parsed is None:
+                raise _Bad(explain(f'"{shown}" is no address', allowed, None))
             if parsed.scheme.lower() == "https" and parsed.netloc:
                 return _web_address(value)
             web = parsed.scheme.lower() in ("http", "") and parsed.netloc
@@ -1096,6 +1135,11 @@ class ItemReader(MarkdownReader):
                     f'the link "{target}" is not allowed; a link in the summary'
                     " goes to an http:// or https:// address or to a page of"
                     " the site (a relative address)"
+                )
+            if dropped(target):
+                raise _Bad(
+                    f'the link "{target}" is no address a browser can follow'
+                    " (an unclosed [ or a port above 65535?): write it again"
                 )
         return value
 
@@ -1316,10 +1360,18 @@ class ItemReader(MarkdownReader):
         address may not (spaces, quotes, ``<``, non-ASCII letters) percent-
         encoded as a browser sends it: every page and feed then holds a
         valid link."""
-        parsed = urlsplit(value)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        parsed = _split(value)
+        if (
+            parsed is None
+            or parsed.scheme not in ("http", "https")
+            or not parsed.hostname
+        ):
             hint = None
-            if not parsed.scheme and re.match(r"^[\w-]+(\.[\w-]+)+(/|$)", value):
+            if (
+                parsed is not None
+                and not parsed.scheme
+                and re.match(r"^[\w-]+(\.[\w-]+)+(/|$)", value)
+            ):
                 hint = f"https://{value}"
             raise _Bad(
                 explain(
@@ -1852,7 +1904,10 @@ def _missing_image(run: _Run, value: str, folder: str) -> str | None:
     a folder of its own (``2024/08/x/``), so such a picture is missing."""
     if value.startswith(("/", "{", "|")) or _ADDRESS.match(value):
         return None
-    wanted = os.path.basename(unquote(urlsplit(value).path))
+    parts = _split(value)
+    if parts is None:
+        return None  # no address: checked as a link (_linked_file_problem)
+    wanted = os.path.basename(unquote(parts.path))
     near = difflib.get_close_matches(
         wanted, [os.path.basename(f) for f in run.discovery.static], n=1
     )
@@ -1884,7 +1939,10 @@ def _linked_file_problem(run: _Run, value: str, folder: str, links: set) -> str 
         not value or value.startswith(("{", "|")) or _ADDRESS.match(value)
     ):
         return None
-    path = unquote(urlsplit(rest).path)
+    parts = _split(rest)
+    if parts is None:
+        return f"{value} is no address a browser can follow: write the link again"
+    path = unquote(parts.path)
     if not path:
         return None
     inside = (
@@ -1974,7 +2032,9 @@ def report_key(url: str) -> str:
     """A report's address as two copies of it differ least: no scheme, no
     ``www.``, no fragment, no tracking parameters (``utm_source``), no
     ``/amp`` or final slash."""
-    parts = urlsplit(url)
+    parts = _split(url)
+    if parts is None:
+        return url
     host = (parts.hostname or "").removeprefix("www.")
     path = re.sub(r"/(amp/?)?$", "", parts.path)
     query = "&".join(

@@ -898,8 +898,21 @@ def _host(text: str) -> str:
         if " " in text or "." not in text:
             return ""
         text = f"https://{text}"
-    host = urlparse(text).hostname or ""
+    try:
+        host = urlparse(text).hostname or ""
+    except ValueError:  # "https://[x": no address, so no host
+        return ""
     return host.removeprefix("www.")
+
+
+def _is_homepage(text: str) -> bool:
+    """An http(s) address a link can hold as written."""
+    if not text.startswith(("http://", "https://")) or any(c.isspace() for c in text):
+        return False
+    try:
+        return bool(urlparse(text).hostname)
+    except ValueError:  # "https://[x"
+        return False
 
 
 def _country_problem(text: str) -> str | None:
@@ -994,11 +1007,11 @@ class SourceRegistry:
                     f"source {name.text}: kind {kind.text!r} is not one of "
                     f"{', '.join(SOURCE_KINDS)}",
                 )
-            if homepage and not homepage.text.startswith(("http://", "https://")):
+            if homepage and not _is_homepage(homepage.text):
                 reader.problem(
                     homepage.line,
                     f"source {name.text}: homepage {homepage.text!r} must be an "
-                    "http(s) address",
+                    "http(s) address (no spaces), e.g. https://www.reuters.com/",
                 )
             for key, check in (
                 ("country", _country_problem),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape as html_escape
 from html.parser import HTMLParser
 from importlib.metadata import version
 from typing import NamedTuple
@@ -111,6 +112,26 @@ def sanitise(html: str) -> str:
     )
 
 
+# How a removal of an address nh3 cannot read ends (``Removal.what``).
+NO_ADDRESS = "which is no address"
+
+
+def dropped(value: str) -> bool:
+    """Whether ``sanitise`` drops the address ``value`` although its scheme
+    is allowed: nh3 drops one it cannot parse (``https://[::1/``, a port
+    above 65535), and the link is gone from the page."""
+    if url_scheme(value) not in URL_SCHEMES:
+        return False
+    kept = nh3.clean(
+        f'<a href="{html_escape(value)}">',
+        tags={"a"},
+        attributes={"a": {"href"}},
+        url_schemes=set(URL_SCHEMES),
+        link_rel=None,
+    )
+    return "href=" not in kept
+
+
 def url_scheme(value: str) -> str | None:
     """The scheme a browser reads in ``value`` (lower case), None if relative."""
     match = _SCHEME.match(_URL_NOISE.sub("", value))
@@ -146,6 +167,9 @@ class _Finder(HTMLParser):
                     self.removed.append(
                         Removal(f"{scheme}: address in {name}= of <{tag}>", value)
                     )
+                elif dropped(value):
+                    what = f'{name}="{value}" of <{tag}>, {NO_ADDRESS}'
+                    self.removed.append(Removal(what, value))
 
     def handle_startendtag(self, tag: str, attrs) -> None:
         if not self.dropping:
