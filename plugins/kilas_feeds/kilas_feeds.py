@@ -9,7 +9,10 @@ plugin gives it:
   site's address), or a tag URI in a development build without ``SITEURL``;
 - entry ids that are tag URIs with a real authority (Pelican writes
   "tag:None,..." without ``SITEURL``): ``SEO_FEED_ID_AUTHORITY``, else the
-  host of ``SITEURL``, else "localhost".
+  host of ``SITEURL``, else "localhost";
+- links and images of an entry's text and summary made absolute against
+  the item's address: a feed reader resolves a relative one against the
+  feed's (``#rincian`` or ``../butir-lain/`` led into ``feeds/``).
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 from kilas_settings import apply, minute_offset, rule, site_url, state
+from lxml import html as lxml_html
 from pelican import signals
 
 logger = logging.getLogger(__name__)
@@ -92,6 +96,39 @@ def set_feed_ids(context, feed) -> None:
                 entry[key] = minute_offset(entry[key])
 
 
+# An attribute holding a URL that has no scheme and is not "//host/...": a
+# feed reader resolves it against the feed's address. Texts without one
+# (every link Pelican or Kilas made is absolute in a publish build) are
+# left as they are, unparsed.
+_RELATIVE = re.compile(
+    r"""\s(?:href|src|srcset|poster|cite)\s*=\s*["']?\s*(?![a-zA-Z][a-zA-Z0-9+.-]*:|//)""",
+    re.IGNORECASE,
+)
+
+
+def _srcset(value: str, base: str) -> str:
+    """``srcset``'s candidates ("a.jpg 480w, b.jpg 800w") with absolute URLs."""
+    candidates = []
+    for candidate in value.split(","):
+        url, _, size = candidate.strip().partition(" ")
+        if url:
+            candidates.append(f"{urljoin(base, url)} {size.strip()}".rstrip())
+    return ", ".join(candidates)
+
+
+def absolute_links(text: str | None, base: str) -> str | None:
+    """``text`` (HTML) with every link and image URL resolved against
+    ``base``, the item's address, as the item's page resolves them."""
+    if not text or not _RELATIVE.search(text):
+        return text
+    root = lxml_html.fragment_fromstring(text, create_parent="div")
+    root.make_links_absolute(base, resolve_base_href=False)
+    for node in root.xpath(".//*[@srcset]"):
+        node.set("srcset", _srcset(node.get("srcset"), base))
+    inner = lxml_html.tostring(root, encoding="unicode")
+    return inner[inner.index(">") + 1 : inner.rindex("</div>")]
+
+
 def set_feed_language(context, feed) -> None:
     """Atom feeds say their language (``xml:lang``); an entry in another
     language (a translation in the all-items feed) says its own."""
@@ -101,6 +138,8 @@ def set_feed_language(context, feed) -> None:
     langs = state(context).get(__name__) or {}
     for entry in feed.items:
         entry["kilas_lang"] = langs.get(entry["link"], site_lang)
+        for key in ("content", "description"):
+            entry[key] = absolute_links(entry.get(key), entry["link"])
     feed.item_attributes = functools.partial(_entry_attributes, feed)
 
 

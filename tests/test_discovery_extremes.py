@@ -1,0 +1,108 @@
+"""Discovery as machines see it, at the edges: a site published under a
+GitHub Pages project path, items whose text links relatively, and what feed
+readers and search engines make of the feeds and sitemaps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urldefrag, urlsplit
+
+import feedparser
+import lxml.html
+import pytest
+from conftest import build_published, copy_project
+
+SITE_URL = "https://user.github.io/kilas-demo"
+NOW = "2024-08-05T12:00:00+07:00"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+# An item whose text links the way editors write links: to a heading of its
+# own page, to another item relative to its own address, and to a file.
+LINKING = """\
+Title: Uji Tautan Relatif & "Kutip" di Umpan
+Date: 2024-08-05 09:30
+Category: Bencana
+Region: KP
+Source: SinarHarapan.id
+Summary: Ringkasan dengan [tautan ke bagian](#rincian) dan
+    [butir sebelumnya](../banjir-hancurkan-4000-rumah/).
+
+Lihat [rinciannya](#rincian), [butir sebelumnya](../banjir-hancurkan-4000-rumah/)
+dan [fotonya]({static}/images/banjir-korea-utara.jpg).
+
+![Warga mengungsi]({static}/images/banjir-korea-utara.jpg)
+
+## Rincian {#rincian}
+
+A & B < C "kutip" menenggelamkan.
+"""
+
+
+@pytest.fixture(scope="module")
+def project_site(tmp_path_factory) -> Path:
+    """The project with LINKING, published under SITE_URL's path."""
+    base = tmp_path_factory.mktemp("extremes")
+    project = copy_project(base / "project")
+    item = project / "content" / "items" / "2024" / "08" / "uji-tautan-relatif.md"
+    item.write_text(LINKING, encoding="utf-8")
+    output = base / "output"
+    build_published(project, output, SITE_URL, KILAS_NOW=NOW)
+    return output
+
+
+def _file_of(site: Path, url: str) -> Path | None:
+    """The file of ``site`` that ``url`` (under SITE_URL) is served from."""
+    if not url.startswith(SITE_URL + "/"):
+        return None
+    path = site / url.removeprefix(SITE_URL + "/")
+    return path / "index.html" if url.endswith("/") else path
+
+
+def _anchor_exists(page: Path, fragment: str) -> bool:
+    return bool(lxml.html.parse(str(page)).xpath(f"//*[@id='{fragment}']"))
+
+
+def test_links_in_feed_entries_lead_where_the_page_links_lead(project_site: Path):
+    """A feed reader resolves an entry's relative links against the feed's
+    address (feedparser does, as readers do), not the item's: "#rincian"
+    and "../banjir.../" led into the feeds folder. Every link and image of
+    every entry must reach the file and heading the item's page reaches."""
+    checked = 0
+    for feed_file in sorted((project_site / "feeds").rglob("*.xml")):
+        feed_url = f"{SITE_URL}/{feed_file.relative_to(project_site).as_posix()}"
+        parsed = feedparser.parse(
+            feed_file.read_bytes(),
+            response_headers={
+                "content-location": feed_url,
+                "content-type": "application/atom+xml",
+            },
+        )
+        assert not parsed.bozo, (feed_file, parsed.bozo_exception)
+        for entry in parsed.entries:
+            page = _file_of(project_site, entry.link)
+            assert page is not None and page.is_file(), entry.link
+            texts = [c.value for c in entry.get("content", [])]
+            texts.append(entry.get("summary", ""))
+            for text in texts:
+                if not text:
+                    continue
+                tree = lxml.html.fragment_fromstring(text, create_parent="div")
+                for url in tree.xpath("//a/@href | //img/@src"):
+                    target, fragment = urldefrag(url)
+                    assert urlsplit(target).scheme == "https", (feed_file, url)
+                    found = _file_of(project_site, target)
+                    assert found is not None and found.is_file(), (feed_file, url)
+                    if fragment:
+                        assert _anchor_exists(found, fragment), (feed_file, url)
+                    checked += 1
+    assert checked >= 10  # the item is in several feeds, with five links each
+
+
+def test_content_is_escaped_once_in_feeds(project_site: Path):
+    feed = feedparser.parse((project_site / "feeds/semua.atom.xml").read_bytes())
+    entry = next(e for e in feed.entries if "uji-tautan-relatif" in e.link)
+    # the title as text (typogrify joins its last two words)
+    assert entry.title.replace("\xa0", " ") == "Uji Tautan Relatif & “Kutip” di Umpan"
+    text = entry.content[0].value
+    assert "&lt;" in text and "&amp;lt;" not in text  # "<" as text, once
+    assert "menenggelamkan" in text
