@@ -106,3 +106,24 @@ def test_content_is_escaped_once_in_feeds(project_site: Path):
     text = entry.content[0].value
     assert "&lt;" in text and "&amp;lt;" not in text  # "<" as text, once
     assert "menenggelamkan" in text
+
+
+def test_a_term_feed_links_its_terms_page(project_site: Path):
+    """A feed reader shows a feed's alternate link as the site it follows:
+    a category's, region's, source's or story's feed links that page (it
+    linked the home page); the all-items feed links the home page."""
+    checked = 0
+    for feed_file in sorted((project_site / "feeds").glob("*/*.xml")):
+        parsed = feedparser.parse(feed_file.read_bytes())
+        page = _file_of(project_site, parsed.feed.link)
+        assert page is not None and page.is_file(), (feed_file, parsed.feed.link)
+        # The page offers this very feed.
+        feed_url = f"{SITE_URL}/{feed_file.relative_to(project_site).as_posix()}"
+        offered = lxml.html.parse(str(page)).xpath(
+            "//link[@rel='alternate'][@type='application/atom+xml']/@href"
+        )
+        assert feed_url in offered, (feed_file, parsed.feed.link, offered)
+        checked += 1
+    assert checked >= 8  # categories, regions, sources and the story
+    everything = feedparser.parse((project_site / "feeds/semua.atom.xml").read_bytes())
+    assert everything.feed.link == f"{SITE_URL}/"

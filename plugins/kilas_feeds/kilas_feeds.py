@@ -10,6 +10,8 @@ plugin gives it:
 - entry ids that are tag URIs with a real authority (Pelican writes
   "tag:None,..." without ``SITEURL``): ``SEO_FEED_ID_AUTHORITY``, else the
   host of ``SITEURL``, else "localhost";
+- its alternate link, the page of what it follows (a category's, region's,
+  source's or story's page; Pelican gives every feed the home page);
 - links and images of an entry's text and summary made absolute against
   the item's address: a feed reader resolves a relative one against the
   feed's (``#rincian`` or ``../butir-lain/`` led into ``feeds/``).
@@ -83,6 +85,12 @@ def set_feed_ids(context, feed) -> None:
     "tag:None,..." without SITEURL)."""
     authority = feed_id_authority(context)
     feed_url = feed.feed.get("feed_url") or ""
+    pages = (state(context).get(__name__) or {}).get("pages", {})
+    page = pages.get(
+        feed_url.removeprefix(context.get("FEED_DOMAIN") or "").lstrip("/")
+    )
+    if page is not None:
+        feed.feed["link"] = site_url(context, page)
     if urlparse(feed_url).scheme in ("http", "https"):
         feed.feed["id"] = feed_url
     else:
@@ -135,7 +143,7 @@ def set_feed_language(context, feed) -> None:
     set_feed_ids(context, feed)
     site_lang = context.get("DEFAULT_LANG")
     feed.feed["language"] = site_lang
-    langs = state(context).get(__name__) or {}
+    langs = (state(context).get(__name__) or {}).get("langs", {})
     for entry in feed.items:
         entry["kilas_lang"] = langs.get(entry["link"], site_lang)
         for key in ("content", "description"):
@@ -146,22 +154,54 @@ def set_feed_language(context, feed) -> None:
 def note_items(generators) -> None:
     """Every item is read: the site's first day (``FIRST_DAY``) and every
     item's and translation's address -> its language, made once per build
-    (109 feeds of 10,000 items each looked up every item's address). A
-    feed's entries carry their languages, so the map is kept with the
+    (109 feeds of 10,000 items each looked up every item's address), and
+    every term feed's address -> its term's page. A feed's entries carry
+    their languages and its address its page, so the maps are kept with the
     build's state, not in the context."""
     context = generators[0].context if generators else {}
     articles = context.get("articles", []) or []
     dates = [article.date for article in articles]
     context[FIRST_DAY] = min(dates) if dates else None
     site_lang = context.get("DEFAULT_LANG")
-    state(context).set(
-        __name__,
-        {
-            site_url(context, item.url): getattr(item, "lang", site_lang)
-            for article in articles
-            for item in (article, *getattr(article, "translations", []))
-        },
-    )
+    langs = {
+        site_url(context, item.url): getattr(item, "lang", site_lang)
+        for article in articles
+        for item in (article, *getattr(article, "translations", []))
+    }
+    state(context).set(__name__, {"langs": langs, "pages": _term_pages(context)})
+
+
+# Pelican's feeds of its own terms (the class's name -> its feed settings).
+_PELICAN_TERM_FEEDS = {
+    "category": ("CATEGORY_FEED_ATOM", "CATEGORY_FEED_RSS"),
+    "tag": ("TAG_FEED_ATOM", "TAG_FEED_RSS"),
+    "author": ("AUTHOR_FEED_ATOM", "AUTHOR_FEED_RSS"),
+}
+
+
+def _term_pages(context: dict) -> dict[str, str]:
+    """The address (relative to FEED_DOMAIN) of every term's feed -> the
+    term's page: Pelican's categories, tags and authors (their feed settings,
+    formatted as Pelican does) and every term with a ``feed`` of its own
+    (kilas_taxonomy's regions, sources and stories)."""
+    pages = {}
+    for value in context.values():
+        if not isinstance(value, (list, tuple)):
+            continue
+        for entry in value:
+            term = entry[0] if isinstance(entry, tuple) and entry else entry
+            feed = getattr(term, "feed", None)
+            keys = _PELICAN_TERM_FEEDS.get(type(term).__name__.lower(), ())
+            if not (keys or (isinstance(feed, str) and feed)):
+                continue  # an item (its address is worked out on each access)
+            url = term.url
+            if isinstance(feed, str) and feed:
+                pages.setdefault(feed, url)
+            for key in keys:
+                if context.get(key):
+                    pattern = str(context.get(f"{key}_URL", context[key]))
+                    pages.setdefault(pattern.format(slug=term.slug), url)
+    return pages
 
 
 def _entry_attributes(feed, entry: dict) -> dict:
