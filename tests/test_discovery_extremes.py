@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import feedparser
+import lxml.etree
 import lxml.html
 import pytest
 from conftest import build_published, copy_project
@@ -127,3 +128,40 @@ def test_a_term_feed_links_its_terms_page(project_site: Path):
     assert checked >= 8  # categories, regions, sources and the story
     everything = feedparser.parse((project_site / "feeds/semua.atom.xml").read_bytes())
     assert everything.feed.link == f"{SITE_URL}/"
+
+
+def _lastmods(site: Path) -> dict[str, str | None]:
+    root = lxml.etree.parse(str(site / "sitemap.xml")).getroot()
+    return {
+        url.findtext(f"{{{SITEMAP_NS}}}loc"): url.findtext(f"{{{SITEMAP_NS}}}lastmod")
+        for url in root.iter(f"{{{SITEMAP_NS}}}url")
+    }
+
+
+def test_every_term_page_has_its_own_lastmod(project_site: Path):
+    """A region's, source's or story's page changes when one of its items
+    does, not whenever any item of the site does (they all had the site's
+    newest): its lastmod is the newest change among the items its feed
+    holds, as for a category's page."""
+    lastmods = _lastmods(project_site)
+    checked = set()
+    for feed_file in sorted((project_site / "feeds").glob("*/*.xml")):
+        parsed = feedparser.parse(feed_file.read_bytes())
+        assert len(parsed.entries) < 25  # the feed holds every item of the term
+        newest = max(entry.updated for entry in parsed.entries)
+        assert lastmods[parsed.feed.link] == newest, (feed_file, parsed.feed.link)
+        checked.add(feed_file.parent.name)
+    assert checked == {"kategori", "wilayah", "sumber", "cerita"}
+    # Korea Selatan's one item is older than the site's newest.
+    korea_selatan = lastmods[f"{SITE_URL}/wilayah/korea-selatan/"]
+    assert korea_selatan < lastmods[f"{SITE_URL}/"]
+
+
+def test_a_page_without_a_date_claims_no_change(project_site: Path):
+    """The about page (no Date, no Modified) had the newest item's time as
+    its lastmod, moving with every new item: a false one. It has none; an
+    item and a list keep theirs."""
+    lastmods = _lastmods(project_site)
+    assert lastmods[f"{SITE_URL}/tentang/"] is None
+    assert lastmods[f"{SITE_URL}/"] is not None
+    assert lastmods[f"{SITE_URL}/2024/08/uji-tautan-relatif/"] is not None

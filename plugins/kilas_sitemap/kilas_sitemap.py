@@ -4,8 +4,9 @@ Written with ``xml.etree`` once every page is on disk (``finalized``):
 
 - ``sitemap.xml``: every HTML page of the output but the 404 page, drafts,
   hidden items and pages and ``SEO_SITEMAP_EXCLUDE``, each with its ``lastmod`` (an item's
-  ``Modified`` or ``Date``; a term page's, or a year's, month's, day's or
-  week's page, its newest item; the newest item for the rest);
+  ``Modified`` or ``Date``; a term page's (category, tag, region, source,
+  story), or a year's, month's, day's or week's page, its newest item; none
+  for a page without a date; the newest item for the rest);
 - ``news-sitemap.xml``: items published in the ``SEO_NEWS_WINDOW_HOURS``
   before the build's "now" (``KILAS_NOW``, else the clock), newest first; not
   written when there is none, as an empty ``urlset`` is invalid (a file left
@@ -139,7 +140,10 @@ def _dated_items(generators) -> list:
 
 
 def _term_lists(context: dict):
-    """(term, items) pairs of every taxonomy in the context (ours or not)."""
+    """(term, items) pairs of every taxonomy in the context (ours or not):
+    Pelican's (term, items) pairs, and terms that carry their items
+    (kilas_taxonomy's regions, sources and stories: the items a term's
+    page lists and those it shows beside them)."""
     for value in context.values():
         pairs = list(value.items()) if isinstance(value, dict) else value
         if not isinstance(pairs, (list, tuple)) or not pairs:
@@ -152,11 +156,29 @@ def _term_lists(context: dict):
                 and isinstance(pair[1], (list, tuple))
             ):
                 yield pair
+            elif isinstance(getattr(pair, "save_as", None), str) and isinstance(
+                getattr(pair, "articles", None), list
+            ):
+                items = [*pair.articles, *(getattr(pair, "also_articles", None) or ())]
+                yield pair, items
+                also = getattr(pair, "also_save_as", "")
+                if also and getattr(pair, "has_also_page", False):
+                    yield _Page(also), items
+
+
+@dataclass
+class _Page:
+    """A page of a term other than its own (a region's "also" page)."""
+
+    save_as: str
 
 
 def _lastmods(context: dict, generators) -> tuple[dict, dict, datetime | None]:
     """Exact lastmod per content page, per taxonomy folder, and the newest.
 
+    A page without ``Date`` or ``Modified`` (the about page) has None: it
+    does not change with the items, and a lastmod that moves with every
+    new item would be a false one (Google then trusts none of them).
     A folder ("wilayah/kp/", or "" for the site root) named by several terms
     keeps the first one's lastmod.
     """
@@ -167,9 +189,9 @@ def _lastmods(context: dict, generators) -> tuple[dict, dict, datetime | None]:
     exact = {}
     for item in published:
         # Pelican works save_as out anew on every access: once per item.
-        save_as, modified = item.save_as, _modified(item)
-        if save_as and modified is not None:
-            exact[save_as] = modified
+        save_as = item.save_as
+        if save_as:
+            exact[save_as] = _modified(item)
     folders: dict[str, datetime | None] = {}
     for term, items in _term_lists(context):
         save_as = getattr(term, "save_as", "")
@@ -263,8 +285,9 @@ def write_sitemap(settings: dict, context: dict, generators) -> Path:
         pages.append(relative)
     root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
     for relative in sorted(pages):
-        lastmod = exact.get(relative)
-        if lastmod is None:
+        if relative in exact:
+            lastmod = exact[relative]
+        else:
             lastmod = _folder_lastmod(relative, folders, newest)
         url = (
             relative[: -len("index.html")]
