@@ -4,6 +4,7 @@ readers and search engines make of the feeds and sitemaps."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
@@ -12,6 +13,8 @@ import lxml.etree
 import lxml.html
 import pytest
 from conftest import build_published, copy_project
+
+from kilas.build import BuildFailed
 
 SITE_URL = "https://user.github.io/kilas-demo"
 NOW = "2024-08-05T12:00:00+07:00"
@@ -165,3 +168,58 @@ def test_a_page_without_a_date_claims_no_change(project_site: Path):
     assert lastmods[f"{SITE_URL}/tentang/"] is None
     assert lastmods[f"{SITE_URL}/"] is not None
     assert lastmods[f"{SITE_URL}/2024/08/uji-tautan-relatif/"] is not None
+
+
+def test_a_sitemap_too_big_for_one_file_becomes_an_index(tmp_path: Path):
+    """A sitemap holds at most 50,000 URLs (the protocol's limit; a site of
+    many years' items passes it with its day and term pages): beyond
+    SEO_SITEMAP_MAX_URLS, sitemap.xml is an index of parts that list every
+    page once, each within the limit; robots.txt names the index. A smaller
+    build later removes the parts."""
+    project = copy_project(tmp_path / "project")
+    output = tmp_path / "output"
+    build_published(project, output, SITE_URL, KILAS_NOW=NOW, SEO_SITEMAP_MAX_URLS=10)
+    index = lxml.etree.parse(str(output / "sitemap.xml")).getroot()
+    assert index.tag == f"{{{SITEMAP_NS}}}sitemapindex"
+    parts = [s.findtext(f"{{{SITEMAP_NS}}}loc") for s in index]
+    assert len(parts) >= 3
+    locs = []
+    for number, part in enumerate(parts, start=1):
+        assert part == f"{SITE_URL}/sitemap-{number}.xml"
+        file = _file_of(output, part)
+        root = lxml.etree.parse(str(file)).getroot()
+        assert root.tag == f"{{{SITEMAP_NS}}}urlset"
+        urls = root.findall(f"{{{SITEMAP_NS}}}url")
+        assert 1 <= len(urls) <= 10
+        locs += [url.findtext(f"{{{SITEMAP_NS}}}loc") for url in urls]
+        # The part's lastmod is its newest page's.
+        dates = [u.findtext(f"{{{SITEMAP_NS}}}lastmod") for u in urls]
+        newest = max(filter(None, dates), key=datetime.fromisoformat)
+        assert index[number - 1].findtext(f"{{{SITEMAP_NS}}}lastmod") == newest
+    pages = {
+        f"{SITE_URL}/{p.relative_to(output).as_posix().removesuffix('index.html')}"
+        for p in output.rglob("*.html")
+        if p.name != "404.html"
+    }
+    assert sorted(locs) == sorted(pages)
+    robots = (output / "robots.txt").read_text(encoding="utf-8")
+    assert f"Sitemap: {SITE_URL}/sitemap.xml\n" in robots
+    assert "sitemap-1.xml" not in robots
+
+    build_published(project, output, SITE_URL, KILAS_NOW=NOW)
+    root = lxml.etree.parse(str(output / "sitemap.xml")).getroot()
+    assert root.tag == f"{{{SITEMAP_NS}}}urlset"
+    assert list(output.glob("sitemap-*.xml")) == []
+
+
+@pytest.mark.parametrize("value", [0, 50001, "many", True])
+def test_a_sitemap_size_beyond_the_protocol_is_refused(
+    tmp_path: Path, value, caplog: pytest.LogCaptureFixture
+):
+    project = copy_project(tmp_path / "project")
+    with pytest.raises(BuildFailed):
+        build_published(
+            project, tmp_path / "output", SITE_URL, SEO_SITEMAP_MAX_URLS=value
+        )
+    assert f"SEO_SITEMAP_MAX_URLS = {value!r} is not allowed" in caplog.text
+    assert "from 1 to 50000" in caplog.text

@@ -6,7 +6,9 @@ Written with ``xml.etree`` once every page is on disk (``finalized``):
   hidden items and pages and ``SEO_SITEMAP_EXCLUDE``, each with its ``lastmod`` (an item's
   ``Modified`` or ``Date``; a term page's (category, tag, region, source,
   story), or a year's, month's, day's or week's page, its newest item; none
-  for a page without a date; the newest item for the rest);
+  for a page without a date; the newest item for the rest); with more than
+  ``SEO_SITEMAP_MAX_URLS`` (50,000, the protocol's limit), an index of
+  ``sitemap-1.xml``, ``sitemap-2.xml``, ...;
 - ``news-sitemap.xml``: items published in the ``SEO_NEWS_WINDOW_HOURS``
   before the build's "now" (``KILAS_NOW``, else the clock), newest first; not
   written when there is none, as an empty ``urlset`` is invalid (a file left
@@ -31,6 +33,7 @@ from kilas_settings import (
     apply,
     kind,
     machine_date,
+    rule,
     site_url,
     state,
     text,
@@ -53,6 +56,9 @@ DEFAULTS: dict[str, object] = {
     # The news sitemap lists items published this many hours before "now".
     "SEO_NEWS_WINDOW_HOURS": 48,
     "SEO_NEWS_MAX_ITEMS": 1000,
+    # At most this many URLs in one sitemap (the protocol's limit is 50,000):
+    # more, and sitemap.xml is an index of sitemap-1.xml, sitemap-2.xml, ...
+    "SEO_SITEMAP_MAX_URLS": 50000,
     # Publication name in the news sitemap; "" means PUBLISHER_NAME, then SITENAME.
     "SEO_NEWS_PUBLICATION_NAME": "",
 }
@@ -63,6 +69,14 @@ RULES = {
     "SEO_NEWS_PUBLICATION_NAME": text('a text ("" to leave it out)'),
     "SEO_NEWS_WINDOW_HOURS": whole(1),
     "SEO_NEWS_MAX_ITEMS": whole(1),
+    "SEO_SITEMAP_MAX_URLS": rule(
+        lambda value: (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and 1 <= value <= 50000
+        ),
+        "a whole number from 1 to 50000 (the sitemap protocol's limit)",
+    ),
     "SEO_SITEMAP_EXCLUDE": kind((list, tuple), "a list of patterns"),
 }
 
@@ -283,7 +297,7 @@ def write_sitemap(settings: dict, context: dict, generators) -> Path:
         if relative in names or any(fnmatch.fnmatch(relative, p) for p in patterns):
             continue
         pages.append(relative)
-    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    urls = []
     for relative in sorted(pages):
         if relative in exact:
             lastmod = exact[relative]
@@ -294,15 +308,59 @@ def write_sitemap(settings: dict, context: dict, generators) -> Path:
             if relative.endswith("index.html")
             else relative
         )
+        urls.append((site_url(settings, url), lastmod))
+    target = output / settings["SEO_SITEMAP_SAVE_AS"]
+    most = settings["SEO_SITEMAP_MAX_URLS"]
+    parts = [urls[start : start + most] for start in range(0, len(urls), most)]
+    stale = _sitemap_parts(target)
+    if len(parts) <= 1:
+        _write_xml(_urlset(urls), target)
+    else:
+        # More URLs than one sitemap may hold: sitemap.xml is an index of
+        # sitemap-1.xml, sitemap-2.xml, ... (robots.txt names the index).
+        index = ET.Element(f"{{{SITEMAP_NS}}}sitemapindex")
+        for number, part in enumerate(parts, start=1):
+            path = target.with_name(f"{target.stem}-{number}{target.suffix}")
+            stale.discard(path)
+            _write_xml(_urlset(part), path)
+            entry = ET.SubElement(index, f"{{{SITEMAP_NS}}}sitemap")
+            relative = path.relative_to(output).as_posix()
+            ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = site_url(
+                settings, relative
+            )
+            dates = [lastmod for _, lastmod in part if lastmod is not None]
+            if dates:
+                ET.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = machine_date(
+                    max(dates, key=_utc)
+                )
+        _write_xml(index, target)
+    for path in stale:  # parts an earlier, bigger build wrote
+        path.unlink(missing_ok=True)
+    return target
+
+
+def _urlset(urls: list) -> ET.Element:
+    """A ``<urlset>`` of (address, lastmod or None) pairs."""
+    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    for loc, lastmod in urls:
         entry = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = site_url(settings, url)
+        ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = loc
         if lastmod is not None:
             ET.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = machine_date(
                 lastmod
             )
-    target = output / settings["SEO_SITEMAP_SAVE_AS"]
-    _write_xml(root, target)
-    return target
+    return root
+
+
+def _sitemap_parts(target: Path) -> set[Path]:
+    """The parts of a split sitemap (sitemap-1.xml, ...) beside ``target``."""
+    if not target.parent.is_dir():
+        return set()
+    return {
+        path
+        for path in target.parent.glob(f"{target.stem}-*{target.suffix}")
+        if path.stem.removeprefix(f"{target.stem}-").isdigit()
+    }
 
 
 def _utc(value: datetime) -> datetime:
