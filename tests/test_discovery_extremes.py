@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import feedparser
 import lxml.etree
@@ -223,3 +223,38 @@ def test_a_sitemap_size_beyond_the_protocol_is_refused(
         )
     assert f"SEO_SITEMAP_MAX_URLS = {value!r} is not allowed" in caplog.text
     assert "from 1 to 50000" in caplog.text
+
+
+def test_feed_entry_ids_survive_a_move_to_a_custom_domain(tmp_path: Path):
+    """With SEO_FEED_ID_AUTHORITY set, moving the site from a project path
+    (user.github.io/kilas-demo) to a custom domain at the root keeps every
+    entry id, so readers do not show every item again as new."""
+    project = copy_project(tmp_path / "project")
+    ids = []
+    for site_url in (SITE_URL, "https://berita.example.org"):
+        output = tmp_path / urlsplit(site_url).hostname
+        build_published(
+            project,
+            output,
+            site_url,
+            KILAS_NOW=NOW,
+            SEO_FEED_ID_AUTHORITY="kilas.example",
+        )
+        feed = feedparser.parse((output / "feeds/semua.atom.xml").read_bytes())
+        ids.append(sorted(entry.id for entry in feed.entries))
+        assert all(i.startswith("tag:kilas.example,2024-") for i in ids[-1])
+    assert ids[0] == ids[1]
+
+
+def test_feed_entry_ids_of_a_root_site_are_unchanged(tmp_path: Path):
+    """Entry ids of a site at the root stay what they were (tag URIs with
+    the item's path), so no subscriber sees items again."""
+    project = copy_project(tmp_path / "project")
+    output = tmp_path / "output"
+    build_published(project, output, "https://kilas.github.io", KILAS_NOW=NOW)
+    feed = feedparser.parse((output / "feeds/semua.atom.xml").read_bytes())
+    sample = next(e for e in feed.entries if "banjir-hancurkan" in e.link)
+    assert sample.id == (
+        "tag:kilas.github.io,2024-08-04:/2024/08/banjir-hancurkan-4000-rumah/"
+    )
+    assert urljoin(sample.link, "/") == "https://kilas.github.io/"

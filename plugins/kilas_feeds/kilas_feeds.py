@@ -9,7 +9,8 @@ plugin gives it:
   site's address), or a tag URI in a development build without ``SITEURL``;
 - entry ids that are tag URIs with a real authority (Pelican writes
   "tag:None,..." without ``SITEURL``): ``SEO_FEED_ID_AUTHORITY``, else the
-  host of ``SITEURL``, else "localhost";
+  host of ``SITEURL``, else "localhost", and the item's path from the
+  site's root (a project site's ``/<repo>`` left out);
 - its alternate link, the page of what it follows (a category's, region's,
   source's or story's page; Pelican gives every feed the home page);
 - links and images of an entry's text and summary made absolute against
@@ -64,9 +65,15 @@ def feed_id_authority(settings: dict) -> str:
     )
 
 
-def _tag_uri(authority: str, link: str, when) -> str:
+def _tag_uri(authority: str, link: str, when, base: str = "") -> str:
+    """A tag URI for ``link``: its path from the site's root (``base``, the
+    path of SITEURL, left out), so that with ``SEO_FEED_ID_AUTHORITY`` an id
+    survives a move from ``user.github.io/<repo>`` to a domain of its own."""
     day = f",{when.strftime('%Y-%m-%d')}" if when is not None else ""
-    return f"tag:{authority}{day}:{urlparse(link).path}"
+    path = urlparse(link).path
+    if base and path.startswith(base + "/"):
+        path = path[len(base) :]
+    return f"tag:{authority}{day}:{path}"
 
 
 # The day of the site's oldest item, in the context (tag URIs of a
@@ -95,8 +102,11 @@ def set_feed_ids(context, feed) -> None:
         feed.feed["id"] = feed_url
     else:
         feed.feed["id"] = _tag_uri(authority, feed_url, _first_day(context))
+    base = urlparse(context.get("SITEURL") or "").path.rstrip("/")
     for entry in feed.items:
-        entry["unique_id"] = _tag_uri(authority, entry["link"], entry.get("pubdate"))
+        entry["unique_id"] = _tag_uri(
+            authority, entry["link"], entry.get("pubdate"), base
+        )
         # Atom dates are RFC 3339: an offset in hours and minutes (a date
         # in local mean time, before 1924 in Jakarta, is written in UTC).
         for key in ("pubdate", "updateddate"):
