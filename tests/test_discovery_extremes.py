@@ -38,7 +38,7 @@ dan [fotonya]({static}/images/banjir-korea-utara.jpg).
 
 ## Rincian {#rincian}
 
-A & B < C "kutip" menenggelamkan.
+A & B < C "kutip" menenggelamkan; tulis `<a href="/x/">` di HTML.
 """
 
 
@@ -110,6 +110,8 @@ def test_content_is_escaped_once_in_feeds(project_site: Path):
     text = entry.content[0].value
     assert "&lt;" in text and "&amp;lt;" not in text  # "<" as text, once
     assert "menenggelamkan" in text
+    # A code sample's text is left as it is (only real links are resolved).
+    assert '<code>&lt;a href="/x/"&gt;</code>' in text
 
 
 def test_a_term_feed_links_its_terms_page(project_site: Path):

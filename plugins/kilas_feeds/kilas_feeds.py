@@ -21,12 +21,12 @@ plugin gives it:
 from __future__ import annotations
 
 import functools
+import html
 import logging
 import re
 from urllib.parse import urljoin, urlparse
 
 from kilas_settings import apply, minute_offset, rule, site_url, state
-from lxml import html as lxml_html
 from pelican import signals
 
 logger = logging.getLogger(__name__)
@@ -117,10 +117,16 @@ def set_feed_ids(context, feed) -> None:
 # An attribute holding a URL that has no scheme and is not "//host/...": a
 # feed reader resolves it against the feed's address. Texts without one
 # (every link Pelican or Kilas made is absolute in a publish build) are
-# left as they are, unparsed.
+# left as they are.
 _RELATIVE = re.compile(
     r"""\s(?:href|src|srcset|poster|cite)\s*=\s*["']?\s*(?![a-zA-Z][a-zA-Z0-9+.-]*:|//)""",
     re.IGNORECASE,
+)
+# A tag (the text around it has "<" escaped: the contract's sanitiser wrote
+# it) and an address attribute in it, quoted as the sanitiser quotes them.
+_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
+_URL_ATTRIBUTE = re.compile(
+    r'(\s(?:href|src|srcset|poster|cite)\s*=\s*")([^"]*)"', re.IGNORECASE
 )
 
 
@@ -134,17 +140,25 @@ def _srcset(value: str, base: str) -> str:
     return ", ".join(candidates)
 
 
+def _resolve(match: re.Match, base: str) -> str:
+    name, value = match.group(1), html.unescape(match.group(2)).strip()
+    if name.strip().lower().startswith("srcset"):
+        value = _srcset(value, base)
+    else:
+        value = urljoin(base, value)
+    return f'{name}{html.escape(value)}"'
+
+
 def absolute_links(text: str | None, base: str) -> str | None:
     """``text`` (HTML) with every link and image URL resolved against
-    ``base``, the item's address, as the item's page resolves them."""
+    ``base``, the item's address, as the item's page resolves them; the
+    rest of the text is left byte for byte."""
     if not text or not _RELATIVE.search(text):
         return text
-    root = lxml_html.fragment_fromstring(text, create_parent="div")
-    root.make_links_absolute(base, resolve_base_href=False)
-    for node in root.xpath(".//*[@srcset]"):
-        node.set("srcset", _srcset(node.get("srcset"), base))
-    inner = lxml_html.tostring(root, encoding="unicode")
-    return inner[inner.index(">") + 1 : inner.rindex("</div>")]
+    return _TAG.sub(
+        lambda tag: _URL_ATTRIBUTE.sub(lambda m: _resolve(m, base), tag.group(0)),
+        text,
+    )
 
 
 def set_feed_language(context, feed) -> None:
