@@ -4,8 +4,11 @@ Written with ``xml.etree`` once every page is on disk (``finalized``):
 
 - ``sitemap.xml``: every HTML page of the output but the 404 page, drafts,
   hidden items and pages and ``SEO_SITEMAP_EXCLUDE``, each with its ``lastmod`` (an item's
-  ``Modified`` or ``Date``; a term page's, or a year's, month's, day's or
-  week's page, its newest item; the newest item for the rest);
+  ``Modified`` or ``Date``; a term page's (category, tag, region, source,
+  story), or a year's, month's, day's or week's page, its newest item; none
+  for a page without a date; the newest item for the rest); with more than
+  ``SEO_SITEMAP_MAX_URLS`` (50,000, the protocol's limit), an index of
+  ``sitemap-1.xml``, ``sitemap-2.xml``, ...;
 - ``news-sitemap.xml``: items published in the ``SEO_NEWS_WINDOW_HOURS``
   before the build's "now" (``KILAS_NOW``, else the clock), newest first; not
   written when there is none, as an empty ``urlset`` is invalid (a file left
@@ -30,6 +33,7 @@ from kilas_settings import (
     apply,
     kind,
     machine_date,
+    rule,
     site_url,
     state,
     text,
@@ -52,6 +56,9 @@ DEFAULTS: dict[str, object] = {
     # The news sitemap lists items published this many hours before "now".
     "SEO_NEWS_WINDOW_HOURS": 48,
     "SEO_NEWS_MAX_ITEMS": 1000,
+    # At most this many URLs in one sitemap (the protocol's limit is 50,000):
+    # more, and sitemap.xml is an index of sitemap-1.xml, sitemap-2.xml, ...
+    "SEO_SITEMAP_MAX_URLS": 50000,
     # Publication name in the news sitemap; "" means PUBLISHER_NAME, then SITENAME.
     "SEO_NEWS_PUBLICATION_NAME": "",
 }
@@ -62,6 +69,14 @@ RULES = {
     "SEO_NEWS_PUBLICATION_NAME": text('a text ("" to leave it out)'),
     "SEO_NEWS_WINDOW_HOURS": whole(1),
     "SEO_NEWS_MAX_ITEMS": whole(1),
+    "SEO_SITEMAP_MAX_URLS": rule(
+        lambda value: (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and 1 <= value <= 50000
+        ),
+        "a whole number from 1 to 50000 (the sitemap protocol's limit)",
+    ),
     "SEO_SITEMAP_EXCLUDE": kind((list, tuple), "a list of patterns"),
 }
 
@@ -139,7 +154,10 @@ def _dated_items(generators) -> list:
 
 
 def _term_lists(context: dict):
-    """(term, items) pairs of every taxonomy in the context (ours or not)."""
+    """(term, items) pairs of every taxonomy in the context (ours or not):
+    Pelican's (term, items) pairs, and terms that carry their items
+    (kilas_taxonomy's regions, sources and stories: the items a term's
+    page lists and those it shows beside them)."""
     for value in context.values():
         pairs = list(value.items()) if isinstance(value, dict) else value
         if not isinstance(pairs, (list, tuple)) or not pairs:
@@ -152,11 +170,29 @@ def _term_lists(context: dict):
                 and isinstance(pair[1], (list, tuple))
             ):
                 yield pair
+            elif isinstance(getattr(pair, "save_as", None), str) and isinstance(
+                getattr(pair, "articles", None), list
+            ):
+                items = [*pair.articles, *(getattr(pair, "also_articles", None) or ())]
+                yield pair, items
+                also = getattr(pair, "also_save_as", "")
+                if also and getattr(pair, "has_also_page", False):
+                    yield _Page(also), items
+
+
+@dataclass
+class _Page:
+    """A page of a term other than its own (a region's "also" page)."""
+
+    save_as: str
 
 
 def _lastmods(context: dict, generators) -> tuple[dict, dict, datetime | None]:
     """Exact lastmod per content page, per taxonomy folder, and the newest.
 
+    A page without ``Date`` or ``Modified`` (the about page) has None: it
+    does not change with the items, and a lastmod that moves with every
+    new item would be a false one (Google then trusts none of them).
     A folder ("wilayah/kp/", or "" for the site root) named by several terms
     keeps the first one's lastmod.
     """
@@ -167,9 +203,9 @@ def _lastmods(context: dict, generators) -> tuple[dict, dict, datetime | None]:
     exact = {}
     for item in published:
         # Pelican works save_as out anew on every access: once per item.
-        save_as, modified = item.save_as, _modified(item)
-        if save_as and modified is not None:
-            exact[save_as] = modified
+        save_as = item.save_as
+        if save_as:
+            exact[save_as] = _modified(item)
     folders: dict[str, datetime | None] = {}
     for term, items in _term_lists(context):
         save_as = getattr(term, "save_as", "")
@@ -261,25 +297,70 @@ def write_sitemap(settings: dict, context: dict, generators) -> Path:
         if relative in names or any(fnmatch.fnmatch(relative, p) for p in patterns):
             continue
         pages.append(relative)
-    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    urls = []
     for relative in sorted(pages):
-        lastmod = exact.get(relative)
-        if lastmod is None:
+        if relative in exact:
+            lastmod = exact[relative]
+        else:
             lastmod = _folder_lastmod(relative, folders, newest)
         url = (
             relative[: -len("index.html")]
             if relative.endswith("index.html")
             else relative
         )
+        urls.append((site_url(settings, url), lastmod))
+    target = output / settings["SEO_SITEMAP_SAVE_AS"]
+    most = settings["SEO_SITEMAP_MAX_URLS"]
+    parts = [urls[start : start + most] for start in range(0, len(urls), most)]
+    stale = _sitemap_parts(target)
+    if len(parts) <= 1:
+        _write_xml(_urlset(urls), target)
+    else:
+        # More URLs than one sitemap may hold: sitemap.xml is an index of
+        # sitemap-1.xml, sitemap-2.xml, ... (robots.txt names the index).
+        index = ET.Element(f"{{{SITEMAP_NS}}}sitemapindex")
+        for number, part in enumerate(parts, start=1):
+            path = target.with_name(f"{target.stem}-{number}{target.suffix}")
+            stale.discard(path)
+            _write_xml(_urlset(part), path)
+            entry = ET.SubElement(index, f"{{{SITEMAP_NS}}}sitemap")
+            relative = path.relative_to(output).as_posix()
+            ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = site_url(
+                settings, relative
+            )
+            dates = [lastmod for _, lastmod in part if lastmod is not None]
+            if dates:
+                ET.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = machine_date(
+                    max(dates, key=_utc)
+                )
+        _write_xml(index, target)
+    for path in stale:  # parts an earlier, bigger build wrote
+        path.unlink(missing_ok=True)
+    return target
+
+
+def _urlset(urls: list) -> ET.Element:
+    """A ``<urlset>`` of (address, lastmod or None) pairs."""
+    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    for loc, lastmod in urls:
         entry = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = site_url(settings, url)
+        ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = loc
         if lastmod is not None:
             ET.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = machine_date(
                 lastmod
             )
-    target = output / settings["SEO_SITEMAP_SAVE_AS"]
-    _write_xml(root, target)
-    return target
+    return root
+
+
+def _sitemap_parts(target: Path) -> set[Path]:
+    """The parts of a split sitemap (sitemap-1.xml, ...) beside ``target``."""
+    if not target.parent.is_dir():
+        return set()
+    return {
+        path
+        for path in target.parent.glob(f"{target.stem}-*{target.suffix}")
+        if path.stem.removeprefix(f"{target.stem}-").isdigit()
+    }
 
 
 def _utc(value: datetime) -> datetime:
