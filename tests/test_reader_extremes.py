@@ -145,3 +145,70 @@ def test_the_focus_ring_is_never_cut_off(extreme: Path, chromium, width: int):
                 pytest.fail(f"/{path}: more than 120 stops for the Tab key")
         page.close()
     assert problems == [], "\n".join(problems)
+
+
+# Words of table cells that the browser broke over two lines.
+BROKEN_WORDS = """() => [...document.querySelectorAll('.article-body :is(th, td)')]
+  .flatMap((cell) => {
+    const text = cell.firstChild;
+    const broken = [];
+    for (const match of text.data.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(text, match.index);
+      range.setEnd(text, match.index + match[0].length);
+      if (new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1)
+        broken.push(match[0]);
+    }
+    return broken;
+  })"""
+
+# What of the item's text reaches past its column (under the facts beside
+# it on a wide screen, past the screen's edge on a phone), but what a box
+# that scrolls by itself holds.
+PAST_THE_COLUMN = """() => {
+  const text = document.querySelector('.article-body');
+  const column = document.querySelector('.article-text').getBoundingClientRect();
+  const scrolled = (e) => {
+    for (let box = e.parentElement; box !== text; box = box.parentElement)
+      if (getComputedStyle(box).overflowX !== 'visible') return true;
+    return false;
+  };
+  return [...text.querySelectorAll('*')]
+    .filter((e) => e.getBoundingClientRect().right > column.right + 0.5 && !scrolled(e))
+    .map((e) => e.tagName);
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 375, 1280])
+def test_wide_tables_and_code_stay_in_the_text_column(
+    extreme: Path, chromium, width: int
+):
+    """A table wider than the screen scrolls sideways by itself, its words
+    whole, and can be scrolled with the keyboard; a long line of code
+    wraps. Nothing reaches past the text's column: the page never scrolls
+    sideways on a phone, and no text runs under the facts on a wide screen."""
+    with browser.served(extreme) as base:
+        # axe is injected as an inline script, which the pages' CSP forbids.
+        context = chromium.new_context(
+            bypass_csp=True, viewport={"width": width, "height": 800}
+        )
+        page = context.new_page()
+        page.goto(base + ITEM, wait_until="load")
+        assert page.evaluate(PAST_THE_COLUMN) == []
+        assert page.evaluate("document.documentElement.scrollWidth") == width
+        assert page.evaluate(BROKEN_WORDS) == []
+        table = page.locator(".article-body table")
+        if table.evaluate("t => t.scrollWidth > t.clientWidth"):
+            table.focus()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(  # the browser scrolls smoothly
+                "() => document.querySelector('.article-body table').scrollLeft > 0",
+                timeout=3000,
+            )
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "() => axe.run('.article-body', {runOnly: {type: 'tag',"
+            " values: ['wcag2a', 'wcag2aa', 'wcag22aa', 'best-practice']}})"
+        )
+        context.close()
+    assert [v["id"] for v in result["violations"]] == []
