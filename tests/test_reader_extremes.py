@@ -5,8 +5,11 @@ the keyboard going through every link of a page."""
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from pathlib import Path
 
+import lxml.html
 import pytest
 from conftest import copy_project
 
@@ -212,3 +215,25 @@ def test_wide_tables_and_code_stay_in_the_text_column(
         )
         context.close()
     assert [v["id"] for v in result["violations"]] == []
+
+
+def _link_names(site: Path, path: str) -> dict[str, set[str]]:
+    """The addresses each link text of the page's main part leads to (the
+    text a screen reader's list of links reads, hidden words included)."""
+    root = lxml.html.fromstring((site / path / "index.html").read_bytes())
+    names = defaultdict(set)
+    for link in root.xpath("//main//a[@href]"):
+        name = link.get("aria-label") or " ".join(link.text_content().split())
+        names[name].add(link.get("href"))
+    return names
+
+
+@pytest.mark.parametrize("path", ["", ITEM, CATEGORY, "cerita/banjir-pesisir-2024/"])
+def test_each_link_text_names_one_place(extreme: Path, path: str):
+    """Read from a screen reader's list of links, a dozen "Koran Pagi" links
+    to a dozen reports say nothing: links that lead to different places are
+    told apart by their words (the report's link names its item)."""
+    names = _link_names(extreme, path)
+    assert sum(len(hrefs) for hrefs in names.values()) >= 5, names
+    same = {name: sorted(hrefs) for name, hrefs in names.items() if len(hrefs) > 1}
+    assert same == {}, json.dumps(same, indent=1, ensure_ascii=False)
