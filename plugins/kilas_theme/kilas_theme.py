@@ -49,6 +49,8 @@ RULES = {
 }
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+# A table's start tag that has no tabindex yet.
+_TABLE = re.compile(r"<table(?=[\s>])(?![^>]*\btabindex=)")
 
 
 def reading_minutes(html: str, words_per_minute: int = 200) -> int:
@@ -63,6 +65,13 @@ def language_name(code: str, interface_lang: str) -> str:
         return Locale.parse(interface_lang).languages.get(code, code)
     except ValueError:
         return code
+
+
+def scrolling_tables(html: str) -> Markup:
+    """An item's or page's text with each table reachable by the keyboard
+    (``tabindex="0"``): the stylesheet makes a table wider than the screen
+    scroll sideways inside the text, and arrow keys scroll what has focus."""
+    return Markup(_TABLE.sub('<table tabindex="0"', str(html or "")))
 
 
 @lru_cache(maxsize=64)
@@ -288,6 +297,7 @@ def setup_theme(generator) -> None:
                 code, lang or settings.get("DEFAULT_LANG", "id")
             ),
             "text_direction": text_direction,
+            "scrolling_tables": scrolling_tables,
             "country_name": lambda code, lang=None: country_name(
                 code, lang or settings.get("DEFAULT_LANG", "id")
             ),
