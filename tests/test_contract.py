@@ -1428,3 +1428,34 @@ def test_an_address_no_browser_can_follow_is_named_and_the_build_goes_on(site):
     assert 'href="http://contoh.id:99999/" of <a>, which is no address' in text[0]
     assert "write the link again" in text[1]
     assert "7 problem(s) in 5 file(s)" in stderr
+
+
+def test_a_footnotes_way_back_speaks_the_items_language(site):
+    """Python-Markdown titles the link back from a footnote "Jump back to
+    footnote 1 in the text", in English on an Indonesian page; an English
+    translation's footnote keeps English words."""
+    content, output = site
+    body = "\nTeks[^1] dan sumber lain[^b].\n\n[^1]: Catatan.\n[^b]: Dua.\n"
+    (content / "items" / "catatan.md").write_text(
+        _item(Title="Catatan", Slug="catatan").replace("\nIsi.\n", body), "utf-8"
+    )
+    english = _item(Title="Notes", Lang="EN", Translation="true", Slug="catatan")
+    (content / "items" / "notes.md").write_text(
+        english.replace("\nIsi.\n", body), "utf-8"
+    )
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+
+    def backs(path: str) -> list[str]:
+        page = html.fromstring((output / path / "index.html").read_bytes())
+        return page.xpath("//a[@class='footnote-backref']/@title")
+
+    assert backs("2024/08/catatan") == [
+        "Kembali ke catatan kaki 1 di teks",
+        "Kembali ke catatan kaki 2 di teks",
+    ]
+    assert backs("en/2024/08/catatan") == [
+        "Back to footnote 1 in the text",
+        "Back to footnote 2 in the text",
+    ]
+    assert not [p for p in output.rglob("*.html") if b"Jump back" in p.read_bytes()]

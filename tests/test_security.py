@@ -172,9 +172,14 @@ def test_normal_body_renders_as_without_the_sanitiser(project: Path):
     options = rendering.render_options(settings, item_parts)
     body, _, _, removed = rendering.render(NORMAL, None, None, options)
     assert removed == ()
+    # The footnote's way back is titled in the site's language (not the
+    # sanitiser's doing): the same on both sides.
     unsanitised = rendering._typogrify(options)(
-        rendering.sanitise.align_cells(
-            rendering._markdown(options).reset().convert(NORMAL)
+        rendering._footnote_backs(
+            rendering.sanitise.align_cells(
+                rendering._markdown(options).reset().convert(NORMAL)
+            ),
+            settings["DEFAULT_LANG"],
         )
     )
     assert _canonical(body) == _canonical(unsanitised)

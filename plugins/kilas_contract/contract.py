@@ -208,12 +208,12 @@ def header_end(text: str, end: int, known: Collection[str]) -> HeaderEnd | None:
     return HeaderEnd(stop + 1, lines[stop].strip(), below) if below else None
 
 
-def item_parts(text: str) -> tuple[str, str | None, str | None]:
-    """The body, and the raw Title and Summary values, of an item's text
-    (what ``kilas_render`` renders)."""
+def item_parts(text: str) -> tuple[str, str | None, str | None, str | None]:
+    """The body, and the raw Title, Summary and Lang values, of an item's
+    text (what ``kilas_render`` renders, and in which language)."""
     header, body, _ = split_header(text)
     values = {key.lower(): value for key, value, _ in header}
-    return body, values.get("title"), values.get("summary")
+    return body, values.get("title"), values.get("summary"), values.get("lang")
 
 
 def other_name(name: str) -> str | None:

@@ -51,9 +51,22 @@ _ELISION = re.compile(r"(?<![\w'])'(?=\d)")
 _LINKISH = re.compile(r"\][(\[:]|<")
 
 
-# How an item's text splits: ``parts(text) -> (body, title, summary)``, the
-# raw Title and Summary values (None when absent).
-Parts = Callable[[str], tuple[str, str | None, str | None]]
+# How an item's text splits: ``parts(text) -> (body, title, summary[, lang])``,
+# the raw Title, Summary and Lang values (None when absent).
+Parts = Callable[[str], tuple]
+
+# The title of the link back from a footnote to the text (Python-Markdown's
+# own is English, "Jump back to footnote 1 in the text", on every page
+# whatever its language; a feed shows no title), by the item's language
+# (``Lang``, else ``DEFAULT_LANG``); English for a language not listed.
+FOOTNOTE_BACK = {
+    "id": "Kembali ke catatan kaki {n} di teks",
+    "en": "Back to footnote {n} in the text",
+}
+_BACKREF = re.compile(
+    r'(<a class="footnote-backref" href="#fnref:[^"]*") title="Jump back to'
+    r' footnote (\d+) in the text">(&#8617;)</a>'
+)
 
 
 def _extension_files(extensions) -> list[str]:
@@ -114,6 +127,7 @@ def render_options(settings: dict, parts: Parts) -> str:
             ],
             "code": hashlib.sha1(code).hexdigest(),
             "sanitiser": sanitise.policy(),
+            "lang": settings.get("DEFAULT_LANG", "en"),
         },
         sort_keys=True,
         default=str,
@@ -331,11 +345,33 @@ def _one_paragraph(summary: str) -> str:
     return f"{summary[:at]}\\{summary[at:]}"
 
 
-def render(body: str, title: str | None, summary: str | None, options: str):
-    """HTML for the body, title and summary of one item, and what the
-    sanitiser removed from the body: ``(line in the body, what)`` pairs."""
+def _footnote_backs(body_html: str, lang: str) -> str:
+    """The links back from footnotes, titled in the item's language."""
+    words = FOOTNOTE_BACK.get(lang, FOOTNOTE_BACK["en"])
+    return _BACKREF.sub(
+        lambda m: f'{m[1]} title="{words.format(n=m[2])}">{m[3]}</a>', body_html
+    )
+
+
+def _language(lang: str | None, options: str) -> str:
+    written = (lang or json.loads(options).get("lang") or "en").strip()
+    return written.replace("_", "-").partition("-")[0].lower()
+
+
+def render(
+    body: str,
+    title: str | None,
+    summary: str | None,
+    options: str,
+    lang: str | None = None,
+):
+    """HTML for the body, title and summary of one item (in ``lang``, else
+    the site's language), and what the sanitiser removed from the body:
+    ``(line in the body, what)`` pairs."""
     markdown = _markdown(options)
     body_html = sanitise.align_cells(markdown.reset().convert(body))
+    if "footnote-backref" in body_html:
+        body_html = _footnote_backs(body_html, _language(lang, options))
     title_html = html.escape(title, quote=False) if title else None
     summary_html = (
         markdown.reset().convert(_one_paragraph(html.escape(summary, quote=False)))
@@ -390,7 +426,12 @@ def _render_file(job: tuple[str, str, Parts]):
         text = decode(raw)
     except (OSError, UnicodeDecodeError):
         return None
-    return cache_key(raw, options), render(*parts(text), options)
+    return cache_key(raw, options), _render_parts(parts, text, options)
+
+
+def _render_parts(parts: Parts, text: str, options: str):
+    body, title, summary, *lang = parts(text)
+    return render(body, title, summary, options, *lang)
 
 
 def _valid(entry: object) -> bool:
@@ -474,7 +515,7 @@ class RenderCache:
         key = cache_key(raw, self.options)
         self.used.add(key)
         if key not in self.entries:
-            self.entries[key] = render(*self.parts(text), self.options)
+            self.entries[key] = _render_parts(self.parts, text, self.options)
         return self.entries[key]
 
     def prefill(self, files: list[str]) -> None:
