@@ -999,7 +999,7 @@ def test_body_links_that_work_are_kept(site):
     (content / "items" / "lain.md").write_text(_item(Title="Lain"), encoding="utf-8")
     text = _item(Title="Bertaut") + (
         "\n![Banjir]({static}/images/foto.jpg) [lain]({filename}lain.md)"
-        " [tentang](/tentang/) [atas](#atas) [web](https://contoh.id/a.md)"
+        " [linimasa](/linimasa/) [atas](#atas) [web](https://contoh.id/a.md)"
         " [tag]({tag}banjir)\n"
     )
     (content / "items" / "bertaut.md").write_text(text, encoding="utf-8")
@@ -1459,3 +1459,49 @@ def test_a_footnotes_way_back_speaks_the_items_language(site):
         "Back to footnote 2 in the text",
     ]
     assert not [p for p in output.rglob("*.html") if b"Jump back" in p.read_bytes()]
+
+
+def test_a_link_from_the_sites_root_leads_to_a_page_of_the_site(site):
+    """`[x](/halaman-hilang/)` passed every build and broke only when
+    publishing; `[x](/2024/08/baik/)` works on a site at the root of its
+    domain but leads out of one under a path (GitHub Pages' project
+    sites), where the check of the published site was the first to say
+    so. Each is named on its line with the link to write."""
+    content, output = site
+    (content / "items" / "akar.md").write_text(
+        _item(Title="Akar", Summary="Lihat [butir](/2024/08/baik/).")
+        + "Baca [butir](/2024/08/baik/), [wilayah](/wilayah/korea-utara/),\n"
+        "[beranda](/) dan [hilang](/2024/08/baikk/).\n",
+        encoding="utf-8",
+    )
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 1
+    said = [line for line in result.stderr.splitlines() if "akar.md" in line]
+    assert len(said) == 1, result.stderr
+    assert said[0].endswith(
+        "items/akar.md:10: Body: links to /2024/08/baikk/, which is no page of the"
+        " site; did you mean {filename}/items/baik.md?"
+    )
+    assert "output/ was left as it was" in result.stderr
+
+    text = (content / "items" / "akar.md").read_text(encoding="utf-8")
+    (content / "items" / "akar.md").write_text(
+        text.replace(" dan [hilang](/2024/08/baikk/)", ""), encoding="utf-8"
+    )
+    assert run_build("--content", str(content), "--output", str(output)).returncode == 0
+    project = run_build(
+        "--content", str(content), "--output", str(output),
+        "--siteurl", "https://user.github.io/kilas",
+    )  # fmt: skip
+    assert project.returncode == 1
+    said = [line.split("items/akar.md:")[1] for line in project.stderr.splitlines()
+            if "items/akar.md:" in line]  # fmt: skip
+    out = "from the root of the domain, but the site is at /kilas/: the link leads out of it; write"
+    assert sorted(said) == sorted(
+        [
+            f"6: Summary: links to /2024/08/baik/ {out} {{filename}}/items/baik.md",
+            f"9: Body: links to /2024/08/baik/ {out} {{filename}}/items/baik.md",
+            f"9: Body: links to /wilayah/korea-utara/ {out} ../../../wilayah/korea-utara/",
+            f"10: Body: links to / {out} ../../../",
+        ]
+    ), project.stderr

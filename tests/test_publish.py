@@ -129,15 +129,17 @@ def test_publish_keeps_history_and_refuses_a_broken_site(repo, remote):
     assert _ref(remote) == second_commit
     assert _ref(repo) == second_commit
 
-    # A valid item with a dead link: the build passes, the link check refuses.
+    # A valid item with a dead link: the build names it (it was the check of
+    # the built site, after the build, that refused it).
     item.write_text(
         good + "\nLihat juga [laporan lama](/2023/01/tidak-ada/).\n", encoding="utf-8"
     )
     dead_link = _gh_pages(repo)
     assert dead_link.returncode != 0
-    assert "the site checks found 1 problem" in dead_link.stderr
-    assert "broken link" in dead_link.stderr
-    assert "/2023/01/tidak-ada/" in dead_link.stderr
+    assert "refusing to publish: the build failed" in dead_link.stderr
+    assert "links to /2023/01/tidak-ada/, which is no page of the site" in (
+        dead_link.stderr
+    )
     assert _ref(remote) == second_commit
     assert _ref(repo) == second_commit
 

@@ -21,6 +21,7 @@ import functools
 import html
 import logging
 import os
+import posixpath
 import re
 import unicodedata
 from datetime import datetime
@@ -185,6 +186,10 @@ class _Run:
         # Where each item names its story: (path, line, story).
         self.story_uses: list[tuple[str, int, Story]] = []
         self.displayed: dict[str, str] = {}
+        # Links of bodies and summaries from the site's root, (content,
+        # field, value); the source of every page by its address.
+        self.root_links: list[tuple[object, str, str]] = []
+        self.page_sources: dict[str, str] = {}
         self.renders = RenderCache(settings, item_parts)
         self._prefilled = False
         self.discovery = discover(settings, self.display)
@@ -1897,6 +1902,69 @@ def check_body_links(generator) -> None:
                         Problem(path, _line_holding(content.source_path, value),
                                 field, problem)
                     )  # fmt: skip
+                elif value.startswith("/") and not value.startswith("//"):
+                    # An address from the site's root: checked once the
+                    # site is written (check_site_links).
+                    run.root_links.append((content, field, value))
+        if content.url:
+            run.page_sources["/" + content.url] = content.relative_source_path
+
+
+def check_site_links(pelican) -> None:
+    """A body's or summary's link from the site's root (``/tentang/``) leads
+    to a page the build wrote, inside the site: a page that is not there
+    (``/halaman-hilang/``) was found only when publishing, and on a site
+    under a path (``https://user.github.io/kilas``) every such link leads
+    out of it. Named with the ``{filename}`` link to write when a page has
+    that address."""
+    run = state(pelican.settings).get(__name__)
+    if run is None or not run.root_links:
+        return
+    output = Path(pelican.output_path)
+    base = (_split(pelican.settings.get("SITEURL") or "") or urlsplit("")).path
+    base = base.rstrip("/")
+    for content, field, value in run.root_links:
+        parts = _split(value)
+        path = unquote(parts.path) if parts else value
+        inside = path == base or path.startswith(base + "/")
+        relative = path[len(base) :].lstrip("/") if inside else path.lstrip("/")
+        found = (
+            not relative
+            or (output / relative).is_file()
+            or (output / relative / "index.html").is_file()
+        )
+        if found and inside:
+            continue
+        source = run.page_sources.get("/" + relative)
+        if found:
+            # A page of no file (a region's): the address from the item's own.
+            here = "/" + (content.url or "")
+            away = posixpath.relpath("/" + relative, here.rstrip("/") or "/")
+            away += "/" if relative.endswith("/") or not relative else ""
+            if field == "Summary":  # shown on list pages too: the full address
+                away = f"{pelican.settings['SITEURL']}{path}"
+            write = f"{{filename}}/{source}" if source else away
+            problem = (
+                f"links to {value} from the root of the domain, but the site"
+                f" is at {base}/: the link leads out of it; write {write}"
+            )
+        else:
+            near = difflib.get_close_matches(
+                "/" + relative, list(run.page_sources), n=1
+            )
+            hint = (
+                f"; did you mean {{filename}}/{run.page_sources[near[0]]}?"
+                if near
+                else ""
+            )
+            problem = f"links to {value}, which is no page of the site{hint}"
+        body = field == "Body"
+        line = next(
+            filter(None, (_line_holding(content.source_path, needle, body)
+                          for needle in (f"]({value})", f'"{value}"', value))),
+            None,
+        )  # fmt: skip
+        run.add(Problem(run.display(content.source_path), line, field, problem))
 
 
 def _missing_image(run: _Run, value: str, folder: str) -> str | None:
@@ -2012,12 +2080,15 @@ def _line_in(text: str, needle: str) -> int | None:
     return text.count("\n", 0, at) + 1 if at != -1 else None
 
 
-def _line_holding(path: str, needle: str) -> int | None:
-    """The first line of the file at ``path`` holding ``needle``."""
+def _line_holding(path: str, needle: str, body: bool = False) -> int | None:
+    """The first line of the file at ``path`` holding ``needle`` (in its
+    body, after the header's first blank line, when ``body``)."""
     try:
         with open(path, encoding="utf-8-sig") as handle:
             for number, line in enumerate(handle, 1):
-                if needle in line:
+                if body:
+                    body = bool(line.strip())
+                elif needle in line:
                     return number
     except (OSError, UnicodeDecodeError):
         pass
@@ -2180,6 +2251,8 @@ def register() -> None:
     signals.all_generators_finalized.connect(check_urls)
     # page_generator_finalized: items and pages read, static files not yet.
     signals.page_generator_finalized.connect(check_body_links)
+    # finalized: every page is written; links from the site's root lead to one.
+    signals.finalized.connect(check_site_links)
     # article_generator_pretaxonomy: every item read, not yet grouped by
     # tag or story: each is named after its uses.
     signals.article_generator_pretaxonomy.connect(name_terms)
