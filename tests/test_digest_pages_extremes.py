@@ -1,0 +1,110 @@
+"""The digest's own pages as a newsroom uses them, at their edges: items of
+the same minute, places inside places, pinned items, stories moved, days
+with nothing to show. Each test builds a small site from items it writes
+(the repository's registries, no items of its own) with a fixed "now"."""
+
+from __future__ import annotations
+
+import shutil
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT, listed, page
+
+from kilas.build import build
+
+NOW = "2025-01-10T12:00+07:00"
+
+
+def write_item(content: Path, name: str, date: str, **fields: str) -> None:
+    """An item of ``content/items/<name>.md``; ``fields`` add or replace
+    header fields (``Story="Banjir"``; a value of "" leaves the field out)."""
+    header = {
+        "Title": f"Berita {name}",
+        "Date": date,
+        "Category": "Nasional",
+        "Region": "Indonesia",
+        "Source": "SinarHarapan.id",
+        **{key.replace("__", "-"): value for key, value in fields.items()},
+        "Summary": f"Ringkasan {name}.",
+    }
+    lines = [f"{key}: {value}" for key, value in header.items() if value]
+    path = content / "items" / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + f"\n\nIsi {name}.\n", encoding="utf-8")
+
+
+@pytest.fixture
+def content(tmp_path) -> Path:
+    """The repository's content folder without its items."""
+    folder = tmp_path / "content"
+    shutil.copytree(PROJECT / "content", folder)
+    shutil.rmtree(folder / "items")
+    return folder
+
+
+def build_site(content: Path, output: Path, **extra) -> Path:
+    build(
+        content=content,
+        output=output,
+        extra={"KILAS_NOW": NOW, "SEARCH_INDEX": False, **extra},
+    )
+    return output
+
+
+def slugs(site: Path, path: str) -> list[str]:
+    """The item slugs a listing page shows, in page order."""
+    return [href.rstrip("/").rsplit("/", 1)[-1] for href in listed(page(site, path))]
+
+
+# -- items of the same minute ---------------------------------------------------
+def test_items_of_one_minute_keep_one_order_on_every_page(content, tmp_path):
+    """Three items of 08.00 (a province's, its country's, and one naming
+    both) come in one order on every page listing them, whatever page
+    gathers them (a country's page gathers its provinces' items after its
+    own), and previous/next walk that order back (the item above is the
+    newer one). A file name's order and the slug's differ on purpose."""
+    write_item(content, "lama", "2025-01-02 07:00", Region="Jawa Tengah")
+    write_item(content, "a-jateng", "2025-01-02 08:00", Region="Jawa Tengah")
+    write_item(content, "b-indonesia", "2025-01-02 08:00")
+    write_item(
+        content,
+        "sub/0-kedua",
+        "2025-01-02 08:00",
+        Slug="c-jabar",
+        Region="Jawa Barat; Indonesia",
+    )
+    write_item(content, "baru", "2025-01-02 09:00", Region="Jawa Barat")
+    for name in ("lama", "a-jateng", "b-indonesia", "sub/0-kedua", "baru"):
+        path = content / "items" / f"{name}.md"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(
+            text.replace("Summary:", "Story: Hari Sibuk\nTags: sibuk\nSummary:"),
+            encoding="utf-8",
+        )
+    site = build_site(content, tmp_path / "output")
+    expected = ["baru", "a-jateng", "b-indonesia", "c-jabar", "lama"]
+    pages = [
+        "linimasa/2025/01",
+        "linimasa/2025",
+        "wilayah/indonesia",
+        "tag/sibuk",
+        "kategori/nasional",
+        "cerita/hari-sibuk",
+        "",
+    ]
+    for path in pages:
+        assert slugs(site, path) == expected, path
+    # A province's page keeps the same order among its own.
+    assert slugs(site, "wilayah/jawa-barat") == ["baru", "c-jabar"]
+    # The day and week open with the lead item; the rest keep the order.
+    for path in ("linimasa/2025/01/02", "edisi/2025-w01"):
+        assert slugs(site, path) == expected, path
+    # Previous (older) and next (newer) follow the lists read upwards.
+    chronological = expected[::-1]
+    for older, newer in pairwise(chronological):
+        tree = page(site, f"2025/01/{newer}")
+        assert tree.xpath("//a[@rel='prev']/@href") == [f"/2025/01/{older}/"], newer
+        tree = page(site, f"2025/01/{older}")
+        assert tree.xpath("//a[@rel='next']/@href") == [f"/2025/01/{newer}/"], older
