@@ -9,6 +9,7 @@ import shutil
 from itertools import pairwise
 from pathlib import Path
 
+import feedparser
 import pytest
 from conftest import PROJECT, listed, page
 
@@ -108,3 +109,29 @@ def test_items_of_one_minute_keep_one_order_on_every_page(content, tmp_path):
         assert tree.xpath("//a[@rel='prev']/@href") == [f"/2025/01/{older}/"], newer
         tree = page(site, f"2025/01/{older}")
         assert tree.xpath("//a[@rel='next']/@href") == [f"/2025/01/{newer}/"], older
+
+
+# -- the edition feed --------------------------------------------------------------
+def edition_ids(site: Path) -> dict[str, str]:
+    parsed = feedparser.parse(site / "feeds/edisi.atom.xml")
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return {entry.link: entry.id for entry in parsed.entries}
+
+
+def test_an_editions_feed_id_stays_when_its_first_item_changes(content, tmp_path):
+    """A weekly edition is one entry for feed readers whatever its items do:
+    an item dated back to the week's Monday (a late digest) or the week's
+    first item hidden must not make it a new entry (the id took the date of
+    the week's first item). The week across the new year is one of them."""
+    write_item(content, "rabu", "2025-01-01 10:00")
+    write_item(content, "kamis", "2025-01-02 10:00")
+    write_item(content, "pekan-lalu", "2024-12-27 10:00")
+    site = build_site(content, tmp_path / "output")
+    before = edition_ids(site)
+    assert set(before) == {"/edisi/2024-w52/", "/edisi/2025-w01/"}
+    write_item(content, "senin", "2024-12-30 09:00")
+    after = edition_ids(build_site(content, tmp_path / "output"))
+    assert after == before
+    write_item(content, "senin", "2024-12-30 09:00", Status="hidden")
+    write_item(content, "rabu", "2025-01-01 10:00", Status="hidden")
+    assert edition_ids(build_site(content, tmp_path / "output")) == before
