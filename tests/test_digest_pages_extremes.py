@@ -135,3 +135,32 @@ def test_an_editions_feed_id_stays_when_its_first_item_changes(content, tmp_path
     write_item(content, "senin", "2024-12-30 09:00", Status="hidden")
     write_item(content, "rabu", "2025-01-01 10:00", Status="hidden")
     assert edition_ids(build_site(content, tmp_path / "output")) == before
+
+
+# -- a story's dates ---------------------------------------------------------------
+def story_dates(site: Path, slug: str) -> str:
+    """The story header's dates as a reader sees them."""
+    tree = page(site, f"cerita/{slug}")
+    meta = tree.xpath("//header[contains(@class, 'story-header')]//p[@class='meta']")
+    spans = meta[0].xpath("./span[time]")
+    assert len(spans) == 1
+    return " ".join(spans[0].text_content().split())
+
+
+def test_a_story_of_one_day_gives_that_day_once(content, tmp_path):
+    """A story of one item, or of items all on one day (in the site's zone:
+    23.30 WIB and 00.30 WITA the next day are the same day in Jakarta),
+    says the day, not "2 Jan 2025 – 2 Jan 2025"; a story over two years
+    gives both ends."""
+    write_item(content, "tunggal", "2024-02-29 12:00", Story="Cerita Tunggal")
+    write_item(content, "pagi", "2025-01-02 08:00", Story="Satu Hari")
+    write_item(content, "malam", "2025-01-03 00:30 WITA", Story="Satu Hari")
+    write_item(content, "akhir", "2024-12-31 23:50", Story="Dua Tahun")
+    write_item(content, "awal", "2025-01-01 00:10", Story="Dua Tahun")
+    site = build_site(content, tmp_path / "output")
+    assert story_dates(site, "cerita-tunggal") == "29 Feb 2024"
+    assert story_dates(site, "satu-hari") == "2 Jan 2025"
+    assert story_dates(site, "dua-tahun") == "31 Des 2024 – 1 Jan 2025"
+    tree = page(site, "cerita/satu-hari")
+    times = tree.xpath("//header//p[@class='meta']//time/@datetime")
+    assert len(times) == 1 and times[0].startswith("2025-01-02")
