@@ -164,3 +164,26 @@ def test_a_story_of_one_day_gives_that_day_once(content, tmp_path):
     tree = page(site, "cerita/satu-hari")
     times = tree.xpath("//header//p[@class='meta']//time/@datetime")
     assert len(times) == 1 and times[0].startswith("2025-01-02")
+
+
+# -- sources -----------------------------------------------------------------------
+def test_a_source_only_ever_cited_says_so(content, tmp_path):
+    """An agency no item digests but items cite has a page whose description
+    (what search engines and share cards show) says it is cited, not "0
+    news items digested"; its count on the index is the citing one."""
+    write_item(
+        content,
+        "kutip-kcna",
+        "2024-05-09 10:00",
+        Region="Korea Utara",
+        Source="Reuters",
+        Cites="KCNA",
+    )
+    site = build_site(content, tmp_path / "output")
+    tree = page(site, "sumber/kcna")
+    description = tree.xpath("//meta[@name='description']/@content")[0]
+    assert description == "KCNA (Kantor berita): dikutip 1 berita"
+    assert tree.xpath("//section[@class='source-items']") == []
+    index = page(site, "sumber")
+    counts = index.xpath("//a[.='KCNA']/following-sibling::span[@class='count']")
+    assert " ".join(counts[0].text_content().split()) == "dikutip 1 berita"
