@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from kilas_settings import apply, rule, whole
+from kilas_timeline.periods import newest_first
 from pelican import signals
 
 logger = logging.getLogger(__name__)
@@ -61,8 +62,9 @@ def _terms(article) -> dict[str, set[str]]:
 
 
 def link_neighbours(articles: list) -> None:
-    """Set prev_article/next_article along publication time."""
-    ordered = sorted(articles, key=lambda a: (a.date, a.source_path))
+    """Set prev_article/next_article along publication time: the lists'
+    order (newest first) read backwards, items of one minute included."""
+    ordered = newest_first(articles)[::-1]
     for number, article in enumerate(ordered):
         article.prev_article = ordered[number - 1] if number > 0 else None
         article.next_article = (

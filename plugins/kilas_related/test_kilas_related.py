@@ -22,6 +22,7 @@ def _term(slug: str):
 def item(name: str, hours: float, story=None, regions=(), tags=(), lang="id"):
     return SimpleNamespace(
         source_path=f"{name}.md",
+        slug=name,
         date=START + timedelta(hours=hours),
         story=_term(story) if story else None,
         regions=[_term(r) for r in regions],
@@ -79,12 +80,13 @@ def test_weights_are_the_sites():
     assert names(here.related_articles) == ["tags"]  # a weight of 0 shares nothing
 
 
-def test_neighbours_follow_time_then_file():
+def test_neighbours_follow_the_lists_read_backwards():
+    # Lists show b above c (same time: by slug), so b is the newer of the two.
     a, b, c = item("a", 0), item("b", 1), item("c", 1)
     link_neighbours([c, a, b])
-    assert (a.prev_article, a.next_article) == (None, b)
-    assert (b.prev_article, b.next_article) == (a, c)
-    assert (c.prev_article, c.next_article) == (b, None)
+    assert (a.prev_article, a.next_article) == (None, c)
+    assert (c.prev_article, c.next_article) == (a, b)
+    assert (b.prev_article, b.next_article) == (c, None)
 
 
 def test_each_language_is_ranked_and_linked_apart():

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from operator import attrgetter
 
 from kilas_settings import SettingError, apply_defaults
+from kilas_timeline.periods import newest_first
 from markupsafe import escape
 from pelican import signals
 from pelican.generators import Generator
@@ -158,7 +158,7 @@ class Term:
     def feed_articles(self) -> list:
         """Every item of the term, newest first, each once."""
         seen = {id(a): a for a in self.articles + self.also_articles}
-        return sorted(seen.values(), key=attrgetter("date"), reverse=True)
+        return newest_first(seen.values())
 
 
 def read_taxonomies(settings: dict) -> list[Taxonomy]:
@@ -245,8 +245,12 @@ def build_terms(taxonomy: Taxonomy, articles: list, settings: dict) -> list[Term
     oldest = taxonomy.order == "oldest"
     also = (taxonomy.also or "").upper()
     for entry in terms.values():
-        entry.articles.sort(key=attrgetter("date"), reverse=not oldest)
-        entry.also_articles.sort(key=attrgetter("date"), reverse=True)
+        # One order on every page (a parent gathers its places' items after
+        # its own): newest first, or that order read backwards.
+        entry.articles = newest_first(entry.articles)
+        if oldest:
+            entry.articles.reverse()
+        entry.also_articles = newest_first(entry.also_articles)
         names = entry.term.as_dict()
         entry.url = settings[f"{taxonomy.prefix}_URL"].format(**names)
         entry.save_as = settings[f"{taxonomy.prefix}_SAVE_AS"].format(**names)

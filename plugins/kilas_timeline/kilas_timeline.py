@@ -103,13 +103,13 @@ class EditionEntry:
         self.url = week.url
         self.summary = summary
         self._content = content
-        # Published with its first item, updated with its latest: the entry's
-        # id (a tag URI with this date) stays when the week gets more items.
-        self.date = min(a.date for a in week.articles)
+        # Published as the week opens (its Monday, 00.00 in the site's zone),
+        # updated with its latest item: the entry's id (a tag URI with this
+        # date) is the week's own, so it stays when an item is dated back
+        # to the Monday or the week's first item is hidden.
+        self.date = datetime.combine(week.date, time(0, 0), tz)
         self.modified = week.modified
         self.author = author
-        if self.date.tzinfo is None:  # pragma: no cover (the contract sets one)
-            self.date = datetime.combine(week.end, time(23, 59), tz)
 
     def get_content(self, siteurl: str) -> str:
         del siteurl  # links were made absolute by the template

@@ -118,6 +118,16 @@ class PeriodLink(_Week):
         return cls(period.kind, period.key, period.date, period.url)
 
 
+def newest_first(articles) -> list:
+    """``articles`` newest first, as Pelican lists them: items of the same
+    time by slug (then file). Every page listing items keeps this order, and
+    previous/next walk it back, so items of one minute never swap places
+    between a day's page and a region's."""
+    ordered = sorted(articles, key=attrgetter("slug", "source_path"))
+    ordered.sort(key=attrgetter("date"), reverse=True)
+    return ordered
+
+
 def is_pinned(article) -> bool:
     """``Pin: yes`` in the item's header (read as "true" by the contract)."""
     return str(getattr(article, "pin", "")).casefold() == "true"
@@ -156,7 +166,7 @@ class Timeline:
     def __init__(self, articles: list, settings: dict) -> None:
         chosen = settings.get("TIMELINE_CATEGORY_ORDER", "newest")
         order = () if chosen == "newest" else tuple(chosen)
-        newest = sorted(articles, key=attrgetter("date"), reverse=True)
+        newest = newest_first(articles)
         self.articles = newest
         self.settings = settings
 
