@@ -1505,3 +1505,18 @@ def test_a_link_from_the_sites_root_leads_to_a_page_of_the_site(site):
             f"10: Body: links to / {out} ../../../",
         ]
     ), project.stderr
+
+
+def test_a_pinned_translation_is_a_notice(site):
+    """`Pin: yes` on a translation was taken without a word, yet a
+    translation is in no edition: the editor's pin did nothing."""
+    items = {
+        "asli-pin.md": _item(Title="Asli", Slug="asli-pin"),
+        "asli-pin-en.md": _item(
+            Title="Original", Lang="en", Translation="true", Slug="asli-pin", Pin="ya"
+        ),
+    }
+    said = _builds_saying(site, items, "Pin:")
+    assert len(said) == 1, said
+    assert "items/asli-pin-en.md:10: Pin: a translation is in no edition" in said[0]
+    assert "pin its original instead" in said[0]

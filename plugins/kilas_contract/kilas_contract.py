@@ -1018,6 +1018,16 @@ class ItemReader(MarkdownReader):
                 "Modified is the time of the last update",
             )
         self._check_image(metadata, lines)
+        if metadata.get("translation") == "true" and metadata.get("pin") == "true":
+            _run(self.settings).notice(
+                Problem(
+                    self._path,
+                    lines["pin"],
+                    "Pin",
+                    "a translation is in no edition (editions list originals),"
+                    " so it leads none: pin its original instead",
+                )
+            )
         source, cites = metadata.get("source"), metadata.get("cites")
         if source is not None and cites and source in cites:
             # Listed twice on the source's page (digested, and citing it).
