@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 from importlib import import_module
 from pathlib import Path
 
@@ -146,3 +147,283 @@ def test_search_sends_readers_without_javascript_to_the_timeline_where_it_is(
     links = page(output, "cari").xpath("//main//noscript//a/@href | //main//p/a/@href")
     assert "/arsip/" in links, links
     assert "/linimasa/" not in links, links
+
+
+# --- Troubleshooting: each row quotes what a build prints ---------------------
+
+# Rows whose problem a test run cannot make here, and where it is checked.
+ELSEWHERE = {
+    "the file cannot be read (Permission denied)": "root reads every file; "
+    "tests/test_discovery.py",
+    "Slug: writes the same page": "needs URL settings that give two slugs one "
+    "address; tests/test_contract.py",
+    "another build (pid N)": "two builds at once; tests/test_safety.py",
+    "build failed: PATH: No space left on device": "a full disk; tests/test_safety.py",
+    "could not switch output/": "chattr +i; tests/test_safety.py",
+    "warning: kilas: output/ cannot be switched": "a mount point; tests/test_safety.py",
+    "warning: kilas: built output/, but the build cache": "a disk full at the "
+    "right moment; tests/test_safety.py",
+    "kilas_search: Pagefind": "a failing or hanging Pagefind; tests/test_search.py",
+    "kilas: the search index was not updated": "livereload; tests/test_live.py",
+    "kilas: the save could not be taken": "a fault of Kilas; tests/test_live.py",
+    "kilas: cannot watch for saves": "the kernel's watch limit; tests/test_live.py",
+    'Date: "2024-03-31 02:30"': "made by the run with TIMEZONE Europe/Amsterdam",
+}
+
+
+def _item(folder: Path, name: str, header: str = "", body: str = "Teks.", **fields):
+    """An item of 5 August 2024 in ``folder``; ``fields`` replace or add
+    header lines, ``header`` is added as it is."""
+    values = {
+        "Title": name.title(),
+        "Date": "2024-08-05 11:00",
+        "Category": "Bencana",
+        "Region": "Korea Utara",
+        "Source": "SinarHarapan.id",
+        **fields,
+    }
+    values.setdefault("Summary", "Ringkasan.")
+    lines = [f"{k}: {v}" for k, v in values.items() if k != "Summary"]
+    text = "\n".join(lines) + f"\n{header}Summary: {values['Summary']}\n\n{body}\n"
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def _broken_content(content: Path) -> None:
+    """One file per problem the Troubleshooting table names."""
+    t = content / "items" / "t"
+    t.mkdir()
+    photo = (content / "images" / "banjir-korea-utara.jpg").read_bytes()
+    (content / "images" / "foto.jpg").write_bytes(photo)
+    (content / "images" / "peta.svg").write_text("<svg/>", encoding="utf-8")
+    _item(t, "%%%.md")
+    _item(t, "tr1.md", Lang="ko", Translation="true", Slug="putin-tawarkan-bantuan")
+    _item(
+        t,
+        "tr2.md",
+        Lang="ko",
+        Translation="true",
+        Slug="putin-tawarkan-bantuan-banjir-korea-utara",
+        Category="Politik",
+        Region="Korea Utara; Rusia",
+    )
+    _item(t, "cites.md", Source="Reuters", Cites="Reuters")
+    _item(t, "href.md", body="[x](https://[::1/)")
+    _item(t, "ctrl.md", Title="Banjir Besa\x0br")
+    _item(t, "tag1.md", Tags="C++")
+    _item(t, "tag2.md", Tags="C#")
+    _item(t, "fire.md", Tags="🔥", Story="???")
+    (t / "notitle.md").write_text(
+        "Date: 2024-08-05 11:00\nCategory: Bencana\nRegion: KP\nSource: Reuters\n"
+        "Summary: S.\n\nT.\n",
+        encoding="utf-8",
+    )
+    (t / "blank.md").write_text(
+        "Title: B\nDate: 2024-08-05 11:00\nCategory: Bencana\nRegion: KP\n\n"
+        "Source: Reuters\nSummary: S.\n\nT.\n",
+        encoding="utf-8",
+    )
+    _item(t, "srcurl.md", header="Source URL: https://x.org/a\n")
+    (t / "yaml.md").write_text("---\nTitle: Y\n---\n\nT.\n", encoding="utf-8")
+    _item(t, "d1.md", Date="Minggu, 4 Agustus 2024 pukul 10.30 WIB")
+    _item(t, "d2.md", Date="2023-02-29 08:00")
+    _item(t, "dup1.md", Source_URL="https://sinarharapan.id/a")
+    _item(t, "dup2.md", Source_URL="https://www.sinarharapan.id/a/?utm_source=x")
+    _item(t, "fot.md", body="![Foto]({static}/images/fot.jpg)")
+    _item(t, "rel.md", body="![Foto](../../images/foto.jpg)")
+    _item(t, "alt.md", body="![]({static}/images/foto.jpg)")
+    (t / "cut.md").write_text(
+        "Title: C\nDate: 2024-08-05 11:00\nCategory: Bencana\nRegion: KP\n"
+        "Source: Reuters\nSummary: Putin menawarkan bantuan setelah banjir\n"
+        "menghancurkan lebih dari 4.000 rumah dan desa.\n\nT.\n",
+        encoding="utf-8",
+    )
+    _broken_fields(content, t)
+
+
+def _broken_fields(content: Path, t: Path) -> None:
+    """The rest of ``_broken_content``: fields, links and files."""
+    _item(t, "mod.md", Modified="2024-08-04 08:00")
+    _item(t, "mod2.md", Modified="2099-08-04 08:00")
+    _item(t, "reg.md", Region="Korea Utaraa", Source="Reuter", Cites="Reuterz")
+    _item(t, "korea.md", Region="Korea")
+    _item(t, "cat.md", Category="Bencanaa", Source_URL="ftp://x.org/a")
+    _item(t, "field.md", header="Regoin: KP\nSumber: Reuters\n")
+    _item(t, "js.md", Summary="Lihat [ini](javascript:alert(1)).")
+    from kilas.scaffold import BODY_PROMPT, SUMMARY_PROMPT
+
+    _item(t, "prompt.md", Summary=SUMMARY_PROMPT, body=BODY_PROMPT)
+    _item(t, "script.md", body="<script>alert(1)</script>")
+    _item(t, "sched.md", Date="2099-08-05 11:00")
+    _item(t, "draft.md", Status="draft")
+    links = "[a]({filename}/items/t/sched.md) [b]({filename}/items/t/draft.md)"
+    _item(t, "links.md", body=links)
+    _item(t, "status.md", header="Status: published\nStatus: published\n")
+    _item(t, "img1.md", Image="images/x.jpg")
+    _item(t, "img2.md", Image="../../images/foto.jpg", Image_Alt="a", Image_Credit="b")
+    _item(t, "img3.md", Image="http://x.org/a.jpg", Image_Alt="a", Image_Credit="b")
+    _item(t, "img4.md", Image="images/peta.svg", Image_Alt="a", Image_Credit="b")
+    (content / "items" / "2024" / "07").mkdir()
+    _item(content / "items" / "2024" / "07", "kurs-rupiah.md")
+    _item(t, "kurs-rupiah.md")
+    (t / "latin1.md").write_bytes(b"Title: Caf\xe9\n")
+    (t / "empty.md").write_bytes(b"")
+    (content / "2024").mkdir()
+    _item(content / "2024", "x.md")
+    _item(t, ".draft.md")
+    _item(t, "x.md.txt")
+    (t / "sym.md").symlink_to("/etc/hostname")
+    (t / "sym2.md").symlink_to(t / "nowhere.md")
+
+
+def _pattern(quote: str) -> re.Pattern:
+    """A quoted message as a pattern: ``...`` and ``…`` stand for anything,
+    ``N`` and every number for any number."""
+    pattern = re.escape(quote)
+    pattern = re.sub(r"(\\ )?(\\\.\\\.\\\.|…)(\\ )?", ".*?", pattern)
+    pattern = re.sub(r"\bN\b", r"\\d+", pattern)
+    pattern = re.sub(r"\d+", r"\\d+", pattern.replace(r"\d+", "\0")).replace(
+        "\0", r"\d+"
+    )
+    return re.compile(pattern)
+
+
+def _quotes() -> list[str]:
+    """The quoted message of every row of the Troubleshooting table (each of
+    a row's alternatives, `a` / `b`; not those in "(or ...)" nor a task's
+    name in brackets)."""
+    text = (PROJECT / "README.md").read_text(encoding="utf-8")
+    table = text.split("\n## Troubleshooting\n", 1)[1].split("\n| --- | --- |\n", 1)[1]
+    quotes = []
+    for row in table.split("\n\n", 1)[0].splitlines():
+        cell = row.removeprefix("| ").split(" | ")[0]
+        if not cell.startswith("`"):  # a symptom in words, no message
+            continue
+        cell = re.sub(r"\((or |`|a notice)[^)]*\)", "", cell)
+        quotes.extend(re.findall(r"`([^`]+)`", cell))
+    return quotes
+
+
+def _printed(project: Path, tmp_path: Path) -> str:
+    """Everything a set of runs prints, each making the problems of the table."""
+
+    out: list[str] = []
+
+    def keep(result):
+        out.append(result.stdout + result.stderr)
+
+    content = project / "content"
+    clean = tmp_path / "clean"
+    shutil.copytree(content, clean)
+    _broken_content(content)
+    keep(run_build("--check", cwd=project))
+    keep(run_build("--check", "--settings", "publishconf.py", cwd=project))
+    # Problems a build meets after reading, one build each (the first stops it).
+    shutil.rmtree(content)
+    shutil.copytree(clean, content)
+    photo = (content / "images" / "banjir-korea-utara.jpg").read_bytes()
+    (content / "images" / ".foto.jpg").write_bytes(photo)
+    (project / "luar.jpg").write_bytes(photo)
+    links = "![Foto]({static}/images/.foto.jpg) ![Luar]({static}/../luar.jpg)"
+    _item(content / "items", "tautan.md", body=links)
+    keep(run_build(cwd=project))
+    (content / "items" / "tautan.md").unlink()
+    (content / "pages" / "cari.md").write_text("Title: Cari\n\nT.\n", encoding="utf-8")
+    keep(run_build(cwd=project))
+    (content / "pages" / "cari.md").unlink()
+    (content / "images" / "x.jpg").write_bytes(photo[:3000])
+    _item(
+        content / "items",
+        "potong.md",
+        Image="images/x.jpg",
+        Image_Alt="a",
+        Image_Credit="b",
+    )
+    keep(run_build(cwd=project))
+    (content / "items" / "potong.md").unlink()
+    out.append(_printed_elsewhere(project))
+    return "\n".join(out)
+
+
+def _printed_elsewhere(project: Path) -> str:
+    """What runs print with broken settings, environment, output folder and
+    task options."""
+    import socket
+
+    from tests.conftest import run_invoke
+
+    out: list[str] = []
+
+    def keep(result):
+        out.append(result.stdout + result.stderr)
+
+    content = project / "content"
+    # Settings, the environment, the output folder, the tasks.
+    settings = project / "pelicanconf.py"
+    kept = settings.read_text(encoding="utf-8")
+    for line in ('X = "abc', 'TIMEZONE = "WIB"', 'TIMEZONE_LABEL = "WIB"'):
+        settings.write_text(f"{kept}\n{line}\n", encoding="utf-8")
+        keep(run_build("--check", cwd=project))
+    settings.write_text(f'{kept}\nTIMEZONE = "Europe/Amsterdam"\n', encoding="utf-8")
+    _item(content / "items", "dst.md", Date="2024-03-31 02:30")
+    keep(run_build("--check", cwd=project))
+    (content / "items" / "dst.md").unlink()
+    settings.write_text(kept, encoding="utf-8")
+    keep(run_build("--check", cwd=project, env={"KILAS_NOW": "kemarin"}))
+    keep(run_build("--output", "content", cwd=project))
+    (project / "X").mkdir()
+    (project / "X" / "notes.txt").write_text("mine", encoding="utf-8")
+    keep(run_build("--output", "X", cwd=project))
+    keep(run_invoke(project, "serve"))
+    keep(run_build(cwd=project))
+    (project / "output" / "x" / ".git").mkdir(parents=True)
+    keep(run_build(cwd=project))
+    shutil.rmtree(project / "output" / "x")
+    settings.write_text(f"{kept}\nOUTPUT_RETENTION = []\n", encoding="utf-8")
+    (project / "output" / ".git").mkdir()
+    keep(run_build(cwd=project))
+    (project / "output" / ".git").rmdir()
+    settings.write_text(kept, encoding="utf-8")
+    render = next((project / ".kilas-cache").rglob("kilas-render.pickle"))
+    render.write_bytes(b"damaged")
+    (content / "items" / "2024" / "08" / "banjir-hancurkan-4000-rumah.md").open(
+        "a", encoding="utf-8"
+    ).write("\nSatu kalimat lagi.\n")
+    keep(run_build(cwd=project))
+    keep(run_invoke(project, "serve", "--port", "99999"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        keep(run_invoke(project, "serve", "--port", str(busy.getsockname()[1])))
+    keep(
+        run_invoke(
+            project,
+            "new",
+            "Judul\nStatus: published",
+            "--region",
+            "KP",
+            "--source",
+            "Reuters",
+            "--category",
+            "Bencana",
+        )
+    )
+    return "\n".join(out)
+
+
+QUOTES = _quotes()
+
+
+def test_every_troubleshooting_row_quotes_what_kilas_prints(project, tmp_path):
+    """Each problem of the Troubleshooting table, made: the message printed is
+    the row's (``...`` for what differs), wording and all."""
+    assert len(QUOTES) > 70, QUOTES
+    printed = _printed(project, tmp_path)
+    missing = [
+        quote
+        for quote in QUOTES
+        if not any(quote.startswith(key) for key in ELSEWHERE)
+        and not _pattern(quote).search(printed)
+    ]
+    assert not missing, "\n".join(missing) + "\n\nprinted:\n" + printed[-9000:]
+    for key in ELSEWHERE:  # a row that went takes its exception with it
+        assert any(quote.startswith(key) for quote in QUOTES), key
