@@ -258,6 +258,15 @@ def _broken_fields(content: Path, t: Path) -> None:
     links = "[a]({filename}/items/t/sched.md) [b]({filename}/items/t/draft.md)"
     _item(t, "links.md", body=links)
     _item(t, "status.md", header="Status: published\nStatus: published\n")
+    _item(t, "status2.md", Status="Draf", Pin="mungkin", Lang="Indonesian")
+    _item(t, "slug.md", Slug="Putin Tawarkan", Image_Alt="a")
+    _item(t, "correction.md", Correction="Salah angka.")
+    same = "Banjir Hancurkan Lebih dari 4.000 Rumah di Barat Laut Korea Utara"
+    _item(t, "same.md", Title=same, Date="2024-08-04 13:00")
+    twin = "putin-tawarkan-bantuan-banjir-korea-utara"
+    _item(
+        t, "twin.md", Lang="en", Translation="true", Slug=twin, Category="Internasional"
+    )
     _item(t, "img1.md", Image="images/x.jpg")
     _item(t, "img2.md", Image="../../images/foto.jpg", Image_Alt="a", Image_Credit="b")
     _item(t, "img3.md", Image="http://x.org/a.jpg", Image_Alt="a", Image_Credit="b")
@@ -360,7 +369,8 @@ def _printed_elsewhere(project: Path) -> str:
     # Settings, the environment, the output folder, the tasks.
     settings = project / "pelicanconf.py"
     kept = settings.read_text(encoding="utf-8")
-    for line in ('X = "abc', 'TIMEZONE = "WIB"', 'TIMEZONE_LABEL = "WIB"'):
+    broken = ('X = "abc', 'TIMEZONE = "WIB"', 'TIMEZONE_LABEL = "WIB"')
+    for line in (*broken, 'SITEURL = "https://x.org/"'):
         settings.write_text(f"{kept}\n{line}\n", encoding="utf-8")
         keep(run_build("--check", cwd=project))
     settings.write_text(f'{kept}\nTIMEZONE = "Europe/Amsterdam"\n', encoding="utf-8")
