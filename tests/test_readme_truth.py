@@ -357,6 +357,22 @@ def _printed(project: Path, tmp_path: Path) -> str:
     )
     keep(run_build(cwd=project))
     (content / "items" / "potong.md").unlink()
+    # Links from the site's root: checked once the site is written.
+    _item(content / "items", "akar.md", body="[a](/halaman-hilang/) [b](/tentang/)")
+    keep(run_build(cwd=project))
+    keep(run_build("--siteurl", "https://user.github.io/kilas", cwd=project))
+    (content / "items" / "akar.md").unlink()
+    sources = content / "sources.yaml"
+    listed = sources.read_text(encoding="utf-8")
+    sources.write_text(
+        listed + "  - name: Harian Lain\n    slug: Harian Lain\n"
+        "    homepage: https://lain.example/\n    kind: outlet\n"
+        "  - name: Reuters Indonesia\n    slug: reuters\n"
+        "    homepage: https://reuters.example/\n    kind: agency\n",
+        encoding="utf-8",
+    )
+    keep(run_build("--check", cwd=project))
+    sources.write_text(listed, encoding="utf-8")
     out.append(_printed_elsewhere(project))
     return "\n".join(out)
 
