@@ -1544,3 +1544,19 @@ def test_a_link_out_of_content_is_said_once_and_notices_say_so(site):
     cites = _line(result.stderr, "keluar.md:7: Cites:")
     assert cites.startswith("notice: "), cites
     assert _line(result.stderr, "luar.jpg:").startswith(str(content.parent))
+
+
+def test_links_written_as_code_are_text_not_links(site):
+    """`<a href="/x/">` in a code span, or an `<img src=...>` in a code block,
+    is text about HTML: it was taken for a link and refused (a page that is
+    not there, an image no file of content/)."""
+    content, output = site
+    body = (
+        'Tulis `<a href="/halaman-hilang/">` di HTML.\n\n'
+        '```\n<img src="../../images/tidak-ada.jpg" alt="x">\n```\n'
+    )
+    (content / "items" / "kode.md").write_text(_item(Title="Kode") + body, "utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = (output / "2024/08/kode/index.html").read_text(encoding="utf-8")
+    assert "&lt;a href=" in page and "&lt;img src=" in page

@@ -1899,7 +1899,10 @@ def linked_values(html_text: str):
             if end == -1:
                 break
             value = html_text[start:end]
-            if not value.startswith(("https://", "http://")):
+            # An attribute of a tag, not words about one (`<a href="/x/">` in
+            # a code span is text: its "<" is escaped, so no tag is open).
+            in_tag = html_text.rfind("<", 0, start) > html_text.rfind(">", 0, start)
+            if in_tag and not value.startswith(("https://", "http://")):
                 yield attribute, html.unescape(value)
             start = html_text.find(opening, end)
 
