@@ -1471,7 +1471,8 @@ def test_a_link_from_the_sites_root_leads_to_a_page_of_the_site(site):
     (content / "items" / "akar.md").write_text(
         _item(Title="Akar", Summary="Lihat [butir](/2024/08/baik/).")
         + "Baca [butir](/2024/08/baik/), [wilayah](/wilayah/korea-utara/),\n"
-        "[beranda](/) dan [hilang](/2024/08/baikk/).\n",
+        "[beranda](/) dan [hilang](/2024/08/baikk/).\n\n"
+        "Peta situs: [peta](/sitemap.xml), [robot](/robots.txt).\n",
         encoding="utf-8",
     )
     result = run_build("--content", str(content), "--output", str(output))
@@ -1503,6 +1504,8 @@ def test_a_link_from_the_sites_root_leads_to_a_page_of_the_site(site):
             f"9: Body: links to /2024/08/baik/ {out} {{filename}}/items/baik.md",
             f"9: Body: links to /wilayah/korea-utara/ {out} ../../../wilayah/korea-utara/",
             f"10: Body: links to / {out} ../../../",
+            f"12: Body: links to /sitemap.xml {out} ../../../sitemap.xml",
+            f"12: Body: links to /robots.txt {out} ../../../robots.txt",
         ]
     ), project.stderr
 

@@ -37,6 +37,7 @@ from urllib.parse import (
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from blinker import signal
 from kilas_render import NOTICE, RenderCache, decode, summary_links
 from kilas_render.sanitise import NO_ADDRESS, dropped, url_scheme
 from kilas_settings import (
@@ -1942,7 +1943,7 @@ def check_body_links(generator) -> None:
             run.page_sources["/" + content.url] = content.relative_source_path
 
 
-def check_site_links(pelican) -> None:
+def check_site_links(pelican, **_) -> None:
     """A body's or summary's link from the site's root (``/tentang/``) leads
     to a page the build wrote, inside the site: a page that is not there
     (``/halaman-hilang/``) was found only when publishing, and on a site
@@ -2283,8 +2284,10 @@ def register() -> None:
     signals.all_generators_finalized.connect(check_urls)
     # page_generator_finalized: items and pages read, static files not yet.
     signals.page_generator_finalized.connect(check_body_links)
-    # finalized: every page is written; links from the site's root lead to one.
-    signals.finalized.connect(check_site_links)
+    # kilas_site_written: every file of the site is written (the sitemaps,
+    # cards and search index too, after finalized); links from the site's
+    # root lead to one (sent by Kilas' build, kilas/incremental.py).
+    signal("kilas_site_written").connect(check_site_links)
     # article_generator_pretaxonomy: every item read, not yet grouped by
     # tag or story: each is named after its uses.
     signals.article_generator_pretaxonomy.connect(name_terms)
