@@ -191,7 +191,7 @@ class _Run:
         # field, value); the source of every page by its address.
         self.root_links: list[tuple[object, str, str]] = []
         self.page_sources: dict[str, str] = {}
-        self.quiet: _QuietOrphans | None = None
+        self.quiet: _HeldWarnings | None = None
         self.renders = RenderCache(settings, item_parts)
         self._prefilled = False
         self.discovery = discover(settings, self.display)
@@ -1558,7 +1558,7 @@ def _near_date(value: str) -> str | None:
 _SAID_BY_THE_CONTRACT = ('All items ("%s")', "Unable to generate valid slug")
 
 
-class _QuietOrphans(logging.Filter):
+class _HeldWarnings(logging.Filter):
     """Pelican's warnings of ``_SAID_BY_THE_CONTRACT``, held until every item
     is read and checked (``release``): dropped when the run found problems
     (they are then a second, vaguer message of one), else logged. One per
@@ -1598,10 +1598,10 @@ def start_run(pelican) -> None:
         settings["KILAS_TYPOGRIFY"] = True
     run = _Run(settings)
     state(settings).set(__name__, run)
-    run.quiet = _QuietOrphans()
+    run.quiet = _HeldWarnings()
     for name in ("pelican.utils", "pelican.urlwrappers"):
         pelican_logger = logging.getLogger(name)
-        for old in [f for f in pelican_logger.filters if isinstance(f, _QuietOrphans)]:
+        for old in [f for f in pelican_logger.filters if isinstance(f, _HeldWarnings)]:
             pelican_logger.removeFilter(old)
         pelican_logger.addFilter(run.quiet)
 
