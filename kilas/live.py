@@ -119,6 +119,14 @@ class _Kept:
         self.record_key = _record_key(self.cache)
 
 
+def _parents(path: str, top: Path) -> Iterable[str]:
+    """The folders of ``path`` (a file read) below ``top`` (the content folder)."""
+    for parent in Path(path).parents:
+        if parent == top or not parent.is_relative_to(top):
+            return
+        yield str(parent)
+
+
 def _folders(files: Iterable[str]) -> set[str]:
     folders = set()
     for name in files:
@@ -238,11 +246,15 @@ class LiveSite:
         paths = {os.path.realpath(p) for p in paths}
         kept = self.kept
         if kept is not None:
+            # A folder moved or deleted at once (`mv content/items/2024
+            # /tmp`) is one path, no file: a save when it held files read.
+            folders = {p for s in kept.sources for p in _parents(s, kept.content)}
             paths = {
                 p
                 for p in paths
                 if os.path.lexists(p)
                 or p in kept.sources
+                or p in folders
                 or not Path(p).is_relative_to(kept.content)
             }
             if not paths:

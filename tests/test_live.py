@@ -482,3 +482,30 @@ def test_a_scheduled_item_appears_at_its_time(tmp_path):
         server.terminate()
         server.wait(30)
         log.close()
+
+
+@pytest.mark.parametrize("how", ["moved_out", "deleted", "renamed"])
+def test_a_folder_moved_away_at_once_is_a_save(live, tmp_path, how):
+    """`mv content/items/2024/08 /tmp` (or a file manager's delete to the
+    trash, a folder renamed) is one event, for the folder: it was taken for
+    a scratch file made and removed at once, and output/ kept its items."""
+    project, site = live
+    folder = _items(project)[0].parent
+    assert folder != project / "content" / "items"
+    gone = [p for p in _items(project) if p.is_relative_to(folder)]
+    assert gone
+    if how == "moved_out":
+        shutil.move(folder, tmp_path / "away")
+        saved = [folder]
+    elif how == "deleted":
+        shutil.rmtree(folder)
+        saved = [folder]
+    else:
+        renamed = folder.with_name(folder.name + "-lama")
+        folder.rename(renamed)
+        saved = [folder, renamed]
+    done = site.update(saved)
+    assert done is not None and not done["fast"], done
+    for item in gone if how != "renamed" else []:
+        assert not list((project / "output").rglob(f"{item.stem}/index.html"))
+    _same_as_clean(project)
