@@ -7,6 +7,7 @@ server itself, as a browser sees it.)"""
 from __future__ import annotations
 
 import contextlib
+import html
 import os
 import re
 import shutil
@@ -508,4 +509,58 @@ def test_a_folder_moved_away_at_once_is_a_save(live, tmp_path, how):
     assert done is not None and not done["fast"], done
     for item in gone if how != "renamed" else []:
         assert not list((project / "output").rglob(f"{item.stem}/index.html"))
+    _same_as_clean(project)
+
+
+class _Loop:
+    """The IOLoop a _Watcher tells browsers through: reloads counted."""
+
+    def __init__(self) -> None:
+        self.reloads = 0
+
+    def add_callback(self, *_) -> None:
+        self.reloads += 1
+
+
+def _watcher(project: Path, site: LiveSite):
+    from kilas.live import _Watcher
+
+    said: list[str] = []
+    watcher = _Watcher(site, project / "pelicanconf.py", None, said.append)
+    watcher.loop = _Loop()
+    return watcher, said
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        "{{ nosuch.title }}",  # rendering: undefined
+        "{{ 1|nofilter }}",  # a filter misspelt
+        '{% include "nosuch.html" %}',  # a template not there
+        "{% if %}",  # Jinja's syntax
+    ],
+)
+def test_a_template_error_names_the_template_and_line(live, mistake):
+    """A mistake in a theme template was said as `critical: 'nosuch' is
+    undefined`, with no file: the page banner and the terminal now name
+    the template and its line, as every other problem."""
+    project, site = live
+    partial = project / "theme" / "templates" / "partials" / "period_nav.html"
+    good = partial.read_text("utf-8")
+    lines = good.splitlines(keepends=True)
+    lines.insert(1, mistake + "\n")
+    partial.write_text("".join(lines), "utf-8")
+    before = snapshot(project / "output")
+    watcher, said = _watcher(project, site)
+    watcher.take({str(partial)})
+    shown = html.unescape(watcher.problems.banner().decode())
+    assert re.search(
+        rf"{re.escape(partial.relative_to(project).as_posix())}:2: template: ", shown
+    ), shown
+    assert watcher.loop.reloads == 1
+    assert said and "build failed" in said[-1], said
+    assert snapshot(project / "output") == before
+    partial.write_text(good, "utf-8")
+    watcher.take({str(partial)})
+    assert watcher.problems.banner() == b"", watcher.problems.lines
     _same_as_clean(project)
