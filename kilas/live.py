@@ -511,6 +511,18 @@ def watched(settings_file: str | Path, content: str | Path | None = None) -> lis
     return [f.resolve() for f in folders if f.is_dir()]
 
 
+def _plugin_folders(settings_file, content) -> list[Path]:
+    """The plugin folders (PLUGIN_PATHS), resolved; none when the settings
+    cannot be read (the build says why)."""
+    from kilas.build import load_settings  # noqa: PLC0415
+
+    try:
+        settings = load_settings(settings_file, content)
+    except Exception:  # noqa: BLE001
+        return []
+    return [Path(p).resolve() for p in settings.get("PLUGIN_PATHS", [])]
+
+
 def relevant(path: str, settings_folder: Path, folders: list[Path]) -> bool:
     """Whether a changed ``path`` is an input: a file below a watched folder
     that is not hidden, an editor's scratch file or a cache; or a Python
@@ -638,6 +650,7 @@ class _Watcher:
         self.settings_file, self.content = settings_file, content
         self.stop = threading.Event()
         self.problems = problems or _Problems()
+        self.code = _plugin_folders(settings_file, content)
 
     def watch(self, *args, **kwargs) -> None:  # livereload's API; all is watched
         pass
@@ -663,6 +676,14 @@ class _Watcher:
             )
 
     def take(self, saved: set[str]) -> None:
+        code = sorted(
+            p
+            for p in saved
+            if p.endswith(".py") and any(Path(p).is_relative_to(f) for f in self.code)
+        )
+        if code:
+            self.restart(code)
+            return
         # Tornado turns the root logger up to INFO; keep builds to problems
         # and notices (a script removed from a body), as `invoke build`.
         logging.getLogger().setLevel(NOTICE)
@@ -684,6 +705,26 @@ class _Watcher:
         self.problems.lines = []
         self.report(_said(done, done["saved"]))
         self._reload()
+
+    def restart(self, code: list[str]) -> None:
+        """A plugin's Python file was saved: Python keeps the modules it
+        imported, so a build in this process would use the code as it was.
+        The server starts again (the same command, the same process), and
+        builds with the new code; the browsers reconnect and reload."""
+        names = ", ".join(sorted({Path(p).name for p in code}))
+        self.report(
+            f"kilas: {names}: a plugin's code changed; starting the server"
+            " again to use it"
+        )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+        except OSError as exc:
+            self.report(
+                f"kilas: the server could not start again ({exc}): stop it"
+                " (Ctrl+C) and run it again to use the plugin's new code"
+            )
 
     def _reload(self) -> None:
         from livereload.handlers import LiveReloadHandler  # noqa: PLC0415

@@ -564,3 +564,35 @@ def test_a_template_error_names_the_template_and_line(live, mistake):
     watcher.take({str(partial)})
     assert watcher.problems.banner() == b"", watcher.problems.lines
     _same_as_clean(project)
+
+
+def test_a_plugin_saved_is_used_by_the_next_build(tmp_path):
+    """A save of a plugin's Python file was 'rebuilt' with the code the
+    server imported when it started (Python keeps its modules): the change
+    did nothing until the server was stopped and run again. The server now
+    starts again by itself, and builds with the new code."""
+    with _server(tmp_path) as (project, port, said):
+        plugin = project / "plugins" / "kilas_contract" / "__init__.py"
+        good = plugin.read_text("utf-8")
+        plugin.write_text(good + '\nraise RuntimeError("plugin diubah")\n', "utf-8")
+        deadline = time.monotonic() + 120
+        while "plugin diubah" not in said.read_text("utf-8"):
+            assert time.monotonic() < deadline, said.read_text("utf-8")
+            time.sleep(0.5)
+        log = said.read_text("utf-8")
+        assert "__init__.py: a plugin's code changed; starting the server" in log
+        assert "__init__.py: rebuilt" not in log
+        plugin.write_text(good, "utf-8")
+        ready = "the site is in memory; watching for saves"
+        while (
+            log.count(ready) < 2
+            or "starting the server" not in log.split("plugin diubah")[-1]
+        ):
+            assert time.monotonic() < deadline + 120, log
+            time.sleep(0.5)
+            log = said.read_text("utf-8")
+        # Serving again, from the new process, on the same port.
+        from urllib.request import urlopen
+
+        with urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
+            assert page.status == 200
