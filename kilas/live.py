@@ -871,6 +871,8 @@ def serve(
         settings = load_settings(settings_file, content, output)
         report(f"kilas: {exc}; {READY}")
     watcher = _Watcher(site, settings_file, content, report, problems)
+    # A build that failed is not tried again when idle: the next save is.
+    watcher.read = watcher.read or bool(problems.lines)
     _external_script(problems)
     server = Server(watcher=watcher)
     try:
