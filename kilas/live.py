@@ -832,6 +832,25 @@ def _external_script(problems: _Problems) -> None:
     livereload.server.LiveScriptInjector = ExternalScript
 
 
+def _site_pages():
+    """livereload's file handler, answering a page that is not there with
+    the site's own ``404.html`` (as GitHub Pages and ``invoke serve`` do),
+    not Tornado's bare "404: Not Found": an editor sees the page readers
+    would, with the livereload script and the problems banner."""
+    from livereload.handlers import StaticFileHandler  # noqa: PLC0415
+
+    class SitePages(StaticFileHandler):
+        def write_error(self, status_code, **kwargs):
+            page = Path(self.root) / "404.html"
+            if status_code != 404 or not page.is_file():
+                return super().write_error(status_code, **kwargs)
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish(page.read_bytes())
+            return None
+
+    return SitePages
+
+
 READY = "watching for saves"
 
 
@@ -875,6 +894,7 @@ def serve(
     watcher.read = watcher.read or bool(problems.lines)
     _external_script(problems)
     server = Server(watcher=watcher)
+    server.SFH = _site_pages()
     try:
         server.serve(host=host, port=port, root=str(settings["OUTPUT_PATH"]))
     finally:

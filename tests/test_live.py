@@ -11,6 +11,7 @@ import html
 import os
 import re
 import shutil
+import socket
 import threading
 import time
 from pathlib import Path
@@ -324,6 +325,16 @@ def _server(tmp_path: Path):
             assert server.poll() is None, said.read_text("utf-8")
             assert time.monotonic() < deadline
             time.sleep(0.2)
+        # Said before Tornado listens: wait for the port too.
+        while True:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", port), timeout=5),
+            ):
+                break
+            assert server.poll() is None, said.read_text("utf-8")
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
         yield project, port, said
     finally:
         server.terminate()
@@ -598,3 +609,24 @@ def test_a_plugin_saved_is_used_by_the_next_build(tmp_path):
 
         with urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
             assert page.status == 200
+
+
+def test_a_page_not_there_is_the_sites_404_page(tmp_path):
+    """livereload answered a missing page with Tornado's bare "404: Not
+    Found": not the site's 404 page, which GitHub Pages and `invoke serve`
+    show. An editor opening a new item's address before it builds now sees
+    the site's page, with the script that reloads it once the item is
+    there."""
+    from urllib.error import HTTPError
+    from urllib.request import urlopen
+
+    with _server(tmp_path) as (project, port, _said):
+        own = (project / "output" / "404.html").read_text("utf-8")
+        title = re.search(r"<title>(.*?)</title>", own, re.S)[1]
+        with pytest.raises(HTTPError) as missing:
+            urlopen(f"http://127.0.0.1:{port}/2024/08/belum-ada/", timeout=30)
+        assert missing.value.code == 404
+        shown = missing.value.read().decode("utf-8")
+        assert f"<title>{title}</title>" in shown, shown[:500]
+        assert '<script src="/livereload.js?port=' in shown
+        assert "text/html" in missing.value.headers["Content-Type"]
