@@ -710,11 +710,13 @@ class _Watcher:
         """A plugin's Python file was saved: Python keeps the modules it
         imported, so a build in this process would use the code as it was.
         The server starts again (the same command, the same process), and
-        builds with the new code; the browsers reconnect and reload."""
+        builds with the new code. Browsers reconnect but are not told to
+        reload (a page loaded since cannot be told from one loaded before):
+        the message says to reload."""
         names = ", ".join(sorted({Path(p).name for p in code}))
         self.report(
             f"kilas: {names}: a plugin's code changed; starting the server"
-            " again to use it"
+            f" again to use it (reload the page once it is {READY})"
         )
         sys.stdout.flush()
         sys.stderr.flush()
