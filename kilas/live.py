@@ -159,6 +159,7 @@ class LiveSite:
             "siteurl": siteurl,
         }
         self.kept: _Kept | None = None
+        self.started = time.time()  # when the last build began to read
 
     # -- a whole build ------------------------------------------------------
     def build(self, force: bool = True) -> dict:
@@ -170,6 +171,7 @@ class LiveSite:
         from kilas.pelican_coupling import forget_memos, site_written  # noqa: PLC0415
 
         self.kept = None
+        self.started = time.time()
         forget_memos()
         gc.unfreeze()
         gc.collect()  # the last site's memory, before this one is read
@@ -651,6 +653,7 @@ class _Watcher:
         self.stop = threading.Event()
         self.problems = problems or _Problems()
         self.code = _plugin_folders(settings_file, content)
+        self.caught_up = False  # saves made while the server started, taken
 
     def watch(self, *args, **kwargs) -> None:  # livereload's API; all is watched
         pass
@@ -675,7 +678,35 @@ class _Watcher:
                 " it is: stop the server (Ctrl+C) and run it again"
             )
 
+    def missed(self) -> set[str]:
+        """The inputs saved (or deleted) since the first build began to read,
+        before the server watched: once, at its first moment of watching.
+        (A second early, for coarse file times: a file taken again is
+        rendered the same.)"""
+        if self.caught_up:
+            return set()
+        self.caught_up = True
+        since = self.site.started - 1
+        settings_folder = Path(self.settings_file).resolve().parent
+        folders = watched(self.settings_file, self.content)
+        found = set()
+        for top in [settings_folder, *folders]:
+            paths = top.glob("*.py") if top == settings_folder else top.rglob("*")
+            for path in paths:
+                with contextlib.suppress(OSError):
+                    if (
+                        relevant(str(path), settings_folder, folders)
+                        and path.is_file()
+                        and path.stat().st_mtime >= since
+                    ):
+                        found.add(str(path))
+        kept = self.site.kept
+        if kept is not None:
+            found.update(p for p in kept.sources if not os.path.lexists(p))
+        return found
+
     def take(self, saved: set[str]) -> None:
+        saved = saved | self.missed()
         code = sorted(
             p
             for p in saved
@@ -754,6 +785,11 @@ class _Watcher:
         """Half a second without a save: read the site into memory if the
         server started without reading it; index the changed pages for
         search (a second or two a shard; saves meanwhile wait for it)."""
+        missed = self.missed()
+        if missed:
+            self.read = True  # the save's build reads the site
+            self.take(missed)
+            return
         if self.site.kept is None and not self.read:
             self.read = True
             try:

@@ -630,3 +630,25 @@ def test_a_page_not_there_is_the_sites_404_page(tmp_path):
         assert f"<title>{title}</title>" in shown, shown[:500]
         assert '<script src="/livereload.js?port=' in shown
         assert "text/html" in missing.value.headers["Content-Type"]
+
+
+def test_saves_made_while_the_server_starts_are_taken(live):
+    """The server watches once its first build is done: an item saved, or
+    deleted, while that build ran (seconds, or minutes for a big site) was
+    never taken, and output/ kept the old text with nothing said. The
+    first moment of watching takes them."""
+    project, site = live
+    items = _items(project)
+    _append(items[3], "Kalimat disimpan saat server mulai.")
+    items[7].unlink()
+    watcher, said = _watcher(project, site)
+    watcher.idle()
+    assert len(said) == 1 and ": rebuilt in" in said[0], said  # a file deleted
+    page = next((project / "output").rglob(f"{items[3].stem}/index.html"))
+    assert "Kalimat disimpan saat server" in page.read_text("utf-8")
+    assert not list((project / "output").rglob(f"{items[7].stem}/index.html"))
+    site.index()
+    _same_as_clean(project)
+    said.clear()
+    watcher.idle()  # once: the next moments are idle ones
+    assert said == [], said
