@@ -687,6 +687,10 @@ class _Watcher:
             return set()
         self.caught_up = True
         since = self.site.started - 1
+        # Started again for a plugin's save: what was saved before, the
+        # server that stopped took (else each start would start again).
+        with contextlib.suppress(ValueError):
+            since = max(since, float(os.environ.pop(_RESTARTED, "")))
         settings_folder = Path(self.settings_file).resolve().parent
         folders = watched(self.settings_file, self.content)
         found = set()
@@ -751,6 +755,7 @@ class _Watcher:
         )
         sys.stdout.flush()
         sys.stderr.flush()
+        os.environ[_RESTARTED] = repr(time.time())
         try:
             os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
         except OSError as exc:
@@ -890,6 +895,7 @@ def _site_pages():
 
 
 READY = "watching for saves"
+_RESTARTED = "KILAS_LIVE_RESTARTED"  # when the server that stopped started again
 
 
 def serve(
