@@ -681,12 +681,12 @@ class _Watcher:
     def missed(self) -> set[str]:
         """The inputs saved (or deleted) since the first build began to read,
         before the server watched: once, at its first moment of watching.
-        (A second early, for coarse file times: a file taken again is
-        rendered the same.)"""
+        (A little early, as file times lag the clock by up to a tick: a
+        file taken again is rendered the same.)"""
         if self.caught_up:
             return set()
         self.caught_up = True
-        since = self.site.started - 1
+        since = self.site.started - 0.05
         # Started again for a plugin's save: what was saved before, the
         # server that stopped took (else each start would start again).
         with contextlib.suppress(ValueError):
