@@ -119,14 +119,6 @@ class _Kept:
         self.record_key = _record_key(self.cache)
 
 
-def _parents(path: str, top: Path) -> Iterable[str]:
-    """The folders of ``path`` (a file read) below ``top`` (the content folder)."""
-    for parent in Path(path).parents:
-        if parent == top or not parent.is_relative_to(top):
-            return
-        yield str(parent)
-
-
 def _folders(files: Iterable[str]) -> set[str]:
     folders = set()
     for name in files:
@@ -248,16 +240,15 @@ class LiveSite:
         paths = {os.path.realpath(p) for p in paths}
         kept = self.kept
         if kept is not None:
-            # A folder moved or deleted at once (`mv content/items/2024
-            # /tmp`) is one path, no file: a save when it held files read.
-            folders = {p for s in kept.sources for p in _parents(s, kept.content)}
             paths = {
                 p
                 for p in paths
                 if os.path.lexists(p)
                 or p in kept.sources
-                or p in folders
                 or not Path(p).is_relative_to(kept.content)
+                # A folder moved or deleted at once (`mv content/items/2024
+                # /tmp`) is one path, no file: a save when it held files read.
+                or any(s.startswith(p + os.sep) for s in kept.sources)
             }
             if not paths:
                 return None
@@ -520,7 +511,7 @@ def _plugin_folders(settings_file, content) -> list[Path]:
 
     try:
         settings = load_settings(settings_file, content)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001  (the build says why)
         return []
     return [Path(p).resolve() for p in settings.get("PLUGIN_PATHS", [])]
 
