@@ -146,8 +146,10 @@ def serve(c, port=str(CONFIG["port"])):
 
 @task(help={"port": "port on 127.0.0.1 (default 8000)"})
 def livereload(c, port=str(CONFIG["port"])):
-    """Build, serve, and update the site on every save of content, theme,
-    plugins or settings (the site stays in memory: see kilas/live.py)."""
+    """Build, serve, and update the site and the browser on every save.
+
+    Saves of content, theme, plugins or settings are watched; the site stays
+    in memory between saves (see kilas/live.py)."""
     from kilas.build import BuildFailed  # noqa: PLC0415
     from kilas.live import serve  # noqa: PLC0415
 
@@ -171,8 +173,9 @@ def livereload(c, port=str(CONFIG["port"])):
     }
 )
 def preview(c, siteurl="", serve=False, port=str(CONFIG["port"])):
-    """Build with the publish settings (publishconf.py) into output/, as
-    Pelican's quickstart `preview` does; --serve also serves it."""
+    """Build with the publish settings (publishconf.py) into output/.
+
+    As Pelican's quickstart `preview` does; --serve also serves it."""
     from urllib.parse import urlparse  # noqa: PLC0415
 
     from kilas.build import describe  # noqa: PLC0415
@@ -260,7 +263,8 @@ def gh_pages(
         "region": "one or more regions: codes or names, separated by ';'",
         "source": "the outlet the item digests (see content/sources.yaml)",
         "category": "one category (see KILAS_CATEGORIES in pelicanconf.py)",
-        "summary": "the one-paragraph summary (without it the item is a draft)",
+        "summary": "the one-paragraph summary (without it, a prompt to replace; the item "
+        "is a draft either way)",
         "story": "a developing story the item belongs to",
     }
 )
@@ -366,7 +370,7 @@ def lighthouse(c):
 
 @task(help={"articles": "number of synthetic items (default 1000)"})
 def bench(c, articles=1000):
-    """Measure Kilas (clean build, edit, add, retitle, delete, no change) against stock Pelican."""
+    """Measure Kilas (clean build, edits, no change, a livereload save) against Pelican."""
     from kilas.bench import main as run_bench  # noqa: PLC0415
 
     sys.exit(run_bench(["--articles", str(articles), "--project-root", str(PROJECT)]))

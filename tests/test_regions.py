@@ -679,3 +679,48 @@ def test_a_homepage_no_link_can_hold_is_named(content, tmp_path):
         "homepage 'https://harian spasi.example/' must be an http(s) address" in said[0]
     )
     assert "homepage 'https://[harian/' must be an http(s) address" in said[1]
+
+
+def test_a_renamed_source_keeps_its_address_with_a_slug(content, tmp_path):
+    """Renaming a source in sources.yaml (SinarHarapan.id becomes Sinar
+    Harapan Daring, the old name an alias) moved its page and its feed to a
+    new address: links and feed subscriptions to the old one broke. A
+    `slug:` keeps the address; a slug that is none, or one two sources
+    would share, is named on its line."""
+    sources = content / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    renamed = text.replace(
+        "  - name: SinarHarapan.id\n    aliases: [Sinar Harapan, sinarharapan.id]\n",
+        "  - name: Sinar Harapan Daring\n    slug: sinarharapanid\n"
+        "    aliases: [SinarHarapan.id, Sinar Harapan, sinarharapan.id]\n",
+    )
+    assert renamed != text
+    sources.write_text(renamed, encoding="utf-8")
+    output = tmp_path / "output"
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = html.parse(str(output / "sumber" / "sinarharapanid" / "index.html"))
+    assert "Sinar Harapan Daring" in page.xpath("string(//h1)")
+    assert (output / "feeds" / "sumber" / "sinarharapanid.atom.xml").is_file()
+    assert not (output / "sumber" / "sinar-harapan-daring").exists()
+
+    sources.write_text(
+        renamed + "  - name: Harian Lain\n    slug: Harian Lain\n"
+        "    homepage: https://lain.example/\n    kind: outlet\n"
+        "  - name: Reuters Indonesia\n    slug: reuters\n"
+        "    homepage: https://reuters.example/\n    kind: agency\n",
+        encoding="utf-8",
+    )
+    lines = renamed.count("\n")
+    said = [
+        line
+        for line in _registry_fails(content, tmp_path / "again")
+        if "sources.yaml:" in line
+    ]
+    assert [line.split("sources.yaml:")[1].split(":")[0] for line in said] == [
+        str(lines + 2),
+        str(lines + 6),
+    ], said
+    assert "slug 'Harian Lain' is not a slug" in said[0]
+    assert "its page would be at the address of Reuters (line" in said[1]
+    assert "sumber/reuters/: give one of them another 'slug:'" in said[1]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,6 +192,8 @@ class Source(_Term):
         self.country: str = entry.get("country", "")
         self.language: str = entry.get("language", "")
         self.aliases: list[str] = list(entry.get("aliases", []))
+        if entry.get("slug"):  # the address kept when the name changes
+            self.slug = entry["slug"]
 
 
 class Story(_Term):
@@ -963,7 +966,8 @@ def language_problem(text: str) -> str | None:
     return f"language {text!r} is not a language code (id, en, ko, ...).{hint}"
 
 
-SOURCE_FIELDS = ("name", "aliases", "homepage", "kind", "country", "language")
+SOURCE_FIELDS = ("name", "aliases", "homepage", "kind", "country", "language", "slug")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 class SourceRegistry:
@@ -978,6 +982,8 @@ class SourceRegistry:
         # items name the same few sources.
         self._found: dict[str, Lookup] = {}
         self.sources: list[Source] = []
+        # Each source's address (its slug): the name and line holding it.
+        self._slugs: dict[str, tuple[str, int]] = {}
         self._problems: list[RegistryProblem] = []
         self._digest = hashlib.sha1()
         reader = _Reader(registry_file, self._problems, self._digest)
@@ -988,7 +994,7 @@ class SourceRegistry:
         for entry in entries:
             values = {
                 key: reader.text(entry, key)
-                for key in ("name", "homepage", "kind", "country", "language")
+                for key in ("name", "homepage", "kind", "country", "language", "slug")
             }
             missing = [k for k in self.REQUIRED if k not in entry.nodes]
             if missing:
@@ -1029,9 +1035,27 @@ class SourceRegistry:
                     "keep one entry",
                 )
                 continue
+            slug = values["slug"]
+            if slug and not _SLUG.fullmatch(slug.text):
+                reader.problem(
+                    slug.line,
+                    f"source {name.text}: slug {slug.text!r} is not a slug; use"
+                    " lowercase letters, digits and hyphens, e.g. sinar-harapan",
+                )
+                values["slug"] = None
             plain = {k: v.text for k, v in values.items() if v is not None}
             plain["aliases"] = [a.text for a in aliases]
             source = Source(plain, settings)
+            owner = self._slugs.get(source.slug)
+            if owner is not None:
+                reader.problem(
+                    (slug or name).line,
+                    f"source {name.text}: its page would be at the address of"
+                    f" {owner[0]} (line {owner[1]}), sumber/{source.slug}/: give"
+                    " one of them another 'slug:'",
+                )
+                continue
+            self._slugs[source.slug] = (name.text, name.line)
             self.sources.append(source)
             for text in [name, *aliases]:
                 self._claim(reader, text, source)

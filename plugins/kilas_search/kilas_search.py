@@ -46,8 +46,9 @@ SEARCH_DEFAULTS: dict[str, object] = {
     "SEARCH_BUNDLE_DIR": "pagefind",
     # Index language; "" means DEFAULT_LANG.
     "SEARCH_LANGUAGE": "",
-    # Where the search page sends readers without JavaScript (the timeline).
-    "SEARCH_BROWSE_URL": "linimasa/",
+    # Where the search page sends readers without JavaScript; "" means the
+    # timeline, wherever TIMELINE_URL puts it.
+    "SEARCH_BROWSE_URL": "",
     # Pagefind ranking options, passed to the browser. A digest's items are
     # all short: a longer one is not less about its subject, so page length
     # does not lower a result.
@@ -103,6 +104,8 @@ def validate_settings(pelican) -> None:
     if stale is not None and stale.job is not None:
         stale.job.abandon()
     apply(settings, SEARCH_DEFAULTS, RULES, "kilas_search", SearchSettingError)
+    if not settings["SEARCH_BROWSE_URL"]:  # kilas_timeline's defaults are in
+        settings["SEARCH_BROWSE_URL"] = settings.get("TIMELINE_URL", "linimasa/")
 
 
 def plan_shards(items, limit: int) -> dict[str, list[str]]:
