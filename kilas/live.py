@@ -683,7 +683,10 @@ class _Watcher:
         with contextlib.suppress(ValueError):
             since = max(since, float(os.environ.pop(_RESTARTED, "")))
         settings_folder = Path(self.settings_file).resolve().parent
-        folders = watched(self.settings_file, self.content)
+        try:
+            folders = watched(self.settings_file, self.content)
+        except BuildFailed:  # the settings file is being edited: its build says
+            folders = []
         found = set()
         for top in [settings_folder, *folders]:
             paths = top.glob("*.py") if top == settings_folder else top.rglob("*")

@@ -652,3 +652,21 @@ def test_saves_made_while_the_server_starts_are_taken(live):
     said.clear()
     watcher.idle()  # once: the next moments are idle ones
     assert said == [], said
+
+
+def test_a_broken_settings_file_as_the_first_save_is_shown(live):
+    """The first save, before the server had looked for saves made while it
+    started, was a settings file with a mistake: looking read the settings,
+    failed, and the server stopped watching. It is now shown, as any save
+    the build refuses, and the next save is taken."""
+    project, site = live
+    settings = project / "pelicanconf.py"
+    good = settings.read_text("utf-8")
+    settings.write_text(good + '\nX = "abc\n', "utf-8")
+    watcher, said = _watcher(project, site)
+    watcher.take({str(settings)})
+    assert "pelicanconf.py:" in watcher.problems.banner().decode(), said
+    settings.write_text(good, "utf-8")
+    watcher.take({str(settings)})
+    assert watcher.problems.banner() == b""
+    assert ": rebuilt in" in said[-1], said
