@@ -135,7 +135,12 @@ def new_item(
     folder = content / settings["ARTICLE_PATHS"][0] / f"{now:%Y}" / f"{now:%m}"
     path = folder / f"{slug}.md"
     if path.exists():
-        raise ScaffoldError(f"{path} already exists; choose another title")
+        shown = (
+            path.relative_to(content.parent)
+            if path.is_relative_to(content.parent)
+            else path
+        )
+        raise ScaffoldError(f"{shown} already exists; choose another title")
     lines = [
         f"Title: {title}",
         f"Date: {now:%Y-%m-%d %H:%M}",

@@ -1520,3 +1520,43 @@ def test_a_pinned_translation_is_a_notice(site):
     assert len(said) == 1, said
     assert "items/asli-pin-en.md:10: Pin: a translation is in no edition" in said[0]
     assert "pin its original instead" in said[0]
+
+
+def test_a_link_out_of_content_is_said_once_and_notices_say_so(site):
+    """`![x]({static}/../luar.jpg)` (a file beside content/) brought Pelican's
+    `warning: Unable to generate valid slug for Category ".."` besides the
+    contract's own line, and counted as a warning of its own; a notice
+    (which never fails a build) printed as an error does, with nothing to
+    tell them apart."""
+    content, output = site
+    (content.parent / "luar.jpg").write_bytes(b"\xff\xd8\xff")
+    text = _item(Title="Keluar", Source="Reuters", Cites="Reuters")
+    (content / "items" / "keluar.md").write_text(
+        text + "![Luar]({static}/../luar.jpg)\n", "utf-8"
+    )
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 1
+    assert "Unable to generate valid slug" not in result.stderr
+    assert "an item links to this file, which lies outside the content folder" in (
+        result.stderr
+    )
+    assert "build failed (1 error, 1 critical)" in result.stderr
+    cites = _line(result.stderr, "keluar.md:7: Cites:")
+    assert cites.startswith("notice: "), cites
+    assert _line(result.stderr, "luar.jpg:").startswith(str(content.parent))
+
+
+def test_links_written_as_code_are_text_not_links(site):
+    """`<a href="/x/">` in a code span, or an `<img src=...>` in a code block,
+    is text about HTML: it was taken for a link and refused (a page that is
+    not there, an image no file of content/)."""
+    content, output = site
+    body = (
+        'Tulis `<a href="/halaman-hilang/">` di HTML.\n\n'
+        '```\n<img src="../../images/tidak-ada.jpg" alt="x">\n```\n'
+    )
+    (content / "items" / "kode.md").write_text(_item(Title="Kode") + body, "utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    page = (output / "2024/08/kode/index.html").read_text(encoding="utf-8")
+    assert "&lt;a href=" in page and "&lt;img src=" in page

@@ -447,6 +447,14 @@ def _registry_fails(content: Path, tmp_path: Path) -> list[str]:
     return result.stderr.splitlines()
 
 
+def _sources_fail(content: Path, tmp_path: Path, added: str) -> list[str]:
+    """The sources.yaml problems a build prints once ``added`` is listed."""
+    sources = content / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8") + added, encoding="utf-8")
+    lines = _registry_fails(content, tmp_path)
+    return [line for line in lines if "sources.yaml:" in line]
+
+
 def test_alias_bomb_is_refused_within_a_second(content, tmp_path):
     path = content / "regions.yaml"
     path.write_text(BOMB, encoding="utf-8")
@@ -659,18 +667,13 @@ def test_a_homepage_no_link_can_hold_is_named(content, tmp_path):
     the bracket also stopped the build with a Python error."""
     sources = content / "sources.yaml"
     lines = sources.read_text(encoding="utf-8").count("\n")
-    sources.write_text(
-        sources.read_text(encoding="utf-8") + "  - name: Harian Spasi\n"
-        "    homepage: https://harian spasi.example/\n"
+    said = _sources_fail(
+        content,
+        tmp_path,
+        "  - name: Harian Spasi\n    homepage: https://harian spasi.example/\n"
         "    kind: outlet\n"
-        "  - name: Harian Kurung\n"
-        "    homepage: https://[harian/\n"
-        "    kind: outlet\n",
-        encoding="utf-8",
+        "  - name: Harian Kurung\n    homepage: https://[harian/\n    kind: outlet\n",
     )
-    said = [
-        line for line in _registry_fails(content, tmp_path) if "sources.yaml:" in line
-    ]
     assert [line.split("sources.yaml:")[1].split(":")[0] for line in said] == [
         str(lines + 2),
         str(lines + 5),
@@ -704,19 +707,15 @@ def test_a_renamed_source_keeps_its_address_with_a_slug(content, tmp_path):
     assert (output / "feeds" / "sumber" / "sinarharapanid.atom.xml").is_file()
     assert not (output / "sumber" / "sinar-harapan-daring").exists()
 
-    sources.write_text(
-        renamed + "  - name: Harian Lain\n    slug: Harian Lain\n"
+    lines = renamed.count("\n")
+    said = _sources_fail(
+        content,
+        tmp_path / "again",
+        "  - name: Harian Lain\n    slug: Harian Lain\n"
         "    homepage: https://lain.example/\n    kind: outlet\n"
         "  - name: Reuters Indonesia\n    slug: reuters\n"
         "    homepage: https://reuters.example/\n    kind: agency\n",
-        encoding="utf-8",
     )
-    lines = renamed.count("\n")
-    said = [
-        line
-        for line in _registry_fails(content, tmp_path / "again")
-        if "sources.yaml:" in line
-    ]
     assert [line.split("sources.yaml:")[1].split(":")[0] for line in said] == [
         str(lines + 2),
         str(lines + 6),

@@ -67,6 +67,9 @@ def test_new_works_from_a_subfolder_and_writes_what_check_passes(project: Path):
     )  # fmt: skip
     assert again.returncode == 1
     assert "already exists; choose another title" in again.stderr
+    # Named as the new file is named: from the project, not from /.
+    relative = path.relative_to(project).as_posix()
+    assert f"kilas: {relative} already exists" in again.stderr, again.stderr
     assert path.read_text(encoding="utf-8") == text
 
 

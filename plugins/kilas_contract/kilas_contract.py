@@ -190,6 +190,7 @@ class _Run:
         # field, value); the source of every page by its address.
         self.root_links: list[tuple[object, str, str]] = []
         self.page_sources: dict[str, str] = {}
+        self.quiet: _QuietOrphans | None = None
         self.renders = RenderCache(settings, item_parts)
         self._prefilled = False
         self.discovery = discover(settings, self.display)
@@ -257,8 +258,9 @@ class _Run:
         logger.error("%s", problem)
 
     def notice(self, problem: Problem) -> None:
-        """Shown, never failing the build (NOTICE is below WARNING)."""
-        logger.log(NOTICE, "%s", problem)
+        """Shown, never failing the build (NOTICE is below WARNING), and
+        said to be a notice (an error has the same ``path:line:`` shape)."""
+        logger.log(NOTICE, "notice: %s", problem)
 
 
 def _run(settings: dict) -> _Run:
@@ -1547,20 +1549,34 @@ def _near_date(value: str) -> str | None:
     return f"{shown} {zone[1].upper()}" if zone else shown
 
 
-class _QuietOrphans(logging.Filter):
-    """Pelican's warning that the items of a slug are all translations,
-    dropped when this run found problems: an original the contract refused
-    leaves its translation alone, and the problem is the original's, said
-    on its line (an orphan translation of a good site is the contract's own
-    error). One per build: ``start_run`` replaces the last build's."""
+# Pelican's warnings of what the contract says itself, on its line: the
+# items of a slug all translations (an original it refused leaves its
+# translation alone; an orphan translation is its own error), and a slug
+# made of nothing (a tag of symbols; a link to {static}/../x names a
+# category "..").
+_SAID_BY_THE_CONTRACT = ('All items ("%s")', "Unable to generate valid slug")
 
-    def __init__(self, run: _Run) -> None:
+
+class _QuietOrphans(logging.Filter):
+    """Pelican's warnings of ``_SAID_BY_THE_CONTRACT``, held until every item
+    is read and checked (``release``): dropped when the run found problems
+    (they are then a second, vaguer message of one), else logged. One per
+    build: ``start_run`` replaces the last build's."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self.run = run
+        self.held: list[logging.LogRecord] | None = []
 
     def filter(self, record: logging.LogRecord) -> bool:
-        orphan = str(record.msg).startswith('All items ("%s")')
-        return not (orphan and self.run.problems)
+        if self.held is None or not str(record.msg).startswith(_SAID_BY_THE_CONTRACT):
+            return True
+        self.held.append(record)
+        return False
+
+    def release(self, problems: bool) -> None:
+        held, self.held = self.held or [], None
+        for record in [] if problems else held:
+            logging.getLogger(record.name).handle(record)
 
 
 # -- signal receivers ----------------------------------------------------------
@@ -1581,10 +1597,12 @@ def start_run(pelican) -> None:
         settings["KILAS_TYPOGRIFY"] = True
     run = _Run(settings)
     state(settings).set(__name__, run)
-    utils_logger = logging.getLogger("pelican.utils")
-    for old in [f for f in utils_logger.filters if isinstance(f, _QuietOrphans)]:
-        utils_logger.removeFilter(old)
-    utils_logger.addFilter(_QuietOrphans(run))
+    run.quiet = _QuietOrphans()
+    for name in ("pelican.utils", "pelican.urlwrappers"):
+        pelican_logger = logging.getLogger(name)
+        for old in [f for f in pelican_logger.filters if isinstance(f, _QuietOrphans)]:
+            pelican_logger.removeFilter(old)
+        pelican_logger.addFilter(run.quiet)
 
 
 def add_reader(readers) -> None:
@@ -1688,6 +1706,7 @@ def check_urls(generators) -> None:
     _check_translations_agree(run, generators[0].context)
     run.renders.save()
     _report_held(run)
+    run.quiet.release(bool(run.problems))
     if run.problems:
         raise ContentError(run.problems)
 
@@ -1880,7 +1899,10 @@ def linked_values(html_text: str):
             if end == -1:
                 break
             value = html_text[start:end]
-            if not value.startswith(("https://", "http://")):
+            # An attribute of a tag, not words about one (`<a href="/x/">` in
+            # a code span is text: its "<" is escaped, so no tag is open).
+            in_tag = html_text.rfind("<", 0, start) > html_text.rfind(">", 0, start)
+            if in_tag and not value.startswith(("https://", "http://")):
                 yield attribute, html.unescape(value)
             start = html_text.find(opening, end)
 
