@@ -224,16 +224,42 @@ def _run_pelican(settings: dict, check_only: bool) -> tuple[_Tally, dict, OSErro
             pelican.run()
     except OSError as exc:
         if exc.errno is None:  # e.g. Jinja's TemplateNotFound
-            logger.critical("%s", exc, exc_info=settings.get("DEBUG", False))
+            logger.critical(
+                "%s", _in_template(exc), exc_info=settings.get("DEBUG", False)
+            )
         failure = exc
     except Exception as exc:
-        logger.critical("%s", exc, exc_info=settings.get("DEBUG", False))
+        logger.critical("%s", _in_template(exc), exc_info=settings.get("DEBUG", False))
     finally:
         signals.content_object_init.disconnect(read)
         root.removeHandler(tally)
     stats = pelican.stats if pelican else {}
     stats["sources"] = sorted(sources)
     return tally, stats, failure
+
+
+def _in_template(exc: BaseException) -> str:
+    """``theme/templates/article.html:12: template: 'x' is undefined``: an
+    error of a template (Jinja's syntax, or one raised while it renders)
+    named with the template and its line, as the last template in the
+    traceback (Jinja puts its templates' lines there); else the message."""
+    from jinja2 import TemplateNotFound, TemplateSyntaxError  # noqa: PLC0415
+
+    place = None
+    if isinstance(exc, TemplateSyntaxError) and exc.filename:
+        place = (exc.filename, exc.lineno)
+    else:
+        for frame, line in traceback.walk_tb(exc.__traceback__):
+            name = frame.f_code.co_filename
+            if not name.endswith(".py") and os.path.isfile(name):
+                place = (name, line)
+    message = str(getattr(exc, "message", None) or exc)
+    if isinstance(exc, TemplateNotFound):
+        message = f"no template {exc.name!r} in the theme"
+    if place is None:
+        return message
+    shown = os.path.relpath(place[0])
+    return f"{place[0] if shown.startswith('..') else shown}:{place[1]}: template: {message}"
 
 
 def cache_dir(output: Path) -> Path:

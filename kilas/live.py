@@ -151,6 +151,7 @@ class LiveSite:
             "siteurl": siteurl,
         }
         self.kept: _Kept | None = None
+        self.started = time.time()  # when the last build began to read
 
     # -- a whole build ------------------------------------------------------
     def build(self, force: bool = True) -> dict:
@@ -162,6 +163,7 @@ class LiveSite:
         from kilas.pelican_coupling import forget_memos, site_written  # noqa: PLC0415
 
         self.kept = None
+        self.started = time.time()
         forget_memos()
         gc.unfreeze()
         gc.collect()  # the last site's memory, before this one is read
@@ -244,6 +246,9 @@ class LiveSite:
                 if os.path.lexists(p)
                 or p in kept.sources
                 or not Path(p).is_relative_to(kept.content)
+                # A folder moved or deleted at once (`mv content/items/2024
+                # /tmp`) is one path, no file: a save when it held files read.
+                or any(s.startswith(p + os.sep) for s in kept.sources)
             }
             if not paths:
                 return None
@@ -499,6 +504,18 @@ def watched(settings_file: str | Path, content: str | Path | None = None) -> lis
     return [f.resolve() for f in folders if f.is_dir()]
 
 
+def _plugin_folders(settings_file, content) -> list[Path]:
+    """The plugin folders (PLUGIN_PATHS), resolved; none when the settings
+    cannot be read (the build says why)."""
+    from kilas.build import load_settings  # noqa: PLC0415
+
+    try:
+        settings = load_settings(settings_file, content)
+    except Exception:  # noqa: BLE001  (the build says why)
+        return []
+    return [Path(p).resolve() for p in settings.get("PLUGIN_PATHS", [])]
+
+
 def relevant(path: str, settings_folder: Path, folders: list[Path]) -> bool:
     """Whether a changed ``path`` is an input: a file below a watched folder
     that is not hidden, an editor's scratch file or a cache; or a Python
@@ -626,6 +643,8 @@ class _Watcher:
         self.settings_file, self.content = settings_file, content
         self.stop = threading.Event()
         self.problems = problems or _Problems()
+        self.code = _plugin_folders(settings_file, content)
+        self.caught_up = False  # saves made while the server started, taken
 
     def watch(self, *args, **kwargs) -> None:  # livereload's API; all is watched
         pass
@@ -650,7 +669,50 @@ class _Watcher:
                 " it is: stop the server (Ctrl+C) and run it again"
             )
 
+    def missed(self) -> set[str]:
+        """The inputs saved (or deleted) since the first build began to read,
+        before the server watched: once, at its first moment of watching.
+        (A little early, as file times lag the clock by up to a tick: a
+        file taken again is rendered the same.)"""
+        if self.caught_up:
+            return set()
+        self.caught_up = True
+        since = self.site.started - 0.05
+        # Started again for a plugin's save: what was saved before, the
+        # server that stopped took (else each start would start again).
+        with contextlib.suppress(ValueError):
+            since = max(since, float(os.environ.pop(_RESTARTED, "")))
+        settings_folder = Path(self.settings_file).resolve().parent
+        try:
+            folders = watched(self.settings_file, self.content)
+        except BuildFailed:  # the settings file is being edited: its build says
+            folders = []
+        found = set()
+        for top in [settings_folder, *folders]:
+            paths = top.glob("*.py") if top == settings_folder else top.rglob("*")
+            for path in paths:
+                with contextlib.suppress(OSError):
+                    if (
+                        relevant(str(path), settings_folder, folders)
+                        and path.is_file()
+                        and path.stat().st_mtime >= since
+                    ):
+                        found.add(str(path))
+        kept = self.site.kept
+        if kept is not None:
+            found.update(p for p in kept.sources if not os.path.lexists(p))
+        return found
+
     def take(self, saved: set[str]) -> None:
+        saved = saved | self.missed()
+        code = sorted(
+            p
+            for p in saved
+            if p.endswith(".py") and any(Path(p).is_relative_to(f) for f in self.code)
+        )
+        if code:
+            self.restart(code)
+            return
         # Tornado turns the root logger up to INFO; keep builds to problems
         # and notices (a script removed from a body), as `invoke build`.
         logging.getLogger().setLevel(NOTICE)
@@ -672,6 +734,29 @@ class _Watcher:
         self.problems.lines = []
         self.report(_said(done, done["saved"]))
         self._reload()
+
+    def restart(self, code: list[str]) -> None:
+        """A plugin's Python file was saved: Python keeps the modules it
+        imported, so a build in this process would use the code as it was.
+        The server starts again (the same command, the same process), and
+        builds with the new code. Browsers reconnect but are not told to
+        reload (a page loaded since cannot be told from one loaded before):
+        the message says to reload."""
+        names = ", ".join(sorted({Path(p).name for p in code}))
+        self.report(
+            f"kilas: {names}: a plugin's code changed; starting the server"
+            f" again to use it (reload the page once it is {READY})"
+        )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.environ[_RESTARTED] = repr(time.time())
+        try:
+            os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+        except OSError as exc:
+            self.report(
+                f"kilas: the server could not start again ({exc}): stop it"
+                " (Ctrl+C) and run it again to use the plugin's new code"
+            )
 
     def _reload(self) -> None:
         from livereload.handlers import LiveReloadHandler  # noqa: PLC0415
@@ -699,6 +784,11 @@ class _Watcher:
         """Half a second without a save: read the site into memory if the
         server started without reading it; index the changed pages for
         search (a second or two a shard; saves meanwhile wait for it)."""
+        missed = self.missed()
+        if missed:
+            self.read = True  # the save's build reads the site
+            self.take(missed)
+            return
         if self.site.kept is None and not self.read:
             self.read = True
             try:
@@ -779,7 +869,27 @@ def _external_script(problems: _Problems) -> None:
     livereload.server.LiveScriptInjector = ExternalScript
 
 
+def _site_pages():
+    """livereload's file handler, answering a page that is not there with
+    the site's own ``404.html`` (as GitHub Pages and ``invoke serve`` do),
+    not Tornado's bare "404: Not Found": an editor sees the page readers
+    would, with the livereload script and the problems banner."""
+    from livereload.handlers import StaticFileHandler  # noqa: PLC0415
+
+    class SitePages(StaticFileHandler):
+        def write_error(self, status_code, **kwargs):
+            page = Path(self.root) / "404.html"
+            if status_code != 404 or not page.is_file():
+                return super().write_error(status_code, **kwargs)
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish(page.read_bytes())
+            return None
+
+    return SitePages
+
+
 READY = "watching for saves"
+_RESTARTED = "KILAS_LIVE_RESTARTED"  # when the server that stopped started again
 
 
 def serve(
@@ -818,8 +928,11 @@ def serve(
         settings = load_settings(settings_file, content, output)
         report(f"kilas: {exc}; {READY}")
     watcher = _Watcher(site, settings_file, content, report, problems)
+    # A build that failed is not tried again when idle: the next save is.
+    watcher.read = watcher.read or bool(problems.lines)
     _external_script(problems)
     server = Server(watcher=watcher)
+    server.SFH = _site_pages()
     try:
         server.serve(host=host, port=port, root=str(settings["OUTPUT_PATH"]))
     finally:

@@ -7,9 +7,11 @@ server itself, as a browser sees it.)"""
 from __future__ import annotations
 
 import contextlib
+import html
 import os
 import re
 import shutil
+import socket
 import threading
 import time
 from pathlib import Path
@@ -323,6 +325,16 @@ def _server(tmp_path: Path):
             assert server.poll() is None, said.read_text("utf-8")
             assert time.monotonic() < deadline
             time.sleep(0.2)
+        # Said before Tornado listens: wait for the port too.
+        while True:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", port), timeout=5),
+            ):
+                break
+            assert server.poll() is None, said.read_text("utf-8")
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
         yield project, port, said
     finally:
         server.terminate()
@@ -482,3 +494,179 @@ def test_a_scheduled_item_appears_at_its_time(tmp_path):
         server.terminate()
         server.wait(30)
         log.close()
+
+
+@pytest.mark.parametrize("how", ["moved_out", "deleted", "renamed"])
+def test_a_folder_moved_away_at_once_is_a_save(live, tmp_path, how):
+    """`mv content/items/2024/08 /tmp` (or a file manager's delete to the
+    trash, a folder renamed) is one event, for the folder: it was taken for
+    a scratch file made and removed at once, and output/ kept its items."""
+    project, site = live
+    folder = _items(project)[0].parent
+    assert folder != project / "content" / "items"
+    gone = [p for p in _items(project) if p.is_relative_to(folder)]
+    assert gone
+    if how == "moved_out":
+        shutil.move(folder, tmp_path / "away")
+        saved = [folder]
+    elif how == "deleted":
+        shutil.rmtree(folder)
+        saved = [folder]
+    else:
+        renamed = folder.with_name(folder.name + "-lama")
+        folder.rename(renamed)
+        saved = [folder, renamed]
+    done = site.update(saved)
+    assert done is not None and not done["fast"], done
+    for item in gone if how != "renamed" else []:
+        assert not list((project / "output").rglob(f"{item.stem}/index.html"))
+    _same_as_clean(project)
+
+
+class _Loop:
+    """The IOLoop a _Watcher tells browsers through: reloads counted."""
+
+    def __init__(self) -> None:
+        self.reloads = 0
+
+    def add_callback(self, *_) -> None:
+        self.reloads += 1
+
+
+def _watcher(project: Path, site: LiveSite):
+    from kilas.live import _Watcher
+
+    said: list[str] = []
+    watcher = _Watcher(site, project / "pelicanconf.py", None, said.append)
+    watcher.loop = _Loop()
+    return watcher, said
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        "{{ nosuch.title }}",  # rendering: undefined
+        "{{ 1|nofilter }}",  # a filter misspelt
+        '{% include "nosuch.html" %}',  # a template not there
+        "{% if %}",  # Jinja's syntax
+    ],
+)
+def test_a_template_error_names_the_template_and_line(live, mistake):
+    """A mistake in a theme template was said as `critical: 'nosuch' is
+    undefined`, with no file: the page banner and the terminal now name
+    the template and its line, as every other problem."""
+    project, site = live
+    partial = project / "theme" / "templates" / "partials" / "period_nav.html"
+    good = partial.read_text("utf-8")
+    lines = good.splitlines(keepends=True)
+    lines.insert(1, mistake + "\n")
+    partial.write_text("".join(lines), "utf-8")
+    before = snapshot(project / "output")
+    watcher, said = _watcher(project, site)
+    watcher.take({str(partial)})
+    shown = html.unescape(watcher.problems.banner().decode())
+    assert re.search(
+        rf"{re.escape(partial.relative_to(project).as_posix())}:2: template: ", shown
+    ), shown
+    assert watcher.loop.reloads == 1
+    assert said and "build failed" in said[-1], said
+    assert snapshot(project / "output") == before
+    partial.write_text(good, "utf-8")
+    watcher.take({str(partial)})
+    assert watcher.problems.banner() == b"", watcher.problems.lines
+    _same_as_clean(project)
+
+
+def test_a_plugin_saved_is_used_by_the_next_build(tmp_path):
+    """A save of a plugin's Python file was 'rebuilt' with the code the
+    server imported when it started (Python keeps its modules): the change
+    did nothing until the server was stopped and run again. The server now
+    starts again by itself, and builds with the new code."""
+    with _server(tmp_path) as (project, port, said):
+        plugin = project / "plugins" / "kilas_contract" / "__init__.py"
+        good = plugin.read_text("utf-8")
+        plugin.write_text(good + '\nraise RuntimeError("plugin diubah")\n', "utf-8")
+        deadline = time.monotonic() + 120
+        while "plugin diubah" not in said.read_text("utf-8"):
+            assert time.monotonic() < deadline, said.read_text("utf-8")
+            time.sleep(0.5)
+        time.sleep(3)  # idle: the build that failed is not tried again
+        log = said.read_text("utf-8")
+        assert "__init__.py: a plugin's code changed; starting the server" in log
+        assert "__init__.py: rebuilt" not in log
+        assert log.count("plugin diubah") == 1, log
+        plugin.write_text(good, "utf-8")
+        ready = "the site is in memory; watching for saves"
+        while (
+            log.count(ready) < 2
+            or "starting the server" not in log.split("plugin diubah")[-1]
+        ):
+            assert time.monotonic() < deadline + 120, log
+            time.sleep(0.5)
+            log = said.read_text("utf-8")
+        # Serving again, from the new process, on the same port.
+        from urllib.request import urlopen
+
+        with urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
+            assert page.status == 200
+
+
+def test_a_page_not_there_is_the_sites_404_page(tmp_path):
+    """livereload answered a missing page with Tornado's bare "404: Not
+    Found": not the site's 404 page, which GitHub Pages and `invoke serve`
+    show. An editor opening a new item's address before it builds now sees
+    the site's page, with the script that reloads it once the item is
+    there."""
+    from urllib.error import HTTPError
+    from urllib.request import urlopen
+
+    with _server(tmp_path) as (project, port, _said):
+        own = (project / "output" / "404.html").read_text("utf-8")
+        title = re.search(r"<title>(.*?)</title>", own, re.S)[1]
+        with pytest.raises(HTTPError) as missing:
+            urlopen(f"http://127.0.0.1:{port}/2024/08/belum-ada/", timeout=30)
+        assert missing.value.code == 404
+        shown = missing.value.read().decode("utf-8")
+        assert f"<title>{title}</title>" in shown, shown[:500]
+        assert '<script src="/livereload.js?port=' in shown
+        assert "text/html" in missing.value.headers["Content-Type"]
+
+
+def test_saves_made_while_the_server_starts_are_taken(live):
+    """The server watches once its first build is done: an item saved, or
+    deleted, while that build ran (seconds, or minutes for a big site) was
+    never taken, and output/ kept the old text with nothing said. The
+    first moment of watching takes them."""
+    project, site = live
+    items = _items(project)
+    _append(items[3], "Kalimat disimpan saat server mulai.")
+    items[7].unlink()
+    watcher, said = _watcher(project, site)
+    watcher.idle()
+    assert len(said) == 1 and ": rebuilt in" in said[0], said  # a file deleted
+    page = next((project / "output").rglob(f"{items[3].stem}/index.html"))
+    assert "Kalimat disimpan saat server" in page.read_text("utf-8")
+    assert not list((project / "output").rglob(f"{items[7].stem}/index.html"))
+    site.index()
+    _same_as_clean(project)
+    said.clear()
+    watcher.idle()  # once: the next moments are idle ones
+    assert said == [], said
+
+
+def test_a_broken_settings_file_as_the_first_save_is_shown(live):
+    """The first save, before the server had looked for saves made while it
+    started, was a settings file with a mistake: looking read the settings,
+    failed, and the server stopped watching. It is now shown, as any save
+    the build refuses, and the next save is taken."""
+    project, site = live
+    settings = project / "pelicanconf.py"
+    good = settings.read_text("utf-8")
+    settings.write_text(good + '\nX = "abc\n', "utf-8")
+    watcher, said = _watcher(project, site)
+    watcher.take({str(settings)})
+    assert "pelicanconf.py:" in watcher.problems.banner().decode(), said
+    settings.write_text(good, "utf-8")
+    watcher.take({str(settings)})
+    assert watcher.problems.banner() == b""
+    assert ": rebuilt in" in said[-1], said

@@ -164,6 +164,8 @@ ELSEWHERE = {
     "kilas: the search index was not updated": "kilas/live.py",
     "kilas: the save could not be taken": "kilas/live.py",
     "kilas: cannot watch for saves": "kilas/live.py",
+    "kilas: ...: a plugin's code changed": "kilas/live.py",
+    "theme/templates/article.html:4: template:": "kilas/build.py",
 }
 # What a message holds that is filled in: an elision, a number, a path, a
 # quoted value, something in brackets, the system's own words.
@@ -175,7 +177,8 @@ FILLED_IN = re.compile(
 # URL settings of another site; two builds at once, a full disk, an
 # immutable or mounted output/ (tests/test_safety.py, test_fastpath.py); a
 # failing or hanging Pagefind; a save livereload cannot take, its index, the
-# kernel's watch limit (test_settings_errors.py, test_live.py). Here their
+# kernel's watch limit, a plugin saved, a template's mistake
+# (test_settings_errors.py, test_live.py). Here their
 # words are looked for in the code that prints them.
 
 
