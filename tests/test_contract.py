@@ -992,6 +992,44 @@ def test_a_body_link_to_a_file_that_breaks_is_named(site, link, expected):
     assert expected in line, line
 
 
+def test_an_image_no_browser_can_draw_is_named(site):
+    """A text's image cut short by a copy, or a text saved as
+    ``.png``, was published as a broken image without a word (a photo in
+    ``Image:`` was refused so). Each is named on its line; a whole picture,
+    a JPEG named ``.png`` (browsers draw it) and an SVG pass."""
+    content, _ = site
+    images = content / "images"
+    images.mkdir(exist_ok=True)
+    Image.new("RGB", (64, 64), "navy").save(images / "utuh.jpg")
+    whole = (images / "utuh.jpg").read_bytes()
+    (images / "potong.jpg").write_bytes(whole[: len(whole) // 2])
+    (images / "catatan.png").write_text("bukan gambar\n", encoding="utf-8")
+    (images / "jpeg.png").write_bytes(whole)
+    (images / "peta.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>',
+        encoding="utf-8",
+    )
+    text = _item(Title="Bergambar")
+    text += (
+        "\n![Utuh]({static}/images/utuh.jpg)\n\n![Potong]({static}/images/potong.jpg)"
+        "\n\n![Catatan]({static}/images/catatan.png)\n\n"
+        "![JPEG]({static}/images/jpeg.png) ![Peta]({static}/images/peta.svg)\n"
+    )
+    stderr = _fails(site, {"bergambar.md": text})
+    lines = [line for line in stderr.splitlines() if "bergambar.md" in line]
+    said = "\n".join(lines)
+    assert (
+        'bergambar.md:12: Body: the image "{static}/images/potong.jpg" cannot be'
+        " shown whole (" in said
+    ), said
+    assert (
+        'bergambar.md:14: Body: the image "{static}/images/catatan.png" holds no'
+        " picture a browser can show (cannot identify image file 'catatan.png')" in said
+    ), said
+    assert "utuh.jpg" not in said and "jpeg.png" not in said and "peta.svg" not in said
+    assert len(lines) == 2, said
+
+
 def test_body_links_that_work_are_kept(site):
     content, output = site
     (content / "images").mkdir(exist_ok=True)

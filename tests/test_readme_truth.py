@@ -243,6 +243,10 @@ def _broken_content(content: Path) -> None:
     _item(t, "fot.md", body="![Foto]({static}/images/fot.jpg)")
     _item(t, "rel.md", body="![Foto](../../images/foto.jpg)")
     _item(t, "alt.md", body="![]({static}/images/foto.jpg)")
+    (content / "images" / "potong.jpg").write_bytes(photo[: len(photo) // 2])
+    (content / "images" / "teks.png").write_text("teks\n", encoding="utf-8")
+    _item(t, "cutimg.md", body="![Foto]({static}/images/potong.jpg)")
+    _item(t, "txtimg.md", body="![Foto]({static}/images/teks.png)")
     (t / "cut.md").write_text(
         "Title: C\nDate: 2024-08-05 11:00\nCategory: Bencana\nRegion: KP\n"
         "Source: Reuters\nSummary: Putin menawarkan bantuan setelah banjir\n"

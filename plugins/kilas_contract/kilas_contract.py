@@ -191,6 +191,8 @@ class _Run:
         # field, value); the source of every page by its address.
         self.root_links: list[tuple[object, str, str]] = []
         self.page_sources: dict[str, str] = {}
+        # Why each image a text shows cannot be decoded (None: it can).
+        self.images_read: dict[str, str | None] = {}
         self.quiet: _HeldWarnings | None = None
         self.renders = RenderCache(settings, item_parts)
         self._prefilled = False
@@ -1929,6 +1931,8 @@ def check_body_links(generator) -> None:
                 problem = _linked_file_problem(run, value, folder, links)
                 if problem is None and attribute == "src":
                     problem = _missing_image(run, value, folder)
+                if problem is None and attribute == "src":
+                    problem = _unreadable_image(run, value, folder)
                 if problem:
                     path = run.display(content.source_path)
                     run.add(
@@ -2018,6 +2022,63 @@ def _missing_image(run: _Run, value: str, folder: str) -> str | None:
         f'the image "{value}" is no file of content/ (an image of content/'
         f" is linked as {{static}}/images/...){hint}"
     )
+
+
+# Pictures a browser draws from their bytes: each is decoded once a run.
+_PICTURES = (*_IMAGE_TYPES, ".gif", ".bmp", ".ico", ".tif", ".tiff")
+
+
+def _unreadable_image(run: _Run, value: str, folder: str) -> str | None:
+    """An image a text shows (``{static}/images/x.jpg``) that no browser can
+    draw: cut short by a copy, or no picture at all (a page of text saved as
+    ``.png``). The browser shows a broken image where the editor's preview
+    may show part of it; a photo in ``Image:`` was already refused so."""
+    marked = _SITE_FILE.match(value)
+    if marked is None and (value.startswith(("{", "|", "/")) or _ADDRESS.match(value)):
+        return None
+    parts = _split(value[marked.end() :] if marked else value)
+    if parts is None:
+        return None
+    path = unquote(parts.path)
+    if not path.casefold().endswith(_PICTURES):
+        return None  # SVG, or a document: no pixels to check
+    root = run.settings["PATH"]
+    inside = path[1:] if path.startswith("/") else os.path.join(folder, path)
+    file = os.path.normpath(os.path.join(root, inside))
+    if not file.startswith(os.path.join(os.path.normpath(root), "")):
+        return None  # outside content/: _check_linked_files names it
+    if file not in run.images_read:
+        run.images_read[file] = _decode(file)
+    why = run.images_read[file]
+    if why is None:
+        return None
+    if why.startswith("cannot identify"):
+        return (
+            f'the image "{value}" holds no picture a browser can show ({why}):'
+            " export the picture again as JPEG, PNG or WebP"
+        )
+    return (
+        f'the image "{value}" cannot be shown whole ({why}): the file is'
+        " damaged or cut short; open it in an image editor and export it"
+        " again, or copy it again from where it came"
+    )
+
+
+def _decode(file: str) -> str | None:
+    """Why the picture in ``file`` cannot be decoded (None: it can, or the
+    file is not there: another check names that)."""
+    if not os.path.isfile(file):
+        return None
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
+
+    try:
+        with Image.open(file) as image:
+            image.load()
+    except Image.DecompressionBombError:
+        return None  # drawn by browsers; too large is the photo checks' word
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        return str(exc).replace(file, os.path.basename(file))
+    return None
 
 
 def _linked_file_problem(run: _Run, value: str, folder: str, links: set) -> str | None:
