@@ -543,11 +543,13 @@ def watch(
     through watchfiles; saves within 50 ms come together), until ``stop``;
     ``idle`` after each half second without a save. The settings files
     (Python files beside the settings file) are looked at every half
-    second: their folder also holds output/."""
+    second: their folder also holds output/. A settings save that moves the
+    content, the theme or a plugin folder (PATH, THEME, PLUGIN_PATHS) moves
+    the watch with it: saves in the old theme made nothing, saves in the
+    new one were not seen until the server started again."""
     from watchfiles import watch as changes  # noqa: PLC0415
 
     settings_folder = Path(settings_file).resolve().parent
-    folders = watched(settings_file, content)
 
     def settings_files() -> dict[str, str]:
         keys = {}
@@ -556,25 +558,41 @@ def watch(
                 keys[str(path)] = stat_key(path.stat())
         return keys
 
+    def folders_now(before: list[Path]) -> list[Path]:
+        try:
+            return watched(settings_file, content)
+        except Exception:  # noqa: BLE001  (settings that do not load: the build says why)
+            return before
+
     known = settings_files()
-    for found in changes(
-        *folders,
-        stop_event=stop,
-        step=50,
-        debounce=1600,
-        rust_timeout=500,
-        yield_on_timeout=True,
-        watch_filter=lambda _, path: relevant(path, settings_folder, folders),
-        raise_interrupt=False,
-    ):
-        saved = {path for _, path in found}
-        now = settings_files()
-        saved.update(p for p in known.keys() | now.keys() if known.get(p) != now.get(p))
-        known = now
-        if saved:
-            take(saved)
-        elif idle is not None:
-            idle()
+    folders = watched(settings_file, content)
+    while not stop.is_set():
+        for found in changes(
+            *folders,
+            stop_event=stop,
+            step=50,
+            debounce=1600,
+            rust_timeout=500,
+            yield_on_timeout=True,
+            watch_filter=lambda _, path, inside=folders: relevant(
+                path, settings_folder, inside
+            ),
+            raise_interrupt=False,
+        ):
+            saved = {path for _, path in found}
+            now = settings_files()
+            new = folders_now(folders) if known != now else folders
+            saved.update(
+                p for p in known.keys() | now.keys() if known.get(p) != now.get(p)
+            )
+            known = now
+            if saved:
+                take(saved)
+            elif idle is not None:
+                idle()
+            if new != folders:
+                folders = new
+                break
 
 
 # -- the server ----------------------------------------------------------------

@@ -301,6 +301,46 @@ def test_watch_reports_saves_and_ignores_scratch_files(pristine, tmp_path):
     assert reported <= {str(item), str(project / "pelicanconf.py")}, seen
 
 
+def test_a_settings_save_that_moves_the_theme_moves_the_watch(pristine, tmp_path):
+    """The folders watched were those of the settings when the server
+    started: after `THEME = "tema"` was saved, a template saved in tema/
+    was not seen (and saves in the old theme/ made builds for nothing)."""
+    project = tmp_path / "site"
+    shutil.copytree(pristine, project, symlinks=True)
+    shutil.copytree(project / "theme", project / "tema")
+    seen: list[set[str]] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch,
+        args=(project / "pelicanconf.py", None, seen.append, stop),
+        daemon=True,
+    )
+    thread.start()
+
+    def reported(path: Path) -> bool:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and str(path) not in set().union(*seen):
+            time.sleep(0.1)
+        return str(path) in set().union(*seen)
+
+    try:
+        time.sleep(1.0)  # watching
+        settings = project / "pelicanconf.py"
+        _append(settings, 'THEME = "tema"')
+        assert reported(settings), seen
+        time.sleep(1.0)  # watching the new folders
+        seen.clear()
+        new = project / "tema" / "templates" / "base.html"
+        old = project / "theme" / "templates" / "base.html"
+        _append(old, "<!-- lama -->")
+        _append(new, "<!-- baru -->")
+        assert reported(new), seen
+    finally:
+        stop.set()
+        thread.join(10)
+    assert str(old) not in set().union(*seen), seen
+
+
 @contextlib.contextmanager
 def _server(tmp_path: Path):
     """`python -m kilas.live` (what `invoke livereload` runs) on a copy of
