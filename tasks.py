@@ -32,6 +32,12 @@ def _build_or_exit(**kwargs):
         sys.exit(f"kilas: {exc}")
 
 
+def _shown(path):
+    """``path`` as a task prints it: from the project when inside it."""
+    path = Path(path)
+    return path.relative_to(PROJECT) if path.is_relative_to(PROJECT) else path
+
+
 def _init_logging(verbose=False):
     from kilas.build import init_logging  # noqa: PLC0415
 
@@ -279,7 +285,7 @@ def new(c, title, region, source, category, summary="", story=""):
         )
     except (ScaffoldError, BuildFailed) as exc:
         sys.exit(f"kilas: {exc}")
-    print(path.relative_to(PROJECT))
+    print(_shown(path))
 
 
 @task
@@ -288,10 +294,10 @@ def translations(c):
     from kilas import catalogs  # noqa: PLC0415
 
     pot = catalogs.update()
-    print(f"kilas: wrote {pot.relative_to(PROJECT)}")
+    print(f"kilas: wrote {_shown(pot)}")
     for lang in catalogs.LANGUAGES:
         missing = catalogs.untranslated(lang)
-        path = catalogs.po_path(lang).relative_to(PROJECT)
+        path = _shown(catalogs.po_path(lang))
         note = f"{len(missing)} to translate" if missing else "complete"
         if lang == catalogs.SOURCE_LANG:
             note = "the msgids' own language"
@@ -327,11 +333,11 @@ def screenshots(c, output="docs/screenshots"):
                 for scheme in browser.SCHEMES:
                     target = folder / f"{name}-{width}-{scheme}.png"
                     browser.screenshot(page, base + path, target, width, scheme)
-                    print(target.relative_to(PROJECT))
+                    print(_shown(target))
         for name, path in FIRST_SCREEN_PAGES.items():
             target = folder / f"{name}-375x667.png"
             browser.first_screen(page, base + path, target)
-            print(target.relative_to(PROJECT))
+            print(_shown(target))
 
 
 LIGHTHOUSE_PAGES = {"home": "", "article": SCREENSHOT_PAGES["article"]}

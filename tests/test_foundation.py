@@ -212,3 +212,17 @@ def test_the_suite_says_a_low_disk_first(project):
     assert "the test suite needs about 1000000.0 GB there" in run.stderr, run.stderr
     assert "set TMPDIR to a folder on a larger disk" in run.stderr
     assert "Traceback" not in run.stderr and run.stdout == "", run.stdout
+
+
+def test_tasks_write_outside_the_project_and_say_where(project, tmp_path):
+    """`invoke screenshots --output /tmp/shots` took the pictures, then
+    ended in a traceback ("is not in the subpath of") when it named them."""
+    shots = tmp_path / "shots"
+    run = run_invoke(project, "screenshots", "--output", str(shots), timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    printed = run.stdout.split()
+    assert str(shots / "home-375-light.png") in printed, run.stdout
+    assert sorted(p.name for p in shots.iterdir()) == sorted(
+        Path(p).name for p in printed if p.endswith(".png")
+    )
