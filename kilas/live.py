@@ -263,6 +263,10 @@ class LiveSite:
             rendered = None
         if rendered is not None:
             held.tell()  # what reading said (a notice); else the build says it
+        # Named in the report: the files saved, not a tool's scratch file
+        # made and renamed away in the same moment (`sed -i`'s sedXXXXXX).
+        known = kept.sources if kept is not None else ()
+        shown = sorted(p for p in paths if os.path.lexists(p) or p in known)
         if rendered is None:
             settings = self.build()
             stats = settings["KILAS_STATS"]
@@ -270,14 +274,14 @@ class LiveSite:
                 "fast": False,
                 "rendered": stats.get("rendered_pages", []),
                 "seconds": time.perf_counter() - started,
-                "saved": sorted(paths),
+                "saved": shown or sorted(paths),
                 "settings": settings,
             }
         return {
             "fast": True,
             "rendered": rendered,
             "seconds": time.perf_counter() - started,
-            "saved": sorted(paths),
+            "saved": shown or sorted(paths),
         }
 
     def index(self) -> None:

@@ -210,6 +210,18 @@ def test_a_file_made_and_removed_at_once_is_no_save(live):
     assert site.update([probe, item])["fast"]
 
 
+def test_a_tools_scratch_file_is_not_named_as_saved(live):
+    """`sed -i` writes the theme's template to sedXXXXXX and renames it over
+    the template: the server said `base.html, sedd6mA8l: rebuilt`."""
+    project, site = live
+    template = project / "theme" / "templates" / "base.html"
+    scratch = template.parent / "sedd6mA8l"
+    scratch.write_text(template.read_text("utf-8") + "\n", "utf-8")
+    scratch.replace(template)
+    done = site.update([scratch, template])
+    assert done["saved"] == [os.path.realpath(template)], done["saved"]
+
+
 def test_whole_builds_in_one_process_keep_one_site(live):
     """Pelican memoizes each item's content for the process; a server that
     builds again must not keep every site it built."""
