@@ -1,0 +1,132 @@
+"""Language and time as an Indonesian newsroom lives them: items in English
+(or with a region in their language code) on the Indonesian site, words of
+the interface and of the content each marked with their language, and the
+site's zone wherever the newsroom is.
+
+Sites are built from a copy of the project with real Pelican and a fixed
+``KILAS_NOW``; pages are read with lxml.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import copy_project, page
+
+from kilas.build import build
+
+NOW = "2024-08-06T12:00:00+07:00"
+
+
+def _write(project: Path, name: str, text: str, folder: str = "2024/08") -> Path:
+    path = project / "content" / "items" / folder / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _item(title: str, date: str, extra: str = "", region: str = "Korea Utara") -> str:
+    return (
+        f"Title: {title}\nDate: {date}\nCategory: Internasional\nRegion: {region}\n"
+        f"Source: SinarHarapan.id\n{extra}Summary: {title}.\n\n{title}.\n"
+    )
+
+
+def _build(project: Path, output: Path, **extra) -> dict:
+    extra.setdefault("SEARCH_INDEX", False)
+    extra.setdefault("KILAS_NOW", NOW)
+    return build(settings_file=project / "pelicanconf.py", output=output, extra=extra)
+
+
+def _jsonld(tree, kind: str) -> dict:
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        data = json.loads(script)
+        for part in data if isinstance(data, list) else [data]:
+            if part.get("@type") == kind:
+                return part
+    raise AssertionError(f"no {kind}")
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory) -> Path:
+    """The repository's items, and items in other languages written as
+    editors write their codes: ``en-GB``, ``ms``, a translation in ``ar-EG``."""
+    project = copy_project(tmp_path_factory.mktemp("mixed") / "project")
+    # 23.30 WITA is 22.30 WIB: Monday 5 August in the site's zone.
+    _write(
+        project,
+        "seoul-red-cross",
+        _item(
+            "Seoul Offers Flood Aid Through the Red Cross",
+            "2024-08-05 23:30 WITA",
+            "Lang: en-GB\nTags: floods, Red Cross\n",
+            "Korea Selatan",
+        ),
+    )
+    _write(
+        project,
+        "bantuan-malaysia",
+        _item("Bantuan dari Malaysia", "2024-08-05 08:00", "Lang: ms\n"),
+    )
+    _write(
+        project,
+        "kabar-kairo",
+        _item("Kairo Kirim Bantuan", "2024-08-05 07:00", region="Mesir"),
+    )
+    _write(
+        project,
+        "kabar-kairo-ar",
+        _item(
+            "القاهرة ترسل المساعدات",
+            "2024-08-05 07:00",
+            "Lang: ar-EG\nTranslation: true\nSlug: kabar-kairo\n",
+            "Mesir",
+        ),
+    )
+    output = tmp_path_factory.mktemp("mixed") / "output"
+    _build(project, output)
+    return output
+
+
+# -- a language code with a region or a script ----------------------------------------
+def test_an_item_in_british_english_speaks_english(mixed):
+    """``Lang: en-GB`` is English: the page's interface and dates are the
+    English catalog's and Babel's, not the site's Indonesian."""
+    tree = page(mixed, "en-GB/2024/08/seoul-red-cross")
+    assert tree.xpath("//html/@lang") == ["en-GB"]
+    assert tree.findtext(".//a[@class='skip-link']") == "Skip to content"
+    dateline = tree.xpath("//div[@class='dateline']//time")[0]
+    assert dateline.text == "Monday, 5 August 2024 · 22:30 WIB"
+    assert dateline.get("datetime") == "2024-08-05T22:30:00+07:00"
+    assert tree.xpath("//div[@class='dateline']/p[@class='meta']/span/text()") == [
+        "1 minute read"
+    ]
+    assert tree.xpath("//meta[@property='og:locale']/@content") == ["en_GB"]
+    assert _jsonld(tree, "NewsArticle")["inLanguage"] == "en-GB"
+    # Listed on the Indonesian site, it is marked as English there.
+    day = page(mixed, "linimasa/2024/08/05")
+    assert day.xpath("//article[.//a[contains(@href, 'seoul-red-cross')]]/@lang") == [
+        "en-GB"
+    ]
+
+
+def test_languages_are_named_and_written_with_their_region(mixed):
+    """A translation in ``ar-EG`` is named "bahasa Arab (Mesir)" (not "ar-EG"),
+    written right to left, and its locale is OpenGraph's ``ar_EG``; a
+    language without a region takes CLDR's likely one (``ms``: ``ms_MY``)."""
+    original = page(mixed, "2024/08/kabar-kairo")
+    assert original.xpath("string(//div[@class='translations']/p)").startswith(
+        "Juga dalam bahasa Arab (Mesir):"
+    )
+    assert original.xpath("//meta[@property='og:locale:alternate']/@content") == [
+        "ar_EG"
+    ]
+    translation = page(mixed, "ar-EG/2024/08/kabar-kairo")
+    assert translation.xpath("//h1[@class='article-title']/@dir") == ["rtl"]
+    assert translation.xpath("//meta[@property='og:locale']/@content") == ["ar_EG"]
+    malay = page(mixed, "ms/2024/08/bantuan-malaysia")
+    assert malay.xpath("//meta[@property='og:locale']/@content") == ["ms_MY"]
+    # Malay has no catalog: the interface stays Indonesian, marked so.
+    assert malay.xpath("//header[@class='site-header']/@lang") == ["id"]
