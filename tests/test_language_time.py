@@ -16,6 +16,7 @@ import pytest
 from conftest import copy_project, page
 
 from kilas.build import build
+from kilas.sitecheck import check_html
 
 NOW = "2024-08-06T12:00:00+07:00"
 
@@ -68,7 +69,12 @@ def mixed(tmp_path_factory) -> Path:
     _write(
         project,
         "bantuan-malaysia",
-        _item("Bantuan dari Malaysia", "2024-08-05 08:00", "Lang: ms\n"),
+        _item(
+            "Bantuan dari Malaysia",
+            "2024-08-05 08:00",
+            "Lang: ms\nImage: https://example.org/bantuan.jpg\n"
+            "Image_Alt: Kotak bantuan di lapangan terbang\nImage_Credit: Bernama\n",
+        ),
     )
     _write(
         project,
@@ -130,3 +136,38 @@ def test_languages_are_named_and_written_with_their_region(mixed):
     assert malay.xpath("//meta[@property='og:locale']/@content") == ["ms_MY"]
     # Malay has no catalog: the interface stays Indonesian, marked so.
     assert malay.xpath("//header[@class='site-header']/@lang") == ["id"]
+
+
+def _lang(element) -> str:
+    """The language an element's text is in: its own ``lang`` or its
+    nearest ancestor's."""
+    return element.xpath("ancestor-or-self::*[@lang][1]/@lang")[0]
+
+
+def test_interface_words_and_item_words_carry_their_own_language(mixed):
+    """In the facts box of an English item's page, "website" is English (the
+    interface) though the outlet's name beside it is in the site's language,
+    and the item's tags are in the item's language; a remote photo's link
+    says "Foto:" in the interface's language and its description in the
+    item's."""
+    tree = page(mixed, "en-GB/2024/08/seoul-red-cross")
+    facts = tree.xpath("//dl[@class='article-meta']")[0]
+    website = facts.xpath(".//a[@rel='external']")[0]
+    assert website.text == "website"
+    assert _lang(website) == "en"
+    source = facts.xpath(".//a[contains(@href, '/sumber/')]")[0]
+    assert _lang(source) == "id"
+    tags = facts.xpath(".//a[contains(@href, '/tag/')]")
+    assert [t.text for t in tags] == ["floods", "Red Cross"]
+    assert {_lang(t) for t in tags} == {"en-GB"}
+    regions = facts.xpath(".//a[contains(@href, '/wilayah/')]")
+    assert {_lang(r) for r in regions} == {"id"}
+    malay = page(mixed, "ms/2024/08/bantuan-malaysia")
+    link = malay.xpath("//figure[@class='photo']/a")[0]
+    assert link.text_content() == "Foto: Kotak bantuan di lapangan terbang"
+    assert _lang(link) == "id"
+    assert _lang(link.xpath("span")[0]) == "ms"
+
+
+def test_pages_in_other_languages_are_valid_html(mixed):
+    assert check_html(mixed) == []
