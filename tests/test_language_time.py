@@ -10,7 +10,9 @@ Sites are built from a copy of the project with real Pelican and a fixed
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 from conftest import copy_project, page
@@ -171,3 +173,25 @@ def test_interface_words_and_item_words_carry_their_own_language(mixed):
 
 def test_pages_in_other_languages_are_valid_html(mixed):
     assert check_html(mixed) == []
+
+
+# -- the site's zone ------------------------------------------------------------------
+def test_every_zone_has_a_name_in_both_languages():
+    """A zone whose country speaks a language CLDR has no data for (Timor-
+    Leste's Tetum, Papua New Guinea's Hiri Motu) is named by its offset: the
+    build used to stop on every item with no reason given."""
+    from kilas_settings import zone_abbreviation
+
+    for zone in sorted(available_timezones()):
+        when = datetime(2024, 8, 5, 10, 30, tzinfo=ZoneInfo(zone))
+        for lang in ("id", "en"):
+            assert zone_abbreviation(when, lang), (zone, lang)
+
+
+def test_a_newsroom_in_dili_builds_with_its_offset(project: Path, tmp_path: Path):
+    output = tmp_path / "output"
+    _build(project, output, TIMEZONE="Asia/Dili")
+    tree = page(output, "2024/08/putin-tawarkan-bantuan-banjir-korea-utara")
+    time = tree.xpath("//div[@class='dateline']//time")[0]
+    assert time.text == "Minggu, 4 Agustus 2024 · 10.30 GMT+09:00"
+    assert time.get("datetime") == "2024-08-04T10:30:00+09:00"
