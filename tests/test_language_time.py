@@ -10,6 +10,7 @@ Sites are built from a copy of the project with real Pelican and a fixed
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
@@ -195,3 +196,20 @@ def test_a_newsroom_in_dili_builds_with_its_offset(project: Path, tmp_path: Path
     time = tree.xpath("//div[@class='dateline']//time")[0]
     assert time.text == "Minggu, 4 Agustus 2024 · 10.30 GMT+09:00"
     assert time.get("datetime") == "2024-08-04T10:30:00+09:00"
+
+
+def test_a_correction_notice_says_what_the_page_will_show(project: Path, caplog):
+    """A corrected item's page says "Dikoreksi" (or "Corrected") with the
+    time of Modified, not "Diperbarui": the notice asking for Modified says
+    so in no word of one language."""
+    _write(
+        project,
+        "ralat-tanpa-waktu",
+        _item("Kabar Ralat", "2024-08-05 08:00", "Correction: Angka diperbaiki.\n"),
+    )
+    with caplog.at_level(logging.INFO):
+        _build(project, project / "output")
+    said = [r.getMessage() for r in caplog.records if "Correction:" in r.getMessage()]
+    assert len(said) == 1, said
+    assert "Diperbarui" not in said[0]
+    assert "the page then says when it was corrected" in said[0]

@@ -1052,8 +1052,9 @@ class ItemReader(MarkdownReader):
                     lines["correction"],
                     "Correction",
                     "a corrected item says when: add 'Modified:' with the time"
-                    " of the correction (the page shows it as Diperbarui, and"
-                    " feeds and search engines see the item updated)",
+                    " of the correction (the page then says when it was"
+                    " corrected, and feeds and search engines see the item"
+                    " updated)",
                 )
             )
 
