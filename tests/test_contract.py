@@ -561,6 +561,22 @@ def test_a_language_code_is_written_as_cldr_writes_it(site):
     assert "Sunday, 4 August 2024" in tree.xpath("string(//article//time)")
 
 
+@pytest.mark.parametrize("code", ["id-ID", "id_ID", "ID-id"])
+def test_the_sites_language_where_it_is_spoken_is_the_sites(site, code):
+    """``Lang: id-ID`` (as a locale is written on a computer) on the
+    Indonesian site was a foreign item: published under /id-ID/, offered
+    as a language of its own. It is the site's language; en-GB stays
+    English of Britain."""
+    content, output = site
+    text = _item(Title="Judul Lokal").replace("Summary:", f"Lang: {code}\nSummary:")
+    (content / "items" / "lokal.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert not list(output.glob("id*/**/lokal/index.html"))
+    [built] = output.glob("2024/08/lokal/index.html")
+    assert html.fromstring(built.read_bytes()).get("lang") == "id"
+
+
 _HEADER = _item().split("\n\n")[0].split("\n")  # Title .. Summary, one per line
 
 

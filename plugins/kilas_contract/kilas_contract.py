@@ -37,6 +37,7 @@ from urllib.parse import (
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from blinker import signal
 from kilas_render import NOTICE, RenderCache, decode, summary_links
 from kilas_render.sanitise import NO_ADDRESS, dropped, url_scheme
@@ -1414,6 +1415,14 @@ class ItemReader(MarkdownReader):
             raise _Bad(
                 f'"{value}" is not a language code; use e.g. id or en.{hint}'
             ) from None
+        # The site's language as spoken where it mostly is (id-ID on an
+        # Indonesian site) is the site's language, not a foreign one
+        # published under /id-ID/.
+        site = str(self.settings.get("DEFAULT_LANG") or "")
+        if locale.language == site and not locale.script:
+            likely = get_global("likely_subtags").get(site, "")
+            if locale.territory in (None, likely.rpartition("_")[2]):
+                return site
         return str(locale).replace("_", "-")
 
     def _read_boolean(self, value: str) -> str:
