@@ -230,6 +230,18 @@ def test_modified_before_date(site):
     assert "earlier than Date" in line
 
 
+def test_modified_before_date_in_other_zones_says_the_sites_times(site):
+    """01:15 WIT is 23:15 WIB of the day before: the message said
+    "2024-12-31T23:15:00+07:00 is earlier than Date 2024-12-31T23:30:00+07:00",
+    times the editor wrote in neither form."""
+    text = _item(Date="2025-01-01 00:30 +08:00", Modified="2025-01-01 01:15 +09:00")
+    line = _line(_fails(site, {"zona.md": text}), "zona.md")
+    assert (
+        "Modified: 2024-12-31 23:15 WIB is earlier than Date 2024-12-31 23:30 WIB;"
+        in line
+    ), line
+
+
 @pytest.mark.parametrize("url", ["ftp://contoh.id/berita", "javascript:alert(1)"])
 def test_source_url_must_be_http(site, url):
     stderr = _fails(site, {"tautan.md": _item(Source_URL=url)})

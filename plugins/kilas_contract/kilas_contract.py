@@ -1012,14 +1012,22 @@ class ItemReader(MarkdownReader):
         else:
             _run(self.settings).notice(problem)
 
+    def _local(self, value) -> str:
+        """A time as the site shows it, in its zone (``2024-12-31 23:15
+        WIB``): two times written in other zones (01:15 WIT, 00:30 WITA)
+        are compared as readers see them."""
+        return _when(
+            value.astimezone(self._tz) if value.tzinfo else value, self.settings
+        )
+
     def _check_together(self, metadata: dict, lines: dict[str, int]) -> None:
         date, modified = metadata.get("date"), metadata.get("modified")
         if date and modified and modified < date:
             self._problem(
                 lines["modified"],
                 "Modified",
-                f"{modified.isoformat()} is earlier than Date {date.isoformat()}; "
-                "Modified is the time of the last update",
+                f"{self._local(modified)} is earlier than Date"
+                f" {self._local(date)}; Modified is the time of the last update",
             )
         self._check_image(metadata, lines)
         if metadata.get("translation") == "true" and metadata.get("pin") == "true":
