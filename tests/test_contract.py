@@ -230,6 +230,18 @@ def test_modified_before_date(site):
     assert "earlier than Date" in line
 
 
+def test_modified_before_date_in_other_zones_says_the_sites_times(site):
+    """01:15 WIT is 23:15 WIB of the day before: the message said
+    "2024-12-31T23:15:00+07:00 is earlier than Date 2024-12-31T23:30:00+07:00",
+    times the editor wrote in neither form."""
+    text = _item(Date="2025-01-01 00:30 +08:00", Modified="2025-01-01 01:15 +09:00")
+    line = _line(_fails(site, {"zona.md": text}), "zona.md")
+    assert (
+        "Modified: 2024-12-31 23:15 WIB is earlier than Date 2024-12-31 23:30 WIB;"
+        in line
+    ), line
+
+
 @pytest.mark.parametrize("url", ["ftp://contoh.id/berita", "javascript:alert(1)"])
 def test_source_url_must_be_http(site, url):
     stderr = _fails(site, {"tautan.md": _item(Source_URL=url)})
@@ -559,6 +571,22 @@ def test_a_language_code_is_written_as_cldr_writes_it(site):
     tree = html.fromstring(built.read_bytes())
     assert tree.get("lang") == "en"
     assert "Sunday, 4 August 2024" in tree.xpath("string(//article//time)")
+
+
+@pytest.mark.parametrize("code", ["id-ID", "id_ID", "ID-id"])
+def test_the_sites_language_where_it_is_spoken_is_the_sites(site, code):
+    """``Lang: id-ID`` (as a locale is written on a computer) on the
+    Indonesian site was a foreign item: published under /id-ID/, offered
+    as a language of its own. It is the site's language; en-GB stays
+    English of Britain."""
+    content, output = site
+    text = _item(Title="Judul Lokal").replace("Summary:", f"Lang: {code}\nSummary:")
+    (content / "items" / "lokal.md").write_text(text, encoding="utf-8")
+    result = run_build("--content", str(content), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert not list(output.glob("id*/**/lokal/index.html"))
+    [built] = output.glob("2024/08/lokal/index.html")
+    assert html.fromstring(built.read_bytes()).get("lang") == "id"
 
 
 _HEADER = _item().split("\n\n")[0].split("\n")  # Title .. Summary, one per line

@@ -37,6 +37,7 @@ from urllib.parse import (
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from blinker import signal
 from kilas_render import NOTICE, RenderCache, decode, summary_links
 from kilas_render.sanitise import NO_ADDRESS, dropped, url_scheme
@@ -1013,14 +1014,22 @@ class ItemReader(MarkdownReader):
         else:
             _run(self.settings).notice(problem)
 
+    def _local(self, value) -> str:
+        """A time as the site shows it, in its zone (``2024-12-31 23:15
+        WIB``): two times written in other zones (01:15 WIT, 00:30 WITA)
+        are compared as readers see them."""
+        return _when(
+            value.astimezone(self._tz) if value.tzinfo else value, self.settings
+        )
+
     def _check_together(self, metadata: dict, lines: dict[str, int]) -> None:
         date, modified = metadata.get("date"), metadata.get("modified")
         if date and modified and modified < date:
             self._problem(
                 lines["modified"],
                 "Modified",
-                f"{modified.isoformat()} is earlier than Date {date.isoformat()}; "
-                "Modified is the time of the last update",
+                f"{self._local(modified)} is earlier than Date"
+                f" {self._local(date)}; Modified is the time of the last update",
             )
         self._check_image(metadata, lines)
         if metadata.get("translation") == "true" and metadata.get("pin") == "true":
@@ -1054,8 +1063,9 @@ class ItemReader(MarkdownReader):
                     lines["correction"],
                     "Correction",
                     "a corrected item says when: add 'Modified:' with the time"
-                    " of the correction (the page shows it as Diperbarui, and"
-                    " feeds and search engines see the item updated)",
+                    " of the correction (the page then says when it was"
+                    " corrected, and feeds and search engines see the item"
+                    " updated)",
                 )
             )
 
@@ -1415,6 +1425,14 @@ class ItemReader(MarkdownReader):
             raise _Bad(
                 f'"{value}" is not a language code; use e.g. id or en.{hint}'
             ) from None
+        # The site's language as spoken where it mostly is (id-ID on an
+        # Indonesian site) is the site's language, not a foreign one
+        # published under /id-ID/.
+        site = str(self.settings.get("DEFAULT_LANG") or "")
+        if locale.language == site and not locale.script:
+            likely = get_global("likely_subtags").get(site, "")
+            if locale.territory in (None, likely.rpartition("_")[2]):
+                return site
         return str(locale).replace("_", "-")
 
     def _read_boolean(self, value: str) -> str:

@@ -20,7 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date, format_skeleton, tokenize_pattern
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -217,15 +218,48 @@ def interface_languages(theme: str, site_lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([site_lang, *found]))
 
 
+def spoken_language(lang: str | None, known) -> str | None:
+    """``lang`` when the theme speaks it, else its language without a region
+    or script when the theme speaks that (``en-GB``, ``en-US``: ``en``;
+    ``id-ID``: ``id``), else None."""
+    if not lang or lang in known:
+        return lang or None
+    try:
+        base = Locale.parse(str(lang).replace("-", "_")).language
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None
+    return base if base in known else None
+
+
 def interface_language(context, site_lang: str, known) -> str:
     """The language a page's interface speaks: ``interface_lang`` when a
     template set it, else the ``Lang`` of the item or page the page shows,
-    when the theme speaks it; else the site's."""
+    when the theme speaks it (or its language: an ``en-GB`` item's page
+    speaks ``en``); else the site's."""
     lang = context.get("interface_lang")
     if not lang:
         shown = context.get("article") or context.get("page")
         lang = getattr(shown, "lang", None)
-    return lang if lang in known else site_lang
+    return spoken_language(lang, known) or site_lang
+
+
+@lru_cache(maxsize=64)
+def og_locale(code: str) -> str:
+    """The OpenGraph locale (``language_TERRITORY``) of a language code:
+    ``en-GB`` is ``en_GB``; a code without a territory takes CLDR's likely
+    one (``ms``: ``ms_MY``, ``jv``: ``jv_ID``, ``zh-Hant``: ``zh_TW``)."""
+    text = str(code).replace("-", "_")
+    try:
+        locale = Locale.parse(text)
+        if not locale.territory:
+            likely = get_global("likely_subtags").get(str(locale))
+            likely = likely or get_global("likely_subtags").get(locale.language)
+            locale = Locale.parse(likely) if likely else locale
+    except (ValueError, TypeError, UnknownLocaleError):
+        return text
+    if not locale.territory:
+        return locale.language
+    return f"{locale.language}_{locale.territory}"
 
 
 def setup_environment(generator) -> None:
@@ -268,6 +302,7 @@ def setup_environment(generator) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.filters.update({name: localised(name) for name in filters[site_lang]})
+    env.filters["og_locale"] = og_locale
     env.globals["interface_language"] = pass_context(language)
 
 

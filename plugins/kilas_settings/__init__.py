@@ -36,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.core import get_global
+from babel.core import UnknownLocaleError, get_global
 from babel.dates import format_datetime
 from babel.languages import get_official_languages
 
@@ -273,8 +273,8 @@ def zone_abbreviation(value: datetime, lang: str) -> str:
     for language in dict.fromkeys(languages):
         try:
             name = format_datetime(value, "zzz", locale=language)
-        except (ValueError, LookupError):
-            continue
+        except (ValueError, LookupError, UnknownLocaleError):
+            continue  # a language CLDR has no data for (Timor-Leste's tet)
         if not _OFFSET_NAME.match(name):
             return name
     return format_datetime(value, "OOOO", locale=lang)

@@ -60,10 +60,14 @@ def reading_minutes(html: str, words_per_minute: int = 200) -> int:
 
 
 def language_name(code: str, interface_lang: str) -> str:
-    """A language's name in the interface language: ``en`` is "Inggris" in id."""
+    """A language's name in the interface language: ``en`` is "Inggris" in
+    id; a code with a region or script (``Lang`` writes ``en-GB``) is named
+    with it: "Inggris (Britania)", "Arab (Mesir)"."""
     try:
-        return Locale.parse(interface_lang).languages.get(code, code)
-    except ValueError:
+        names = Locale.parse(interface_lang).languages
+        key = str(code).replace("-", "_")
+        return names.get(key) or Locale.parse(key).get_display_name(interface_lang)
+    except (ValueError, TypeError, UnknownLocaleError):
         return code
 
 
@@ -79,7 +83,7 @@ def text_direction(code: str) -> str:
     """``rtl`` for a language written right to left (``ar``, ``fa``, ``he``,
     ``ur``: CLDR's character order), else ``ltr``."""
     try:
-        return Locale.parse(code).text_direction
+        return Locale.parse(str(code).replace("-", "_")).text_direction
     except (ValueError, TypeError, UnknownLocaleError):
         return "ltr"
 
