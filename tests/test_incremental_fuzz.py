@@ -630,6 +630,16 @@ def _no_photos(site, rng):
     return "no item has a photo any more"
 
 
+def _feed_template(site, rng):
+    """The newest item gets a Source_URL (its feeds' entries end with the
+    source link, partials/source_link.html); then that template changes."""
+    newest = max((p for p in site.originals() if _date(p) <= site.now), key=_date)
+    set_header(newest, "Source_URL", f"https://contoh.example/{site.new_name('asli')}")
+    site.build()
+    KINDS["template include"](site, rng)
+    return f"{_name(site, newest)}: Source_URL; then partials/source_link.html changed"
+
+
 def _registry(site: Site, name: str) -> tuple[Path, dict]:
     path = site.content / name
     return path, yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -910,6 +920,7 @@ KINDS: dict[str, Change] = {
         '<p class="source-link"',
         '<p class="source-link" data-v="{n}"',
     ),
+    "feed template": _feed_template,
     "template partial": _theme_edit(
         "templates/partials/article_meta.html",
         '<dl class="article-meta">',
@@ -964,6 +975,7 @@ SUITE_KINDS = [
     "static replaced",
     "photo new file",
     "no photos",
+    "template include",
     "home days",
     "hand edits",
     "failed then fixed",
@@ -1085,6 +1097,15 @@ def test_every_kind_of_change_in_turn(fixture_site):
             found += step
             _heal(site)
     assert not found, "\n".join(found[:40])
+
+
+def test_a_template_a_feed_loads(fixture_site):
+    """A feed's entries end with their item's source link, rendered from
+    partials/source_link.html by kilas_contract: a change to that template
+    changes the feeds (they were kept: their keys knew no template)."""
+    site = _fresh(fixture_site)
+    found = _step(site, "feed template", random.Random(0))
+    assert not found, "\n".join(found)
 
 
 def test_the_last_photo_dropped(fixture_site):
