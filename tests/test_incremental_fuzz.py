@@ -921,6 +921,9 @@ KINDS: dict[str, Change] = {
         '<p class="source-link" data-v="{n}"',
     ),
     "feed template": _feed_template,
+    "card words": _theme_edit(
+        "templates/partials/share_card.html", '_("Region")', '"Daerah {n}"'
+    ),
     "template partial": _theme_edit(
         "templates/partials/article_meta.html",
         '<dl class="article-meta">',
@@ -976,6 +979,7 @@ SUITE_KINDS = [
     "photo new file",
     "no photos",
     "template include",
+    "card words",
     "home days",
     "hand edits",
     "failed then fixed",
@@ -1106,6 +1110,16 @@ def test_a_template_a_feed_loads(fixture_site):
     site = _fresh(fixture_site)
     found = _step(site, "feed template", random.Random(0))
     assert not found, "\n".join(found)
+
+
+def test_the_words_of_term_cards(fixture_site):
+    """The label a region's share card draws comes from
+    partials/share_card.html, which no page loads: a change to it gave the
+    region pages new cards, but the pages (kept) still named the old ones,
+    deleted by then (a broken og:image)."""
+    site = _fresh(fixture_site)
+    found = _step(site, "card words", random.Random(0))
+    assert not found, "\n".join(found[:5])
 
 
 def test_the_last_photo_dropped(fixture_site):

@@ -806,6 +806,9 @@ def add_term_images(generators) -> None:
             term = entry.term
             card = run.card(f"{name}-{term.slug}", label, _words_of(term.name), band)
             run.cards_by_page[entry.save_as] = card
+            # The keys of the term's pages change with their card (its
+            # words come from a template no page loads: share_card.html).
+            entry.share_card = card
     run.site_card = run.own_card()
     run.flush()
 
