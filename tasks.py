@@ -376,6 +376,28 @@ def bench(c, articles=1000):
     sys.exit(run_bench(["--articles", str(articles), "--project-root", str(PROJECT)]))
 
 
+# The suite's sites take about 0.5 GB at a time under the temporary folder
+# (a passing test's folder goes when it ends, a passing run's when it ends);
+# a full disk shows as hundreds of errors, so a low one is said first.
+SUITE_DISK_GB = 2
+
+
+def _enough_disk():
+    import os  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    folder = tempfile.gettempdir()
+    need = float(os.environ.get("KILAS_TEST_DISK_GB", SUITE_DISK_GB))
+    free = shutil.disk_usage(folder).free / 2**30
+    if free < need:
+        sys.exit(
+            f"kilas: only {free:.1f} GB free in {folder}; the test suite needs "
+            f"about {need:.1f} GB there: free some space (old pytest-of-* folders "
+            "in it can go), or set TMPDIR to a folder on a larger disk"
+        )
+
+
 @task(
     help={
         "setup": "first install what the tests need: Debian packages (chromium, "
@@ -385,6 +407,7 @@ def bench(c, articles=1000):
 )
 def test(c, setup=False, k=""):
     """Run the whole test suite (ruff, builds, validator, links, feeds, browser)."""
+    _enough_disk()
     if setup:
         from kilas.system import install_system_packages  # noqa: PLC0415
 

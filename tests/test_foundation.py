@@ -3,6 +3,7 @@ atomically, and the editor's tasks work."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -191,3 +192,23 @@ def test_build_inside_a_running_event_loop(tmp_path):
     settings = asyncio.run(inside_a_loop())
     assert settings["KILAS_STATS"]["items"] == 7
     assert (tmp_path / "output/pagefind/2024/pagefind-entry.json").is_file()
+
+
+def test_the_suite_says_a_low_disk_first(project):
+    """CI once ran on a disk with 0.7 GB free: hundreds of tests ended in
+    "No space left on device" errors. `invoke test` says a low disk first,
+    in one line, before it installs or runs anything."""
+    env = {**os.environ, "KILAS_TEST_DISK_GB": "1000000"}
+    run = subprocess.run(
+        [sys.executable, "-m", "invoke", "test", "--setup"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "the test suite needs about 1000000.0 GB there" in run.stderr, run.stderr
+    assert "set TMPDIR to a folder on a larger disk" in run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == "", run.stdout

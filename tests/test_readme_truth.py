@@ -166,6 +166,7 @@ ELSEWHERE = {
     "kilas: cannot watch for saves": "kilas/live.py",
     "kilas: ...: a plugin's code changed": "kilas/live.py",
     "theme/templates/article.html:4: template:": "kilas/build.py",
+    "kilas: only N GB free": "tasks.py",
 }
 # What a message holds that is filled in: an elision, a number, a path, a
 # quoted value, something in brackets, the system's own words.
