@@ -333,8 +333,9 @@ class KilasWriter(CoupledWriter):
 
         def key(reads) -> str | None:
             """A feed shows its arguments, the settings, its entries' fields
-            and bodies, and what it read from the context (the plugins that
-            hear of it: kilas_feeds' ids read the site's oldest item)."""
+            and bodies, what it read from the context (the plugins that
+            hear of it: kilas_feeds' ids read the site's oldest item) and
+            the templates they loaded (kilas_contract's source links)."""
             digest = hashlib.blake2b(digest_size=20)
             digest.update(json.dumps(stable([args, kwargs])).encode())
             try:
@@ -342,6 +343,7 @@ class KilasWriter(CoupledWriter):
                     digest.update(recorder.digests.of(element, 1))
                     digest.update(recorder.digests.of(shown_body(element)))
                 digest.update(recorder.names(reads, context))
+                digest.update(recorder.templates(reads))
             except Unkeyable:
                 return None
             return digest.hexdigest()
@@ -359,8 +361,9 @@ class KilasWriter(CoupledWriter):
             self.unskip(sanitised_join(self.output_path, path))
             return None
         reading = ReadingDict(context)
-        written = super().write_feed(elements, reading, path, *args, **kwargs)
-        reads = tuple(sorted(reading.reads))
+        with recorder.loading() as loaded:
+            written = super().write_feed(elements, reading, path, *args, **kwargs)
+        reads = tuple(sorted(reading.reads | {("t", name) for name in loaded}))
         self.records[path] = (key(reads), reads)
         return written
 

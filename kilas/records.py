@@ -451,6 +451,9 @@ class Recorder:
         self.current: set | None = None
         self._maps: tuple = ()
         self._sources: dict[tuple[int, str], bytes] = {}
+        self._envs: list = []  # where it is installed, first first
+        # Templates loaded outside a page's render, while ``loading``.
+        self.loads: set[str] | None = None
         # The page's names whose values declare item lists, by the value's id.
         self._named: dict[int, str] = {}
 
@@ -458,6 +461,7 @@ class Recorder:
         if getattr(env, "kilas_reads", None) is self:
             return
         env.kilas_reads = self
+        self._envs.append(env)
         env.context_class = RecordingContext
         for method in ("get_template", "select_template", "get_or_select_template"):
             setattr(env, method, self._loading(getattr(env, method)))
@@ -467,6 +471,8 @@ class Recorder:
             template = load(*args, **kwargs)
             if self.current is not None:
                 self.current.add(("t", template.name))
+            elif self.loads is not None:
+                self.loads.add(template.name)
             return template
 
         return recorded
@@ -523,6 +529,25 @@ class Recorder:
             if outer is not None:
                 outer |= got
 
+    @contextlib.contextmanager
+    def loading(self):
+        """The templates loaded outside a page's render while it lasts (by
+        the plugins writing a feed: kilas_contract renders each entry's
+        source link with ``partials/source_link.html``), by name."""
+        outer, self.loads = self.loads, set()
+        try:
+            yield self.loads
+        finally:
+            self.loads = outer
+
+    def templates(self, reads) -> bytes:
+        """A digest of the sources of the templates ``reads`` names."""
+        digest = hashlib.blake2b(digest_size=20)
+        for kind, name in reads:
+            if kind == "t" and self._envs:
+                digest.update(self._source(self._envs[0], name))
+        return digest.digest()
+
     def replay(self, reads) -> None:
         """A cached part is shown again: the page read what it read."""
         if self.current is not None and reads:
@@ -562,7 +587,9 @@ class Recorder:
         """A digest of the values ``reads`` names in ``mapping`` (what a feed
         read from its context)."""
         digest = hashlib.blake2b(digest_size=20)
-        for _, name in reads:
+        for kind, name in reads:
+            if kind != "n":
+                continue
             digest.update(f"{name}\0".encode())
             digest.update(self.digests.of(_lookup(name, (mapping,))))
         return digest.digest()

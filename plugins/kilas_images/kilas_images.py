@@ -623,8 +623,10 @@ def _link_folder(output: Path, folder: str, wanted: dict[str, str]) -> None:
                     stat.st_size,
                     stat.st_mtime_ns,
                 )
+    emptied = set()  # folders that lost a file
     for name in present.keys() - wanted.keys():
         os.unlink(os.path.join(output, name))
+        emptied.add(os.path.dirname(name))
     folders: set[str] = set()
     for name, cached in wanted.items():
         stat = os.stat(cached)
@@ -638,6 +640,15 @@ def _link_folder(output: Path, folder: str, wanted: dict[str, str]) -> None:
         if name in present:
             os.unlink(target)
         shutil.copy2(cached, target)
+    # A folder left empty (the last photo dropped: gambar/foto/) goes, as
+    # a clean build never makes it (nor its parents, up to ``folder``'s).
+    above = os.path.dirname(folder.strip("/"))
+    for emptied_folder in sorted(emptied, key=len, reverse=True):
+        name = emptied_folder
+        while name and name != above:
+            with contextlib.suppress(OSError):  # not empty
+                os.rmdir(output / name)
+            name = os.path.dirname(name)
 
 
 def _display(path: str) -> str:
@@ -795,6 +806,9 @@ def add_term_images(generators) -> None:
             term = entry.term
             card = run.card(f"{name}-{term.slug}", label, _words_of(term.name), band)
             run.cards_by_page[entry.save_as] = card
+            # The keys of the term's pages change with their card (its
+            # words come from a template no page loads: share_card.html).
+            entry.share_card = card
     run.site_card = run.own_card()
     run.flush()
 
