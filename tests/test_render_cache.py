@@ -114,6 +114,35 @@ def _texts() -> list[str]:
     return texts
 
 
+def test_the_cache_key_follows_the_code_and_packages_that_render(tmp_path, monkeypatch):
+    """The key held the code of the module of ``parts`` only, and the
+    versions of Markdown, typogrify and SmartyPants: an edit to another
+    module ``parts`` calls, or an upgrade of pymdown-extensions (an
+    extension of the default settings), left cached texts as they were."""
+    from importlib.metadata import version
+
+    import kilas_render as render
+
+    from kilas.build import load_settings
+
+    settings = load_settings(Path(__file__).resolve().parent.parent / "pelicanconf.py")
+    package = tmp_path / "kilas_parts_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "parts.py").write_text(
+        "from .rules import RULE\n\ndef parts(text):\n    return RULE\n", "utf-8"
+    )
+    (package / "rules.py").write_text("RULE = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from kilas_parts_probe.parts import parts
+
+    before = render.render_options(settings, parts)
+    assert f"pymdown-extensions=={version('pymdown-extensions')}" in before
+    assert f"nh3=={version('nh3')}" in before
+    (package / "rules.py").write_text("RULE = 2\n", encoding="utf-8")
+    assert render.render_options(settings, parts) != before
+
+
 def test_smartypants_shortcut_changes_no_text():
     """kilas_render skips SmartyPants conversions on texts they cannot
     change; every text converts exactly as with SmartyPants' own functions,

@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, packages_distributions, version
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -85,6 +85,32 @@ def _extension_files(extensions) -> list[str]:
     return files
 
 
+# The distributions of the extensions' packages the settings name (the rest
+# are looked up, which takes importlib.metadata about 50 ms).
+_DISTRIBUTIONS = {"markdown": ["markdown"], "pymdownx": ["pymdown-extensions"]}
+
+
+def _versions(extensions) -> list[str]:
+    """The versions of the packages whose code renders a text: Markdown,
+    typogrify, SmartyPants, the sanitiser, and the distribution of each
+    extension named by module (``pymdownx.tilde``: pymdown-extensions), so
+    that upgrading one renders the texts again."""
+    names = ["markdown", "typogrify", "smartypants", "nh3"]
+    owners = dict(_DISTRIBUTIONS, kilas_render=[])
+    for extension in extensions:
+        if not isinstance(extension, str):
+            continue
+        top = extension.partition(":")[0].partition(".")[0]
+        if top not in owners:
+            owners = {**packages_distributions(), **owners}
+        names += owners.get(top, [])
+    found = []
+    for name in dict.fromkeys(names):
+        with contextlib.suppress(PackageNotFoundError):
+            found.append(f"{name}=={version(name)}")
+    return found
+
+
 def render_options(settings: dict, parts: Parts) -> str:
     """Everything the output of ``render`` depends on, as a stable string
     (with the code of this library and of ``parts``' module)."""
@@ -109,22 +135,22 @@ def render_options(settings: dict, parts: Parts) -> str:
             "ignore": list(settings.get("TYPOGRIFY_IGNORE_TAGS", [])),
             "omit": list(settings.get("TYPOGRIFY_OMIT_FILTERS", [])),
         }
-    sources = (
-        __file__,
-        sanitise.__file__,
-        sys.modules[parts.__module__].__file__,
+    # Every module of this library and of ``parts``' package (the contract's
+    # item_parts calls its other modules), and the extensions' own files.
+    packages = {
+        Path(__file__).parent,
+        Path(sys.modules[parts.__module__].__file__).parent,
+    }
+    sources = [
+        *sorted(str(f) for folder in packages for f in folder.glob("*.py")),
         *_extension_files(markdown["extensions"]),
-    )
+    ]
     code = b"".join(Path(name).read_bytes() for name in sources)
     return json.dumps(
         {
             "markdown": markdown,
             "typogrify": typogrify,
-            "versions": [
-                version("markdown"),
-                version("typogrify"),
-                version("smartypants"),
-            ],
+            "versions": _versions(markdown["extensions"]),
             "code": hashlib.sha1(code).hexdigest(),
             "sanitiser": sanitise.policy(),
             "lang": settings.get("DEFAULT_LANG", "en"),
