@@ -278,9 +278,10 @@ def test_a_build_from_elsewhere_is_noticed(live):
     _same_as_clean(project)
 
 
-def test_watch_reports_saves_and_ignores_scratch_files(pristine, tmp_path):
-    project = tmp_path / "site"
-    shutil.copytree(pristine, project, symlinks=True)
+@contextlib.contextmanager
+def _watching(project: Path):
+    """``watch`` on ``project`` in a thread, once it watches: the sets of
+    paths it reported, as it reports them."""
     seen: list[set[str]] = []
     stop = threading.Event()
     thread = threading.Thread(
@@ -291,6 +292,16 @@ def test_watch_reports_saves_and_ignores_scratch_files(pristine, tmp_path):
     thread.start()
     try:
         time.sleep(1.0)  # watching
+        yield seen
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_watch_reports_saves_and_ignores_scratch_files(pristine, tmp_path):
+    project = tmp_path / "site"
+    shutil.copytree(pristine, project, symlinks=True)
+    with _watching(project) as seen:
         item = _items(project)[3]
         (item.parent / f".{item.name}.swp").write_text("scratch", "utf-8")
         (item.parent / f"{item.name}~").write_text("backup", "utf-8")
@@ -304,9 +315,6 @@ def test_watch_reports_saves_and_ignores_scratch_files(pristine, tmp_path):
             str(settings),
         } - set().union(*seen):
             time.sleep(0.1)
-    finally:
-        stop.set()
-        thread.join(10)
     reported = set().union(*seen)
     assert str(item) in reported, seen
     assert str(project / "pelicanconf.py") in reported, seen
@@ -320,14 +328,6 @@ def test_a_settings_save_that_moves_the_theme_moves_the_watch(pristine, tmp_path
     project = tmp_path / "site"
     shutil.copytree(pristine, project, symlinks=True)
     shutil.copytree(project / "theme", project / "tema")
-    seen: list[set[str]] = []
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=watch,
-        args=(project / "pelicanconf.py", None, seen.append, stop),
-        daemon=True,
-    )
-    thread.start()
 
     def reported(path: Path) -> bool:
         deadline = time.monotonic() + 10
@@ -335,8 +335,7 @@ def test_a_settings_save_that_moves_the_theme_moves_the_watch(pristine, tmp_path
             time.sleep(0.1)
         return str(path) in set().union(*seen)
 
-    try:
-        time.sleep(1.0)  # watching
+    with _watching(project) as seen:
         settings = project / "pelicanconf.py"
         _append(settings, 'THEME = "tema"')
         assert reported(settings), seen
@@ -347,9 +346,6 @@ def test_a_settings_save_that_moves_the_theme_moves_the_watch(pristine, tmp_path
         _append(old, "<!-- lama -->")
         _append(new, "<!-- baru -->")
         assert reported(new), seen
-    finally:
-        stop.set()
-        thread.join(10)
     assert str(old) not in set().union(*seen), seen
 
 
