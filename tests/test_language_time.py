@@ -17,18 +17,9 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 from conftest import copy_project, page
+from test_newsroom_time import _build, _write
 
-from kilas.build import build
 from kilas.sitecheck import check_html
-
-NOW = "2024-08-06T12:00:00+07:00"
-
-
-def _write(project: Path, name: str, text: str, folder: str = "2024/08") -> Path:
-    path = project / "content" / "items" / folder / f"{name}.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _item(title: str, date: str, extra: str = "", region: str = "Korea Utara") -> str:
@@ -36,12 +27,6 @@ def _item(title: str, date: str, extra: str = "", region: str = "Korea Utara") -
         f"Title: {title}\nDate: {date}\nCategory: Internasional\nRegion: {region}\n"
         f"Source: SinarHarapan.id\n{extra}Summary: {title}.\n\n{title}.\n"
     )
-
-
-def _build(project: Path, output: Path, **extra) -> dict:
-    extra.setdefault("SEARCH_INDEX", False)
-    extra.setdefault("KILAS_NOW", NOW)
-    return build(settings_file=project / "pelicanconf.py", output=output, extra=extra)
 
 
 def _jsonld(tree, kind: str) -> dict:
